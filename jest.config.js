@@ -1,0 +1,9 @@
+/** Tests run in band: the medium tier starts real PostgreSQL servers, and this is a 2-core machine. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }] },
+  moduleNameMapper: { '^@tributary/(.*)$': '<rootDir>/libs/$1/src' },
+  testTimeout: 60000,
+};
