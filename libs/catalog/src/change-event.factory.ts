@@ -1,0 +1,15 @@
+import { randomUUID } from 'node:crypto';
+import { NewChangeEvent } from '@tributary/store';
+import { WriteContext } from './write-context';
+
+/** The event types of the change feed (API.md, "Change events"). */
+export type ChangeType =
+  | 'asset.created' | 'asset.updated' | 'asset.deleted'
+  | 'asset.classification.added' | 'asset.classification.removed'
+  | 'lineage.edge.added' | 'lineage.edge.removed'
+  | 'incident.opened' | 'incident.updated' | 'incident.resolved'
+  | 'asset.health.changed';
+
+export function changeEvent(ctx: WriteContext, type: ChangeType, subject: string, data: Record<string, unknown>): NewChangeEvent {
+  return { id: randomUUID(), type, subject, time: new Date(), origin: ctx.origin, traceparent: ctx.traceparent, data };
+}

@@ -1,0 +1,114 @@
+import { invalid } from '@tributary/errors';
+import {
+  AssetsRepository, AuditRepository, ChangeEventsRepository, Database, Direction, EdgeIds, LineageRepository, TenantTx,
+} from '@tributary/store';
+import { assetNotFound } from './assets.service';
+import { changeEvent } from './change-event.factory';
+import { ReadContext, WriteContext } from './write-context';
+
+export interface EdgeInput {
+  from: string;
+  to: string;
+  process?: string;
+}
+
+export interface LineageGraph {
+  root: string;
+  nodes: { qualifiedName: string; typeName: string; depth: number }[];
+  edges: { from: string; to: string }[];
+}
+
+export class LineageService {
+  constructor(
+    private readonly database: Database,
+    private readonly assets = new AssetsRepository(),
+    private readonly lineage = new LineageRepository(),
+    private readonly changes = new ChangeEventsRepository(),
+    private readonly audit = new AuditRepository(),
+  ) {}
+
+  /** Adds edges between existing assets; all or nothing. Edges already present are counted, not rewritten. */
+  async add(ctx: WriteContext, edges: EdgeInput[]): Promise<{ added: number; existing: number }> {
+    const selfEdges = edges.filter((e) => e.from === e.to);
+    if (selfEdges.length > 0) {
+      throw invalid('self_edge', 'an edge must join two different assets', { qualifiedNames: selfEdges.slice(0, 20).map((e) => e.from) });
+    }
+    const unique = dedupe(edges);
+    return this.database.inTenant(ctx.tenantId, async (tx) => {
+      const ids = await this.resolve(tx, unique);
+      const inserted = await this.lineage.insertEdges(tx, unique.map((e) => ({
+        srcId: ids.get(e.from)!, dstId: ids.get(e.to)!, process: e.process ?? null })));
+      const byIds = new Map(unique.map((e) => [key({ srcId: ids.get(e.from)!, dstId: ids.get(e.to)! }), e]));
+      const events = inserted.map((x) => {
+        const e = byIds.get(key(x))!;
+        return changeEvent(ctx, 'lineage.edge.added', e.from, { before: null, after: { from: e.from, to: e.to, process: e.process ?? null } });
+      });
+      if (events.length > 0) {
+        await this.audit.record(tx, { actor: ctx.actor, action: 'lineage.add', subject: null,
+          details: { added: events.length, origin: ctx.origin } });
+      }
+      await this.changes.append(tx, events);
+      return { added: inserted.length, existing: unique.length - inserted.length };
+    });
+  }
+
+  async remove(ctx: WriteContext, edges: EdgeInput[]): Promise<{ removed: number; missing: number }> {
+    const unique = dedupe(edges);
+    return this.database.inTenant(ctx.tenantId, async (tx) => {
+      const ids = await this.resolve(tx, unique);
+      const byIds = new Map(unique.map((e) => [key({ srcId: ids.get(e.from)!, dstId: ids.get(e.to)! }), e]));
+      const removed = await this.lineage.deleteEdges(tx, [...byIds.keys()].map(unkey));
+      const events = removed.map((x) => {
+        const e = byIds.get(key(x))!;
+        return changeEvent(ctx, 'lineage.edge.removed', e.from, { before: { from: e.from, to: e.to }, after: null });
+      });
+      if (events.length > 0) {
+        await this.audit.record(tx, { actor: ctx.actor, action: 'lineage.remove', subject: null,
+          details: { removed: events.length, origin: ctx.origin } });
+      }
+      await this.changes.append(tx, events);
+      return { removed: removed.length, missing: unique.length - removed.length };
+    });
+  }
+
+  async graph(ctx: ReadContext, root: string, direction: Direction, depth: number): Promise<LineageGraph> {
+    return this.database.inTenant(ctx.tenantId, async (tx) => {
+      const asset = await this.assets.findLive(tx, root);
+      if (!asset) throw assetNotFound(root);
+      const reached = await this.lineage.walk(tx, [asset.id], direction, depth);
+      const ids = [asset.id, ...reached.map((r) => r.id)];
+      const [rows, edges] = await Promise.all([this.assets.findByIds(tx, ids), this.lineage.edgesAmong(tx, ids)]);
+      const qn = (id: number) => rows.get(id)!.qualifiedName;
+      return {
+        root,
+        nodes: reached.map((r) => ({ qualifiedName: qn(r.id), typeName: rows.get(r.id)!.typeName, depth: r.depth }))
+          .sort((a, b) => a.depth - b.depth || (a.qualifiedName < b.qualifiedName ? -1 : 1)),
+        edges: edges.map((e) => ({ from: qn(e.srcId), to: qn(e.dstId) })),
+      };
+    });
+  }
+
+  /** Maps every endpoint to its live asset id; unknown names fail the request with 422, naming them. */
+  private async resolve(tx: TenantTx, edges: EdgeInput[]): Promise<Map<string, number>> {
+    const names = [...new Set(edges.flatMap((e) => [e.from, e.to]))];
+    const found = await this.assets.findLiveByNames(tx, names);
+    const unknown = names.filter((n) => !found.has(n));
+    if (unknown.length > 0) {
+      throw invalid('unknown_assets', `${unknown.length} edge endpoint(s) name no asset in this tenant; create them first`,
+        { qualifiedNames: unknown.slice(0, 100) });
+    }
+    return new Map([...found].map(([n, a]) => [n, a.id]));
+  }
+}
+
+function dedupe(edges: EdgeInput[]): EdgeInput[] {
+  const seen = new Map<string, EdgeInput>();
+  for (const e of edges) if (!seen.has(`${e.from}\u0000${e.to}`)) seen.set(`${e.from}\u0000${e.to}`, e);
+  return [...seen.values()];
+}
+
+const key = (e: EdgeIds) => `${e.srcId}:${e.dstId}`;
+const unkey = (k: string): EdgeIds => {
+  const [srcId, dstId] = k.split(':').map(Number);
+  return { srcId, dstId };
+};

@@ -1,0 +1,161 @@
+import { Kysely, PostgresDialect, sql, Transaction } from 'kysely';
+import { Pool, types } from 'pg';
+import { controlMigrations } from './migrations/control.migrations';
+import { migrate } from './migrations/migrator';
+import { tenantDataMigrations } from './migrations/tenant-data.migrations';
+import { ControlSchema, TenantDataSchema } from './schema';
+import { SecretBox } from './secret-box';
+import { TenantId } from './tenant-id';
+
+export type Placement = 'pooled' | 'schema' | 'dedicated';
+
+/** Where a tenant's data lives. */
+export interface TenantPlacement {
+  tenantId: TenantId;
+  placement: Placement;
+  dataSchema: string;
+  databaseUrl?: string;
+}
+
+/** A transaction bound to one tenant: search_path, RLS tenant and role are already set. */
+export interface TenantTx {
+  readonly tenantId: TenantId;
+  readonly db: Transaction<TenantDataSchema>;
+}
+
+export const CONTROL_SCHEMA = 'tributary';
+export const POOLED_SCHEMA = 'tenant_pooled';
+
+export class UnknownTenantError extends Error {
+  constructor(readonly tenantId: string) {
+    super(`unknown tenant ${tenantId}`);
+  }
+}
+
+interface Connection {
+  pool: Pool;
+  db: Kysely<TenantDataSchema>;
+}
+
+// bigint columns hold ids and sequence numbers far below 2^53: read them as numbers.
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (v: string) => Number(v) : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
+};
+
+/**
+ * The metadata store's connections. `control` is the platform's own connection to the main
+ * database; `inTenant` runs a function in a transaction on the tenant's database and schema, as the
+ * app role, with the tenant set for row-level security.
+ */
+export class Database {
+  readonly control: Kysely<ControlSchema>;
+  private readonly main: Connection;
+  private readonly dedicated = new Map<string, Connection>();
+  private readonly placements = new Map<string, TenantPlacement>();
+
+  private constructor(
+    private readonly url: string,
+    private readonly appRole: string,
+    private readonly poolSize: number,
+    private readonly secrets: SecretBox,
+  ) {
+    this.main = Database.connect(url, poolSize);
+    this.control = this.main.db as unknown as Kysely<ControlSchema>;
+  }
+
+  /** Connects and brings the control plane and the pooled tenant schema up to date. */
+  static async open(opts: { url: string; appRole: string; poolSize: number; secrets: SecretBox }): Promise<Database> {
+    const database = new Database(opts.url, opts.appRole, opts.poolSize, opts.secrets);
+    try {
+      await migrate(database.main.pool, CONTROL_SCHEMA, opts.appRole, controlMigrations);
+      await migrate(database.main.pool, POOLED_SCHEMA, opts.appRole, tenantDataMigrations);
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+    return database;
+  }
+
+  private static connect(url: string, max: number): Connection {
+    const pool = new Pool({ connectionString: url, max, types: pgTypes });
+    // An idle client's error (server restart) must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    return { pool, db: new Kysely<TenantDataSchema>({ dialect: new PostgresDialect({ pool }) }) };
+  }
+
+  /** Creates the tenant's data home (schema or database) and applies the tenant-data migrations. */
+  async provision(p: TenantPlacement): Promise<void> {
+    const conn = this.connectionFor(p);
+    await migrate(conn.pool, p.dataSchema, this.appRole, tenantDataMigrations);
+    this.placements.set(p.tenantId, p);
+  }
+
+  async inTenant<T>(tenantId: TenantId, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
+    const placement = await this.placementOf(tenantId);
+    const conn = this.connectionFor(placement);
+    return conn.db.transaction().execute(async (trx) => {
+      await sql`SELECT set_config('search_path', ${placement.dataSchema}, true),
+                       set_config('tributary.tenant_id', ${tenantId}, true),
+                       set_config('role', ${this.appRole}, true)`.execute(trx);
+      return fn({ tenantId, db: trx });
+    });
+  }
+
+  /** A transaction in the control plane, as the app role with RLS for the tenant (API key management). */
+  async inControlForTenant<T>(tenantId: TenantId, fn: (trx: Transaction<ControlSchema>) => Promise<T>): Promise<T> {
+    return this.control.transaction().execute(async (trx) => {
+      await sql`SELECT set_config('tributary.tenant_id', ${tenantId}, true),
+                       set_config('role', ${this.appRole}, true)`.execute(trx);
+      return fn(trx);
+    });
+  }
+
+  async placementOf(tenantId: TenantId): Promise<TenantPlacement> {
+    const cached = this.placements.get(tenantId);
+    if (cached) return cached;
+    const row = await this.control.selectFrom('tributary.tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();
+    if (!row) throw new UnknownTenantError(tenantId);
+    const placement: TenantPlacement = {
+      tenantId,
+      placement: row.placement,
+      dataSchema: row.data_schema,
+      databaseUrl: row.database_url_sealed ? this.secrets.open(row.database_url_sealed) : undefined,
+    };
+    this.placements.set(tenantId, placement);
+    return placement;
+  }
+
+  private connectionFor(p: TenantPlacement): Connection {
+    if (p.placement !== 'dedicated' || !p.databaseUrl) return this.main;
+    let conn = this.dedicated.get(p.databaseUrl);
+    if (!conn) {
+      conn = Database.connect(p.databaseUrl, this.poolSize);
+      this.dedicated.set(p.databaseUrl, conn);
+    }
+    return conn;
+  }
+
+  /** Round trip to every database in use; throws with the one that is not reachable. */
+  async ping(): Promise<void> {
+    await sql`SELECT 1`.execute(this.main.db);
+    for (const [url, conn] of this.dedicated) {
+      try {
+        await sql`SELECT 1`.execute(conn.db);
+      } catch (err) {
+        throw new Error(`dedicated database ${new URL(url).host} unreachable: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  describeUrl(): string {
+    const u = new URL(this.url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  }
+
+  async close(): Promise<void> {
+    const conns = [this.main, ...this.dedicated.values()];
+    this.dedicated.clear();
+    await Promise.all(conns.map((c) => c.db.destroy()));
+  }
+}

@@ -1,0 +1,162 @@
+import { Migration, tenantIsolation } from './migration';
+
+const tenantTables = [
+  'tenant_sequences', 'assets', 'lineage_edges', 'classifications', 'incidents', 'incident_assets',
+  'change_events', 'processed_events', 'audit_log', 'dead_letters',
+];
+
+/**
+ * Tenant data. The same migrations build the pooled schema (many tenants, isolated by RLS), a
+ * schema-placement tenant's own schema, and a dedicated tenant's database: the code above them does
+ * not know which. Every table carries tenant_id, and RLS is forced so that even the owner cannot
+ * forget the tenant.
+ */
+export const tenantDataMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'catalog model',
+    sql: (schema, role) => `
+      -- One row per tenant: the change feed's sequence. Taking it under a row lock just before commit
+      -- makes a tenant's sequence numbers commit in order, so a reader of "after N" never skips one.
+      CREATE TABLE ${schema}.tenant_sequences (
+        tenant_id text PRIMARY KEY,
+        last_sequence bigint NOT NULL DEFAULT 0
+      );
+
+      CREATE TABLE ${schema}.assets (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        tenant_id text NOT NULL,
+        qualified_name text NOT NULL CHECK (char_length(qualified_name) BETWEEN 1 AND 2048),
+        type_name text NOT NULL,
+        name text,
+        attributes jsonb NOT NULL DEFAULT '{}'::jsonb,
+        version integer NOT NULL DEFAULT 1,
+        upstream_open_incidents integer NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        deleted_at timestamptz,
+        UNIQUE (tenant_id, qualified_name)
+      );
+      CREATE INDEX assets_by_type ON ${schema}.assets (tenant_id, type_name, qualified_name) WHERE deleted_at IS NULL;
+
+      -- Edges between live assets. Both directions are indexed: the walk goes either way.
+      CREATE TABLE ${schema}.lineage_edges (
+        tenant_id text NOT NULL,
+        src_id bigint NOT NULL REFERENCES ${schema}.assets (id),
+        dst_id bigint NOT NULL REFERENCES ${schema}.assets (id),
+        process text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, src_id, dst_id),
+        CHECK (src_id <> dst_id)
+      );
+      CREATE INDEX lineage_edges_upstream ON ${schema}.lineage_edges (tenant_id, dst_id, src_id);
+
+      -- A tag on an asset: direct (set by a person or an ingest) or propagated (with provenance). The
+      -- same name may stand once directly and once per (source asset, rule) propagated.
+      CREATE TABLE ${schema}.classifications (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        tenant_id text NOT NULL,
+        asset_id bigint NOT NULL REFERENCES ${schema}.assets (id),
+        name text NOT NULL,
+        source text NOT NULL CHECK (source IN ('direct', 'propagated')),
+        propagate boolean NOT NULL,
+        propagated_from_id bigint REFERENCES ${schema}.assets (id),
+        rule_id text,
+        depth integer,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        CHECK ((source = 'direct') = (propagated_from_id IS NULL)),
+        CHECK ((source = 'direct') = (rule_id IS NULL)),
+        CHECK ((source = 'direct') = (depth IS NULL))
+      );
+      CREATE UNIQUE INDEX classifications_direct ON ${schema}.classifications (tenant_id, asset_id, name)
+        WHERE source = 'direct';
+      CREATE UNIQUE INDEX classifications_propagated
+        ON ${schema}.classifications (tenant_id, asset_id, name, propagated_from_id, rule_id)
+        WHERE source = 'propagated';
+      CREATE INDEX classifications_by_origin ON ${schema}.classifications (tenant_id, propagated_from_id, name)
+        WHERE source = 'propagated';
+      CREATE INDEX classifications_by_name ON ${schema}.classifications (tenant_id, name, asset_id);
+
+      CREATE TABLE ${schema}.incidents (
+        id uuid PRIMARY KEY,
+        tenant_id text NOT NULL,
+        source text NOT NULL,
+        external_id text NOT NULL,
+        type text NOT NULL,
+        raw_type text,
+        severity text,
+        status text NOT NULL CHECK (status IN ('open', 'resolved')),
+        raw_status text,
+        title text,
+        url text,
+        owner text,
+        started_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        UNIQUE (tenant_id, source, external_id)
+      );
+
+      -- The tables an incident touches. asset_id stays null while the mapped name has no asset yet;
+      -- the reference is attached when that asset appears.
+      CREATE TABLE ${schema}.incident_assets (
+        tenant_id text NOT NULL,
+        incident_id uuid NOT NULL REFERENCES ${schema}.incidents (id),
+        qualified_name text NOT NULL,
+        source_ref text NOT NULL,
+        asset_id bigint REFERENCES ${schema}.assets (id),
+        PRIMARY KEY (tenant_id, incident_id, qualified_name)
+      );
+      CREATE INDEX incident_assets_by_asset ON ${schema}.incident_assets (tenant_id, asset_id);
+      CREATE INDEX incident_assets_unresolved ON ${schema}.incident_assets (tenant_id, qualified_name)
+        WHERE asset_id IS NULL;
+
+      -- The transactional outbox and change feed: written in the same transaction as the change.
+      CREATE TABLE ${schema}.change_events (
+        tenant_id text NOT NULL,
+        sequence bigint NOT NULL,
+        id uuid NOT NULL UNIQUE,
+        type text NOT NULL,
+        subject text NOT NULL,
+        time timestamptz NOT NULL,
+        origin text NOT NULL,
+        traceparent text,
+        data jsonb NOT NULL,
+        PRIMARY KEY (tenant_id, sequence)
+      );
+
+      -- Ids of events already applied, so that a redelivery changes nothing.
+      CREATE TABLE ${schema}.processed_events (
+        tenant_id text NOT NULL,
+        event_key text NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, event_key)
+      );
+
+      CREATE TABLE ${schema}.audit_log (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        tenant_id text NOT NULL,
+        at timestamptz NOT NULL DEFAULT now(),
+        actor text NOT NULL,
+        action text NOT NULL,
+        subject text,
+        details jsonb NOT NULL DEFAULT '{}'::jsonb
+      );
+      CREATE INDEX audit_log_by_time ON ${schema}.audit_log (tenant_id, at);
+
+      CREATE TABLE ${schema}.dead_letters (
+        id uuid PRIMARY KEY,
+        tenant_id text NOT NULL,
+        stream text NOT NULL,
+        reason text NOT NULL,
+        payload jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        replayed_at timestamptz
+      );
+      CREATE INDEX dead_letters_by_time ON ${schema}.dead_letters (tenant_id, created_at, id);
+
+      ${tenantTables.map((t) => tenantIsolation(`${schema}.${t}`, role)).join('\n')}
+      GRANT USAGE ON SCHEMA ${schema} TO ${role};
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role};
+      GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role};
+    `,
+  },
+];

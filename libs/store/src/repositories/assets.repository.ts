@@ -1,0 +1,169 @@
+import { sql } from 'kysely';
+import { TenantTx } from '../database';
+
+export interface AssetRow {
+  id: number;
+  qualifiedName: string;
+  typeName: string;
+  name: string | null;
+  attributes: Record<string, unknown>;
+  version: number;
+  upstreamOpenIncidents: number;
+  createdAt: Date;
+  updatedAt: Date;
+  deletedAt: Date | null;
+}
+
+export interface AssetWrite {
+  qualifiedName: string;
+  typeName: string;
+  name: string | null;
+  attributes: Record<string, unknown>;
+  version: number;
+}
+
+export type HealthStatus = 'healthy' | 'warning' | 'critical';
+
+export interface AssetListFilter {
+  typeName?: string;
+  tag?: string;
+  health?: HealthStatus;
+  q?: string;
+  after?: string;
+  limit: number;
+}
+
+const columns = [
+  'id', 'qualified_name', 'type_name', 'name', 'attributes', 'version', 'upstream_open_incidents',
+  'created_at', 'updated_at', 'deleted_at',
+] as const;
+
+type Row = {
+  id: number; qualified_name: string; type_name: string; name: string | null; attributes: Record<string, unknown>;
+  version: number; upstream_open_incidents: number; created_at: Date; updated_at: Date; deleted_at: Date | null;
+};
+
+const toAsset = (r: Row): AssetRow => ({
+  id: r.id, qualifiedName: r.qualified_name, typeName: r.type_name, name: r.name, attributes: r.attributes,
+  version: r.version, upstreamOpenIncidents: r.upstream_open_incidents, createdAt: r.created_at,
+  updatedAt: r.updated_at, deletedAt: r.deleted_at,
+});
+
+/**
+ * Health as the API defines it, in SQL so that lists can filter on it: critical with an open SEV-1/2
+ * incident, warning with another open incident or an open one upstream, else healthy.
+ */
+const healthOf = sql<HealthStatus>`(
+  SELECT CASE
+    WHEN bool_or(i.severity IN ('SEV-1', 'SEV-2')) THEN 'critical'
+    WHEN count(i.id) > 0 OR a.upstream_open_incidents > 0 THEN 'warning'
+    ELSE 'healthy' END
+  FROM incident_assets ia JOIN incidents i ON i.id = ia.incident_id AND i.status = 'open'
+  WHERE ia.tenant_id = a.tenant_id AND ia.asset_id = a.id)`;
+
+export class AssetsRepository {
+  /**
+   * Locks the named assets (live or deleted) for the rest of the transaction and returns the ones
+   * that exist. Names that do not exist yet are locked too, through advisory locks taken in sorted
+   * order, so two requests creating the same asset cannot both believe they created it, and two bulk
+   * requests cannot deadlock.
+   */
+  async lockByNames(tx: TenantTx, names: string[]): Promise<Map<string, AssetRow>> {
+    if (names.length === 0) return new Map();
+    const sorted = [...names].sort();
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${tx.tenantId} || '/' || n, 0))
+              FROM unnest(${sorted}::text[]) AS n ORDER BY n`.execute(tx.db);
+    const rows = await tx.db.selectFrom('assets').select(columns)
+      .where('tenant_id', '=', tx.tenantId).where('qualified_name', 'in', names)
+      .forUpdate().execute();
+    return new Map(rows.map((r) => [r.qualified_name, toAsset(r)]));
+  }
+
+  async insertMany(tx: TenantTx, assets: AssetWrite[]): Promise<Map<string, number>> {
+    if (assets.length === 0) return new Map();
+    const rows = await sql<{ id: number; qualified_name: string }>`
+      INSERT INTO assets (tenant_id, qualified_name, type_name, name, attributes, version)
+      SELECT ${tx.tenantId}, u.qualified_name, u.type_name, u.name, u.attributes, u.version
+      FROM unnest(${assets.map((a) => a.qualifiedName)}::text[], ${assets.map((a) => a.typeName)}::text[],
+                  ${assets.map((a) => a.name)}::text[], ${assets.map((a) => JSON.stringify(a.attributes))}::jsonb[],
+                  ${assets.map((a) => a.version)}::int[])
+        AS u(qualified_name, type_name, name, attributes, version)
+      RETURNING id, qualified_name`.execute(tx.db);
+    return new Map(rows.rows.map((r) => [r.qualified_name, r.id]));
+  }
+
+  /** Rewrites existing assets (and brings soft-deleted ones back). */
+  async updateMany(tx: TenantTx, assets: (AssetWrite & { id: number })[]): Promise<void> {
+    if (assets.length === 0) return;
+    await sql`
+      UPDATE assets a SET type_name = u.type_name, name = u.name, attributes = u.attributes, version = u.version,
+                          updated_at = now(), deleted_at = NULL
+      FROM unnest(${assets.map((x) => x.id)}::bigint[], ${assets.map((x) => x.typeName)}::text[],
+                  ${assets.map((x) => x.name)}::text[], ${assets.map((x) => JSON.stringify(x.attributes))}::jsonb[],
+                  ${assets.map((x) => x.version)}::int[])
+        AS u(id, type_name, name, attributes, version)
+      WHERE a.tenant_id = ${tx.tenantId} AND a.id = u.id`.execute(tx.db);
+  }
+
+  /** A live asset, locked for update when `lock` is set. */
+  async findLive(tx: TenantTx, qualifiedName: string, lock = false): Promise<AssetRow | undefined> {
+    let q = tx.db.selectFrom('assets').select(columns)
+      .where('tenant_id', '=', tx.tenantId).where('qualified_name', '=', qualifiedName).where('deleted_at', 'is', null);
+    if (lock) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    return row && toAsset(row);
+  }
+
+  async findLiveByNames(tx: TenantTx, names: string[]): Promise<Map<string, AssetRow>> {
+    if (names.length === 0) return new Map();
+    const rows = await tx.db.selectFrom('assets').select(columns)
+      .where('tenant_id', '=', tx.tenantId).where('qualified_name', 'in', names).where('deleted_at', 'is', null)
+      .execute();
+    return new Map(rows.map((r) => [r.qualified_name, toAsset(r)]));
+  }
+
+  async findByIds(tx: TenantTx, ids: number[]): Promise<Map<number, AssetRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await sql<Row>`SELECT a.* FROM assets a JOIN unnest(${ids}::bigint[]) AS n(id) ON a.id = n.id
+                                WHERE a.tenant_id = ${tx.tenantId}`.execute(tx.db);
+    return new Map(rows.rows.map((r) => [r.id, toAsset(r)]));
+  }
+
+  async bumpVersion(tx: TenantTx, id: number): Promise<number> {
+    const row = await tx.db.updateTable('assets').set({ version: sql`version + 1`, updated_at: sql`now()` })
+      .where('tenant_id', '=', tx.tenantId).where('id', '=', id).returning('version').executeTakeFirstOrThrow();
+    return row.version;
+  }
+
+  async softDelete(tx: TenantTx, id: number): Promise<number> {
+    const row = await tx.db.updateTable('assets')
+      .set({ version: sql`version + 1`, updated_at: sql`now()`, deleted_at: sql`now()` })
+      .where('tenant_id', '=', tx.tenantId).where('id', '=', id).returning('version').executeTakeFirstOrThrow();
+    return row.version;
+  }
+
+  /** One page of live assets in qualified-name order, with their health. */
+  async list(tx: TenantTx, f: AssetListFilter): Promise<(AssetRow & { health: HealthStatus })[]> {
+    const rows = await sql<Row & { health: HealthStatus }>`
+      SELECT * FROM (
+        SELECT a.*, ${healthOf} AS health FROM assets a
+        WHERE a.tenant_id = ${tx.tenantId} AND a.deleted_at IS NULL
+          ${f.typeName !== undefined ? sql`AND a.type_name = ${f.typeName}` : sql``}
+          ${f.after !== undefined ? sql`AND a.qualified_name > ${f.after}` : sql``}
+          ${f.q !== undefined ? sql`AND (strpos(lower(a.qualified_name), lower(${f.q})) > 0
+                                       OR strpos(lower(coalesce(a.name, '')), lower(${f.q})) > 0)` : sql``}
+          ${f.tag !== undefined ? sql`AND EXISTS (SELECT 1 FROM classifications c
+                                                 WHERE c.tenant_id = a.tenant_id AND c.asset_id = a.id AND c.name = ${f.tag})` : sql``}
+        ${f.health === undefined ? sql`ORDER BY a.qualified_name LIMIT ${f.limit}` : sql``}
+      ) page
+      ${f.health !== undefined ? sql`WHERE page.health = ${f.health} ORDER BY page.qualified_name LIMIT ${f.limit}` : sql``}`
+      .execute(tx.db);
+    return rows.rows.map((r) => ({ ...toAsset(r), health: r.health }));
+  }
+
+  async healthOf(tx: TenantTx, id: number): Promise<HealthStatus> {
+    const row = await sql<{ health: HealthStatus }>`SELECT ${healthOf} AS health FROM assets a
+      WHERE a.tenant_id = ${tx.tenantId} AND a.id = ${id}`.execute(tx.db);
+    return row.rows[0].health;
+  }
+}

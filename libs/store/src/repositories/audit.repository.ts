@@ -1,0 +1,24 @@
+import { TenantTx } from '../database';
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  subject: string | null;
+  details: Record<string, unknown>;
+}
+
+/** Who did what to which tenant's data, and when; written in the transaction of the write itself. */
+export class AuditRepository {
+  async record(tx: TenantTx, entry: AuditEntry): Promise<void> {
+    await tx.db
+      .insertInto('audit_log')
+      .values({ tenant_id: tx.tenantId, actor: entry.actor, action: entry.action, subject: entry.subject,
+        details: JSON.stringify(entry.details) })
+      .execute();
+  }
+
+  async list(tx: TenantTx, limit: number) {
+    return tx.db.selectFrom('audit_log').selectAll().where('tenant_id', '=', tx.tenantId)
+      .orderBy('id', 'desc').limit(limit).execute();
+  }
+}

@@ -1,0 +1,52 @@
+import { sql } from 'kysely';
+import { TenantTx } from '../database';
+
+export interface ClassificationRow {
+  assetId: number;
+  name: string;
+  source: 'direct' | 'propagated';
+  propagate: boolean;
+  propagatedFrom: string | null;
+  ruleId: string | null;
+  depth: number | null;
+}
+
+export class ClassificationsRepository {
+  async findDirect(tx: TenantTx, assetId: number, name: string): Promise<{ propagate: boolean } | undefined> {
+    return tx.db.selectFrom('classifications').select('propagate')
+      .where('tenant_id', '=', tx.tenantId).where('asset_id', '=', assetId).where('name', '=', name)
+      .where('source', '=', 'direct').executeTakeFirst();
+  }
+
+  /** Adds a direct tag, or changes its propagate flag if it is already there. */
+  async upsertDirect(tx: TenantTx, assetId: number, name: string, propagate: boolean): Promise<void> {
+    await sql`INSERT INTO classifications (tenant_id, asset_id, name, source, propagate)
+              VALUES (${tx.tenantId}, ${assetId}, ${name}, 'direct', ${propagate})
+              ON CONFLICT (tenant_id, asset_id, name) WHERE source = 'direct'
+              DO UPDATE SET propagate = EXCLUDED.propagate`.execute(tx.db);
+  }
+
+  async deleteDirect(tx: TenantTx, assetId: number, name: string): Promise<{ propagate: boolean } | undefined> {
+    return tx.db.deleteFrom('classifications')
+      .where('tenant_id', '=', tx.tenantId).where('asset_id', '=', assetId).where('name', '=', name)
+      .where('source', '=', 'direct').returning('propagate').executeTakeFirst();
+  }
+
+  /** The tags of the given assets, direct first, with the qualified name each propagated one came from. */
+  async forAssets(tx: TenantTx, assetIds: number[]): Promise<ClassificationRow[]> {
+    if (assetIds.length === 0) return [];
+    const rows = await sql<{
+      asset_id: number; name: string; source: 'direct' | 'propagated'; propagate: boolean;
+      propagated_from: string | null; rule_id: string | null; depth: number | null;
+    }>`
+      SELECT c.asset_id, c.name, c.source, c.propagate, src.qualified_name AS propagated_from, c.rule_id, c.depth
+      FROM classifications c
+      LEFT JOIN assets src ON src.id = c.propagated_from_id AND src.tenant_id = c.tenant_id
+      WHERE c.tenant_id = ${tx.tenantId} AND c.asset_id = ANY (${assetIds}::bigint[])
+      ORDER BY c.asset_id, c.source, c.name, src.qualified_name`.execute(tx.db);
+    return rows.rows.map((r) => ({
+      assetId: r.asset_id, name: r.name, source: r.source, propagate: r.propagate,
+      propagatedFrom: r.propagated_from, ruleId: r.rule_id, depth: r.depth,
+    }));
+  }
+}

@@ -1,0 +1,98 @@
+import { sql } from 'kysely';
+import { TenantTx } from '../database';
+
+export type Direction = 'downstream' | 'upstream';
+
+export interface EdgeIds {
+  srcId: number;
+  dstId: number;
+}
+
+export interface EdgeWrite extends EdgeIds {
+  process: string | null;
+}
+
+export interface Reached {
+  id: number;
+  depth: number;
+}
+
+export class LineageRepository {
+  /** Inserts the edges that do not exist yet and returns those it inserted. */
+  async insertEdges(tx: TenantTx, edges: EdgeWrite[]): Promise<EdgeIds[]> {
+    if (edges.length === 0) return [];
+    const rows = await sql<{ src_id: number; dst_id: number }>`
+      INSERT INTO lineage_edges (tenant_id, src_id, dst_id, process)
+      SELECT ${tx.tenantId}, u.src_id, u.dst_id, u.process
+      FROM unnest(${edges.map((e) => e.srcId)}::bigint[], ${edges.map((e) => e.dstId)}::bigint[],
+                  ${edges.map((e) => e.process)}::text[]) AS u(src_id, dst_id, process)
+      ON CONFLICT DO NOTHING
+      RETURNING src_id, dst_id`.execute(tx.db);
+    return rows.rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
+  }
+
+  async deleteEdges(tx: TenantTx, edges: EdgeIds[]): Promise<EdgeIds[]> {
+    if (edges.length === 0) return [];
+    const rows = await sql<{ src_id: number; dst_id: number }>`
+      DELETE FROM lineage_edges e
+      USING unnest(${edges.map((x) => x.srcId)}::bigint[], ${edges.map((x) => x.dstId)}::bigint[]) AS u(src_id, dst_id)
+      WHERE e.tenant_id = ${tx.tenantId} AND e.src_id = u.src_id AND e.dst_id = u.dst_id
+      RETURNING e.src_id, e.dst_id`.execute(tx.db);
+    return rows.rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
+  }
+
+  /** Removes every edge into or out of an asset (it is being deleted) and returns them. */
+  async deleteEdgesOf(tx: TenantTx, assetId: number): Promise<EdgeIds[]> {
+    const rows = await tx.db.deleteFrom('lineage_edges')
+      .where('tenant_id', '=', tx.tenantId)
+      .where((eb) => eb.or([eb('src_id', '=', assetId), eb('dst_id', '=', assetId)]))
+      .returning(['src_id', 'dst_id']).execute();
+    return rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
+  }
+
+  /**
+   * The lineage walk: every asset reachable from the roots in one direction, each once, at its
+   * shortest distance, up to `maxDepth` hops.
+   *
+   * One recursive query, level by level: each row of `walk` is a whole BFS frontier (the ids first
+   * reached at that depth) plus every id seen so far. The next frontier is the frontier's neighbours
+   * EXCEPT the seen ids (a hash set operation), so
+   *  - cycles terminate: a seen asset is never expanded again;
+   *  - diamonds cost nothing extra: an asset is expanded once, not once per path (a plain recursive
+   *    CTE over (id, depth) enumerates paths, which explodes on diamond-heavy graphs);
+   *  - the work is bounded by the edges of the reached subgraph plus depth x reached ids for the seen
+   *    arrays, and the recursion stops at `maxDepth` or when a frontier comes back empty.
+   */
+  async walk(tx: TenantTx, rootIds: number[], direction: Direction, maxDepth: number): Promise<Reached[]> {
+    const [from, to] = direction === 'downstream' ? [sql.ref('e.src_id'), sql.ref('e.dst_id')] : [sql.ref('e.dst_id'), sql.ref('e.src_id')];
+    const rows = await sql<{ id: number; depth: number }>`
+      WITH RECURSIVE walk(depth, frontier, seen) AS (
+        SELECT 0, ${rootIds}::bigint[], ${rootIds}::bigint[]
+        UNION ALL
+        SELECT w.depth + 1, n.ids, w.seen || n.ids
+        FROM walk w
+        CROSS JOIN LATERAL (
+          SELECT array_agg(next.id) AS ids FROM (
+            SELECT ${to} AS id FROM lineage_edges e
+            WHERE e.tenant_id = ${tx.tenantId} AND ${from} = ANY (w.frontier)
+            EXCEPT
+            SELECT unnest(w.seen)
+          ) next
+        ) n
+        WHERE w.depth < ${maxDepth} AND n.ids IS NOT NULL
+      )
+      SELECT unnest(frontier) AS id, depth FROM walk WHERE depth > 0`.execute(tx.db);
+    return rows.rows;
+  }
+
+  /** The edges between the given assets (both ends in the set). */
+  async edgesAmong(tx: TenantTx, ids: number[]): Promise<EdgeIds[]> {
+    if (ids.length < 2) return [];
+    const rows = await sql<{ src_id: number; dst_id: number }>`
+      SELECT e.src_id, e.dst_id FROM lineage_edges e
+      JOIN unnest(${ids}::bigint[]) AS s(id) ON e.src_id = s.id
+      JOIN unnest(${ids}::bigint[]) AS d(id) ON e.dst_id = d.id
+      WHERE e.tenant_id = ${tx.tenantId}`.execute(tx.db);
+    return rows.rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
+  }
+}

@@ -1,0 +1,148 @@
+import { ColumnType, Generated } from 'kysely';
+
+/** Column types of the tables, as Kysely sees them. Tables are unqualified: search_path picks the schema. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T = Record<string, unknown>> = ColumnType<T, string, string>;
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  placement: 'pooled' | 'schema' | 'dedicated';
+  data_schema: string;
+  database_url_sealed: string | null;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  roles: string[];
+  platform_admin: boolean;
+  secret_hash: Buffer;
+  created_by: string;
+  created_at: Timestamp;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface ControlSchema {
+  'tributary.tenants': TenantsTable;
+  'tributary.api_keys': ApiKeysTable;
+}
+
+export interface AssetsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  qualified_name: string;
+  type_name: string;
+  name: string | null;
+  attributes: Json;
+  version: number;
+  upstream_open_incidents: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Date | null;
+}
+
+export interface LineageEdgesTable {
+  tenant_id: string;
+  src_id: number;
+  dst_id: number;
+  process: string | null;
+  created_at: Timestamp;
+}
+
+export interface ClassificationsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  asset_id: number;
+  name: string;
+  source: 'direct' | 'propagated';
+  propagate: boolean;
+  propagated_from_id: number | null;
+  rule_id: string | null;
+  depth: number | null;
+  created_at: Timestamp;
+}
+
+export interface IncidentsTable {
+  id: string;
+  tenant_id: string;
+  source: string;
+  external_id: string;
+  type: string;
+  raw_type: string | null;
+  severity: string | null;
+  status: 'open' | 'resolved';
+  raw_status: string | null;
+  title: string | null;
+  url: string | null;
+  owner: string | null;
+  started_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IncidentAssetsTable {
+  tenant_id: string;
+  incident_id: string;
+  qualified_name: string;
+  source_ref: string;
+  asset_id: number | null;
+}
+
+export interface ChangeEventsTable {
+  tenant_id: string;
+  sequence: number;
+  id: string;
+  type: string;
+  subject: string;
+  time: Timestamp;
+  origin: string;
+  traceparent: string | null;
+  data: Json;
+}
+
+export interface TenantSequencesTable {
+  tenant_id: string;
+  last_sequence: number;
+}
+
+export interface ProcessedEventsTable {
+  tenant_id: string;
+  event_key: string;
+  processed_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  tenant_id: string;
+  at: Timestamp;
+  actor: string;
+  action: string;
+  subject: string | null;
+  details: Json;
+}
+
+export interface DeadLettersTable {
+  id: string;
+  tenant_id: string;
+  stream: string;
+  reason: string;
+  payload: Json<unknown>;
+  created_at: Timestamp;
+  replayed_at: Date | null;
+}
+
+export interface TenantDataSchema {
+  tenant_sequences: TenantSequencesTable;
+  assets: AssetsTable;
+  lineage_edges: LineageEdgesTable;
+  classifications: ClassificationsTable;
+  incidents: IncidentsTable;
+  incident_assets: IncidentAssetsTable;
+  change_events: ChangeEventsTable;
+  processed_events: ProcessedEventsTable;
+  audit_log: AuditLogTable;
+  dead_letters: DeadLettersTable;
+}
