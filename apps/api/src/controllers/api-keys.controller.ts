@@ -1,0 +1,34 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { Access, ApiKeyService, CurrentAccess, RequireRole } from '@tributary/auth';
+import { CreateApiKeyBody } from '../http/schemas';
+import { ParseBody, ParseParam } from '../http/zod.pipe';
+
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@Controller('v1/api-keys')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeyService) {}
+
+  @Post()
+  @RequireRole('admin')
+  async create(@CurrentAccess() access: Access, @Body(new ParseBody(CreateApiKeyBody)) body: z.infer<typeof CreateApiKeyBody>) {
+    const { key, view } = await this.keys.create(access.tenantId,
+      { name: body.name, roles: body.roles, expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined }, access.principal.actor);
+    return { id: view.id, key, name: view.name, roles: view.roles, expiresAt: view.expiresAt };
+  }
+
+  @Get()
+  @RequireRole('admin')
+  async list(@CurrentAccess() access: Access) {
+    return { items: await this.keys.list(access.tenantId) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireRole('admin')
+  async revoke(@CurrentAccess() access: Access, @Param('id', new ParseParam('id', z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'not an API key id'))) id: string) {
+    await this.keys.revoke(access.tenantId, id);
+  }
+}

@@ -1,0 +1,36 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { RequireRole } from '@tributary/auth';
+import { LineageService, ReadContext, WriteContext } from '@tributary/catalog';
+import { Reader, Writer } from '../http/request-context';
+import { AddEdgesBody, LineageQuery, QualifiedName, RemoveEdgesBody } from '../http/schemas';
+import { ParseBody, ParseParam, ParseQuery } from '../http/zod.pipe';
+
+@ApiTags('lineage')
+@ApiBearerAuth()
+@Controller('v1/lineage')
+export class LineageController {
+  constructor(private readonly lineage: LineageService) {}
+
+  @Put()
+  @HttpCode(200)
+  @RequireRole('steward', 'ingest')
+  add(@Writer() ctx: WriteContext, @Body(new ParseBody(AddEdgesBody)) body: z.infer<typeof AddEdgesBody>) {
+    return this.lineage.add(ctx, body.edges);
+  }
+
+  @Delete()
+  @HttpCode(200)
+  @RequireRole('steward', 'ingest')
+  remove(@Writer() ctx: WriteContext, @Body(new ParseBody(RemoveEdgesBody)) body: z.infer<typeof RemoveEdgesBody>) {
+    return this.lineage.remove(ctx, body.edges);
+  }
+
+  @Get(':qualifiedName')
+  @RequireRole('viewer')
+  graph(@Reader() ctx: ReadContext, @Param('qualifiedName', new ParseParam('qualifiedName', QualifiedName)) qn: string,
+    @Query(new ParseQuery(LineageQuery)) query: z.infer<typeof LineageQuery>) {
+    return this.lineage.graph(ctx, qn, query.direction, query.depth);
+  }
+}

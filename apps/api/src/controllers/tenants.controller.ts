@@ -1,0 +1,21 @@
+import { Body, Controller, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { Access, CurrentAccess, RequirePlatformAdmin } from '@tributary/auth';
+import { asTenantId } from '@tributary/store';
+import { TenantsService } from '@tributary/tenancy';
+import { CreateTenantBody } from '../http/schemas';
+import { ParseBody } from '../http/zod.pipe';
+
+@ApiTags('tenants')
+@ApiBearerAuth()
+@Controller('v1/tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post()
+  @RequirePlatformAdmin()
+  create(@CurrentAccess() access: Access, @Body(new ParseBody(CreateTenantBody)) body: z.infer<typeof CreateTenantBody>) {
+    return this.tenants.create(access.principal.actor, { ...body, id: asTenantId(body.id) });
+  }
+}

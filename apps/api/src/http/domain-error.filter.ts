@@ -1,0 +1,34 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, ErrorKind } from '@tributary/errors';
+import { UnknownTenantError } from '@tributary/store';
+import { sendError } from '@tributary/platform';
+
+const httpKinds: Record<number, [ErrorKind, string]> = {
+  400: ['malformed', 'bad_request'], 401: ['unauthenticated', 'unauthenticated'], 403: ['forbidden', 'forbidden'],
+  404: ['not_found', 'not_found'], 409: ['conflict', 'conflict'], 413: ['too_large', 'payload_too_large'],
+  422: ['invalid', 'invalid'], 429: ['rate_limited', 'rate_limited'], 503: ['unavailable', 'unavailable'],
+};
+
+/** Maps every error to the API's JSON error body; unexpected ones are logged and hidden behind a 500. */
+@Catch()
+export class DomainErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    if (exception instanceof DomainError) return sendError(res, exception);
+    if (exception instanceof UnknownTenantError) {
+      return sendError(res, new DomainError('forbidden', 'unknown_tenant', `tenant ${exception.tenantId} does not exist`));
+    }
+    if (exception instanceof HttpException && httpKinds[exception.getStatus()]) {
+      const [kind, code] = httpKinds[exception.getStatus()];
+      const message = exception.getStatus() === 404 ? `no route ${req.method} ${req.path}` : exception.message;
+      return sendError(res, new DomainError(kind, code, message));
+    }
+    this.logger.error({ message: 'unhandled error', method: req.method, path: req.path, error: String(exception),
+      stack: exception instanceof Error ? exception.stack : undefined });
+    res.status(500).json({ error: { code: 'internal', message: 'internal error; it has been logged' } });
+  }
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { ROLES } from '@tributary/auth';
+import { ClassificationName, QualifiedName, TypeName } from '@tributary/catalog';
+import { TENANT_ID_PATTERN } from '@tributary/store';
+
+/** Request shapes of the public API. Objects are strict: an unknown field is an error, not ignored. */
+
+export const UpsertAssetsBody = z.strictObject({
+  assets: z.array(z.strictObject({
+    qualifiedName: QualifiedName,
+    typeName: TypeName,
+    name: z.string().min(1).max(1024).optional(),
+    attributes: z.record(z.string().min(1).max(256), z.unknown()).optional(),
+    ifVersion: z.number().int().min(0).optional(),
+  })).min(1, 'send at least one asset').max(1000, 'send at most 1000 assets per request'),
+});
+
+export const AssetListQuery = z.strictObject({
+  typeName: TypeName.optional(),
+  tag: ClassificationName.optional(),
+  health: z.enum(['healthy', 'warning', 'critical']).optional(),
+  q: z.string().min(1).max(256).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().min(1).max(4096).optional(),
+});
+
+const Edge = z.strictObject({ from: QualifiedName, to: QualifiedName, process: QualifiedName.optional() });
+export const AddEdgesBody = z.strictObject({
+  edges: z.array(Edge).min(1, 'send at least one edge').max(5000, 'send at most 5000 edges per request'),
+});
+export const RemoveEdgesBody = z.strictObject({
+  edges: z.array(z.strictObject({ from: QualifiedName, to: QualifiedName })).min(1).max(5000),
+});
+
+export const LineageQuery = z.strictObject({
+  direction: z.enum(['downstream', 'upstream']).default('downstream'),
+  depth: z.coerce.number().int().min(1).max(50).default(5),
+});
+
+export const AddClassificationBody = z.strictObject({ name: ClassificationName, propagate: z.boolean().default(true) });
+
+export const ChangesQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const CreateApiKeyBody = z.strictObject({
+  name: z.string().min(1).max(200),
+  roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const CreateTenantBody = z.strictObject({
+  id: z.string().regex(TENANT_ID_PATTERN, 'a tenant id is 2-63 lowercase letters, digits or -, starting with a letter'),
+  name: z.string().min(1).max(200),
+  placement: z.enum(['pooled', 'schema', 'dedicated']),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+});
+
+export { ClassificationName, QualifiedName };

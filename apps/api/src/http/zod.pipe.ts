@@ -1,0 +1,46 @@
+import { PipeTransform } from '@nestjs/common';
+import { z } from 'zod';
+import { invalid, malformed } from '@tributary/errors';
+
+const pathOf = (path: PropertyKey[]) =>
+  path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '') || '(body)';
+
+function describe(error: z.ZodError) {
+  const issues = error.issues.slice(0, 20).map((i) => ({ path: pathOf(i.path), message: i.message }));
+  return { issues, summary: issues.map((i) => `${i.path}: ${i.message}`).join('; ') };
+}
+
+/** Parses a JSON body into its typed value; valid JSON of the wrong shape is 422 with every failing path. */
+export class ParseBody<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
+  constructor(private readonly schema: S) {}
+
+  transform(value: unknown): z.infer<S> {
+    const parsed = this.schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const { issues, summary } = describe(parsed.error);
+    throw invalid('validation_failed', `the request body is invalid: ${summary}`, { issues });
+  }
+}
+
+/** Parses query parameters; a malformed one is 400. */
+export class ParseQuery<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
+  constructor(private readonly schema: S) {}
+
+  transform(value: unknown): z.infer<S> {
+    const parsed = this.schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const { issues, summary } = describe(parsed.error);
+    throw malformed('invalid_query', `invalid query parameters: ${summary}`, { issues });
+  }
+}
+
+/** Parses one path parameter. */
+export class ParseParam<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
+  constructor(private readonly name: string, private readonly schema: S) {}
+
+  transform(value: unknown): z.infer<S> {
+    const parsed = this.schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    throw malformed('invalid_path', `path parameter ${this.name}: ${parsed.error.issues[0].message}`);
+  }
+}

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runApp } from '@tributary/platform';
+import { apiApp } from './api.app';
+
+void runApp(apiApp);

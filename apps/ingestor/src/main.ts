@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runApp } from '@tributary/platform';
+import { ingestorApp } from './ingestor.app';
+
+void runApp(ingestorApp);

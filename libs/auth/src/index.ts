@@ -1,0 +1,6 @@
+export * from './roles';
+export * from './principal';
+export * from './api-key.service';
+export * from './oidc.strategy';
+export * from './access.decorators';
+export * from './access.guard';

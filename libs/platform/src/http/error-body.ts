@@ -1,0 +1,17 @@
+import type { Response } from 'express';
+import { DomainError, ErrorKind } from '@tributary/errors';
+
+/** The one place where an error kind becomes an HTTP status. */
+export const STATUS: Record<ErrorKind, number> = {
+  malformed: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_large: 413,
+  invalid: 422, rate_limited: 429, unavailable: 503,
+};
+
+export function sendError(res: Response, error: DomainError): void {
+  if (error.kind === 'unauthenticated') res.setHeader('WWW-Authenticate', 'Bearer');
+  const retryAfter = error.details?.retryAfterSeconds;
+  if (error.kind === 'rate_limited' && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
+  res.status(STATUS[error.kind]).json({
+    error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+  });
+}

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Config } from '@tributary/config';
+import { Database, EmbeddedPostgresServer, ExternalPostgresServer, PostgresServer, SecretBox } from '@tributary/store';
+
+/** What every app process shares: its configuration, the PostgreSQL it runs on, the store. */
+export interface Runtime {
+  config: Config;
+  postgres: PostgresServer;
+  database: Database;
+  secrets: SecretBox;
+}
+
+/**
+ * Starts the infrastructure of one process: the embedded PostgreSQL unless DATABASE_URL names one,
+ * then the store with its migrations applied.
+ */
+export async function startRuntime(config: Config, log: (line: string) => void = () => {}): Promise<Runtime> {
+  const postgres: PostgresServer = config.databaseUrl
+    ? new ExternalPostgresServer(config.databaseUrl)
+    : new EmbeddedPostgresServer(config.dataDir, config.embeddedPostgresPort, log);
+  await postgres.start();
+  try {
+    const secrets = new SecretBox(config.encryptionKey ?? localEncryptionKey(config.dataDir));
+    const database = await Database.open({ url: postgres.connectionString(), appRole: config.appRole, poolSize: config.dbPoolSize, secrets });
+    return { config, postgres, database, secrets };
+  } catch (err) {
+    await postgres.stop();
+    throw err;
+  }
+}
+
+export async function stopRuntime(runtime: Runtime): Promise<void> {
+  await runtime.database.close();
+  await runtime.postgres.stop();
+}
+
+/** The embedded default keeps its encryption key beside its data (mode 0600), made on first start. */
+function localEncryptionKey(dataDir: string): string {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'encryption.key');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
