@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { Access, ApiKeyService, CurrentAccess, RequireRole } from '@tributary/auth';
+import { type Access, ApiKeyService, CurrentAccess, RequireRole } from '@tributary/auth';
 import { CreateApiKeyBody } from '../http/schemas';
 import { ParseBody, ParseParam } from '../http/zod.pipe';
 

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireRole } from '@tributary/auth';
-import { ChangeFeedService, ReadContext } from '@tributary/catalog';
+import { ChangeFeedService, type ReadContext } from '@tributary/catalog';
 import { Reader } from '../http/request-context';
 import { ChangesQuery } from '../http/schemas';
 import { ParseQuery } from '../http/zod.pipe';

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common'
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireRole } from '@tributary/auth';
-import { ClassificationsService, WriteContext } from '@tributary/catalog';
+import { ClassificationsService, type WriteContext } from '@tributary/catalog';
 import { Writer } from '../http/request-context';
 import { AddClassificationBody, ClassificationName, QualifiedName } from '../http/schemas';
 import { ParseBody, ParseParam } from '../http/zod.pipe';

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nes
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireRole } from '@tributary/auth';
-import { LineageService, ReadContext, WriteContext } from '@tributary/catalog';
+import { LineageService, type ReadContext, type WriteContext } from '@tributary/catalog';
 import { Reader, Writer } from '../http/request-context';
 import { AddEdgesBody, LineageQuery, QualifiedName, RemoveEdgesBody } from '../http/schemas';
 import { ParseBody, ParseParam, ParseQuery } from '../http/zod.pipe';

@@ -1,7 +1,7 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { Access, CurrentAccess, RequirePlatformAdmin } from '@tributary/auth';
+import { type Access, CurrentAccess, RequirePlatformAdmin } from '@tributary/auth';
 import { asTenantId } from '@tributary/store';
 import { TenantsService } from '@tributary/tenancy';
 import { CreateTenantBody } from '../http/schemas';
