@@ -1,6 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -55,6 +55,9 @@ export class EmbeddedPostgresServer implements PostgresServer {
   }
 
   private initdb(bin: string, owner: { uid?: number; gid?: number }): void {
+    // The server's OS user must be able to pass through our directory to reach its own data;
+    // search permission (x) is enough, and the key files in it stay 0600.
+    if (owner.uid !== undefined) chmodSync(this.dir, statSync(this.dir).mode | 0o011);
     mkdirSync(this.pgdata, { recursive: true, mode: 0o700 });
     if (owner.uid !== undefined) chownSync(this.pgdata, owner.uid, owner.gid!);
     const pwfile = join(tmpdir(), `tributary-pg-${randomBytes(6).toString('hex')}`);

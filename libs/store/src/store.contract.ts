@@ -1,0 +1,199 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { Client } from 'pg';
+import { Database, POOLED_SCHEMA, TenantTx } from './database';
+import { AssetsRepository } from './repositories/assets.repository';
+import { ChangeEventsRepository, NewChangeEvent } from './repositories/change-events.repository';
+import { LineageRepository } from './repositories/lineage.repository';
+import { TenantsRepository } from './repositories/tenants.repository';
+import { SecretBox } from './secret-box';
+import { PostgresServer } from './server/postgres-server';
+import { asTenantId, TenantId } from './tenant-id';
+
+/**
+ * The metadata store's contract: what every PostgreSQL adapter (embedded, or any server by URL) must
+ * do. Each adapter's spec calls this with a factory for a started server on an empty database.
+ */
+export function describeStoreContract(adapter: string, startServer: () => Promise<{ server: PostgresServer; dispose: () => Promise<void> }>) {
+  describe(`metadata store on ${adapter}`, () => {
+    let server: PostgresServer;
+    let dispose: () => Promise<void>;
+    let db: Database;
+    const secrets = new SecretBox(randomBytes(32).toString('base64'));
+    const open = () => Database.open({ url: server.connectionString(), appRole: 'tributary_app', poolSize: 4, secrets });
+    const assets = new AssetsRepository();
+    const lineage = new LineageRepository();
+    const changes = new ChangeEventsRepository();
+
+    const tenant = async (id: string, placement: 'pooled' | 'schema' = 'pooled'): Promise<TenantId> => {
+      const tenantId = asTenantId(id);
+      const dataSchema = placement === 'pooled' ? POOLED_SCHEMA : `tenant_${id.replace(/-/g, '_')}`;
+      await new TenantsRepository(db).insert({ id: tenantId, name: id, placement, dataSchema, databaseUrlSealed: null });
+      await db.provision({ tenantId, placement, dataSchema });
+      return tenantId;
+    };
+    const createAssets = (tx: TenantTx, names: string[]) =>
+      assets.insertMany(tx, names.map((qualifiedName) => ({ qualifiedName, typeName: 'Table', name: null, attributes: {}, version: 1 })));
+    const event = (subject: string): NewChangeEvent =>
+      ({ id: randomUUID(), type: 'asset.updated', subject, time: new Date(), origin: 'api', traceparent: null, data: {} });
+
+    beforeAll(async () => {
+      ({ server, dispose } = await startServer());
+      db = await open();
+    });
+    afterAll(async () => {
+      await db.close();
+      await dispose();
+    });
+
+    describe('migrations', () => {
+      it('apply once: opening the store again changes nothing and keeps the data', async () => {
+        const t = await tenant('mig-tenant');
+        await db.inTenant(t, (tx) => createAssets(tx, ['kept']));
+        const again = await open();
+        try {
+          const found = await again.inTenant(t, (tx) => assets.findLive(tx, 'kept'));
+          expect(found?.qualifiedName).toBe('kept');
+          const versions = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenant_pooled.schema_migrations`.execute(again.control);
+          expect(versions.rows[0].n).toBe(1);
+        } finally {
+          await again.close();
+        }
+      });
+    });
+
+    describe('change events', () => {
+      it('number each tenant\'s events from 1 without gaps, even when written concurrently', async () => {
+        const a = await tenant('seq-a');
+        const b = await tenant('seq-b');
+        await Promise.all(Array.from({ length: 12 }, (_, i) =>
+          db.inTenant(i % 2 ? a : b, (tx) => changes.append(tx, [event(`x${i}`), event(`y${i}`)]))));
+        for (const t of [a, b]) {
+          const seqs = (await db.inTenant(t, (tx) => changes.listAfter(tx, 0, 100))).map((e) => e.sequence);
+          expect(seqs).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+        }
+      });
+
+      it('are read after a sequence number, oldest first, a page at a time', async () => {
+        const t = await tenant('seq-page');
+        await db.inTenant(t, (tx) => changes.append(tx, ['a', 'b', 'c', 'd'].map(event)));
+        const page = await db.inTenant(t, (tx) => changes.listAfter(tx, 1, 2));
+        expect(page.map((e) => [e.sequence, e.subject])).toEqual([[2, 'b'], [3, 'c']]);
+      });
+
+      it('are not written when the transaction rolls back', async () => {
+        const t = await tenant('seq-rollback');
+        await expect(db.inTenant(t, async (tx) => {
+          await changes.append(tx, [event('lost')]);
+          throw new Error('abort');
+        })).rejects.toThrow('abort');
+        expect(await db.inTenant(t, (tx) => changes.listAfter(tx, 0, 10))).toEqual([]);
+      });
+    });
+
+    describe('lineage walk', () => {
+      let t: TenantId;
+      let id: Map<string, number>;
+      const walk = (root: string, direction: 'downstream' | 'upstream', depth = 50) =>
+        db.inTenant(t, async (tx) => (await lineage.walk(tx, [id.get(root)!], direction, depth))
+          .map((r) => [[...id].find(([, v]) => v === r.id)![0], r.depth] as const)
+          .sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1)));
+
+      beforeAll(async () => {
+        t = await tenant('walk');
+        // a -> b -> d -> e, a -> c -> d (diamond), a -> e (skip edge), e -> a (cycle), f isolated
+        id = await db.inTenant(t, (tx) => createAssets(tx, ['a', 'b', 'c', 'd', 'e', 'f']));
+        await db.inTenant(t, (tx) => lineage.insertEdges(tx, [['a', 'b'], ['b', 'd'], ['a', 'c'], ['c', 'd'], ['d', 'e'], ['a', 'e'], ['e', 'a']]
+          .map(([s, d]) => ({ srcId: id.get(s)!, dstId: id.get(d)!, process: null }))));
+      });
+
+      it('reaches every descendant once, at its shortest distance, through diamonds and cycles', async () => {
+        expect(await walk('a', 'downstream')).toEqual([['b', 1], ['c', 1], ['e', 1], ['d', 2]]);
+      });
+
+      it('stops at the depth limit', async () => {
+        expect(await walk('b', 'downstream', 1)).toEqual([['d', 1]]);
+        expect(await walk('b', 'downstream', 2)).toEqual([['d', 1], ['e', 2]]);
+      });
+
+      it('walks upstream the same way', async () => {
+        expect(await walk('d', 'upstream')).toEqual([['b', 1], ['c', 1], ['a', 2], ['e', 3]]);
+      });
+
+      it('returns nothing for an asset without edges', async () => {
+        expect(await walk('f', 'downstream')).toEqual([]);
+      });
+    });
+
+    describe('row-level security', () => {
+      let a: TenantId;
+      let b: TenantId;
+      let client: Client;
+      /** Runs SQL the way the app does: as the app role, with a tenant set (or none). */
+      const asApp = async (tenantId: string | null, query: string, params: unknown[] = []) => {
+        await client.query('BEGIN');
+        try {
+          await client.query(`SELECT set_config('search_path', '${POOLED_SCHEMA}', true), set_config('role', 'tributary_app', true)`);
+          if (tenantId) await client.query(`SELECT set_config('tributary.tenant_id', $1, true)`, [tenantId]);
+          return await client.query(query, params);
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      };
+
+      beforeAll(async () => {
+        a = await tenant('rls-a');
+        b = await tenant('rls-b');
+        await db.inTenant(a, (tx) => createAssets(tx, ['a-secret']));
+        await db.inTenant(b, (tx) => createAssets(tx, ['b-secret']));
+        client = new Client({ connectionString: server.connectionString() });
+        await client.connect();
+      });
+      afterAll(() => client.end());
+
+      it('shows a tenant only its own rows', async () => {
+        const rows = await asApp(a, `SELECT qualified_name FROM assets WHERE qualified_name LIKE '%-secret'`);
+        expect(rows.rows.map((r) => r.qualified_name)).toEqual(['a-secret']);
+      });
+
+      it('shows nothing when no tenant is set', async () => {
+        expect((await asApp(null, 'SELECT * FROM assets')).rowCount).toBe(0);
+        expect((await asApp(null, 'SELECT * FROM change_events')).rowCount).toBe(0);
+      });
+
+      it('cannot change or delete another tenant\'s rows', async () => {
+        expect((await asApp(a, `UPDATE assets SET name = 'pwned' WHERE qualified_name = 'b-secret'`)).rowCount).toBe(0);
+        expect((await asApp(a, `DELETE FROM change_events WHERE tenant_id = '${b}'`)).rowCount).toBe(0);
+        const still = await db.inTenant(b, (tx) => assets.findLive(tx, 'b-secret'));
+        expect(still?.name).toBeNull();
+      });
+
+      it('refuses to write a row for another tenant', async () => {
+        await expect(asApp(a, `INSERT INTO assets (tenant_id, qualified_name, type_name) VALUES ($1, 'smuggled', 'Table')`, [b]))
+          .rejects.toThrow(/row-level security/);
+      });
+
+      it('hides another tenant\'s API keys', async () => {
+        await client.query(`INSERT INTO tributary.api_keys (id, tenant_id, name, roles, secret_hash, created_by)
+                            VALUES ($1, $2, 'k', '{admin}', '\\x00', 'test')`, [`k${randomBytes(4).toString('hex')}`, b]);
+        await client.query('BEGIN');
+        try {
+          await client.query(`SELECT set_config('role', 'tributary_app', true), set_config('tributary.tenant_id', $1, true)`, [a]);
+          expect((await client.query(`SELECT * FROM tributary.api_keys WHERE tenant_id = $1`, [b])).rowCount).toBe(0);
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      });
+    });
+
+    describe('schema placement', () => {
+      it('keeps the tenant\'s data in its own schema, served by the same code', async () => {
+        const t = await tenant('own-schema', 'schema');
+        await db.inTenant(t, (tx) => createAssets(tx, ['isolated']));
+        const inOwn = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenant_own_schema.assets`.execute(db.control);
+        const inPool = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenant_pooled.assets WHERE tenant_id = 'own-schema'`.execute(db.control);
+        expect([inOwn.rows[0].n, inPool.rows[0].n]).toEqual([1, 0]);
+      });
+    });
+  });
+}
