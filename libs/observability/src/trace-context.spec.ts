@@ -1,0 +1,16 @@
+import { traceparentFor } from './trace-context';
+
+describe(traceparentFor.name, () => {
+  it('continues a valid incoming trace with a new span', () => {
+    const incoming = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const out = traceparentFor(incoming);
+    expect(out).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+    expect(out).not.toBe(incoming);
+  });
+
+  it('starts a new trace when there is none, or it is invalid', () => {
+    for (const bad of [undefined, 'garbage', '00-00000000000000000000000000000000-00f067aa0ba902b7-01']) {
+      expect(traceparentFor(bad)).toMatch(/^00-(?!0{32})[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    }
+  });
+});
