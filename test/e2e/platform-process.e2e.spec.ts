@@ -79,7 +79,7 @@ describe('the platform process (npm start)', () => {
       const res = await fetch(`${second.url}/v1/assets/${encodeURIComponent('snowflake/acme/RAW/PUBLIC/PAYMENTS')}`,
         { headers: { Authorization: `Bearer ${key}` } });
       expect(res.status).toBe(200);
-      expect((await res.json()).version).toBe(2);
+      expect(((await res.json()) as { version: number }).version).toBe(2);
       expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
     } finally {
       expect(await stop(second)).toBe(0);

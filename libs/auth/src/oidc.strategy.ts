@@ -47,7 +47,7 @@ export class OidcStrategy extends PassportStrategy(Strategy, 'oidc') {
 export function principalFromClaims(claims: Record<string, unknown>, s: Pick<OidcSettings, 'tenantClaim' | 'groupsClaim' | 'groupRoles'>): Principal {
   const tenants = strings(claims[s.tenantClaim]).filter((t) => TENANT_ID_PATTERN.test(t)) as TenantId[];
   const roles = [...new Set(strings(claims[s.groupsClaim])
-    .map((g) => s.groupRoles[g] ?? (isRole(g) ? g : undefined))
+    .map((g) => (Object.hasOwn(s.groupRoles, g) ? s.groupRoles[g] : isRole(g) ? g : undefined))
     .filter((r): r is Role => r !== undefined))];
   return {
     kind: 'oidc',
@@ -61,10 +61,12 @@ const strings = (v: unknown): string[] =>
   typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
 export function parseGroupRoles(spec: string): Record<string, Role> {
-  const map: Record<string, Role> = {};
+  // no prototype: a group called "constructor" or "__proto__" must be an ordinary key
+  const map: Record<string, Role> = Object.create(null);
   for (const pair of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const [group, role] = pair.split('=').map((x) => x.trim());
-    if (!group || !role || !isRole(role)) throw new Error(`OIDC_GROUP_ROLES: "${pair}" is not group=role with a known role`);
+    const parts = pair.split('=').map((x) => x.trim());
+    const [group, role] = parts;
+    if (parts.length !== 2 || !group || !role || !isRole(role)) throw new Error(`OIDC_GROUP_ROLES: "${pair}" is not group=role with a known role`);
     map[group] = role;
   }
   return map;
