@@ -26,9 +26,24 @@ export interface ApiKeysTable {
   revoked_at: Date | null;
 }
 
+export interface ConnectorsTable {
+  id: string;
+  tenant_id: string;
+  type: string;
+  name: string;
+  config: Json;
+  secrets_sealed: string;
+  enabled: boolean;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Date | null;
+}
+
 export interface ControlSchema {
   'tributary.tenants': TenantsTable;
   'tributary.api_keys': ApiKeysTable;
+  'tributary.connectors': ConnectorsTable;
 }
 
 export interface AssetsTable {
@@ -81,6 +96,9 @@ export interface IncidentsTable {
   owner: string | null;
   started_at: Timestamp;
   updated_at: Timestamp;
+  source_time: Date | null;
+  connector_id: string | null;
+  raw: Json;
 }
 
 export interface IncidentAssetsTable {
@@ -134,7 +152,27 @@ export interface DeadLettersTable {
   replayed_at: Date | null;
 }
 
+export interface BackfillsTable {
+  id: string;
+  tenant_id: string;
+  connector_id: string;
+  since: Date;
+  until: Date | null;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  cursor: Json<{ after?: string | null; stream?: string }>;
+  pages: number;
+  observations: number;
+  attempts: number;
+  rate_limited: number;
+  last_error: string | null;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Date | null;
+}
+
 export interface TenantDataSchema {
+  backfills: BackfillsTable;
   tenant_sequences: TenantSequencesTable;
   assets: AssetsTable;
   lineage_edges: LineageEdgesTable;

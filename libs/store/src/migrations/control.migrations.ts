@@ -37,4 +37,54 @@ export const controlMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE ON ${schema}.api_keys TO ${role};
     `,
   },
+  {
+    version: 2,
+    name: 'connectors and the embedded event log',
+    sql: (schema, role) => `
+      -- Connectors are found by id alone when a webhook arrives (before any tenant is known), so they
+      -- live in the control plane like API keys: RLS for the app role, the owner does the lookup.
+      CREATE TABLE ${schema}.connectors (
+        id text PRIMARY KEY,
+        tenant_id text NOT NULL REFERENCES ${schema}.tenants (id),
+        type text NOT NULL,
+        name text NOT NULL,
+        config jsonb NOT NULL,
+        secrets_sealed text NOT NULL,
+        enabled boolean NOT NULL DEFAULT true,
+        version integer NOT NULL DEFAULT 1,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        deleted_at timestamptz
+      );
+      CREATE INDEX connectors_by_tenant ON ${schema}.connectors (tenant_id, created_at);
+      ${tenantIsolation(`${schema}.connectors`, role, false)}
+      GRANT SELECT, INSERT, UPDATE ON ${schema}.connectors TO ${role};
+
+      -- The embedded event log (the Kafka adapter's stand-in): streams of opaque records. A reader
+      -- takes only rows whose writing transaction is older than every transaction still running
+      -- (txid < xmin of its snapshot), in (txid, seq) order: such rows can no longer appear or
+      -- change, so a reader that remembers the last (txid, seq) it handled never skips a row that
+      -- commits late, and never sees one twice.
+      CREATE TABLE ${schema}.event_log (
+        stream text NOT NULL,
+        txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        tenant_id text NOT NULL,
+        key text NOT NULL,
+        value bytea NOT NULL,
+        headers jsonb NOT NULL DEFAULT '{}'::jsonb,
+        appended_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (stream, txid, seq)
+      );
+      CREATE TABLE ${schema}.event_log_offsets (
+        group_id text NOT NULL,
+        stream text NOT NULL,
+        txid xid8 NOT NULL,
+        seq bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (group_id, stream)
+      );
+    `,
+  },
 ];
+

@@ -159,4 +159,37 @@ export const tenantDataMigrations: Migration[] = [
       GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role};
     `,
   },
+  {
+    version: 2,
+    name: 'incident ordering and backfills',
+    sql: (schema, role) => `
+      -- The source's own time of the state last applied: an observation older than it is stale.
+      ALTER TABLE ${schema}.incidents ADD COLUMN source_time timestamptz;
+      ALTER TABLE ${schema}.incidents ADD COLUMN connector_id text;
+      ALTER TABLE ${schema}.incidents ADD COLUMN raw jsonb NOT NULL DEFAULT '{}'::jsonb;
+      CREATE INDEX incidents_by_status ON ${schema}.incidents (tenant_id, status, updated_at DESC, id);
+
+      CREATE TABLE ${schema}.backfills (
+        id uuid PRIMARY KEY,
+        tenant_id text NOT NULL,
+        connector_id text NOT NULL,
+        since timestamptz NOT NULL,
+        until timestamptz,
+        status text NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+        cursor jsonb NOT NULL DEFAULT '{}'::jsonb,
+        pages integer NOT NULL DEFAULT 0,
+        observations integer NOT NULL DEFAULT 0,
+        attempts integer NOT NULL DEFAULT 0,
+        rate_limited integer NOT NULL DEFAULT 0,
+        last_error text,
+        created_by text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz
+      );
+      ${tenantIsolation(`${schema}.backfills`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.backfills TO ${role};
+    `,
+  },
 ];
+

@@ -1,0 +1,131 @@
+import { Client, Pool } from 'pg';
+import { EventLog, LogRecord, NewRecord, Stream, SubscribeOptions, Subscription } from './event-log';
+
+const CHANNEL = 'tributary_event_log';
+const IDLE_POLL_MS = 1000;
+const RETRY_PAUSE_MS = 500;
+
+/**
+ * The embedded event log: a PostgreSQL table in the control schema (see the migration for why reads
+ * go by (txid, seq) below the snapshot's xmin). Appends NOTIFY, so idle consumers wake at once; a
+ * slow poll covers a lost notification.
+ *
+ * One consumer per group and stream is active at a time: it holds a session advisory lock for as
+ * long as it runs, and a second one waits for that lock (a standby). Scaling out consumers is the
+ * Kafka adapter's job.
+ */
+export class PostgresEventLog implements EventLog {
+  private readonly pool: Pool;
+  private readonly subscriptions = new Set<Subscription>();
+
+  constructor(private readonly url: string) {
+    this.pool = new Pool({ connectionString: url, max: 4 });
+    this.pool.on('error', () => undefined);
+  }
+
+  async append(stream: Stream, records: NewRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.pool.query(
+      `WITH appended AS (
+         INSERT INTO tributary.event_log (stream, tenant_id, key, value, headers)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bytea[], $5::jsonb[])
+         RETURNING 1)
+       SELECT pg_notify('${CHANNEL}', $1) FROM (SELECT 1 FROM appended LIMIT 1) x`,
+      [stream, records.map((r) => r.tenantId), records.map((r) => r.key), records.map((r) => r.value),
+        records.map((r) => JSON.stringify(r.headers))],
+    );
+  }
+
+  async subscribe(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Subscription> {
+    const client = new Client({ connectionString: this.url });
+    client.on('error', () => undefined);
+    await client.connect();
+    let running = true;
+    // `notified` remembers a notification that arrives while we are busy, so the next pause
+    // returns at once instead of sleeping through it.
+    let notified = false;
+    let wake: () => void = () => {};
+    client.on('notification', (n) => {
+      if (n.payload !== stream) return;
+      notified = true;
+      wake();
+    });
+    await client.query(`LISTEN ${CHANNEL}`);
+    const pause = (ms: number) => new Promise<void>((resolve) => {
+      if (notified || !running) return resolve();
+      const timer = setTimeout(() => { wake = () => {}; resolve(); }, ms);
+      wake = () => { clearTimeout(timer); wake = () => {}; resolve(); };
+    });
+
+    const loop = (async () => {
+      // Standby until this group's active consumer stops (try, so that stop() is honoured).
+      while (running) {
+        const { rows } = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`${group}/${stream}`]);
+        if (rows[0].ok) break;
+        await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
+      }
+      while (running) {
+        notified = false;
+        const batch = await this.read(client, group, stream, options.batchSize);
+        if (batch.length === 0) {
+          await pause(IDLE_POLL_MS);
+          continue;
+        }
+        try {
+          await handler(batch);
+        } catch (err) {
+          options.onError(err, batch);
+          await pause(RETRY_PAUSE_MS);
+          continue;
+        }
+        const [txid, seq] = batch[batch.length - 1].offset.split('/');
+        await client.query(
+          `INSERT INTO tributary.event_log_offsets (group_id, stream, txid, seq) VALUES ($1, $2, $3::xid8, $4)
+           ON CONFLICT (group_id, stream) DO UPDATE SET txid = EXCLUDED.txid, seq = EXCLUDED.seq, updated_at = now()`,
+          [group, stream, txid, seq]);
+      }
+    })();
+
+    const subscription: Subscription = {
+      stop: async () => {
+        running = false;
+        wake();
+        await loop.catch(() => undefined);
+        await client.end().catch(() => undefined);
+        this.subscriptions.delete(subscription);
+      },
+    };
+    this.subscriptions.add(subscription);
+    loop.catch((err) => options.onError(err, []));
+    return subscription;
+  }
+
+  private async read(client: Client, group: string, stream: Stream, limit: number): Promise<LogRecord[]> {
+    const { rows } = await client.query(
+      `SELECT l.txid::text AS txid, l.seq, l.tenant_id, l.key, l.value, l.headers, l.appended_at
+       FROM tributary.event_log l
+       LEFT JOIN tributary.event_log_offsets o ON o.group_id = $1 AND o.stream = $2
+       WHERE l.stream = $2
+         AND (o.group_id IS NULL OR (l.txid, l.seq) > (o.txid, o.seq))
+         AND l.txid < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY l.txid, l.seq
+       LIMIT $3`, [group, stream, limit]);
+    return rows.map((r) => ({
+      stream, offset: `${r.txid}/${r.seq}`, tenantId: r.tenant_id, key: r.key, value: r.value, headers: r.headers,
+      appendedAt: r.appended_at,
+    }));
+  }
+
+  async lag(group: string, stream: Stream): Promise<number> {
+    const { rows } = await this.pool.query(
+      `SELECT count(*)::int AS n FROM tributary.event_log l
+       LEFT JOIN tributary.event_log_offsets o ON o.group_id = $1 AND o.stream = $2
+       WHERE l.stream = $2 AND (o.group_id IS NULL OR (l.txid, l.seq) > (o.txid, o.seq))`, [group, stream]);
+    return rows[0].n;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.pool.end();
+  }
+}
