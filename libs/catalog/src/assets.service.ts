@@ -96,8 +96,9 @@ export class AssetsService {
           results.push({ qualifiedName: input.qualifiedName, version, created: true });
         }
       }
-      await this.assets.insertMany(tx, inserts);
+      const insertedIds = await this.assets.insertMany(tx, inserts);
       await this.assets.updateMany(tx, updates);
+      events.push(...await this.attachWaitingIncidents(ctx, tx, insertedIds));
       if (events.length > 0) {
         const created = results.filter((r) => r.created).length;
         await this.audit.record(tx, { actor: ctx.actor, action: 'assets.upsert', subject: null,
@@ -148,6 +149,17 @@ export class AssetsService {
       await this.changes.append(tx, events);
       return { version };
     });
+  }
+
+  /**
+   * Incidents that named an asset before it existed kept an unresolved reference; a new asset picks
+   * them up, and its health (no longer unknown) is announced.
+   */
+  private async attachWaitingIncidents(ctx: WriteContext, tx: TenantTx, created: Map<string, number>): Promise<NewChangeEvent[]> {
+    const attached = await this.incidents.attachUnresolved(tx, [...created].map(([qualifiedName, id]) => ({ id, qualifiedName })));
+    const health = await this.assets.healthByIds(tx, attached);
+    const names = new Map([...created].map(([qn, id]) => [id, qn]));
+    return attached.map((id) => changeEvent(ctx, 'asset.health.changed', names.get(id)!, { before: null, after: { status: health.get(id) } }));
   }
 
   private async views(tx: TenantTx, assets: AssetRow[]): Promise<AssetView[]> {

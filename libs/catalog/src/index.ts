@@ -6,3 +6,4 @@ export * from './assets.service';
 export * from './lineage.service';
 export * from './classifications.service';
 export * from './change-feed.service';
+export * from './incidents.service';

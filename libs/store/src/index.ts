@@ -13,3 +13,6 @@ export * from './repositories/change-events.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/tenants.repository';
 export * from './repositories/api-keys.repository';
+export * from './repositories/connectors.repository';
+export * from './repositories/dead-letters.repository';
+export * from './repositories/backfills.repository';

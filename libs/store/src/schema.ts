@@ -33,8 +33,8 @@ export interface ConnectorsTable {
   name: string;
   config: Json;
   secrets_sealed: string;
-  enabled: boolean;
-  version: number;
+  enabled: Generated<boolean>;
+  version: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: Date | null;
@@ -104,7 +104,7 @@ export interface IncidentsTable {
 export interface IncidentAssetsTable {
   tenant_id: string;
   incident_id: string;
-  qualified_name: string;
+  qualified_name: string | null;
   source_ref: string;
   asset_id: number | null;
 }
@@ -159,11 +159,11 @@ export interface BackfillsTable {
   since: Date;
   until: Date | null;
   status: 'queued' | 'running' | 'succeeded' | 'failed';
-  cursor: Json<{ after?: string | null; stream?: string }>;
-  pages: number;
-  observations: number;
-  attempts: number;
-  rate_limited: number;
+  cursor: ColumnType<{ after?: string | null; stream?: string }, string | undefined, string>;
+  pages: Generated<number>;
+  observations: Generated<number>;
+  attempts: Generated<number>;
+  rate_limited: Generated<number>;
   last_error: string | null;
   created_by: string;
   created_at: Timestamp;

@@ -169,6 +169,12 @@ export const tenantDataMigrations: Migration[] = [
       ALTER TABLE ${schema}.incidents ADD COLUMN raw jsonb NOT NULL DEFAULT '{}'::jsonb;
       CREATE INDEX incidents_by_status ON ${schema}.incidents (tenant_id, status, updated_at DESC, id);
 
+      -- A touched table is identified by the source's own reference; its catalog name is null when
+      -- no mapping rule of the connector matched it.
+      ALTER TABLE ${schema}.incident_assets DROP CONSTRAINT incident_assets_pkey;
+      ALTER TABLE ${schema}.incident_assets ALTER COLUMN qualified_name DROP NOT NULL;
+      ALTER TABLE ${schema}.incident_assets ADD PRIMARY KEY (tenant_id, incident_id, source_ref);
+
       CREATE TABLE ${schema}.backfills (
         id uuid PRIMARY KEY,
         tenant_id text NOT NULL,

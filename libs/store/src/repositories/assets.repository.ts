@@ -161,9 +161,11 @@ export class AssetsRepository {
     return rows.rows.map((r) => ({ ...toAsset(r), health: r.health }));
   }
 
-  async healthOf(tx: TenantTx, id: number): Promise<HealthStatus> {
-    const row = await sql<{ health: HealthStatus }>`SELECT ${healthOf} AS health FROM assets a
-      WHERE a.tenant_id = ${tx.tenantId} AND a.id = ${id}`.execute(tx.db);
-    return row.rows[0].health;
+  async healthByIds(tx: TenantTx, ids: number[]): Promise<Map<number, HealthStatus>> {
+    if (ids.length === 0) return new Map();
+    const rows = await sql<{ id: number; health: HealthStatus }>`SELECT a.id, ${healthOf} AS health
+      FROM assets a JOIN unnest(${ids}::bigint[]) AS n(id) ON a.id = n.id
+      WHERE a.tenant_id = ${tx.tenantId} AND a.deleted_at IS NULL`.execute(tx.db);
+    return new Map(rows.rows.map((r) => [r.id, r.health]));
   }
 }

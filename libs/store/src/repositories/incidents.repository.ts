@@ -15,7 +15,156 @@ export interface AssetIncidentRow {
   updatedAt: Date;
 }
 
+export interface IncidentRow {
+  id: string;
+  source: string;
+  externalId: string;
+  connectorId: string | null;
+  type: string;
+  rawType: string | null;
+  severity: string | null;
+  status: 'open' | 'resolved';
+  rawStatus: string | null;
+  title: string | null;
+  url: string | null;
+  owner: string | null;
+  startedAt: Date;
+  updatedAt: Date;
+  sourceTime: Date | null;
+}
+
+export interface IncidentTableRow {
+  incidentId: string;
+  sourceRef: string;
+  qualifiedName: string | null;
+  assetId: number | null;
+}
+
+export interface IncidentListFilter {
+  status?: 'open' | 'resolved';
+  source?: string;
+  assetId?: number;
+  before?: { updatedAt: Date; id: string };
+  limit: number;
+}
+
+type Row = {
+  id: string; source: string; external_id: string; connector_id: string | null; type: string; raw_type: string | null;
+  severity: string | null; status: 'open' | 'resolved'; raw_status: string | null; title: string | null; url: string | null;
+  owner: string | null; started_at: Date; updated_at: Date; source_time: Date | null;
+};
+
+const toIncident = (r: Row): IncidentRow => ({
+  id: r.id, source: r.source, externalId: r.external_id, connectorId: r.connector_id, type: r.type, rawType: r.raw_type,
+  severity: r.severity, status: r.status, rawStatus: r.raw_status, title: r.title, url: r.url, owner: r.owner,
+  startedAt: r.started_at, updatedAt: r.updated_at, sourceTime: r.source_time,
+});
+
+const columns = ['id', 'source', 'external_id', 'connector_id', 'type', 'raw_type', 'severity', 'status', 'raw_status',
+  'title', 'url', 'owner', 'started_at', 'updated_at', 'source_time'] as const;
+
 export class IncidentsRepository {
+  /** Records delivery keys as processed; returns the keys that were new (the others are redeliveries). */
+  async claimDeliveries(tx: TenantTx, keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await sql<{ event_key: string }>`
+      INSERT INTO processed_events (tenant_id, event_key) SELECT ${tx.tenantId}, k FROM unnest(${keys}::text[]) AS k
+      ON CONFLICT DO NOTHING RETURNING event_key`.execute(tx.db);
+    return new Set(rows.rows.map((r) => r.event_key));
+  }
+
+  /**
+   * Locks the incidents of these source ids for the transaction (advisory locks in sorted order for
+   * the ones that do not exist yet, so two writers cannot both create one) and returns those that exist.
+   */
+  async lockBySourceIds(tx: TenantTx, source: string, externalIds: string[]): Promise<Map<string, IncidentRow>> {
+    if (externalIds.length === 0) return new Map();
+    const sorted = [...new Set(externalIds)].sort();
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${tx.tenantId} || '/incident/' || ${source} || '/' || x, 0))
+              FROM unnest(${sorted}::text[]) AS x ORDER BY x`.execute(tx.db);
+    const rows = await tx.db.selectFrom('incidents').select(columns).where('tenant_id', '=', tx.tenantId)
+      .where('source', '=', source).where('external_id', 'in', sorted).forUpdate().execute();
+    return new Map(rows.map((r) => [r.external_id, toIncident(r)]));
+  }
+
+  async upsert(tx: TenantTx, rows: (IncidentRow & { raw: unknown })[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.db.insertInto('incidents').values(rows.map((r) => ({
+      id: r.id, tenant_id: tx.tenantId, source: r.source, external_id: r.externalId, connector_id: r.connectorId, type: r.type,
+      raw_type: r.rawType, severity: r.severity, status: r.status, raw_status: r.rawStatus, title: r.title, url: r.url,
+      owner: r.owner, started_at: r.startedAt, updated_at: r.updatedAt, source_time: r.sourceTime, raw: JSON.stringify(r.raw),
+    }))).onConflict((oc) => oc.columns(['tenant_id', 'source', 'external_id']).doUpdateSet((eb) => ({
+      type: eb.ref('excluded.type'), raw_type: eb.ref('excluded.raw_type'), severity: eb.ref('excluded.severity'),
+      status: eb.ref('excluded.status'), raw_status: eb.ref('excluded.raw_status'), title: eb.ref('excluded.title'),
+      url: eb.ref('excluded.url'), owner: eb.ref('excluded.owner'), updated_at: eb.ref('excluded.updated_at'),
+      source_time: eb.ref('excluded.source_time'), connector_id: eb.ref('excluded.connector_id'), raw: eb.ref('excluded.raw'),
+    }))).execute();
+  }
+
+  /** Adds the tables an incident touches; a known table keeps the asset it already resolved to. */
+  async addTables(tx: TenantTx, rows: IncidentTableRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await sql`
+      INSERT INTO incident_assets (tenant_id, incident_id, source_ref, qualified_name, asset_id)
+      SELECT ${tx.tenantId}, u.incident_id, u.source_ref, u.qualified_name, u.asset_id
+      FROM unnest(${rows.map((r) => r.incidentId)}::uuid[], ${rows.map((r) => r.sourceRef)}::text[],
+                  ${rows.map((r) => r.qualifiedName)}::text[], ${rows.map((r) => r.assetId)}::bigint[])
+        AS u(incident_id, source_ref, qualified_name, asset_id)
+      ON CONFLICT (tenant_id, incident_id, source_ref) DO UPDATE
+        SET qualified_name = EXCLUDED.qualified_name,
+            asset_id = COALESCE(EXCLUDED.asset_id, incident_assets.asset_id)`.execute(tx.db);
+  }
+
+  /** Attaches the unresolved references that name these (new) assets; returns the asset ids touched. */
+  async attachUnresolved(tx: TenantTx, assets: { id: number; qualifiedName: string }[]): Promise<number[]> {
+    if (assets.length === 0) return [];
+    const rows = await sql<{ asset_id: number }>`
+      UPDATE incident_assets ia SET asset_id = u.id
+      FROM unnest(${assets.map((a) => a.id)}::bigint[], ${assets.map((a) => a.qualifiedName)}::text[]) AS u(id, qualified_name)
+      WHERE ia.tenant_id = ${tx.tenantId} AND ia.asset_id IS NULL AND ia.qualified_name = u.qualified_name
+      RETURNING ia.asset_id`.execute(tx.db);
+    return [...new Set(rows.rows.map((r) => r.asset_id))];
+  }
+
+  async assetIdsOf(tx: TenantTx, incidentIds: string[]): Promise<number[]> {
+    if (incidentIds.length === 0) return [];
+    const rows = await tx.db.selectFrom('incident_assets').select('asset_id').distinct()
+      .where('tenant_id', '=', tx.tenantId).where('incident_id', 'in', incidentIds).where('asset_id', 'is not', null).execute();
+    return rows.map((r) => r.asset_id!);
+  }
+
+  async get(tx: TenantTx, id: string): Promise<IncidentRow | undefined> {
+    const r = await tx.db.selectFrom('incidents').select(columns).where('tenant_id', '=', tx.tenantId).where('id', '=', id).executeTakeFirst();
+    return r && toIncident(r);
+  }
+
+  /** Newest first, keyset-paged by (updated_at, id). */
+  async list(tx: TenantTx, f: IncidentListFilter): Promise<IncidentRow[]> {
+    let q = tx.db.selectFrom('incidents').select(columns).where('tenant_id', '=', tx.tenantId);
+    if (f.status) q = q.where('status', '=', f.status);
+    if (f.source) q = q.where('source', '=', f.source);
+    if (f.assetId !== undefined) {
+      const assetId = f.assetId;
+      q = q.where('id', 'in', (eb) => eb.selectFrom('incident_assets').select('incident_id')
+        .where('tenant_id', '=', tx.tenantId).where('asset_id', '=', assetId));
+    }
+    if (f.before) {
+      const b = f.before;
+      q = q.where((eb) => eb.or([eb('updated_at', '<', b.updatedAt), eb.and([eb('updated_at', '=', b.updatedAt), eb('id', '<', b.id)])]));
+    }
+    return (await q.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute()).map(toIncident);
+  }
+
+  async tablesOf(tx: TenantTx, incidentIds: string[]): Promise<(IncidentTableRow & { assetLive: boolean })[]> {
+    if (incidentIds.length === 0) return [];
+    const rows = await sql<{ incident_id: string; source_ref: string; qualified_name: string | null; asset_id: number | null; live: boolean }>`
+      SELECT ia.incident_id, ia.source_ref, ia.qualified_name, ia.asset_id, (a.id IS NOT NULL AND a.deleted_at IS NULL) AS live
+      FROM incident_assets ia LEFT JOIN assets a ON a.id = ia.asset_id AND a.tenant_id = ia.tenant_id
+      WHERE ia.tenant_id = ${tx.tenantId} AND ia.incident_id = ANY (${incidentIds}::uuid[])
+      ORDER BY ia.incident_id, ia.source_ref`.execute(tx.db);
+    return rows.rows.map((r) => ({ incidentId: r.incident_id, sourceRef: r.source_ref, qualifiedName: r.qualified_name, assetId: r.asset_id, assetLive: r.live }));
+  }
+
   /** The incidents attached to the given assets, newest first. */
   async forAssets(tx: TenantTx, assetIds: number[]): Promise<AssetIncidentRow[]> {
     if (assetIds.length === 0) return [];
@@ -23,7 +172,7 @@ export class IncidentsRepository {
       asset_id: number; id: string; source: string; external_id: string; type: string; severity: string | null;
       status: 'open' | 'resolved'; title: string | null; url: string | null; started_at: Date; updated_at: Date;
     }>`
-      SELECT ia.asset_id, i.id, i.source, i.external_id, i.type, i.severity, i.status, i.title, i.url,
+      SELECT DISTINCT ia.asset_id, i.id, i.source, i.external_id, i.type, i.severity, i.status, i.title, i.url,
              i.started_at, i.updated_at
       FROM incident_assets ia JOIN incidents i ON i.id = ia.incident_id AND i.tenant_id = ia.tenant_id
       WHERE ia.tenant_id = ${tx.tenantId} AND ia.asset_id = ANY (${assetIds}::bigint[])

@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { IncidentObservation } from '@tributary/contracts';
+import { invalid, notFound } from '@tributary/errors';
+import {
+  AssetsRepository, AuditRepository, ChangeEventsRepository, Database, IncidentRow, IncidentsRepository,
+  IncidentTableRow, NewChangeEvent, TenantTx,
+} from '@tributary/store';
+import { ChangeType, changeEvent } from './change-event.factory';
+import { ReadContext, WriteContext } from './write-context';
+
+export interface ObservationToApply {
+  observation: IncidentObservation;
+  connectorId: string;
+  receivedAt: Date;
+  traceparent: string | null;
+}
+
+export interface ApplyResult {
+  applied: ObservationToApply[];
+  duplicates: number;
+  stale: number;
+}
+
+export interface IncidentView {
+  id: string;
+  source: string;
+  externalId: string;
+  type: string;
+  rawType: string | null;
+  severity: string | null;
+  status: 'open' | 'resolved';
+  rawStatus: string | null;
+  title: string | null;
+  url: string | null;
+  owner: string | null;
+  startedAt: string;
+  updatedAt: string;
+  assets: { qualifiedName: string | null; sourceRef: string; resolved: boolean }[];
+}
+
+export interface IncidentListQuery {
+  status?: 'open' | 'resolved';
+  source?: string;
+  asset?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/**
+ * Incidents on assets. `apply` takes a batch of source observations and makes the store say what
+ * the newest of them says, idempotently: a delivery key seen before changes nothing, an observation
+ * older (by the source's own time) than the stored state changes nothing, and where no time orders
+ * two observations, arrival order stands.
+ */
+export class IncidentsService {
+  constructor(
+    private readonly database: Database,
+    private readonly incidents = new IncidentsRepository(),
+    private readonly assets = new AssetsRepository(),
+    private readonly changes = new ChangeEventsRepository(),
+    private readonly audit = new AuditRepository(),
+  ) {}
+
+  async apply(ctx: WriteContext, items: ObservationToApply[]): Promise<ApplyResult> {
+    if (items.length === 0) return { applied: [], duplicates: 0, stale: 0 };
+    return this.database.inTenant(ctx.tenantId, async (tx) => {
+      const fresh = await this.incidents.claimDeliveries(tx, [...new Set(items.map((i) => i.observation.deliveryKey))]);
+      const once = new Set<string>();
+      const candidates = items.filter((i) => fresh.has(i.observation.deliveryKey) && !once.has(i.observation.deliveryKey)
+        && once.add(i.observation.deliveryKey));
+      const duplicates = items.length - candidates.length;
+
+      const state = new Map<string, IncidentRow>();
+      const before = new Map<string, IncidentRow>();
+      for (const source of new Set(candidates.map((c) => c.observation.source))) {
+        const locked = await this.incidents.lockBySourceIds(tx, source, candidates.filter((c) => c.observation.source === source).map((c) => c.observation.externalId));
+        for (const [externalId, row] of locked) {
+          state.set(`${source}/${externalId}`, row);
+          before.set(`${source}/${externalId}`, row);
+        }
+      }
+      const names = [...new Set(candidates.flatMap((c) => c.observation.tables.map((t) => t.qualifiedName).filter((n): n is string => n !== null)))];
+      const live = await this.assets.findLiveByNames(tx, names);
+
+      const applied: ObservationToApply[] = [];
+      const raw = new Map<string, unknown>();
+      const tables: IncidentTableRow[] = [];
+      let stale = 0;
+      for (const item of candidates) {
+        const o = item.observation;
+        const key = `${o.source}/${o.externalId}`;
+        const current = state.get(key);
+        const sourceTime = o.sourceTime ? new Date(o.sourceTime) : null;
+        if (current?.sourceTime && sourceTime && sourceTime < current.sourceTime) {
+          stale += 1;
+          continue;
+        }
+        const at = sourceTime ?? item.receivedAt;
+        state.set(key, {
+          id: current?.id ?? randomUUID(), source: o.source, externalId: o.externalId, connectorId: item.connectorId,
+          type: o.type, rawType: o.rawType, severity: o.severity, status: o.status, rawStatus: o.rawStatus,
+          title: o.title ?? current?.title ?? null, url: o.url ?? current?.url ?? null, owner: o.owner,
+          startedAt: current?.startedAt ?? at, updatedAt: current && current.updatedAt > at ? current.updatedAt : at,
+          sourceTime: sourceTime ?? current?.sourceTime ?? null,
+        });
+        raw.set(key, o);
+        for (const t of o.tables) {
+          tables.push({ incidentId: state.get(key)!.id, sourceRef: t.ref, qualifiedName: t.qualifiedName,
+            assetId: t.qualifiedName ? live.get(t.qualifiedName)?.id ?? null : null });
+        }
+        applied.push(item);
+      }
+      const changedKeys = [...raw.keys()];
+      if (changedKeys.length === 0) return { applied, duplicates, stale };
+
+      const touched = [...new Set([
+        ...(await this.incidents.assetIdsOf(tx, changedKeys.map((k) => state.get(k)!.id))),
+        ...tables.map((t) => t.assetId).filter((id): id is number => id !== null),
+      ])];
+      const healthBefore = await this.assets.healthByIds(tx, touched);
+      await this.incidents.upsert(tx, changedKeys.map((k) => ({ ...state.get(k)!, raw: raw.get(k) })));
+      await this.incidents.addTables(tx, tables);
+      const healthAfter = await this.assets.healthByIds(tx, touched);
+      const assetRows = await this.assets.findByIds(tx, touched);
+
+      const events: NewChangeEvent[] = [];
+      for (const k of changedKeys) {
+        const after = state.get(k)!;
+        const prior = before.get(k);
+        const type = transition(prior, after);
+        if (!type) continue;
+        const incidentTables = tables.filter((t) => t.incidentId === after.id);
+        const assetNames = [...new Set(incidentTables.map((t) => t.qualifiedName).filter((n): n is string => n !== null))];
+        events.push(changeEvent(ctx, type, assetNames[0] ?? `${after.source}:${after.externalId}`, {
+          incidentId: after.id, assets: assetNames, before: prior ? snapshot(prior) : null, after: snapshot(after),
+        }));
+      }
+      for (const id of touched) {
+        const [was, now] = [healthBefore.get(id), healthAfter.get(id)];
+        if (now && was !== now) {
+          events.push(changeEvent(ctx, 'asset.health.changed', assetRows.get(id)!.qualifiedName, { before: { status: was }, after: { status: now } }));
+        }
+      }
+      await this.audit.record(tx, { actor: ctx.actor, action: 'incidents.apply', subject: null,
+        details: { applied: applied.length, duplicates, stale, origin: ctx.origin } });
+      await this.changes.append(tx, events);
+      return { applied, duplicates, stale };
+    });
+  }
+
+  async get(ctx: ReadContext, id: string): Promise<IncidentView> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw incidentNotFound(id);
+    return this.database.inTenant(ctx.tenantId, async (tx) => {
+      const row = await this.incidents.get(tx, id);
+      if (!row) throw incidentNotFound(id);
+      return (await this.views(tx, [row]))[0];
+    });
+  }
+
+  async list(ctx: ReadContext, q: IncidentListQuery): Promise<{ items: IncidentView[]; nextCursor: string | null }> {
+    return this.database.inTenant(ctx.tenantId, async (tx) => {
+      let assetId: number | undefined;
+      if (q.asset !== undefined) {
+        const asset = await this.assets.findLive(tx, q.asset);
+        if (!asset) return { items: [], nextCursor: null };
+        assetId = asset.id;
+      }
+      const rows = await this.incidents.list(tx, { status: q.status, source: q.source, assetId, limit: q.limit + 1,
+        before: q.cursor === undefined ? undefined : decodeCursor(q.cursor) });
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return { items: await this.views(tx, page), nextCursor: rows.length > q.limit ? encodeCursor(last) : null };
+    });
+  }
+
+  private async views(tx: TenantTx, rows: IncidentRow[]): Promise<IncidentView[]> {
+    const tables = await this.incidents.tablesOf(tx, rows.map((r) => r.id));
+    return rows.map((r) => ({
+      id: r.id, source: r.source, externalId: r.externalId, type: r.type, rawType: r.rawType, severity: r.severity,
+      status: r.status, rawStatus: r.rawStatus, title: r.title, url: r.url, owner: r.owner,
+      startedAt: r.startedAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+      assets: tables.filter((t) => t.incidentId === r.id)
+        .map((t) => ({ qualifiedName: t.qualifiedName, sourceRef: t.sourceRef, resolved: t.assetLive })),
+    }));
+  }
+}
+
+/** Which change event a new state is, against the one before it (none when nothing visible changed). */
+function transition(before: IncidentRow | undefined, after: IncidentRow): ChangeType | undefined {
+  if (!before) return after.status === 'open' ? 'incident.opened' : 'incident.resolved';
+  if (before.status !== after.status) return after.status === 'resolved' ? 'incident.resolved' : 'incident.opened';
+  const fields = ['type', 'severity', 'rawStatus', 'title', 'url', 'owner'] as const;
+  return fields.some((f) => before[f] !== after[f]) ? 'incident.updated' : undefined;
+}
+
+const snapshot = (r: IncidentRow) => ({
+  source: r.source, externalId: r.externalId, type: r.type, severity: r.severity, status: r.status, rawStatus: r.rawStatus,
+  title: r.title, url: r.url, owner: r.owner,
+});
+
+const incidentNotFound = (id: string) => notFound('incident_not_found', `no incident ${JSON.stringify(id)} in this tenant`);
+
+const encodeCursor = (r: IncidentRow) => Buffer.from(`${r.updatedAt.toISOString()}|${r.id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const updatedAt = new Date(at ?? '');
+  if (!id || Number.isNaN(updatedAt.getTime())) throw invalid('invalid_cursor', 'cursor is not one returned by this endpoint');
+  return { updatedAt, id };
+}

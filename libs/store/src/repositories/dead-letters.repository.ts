@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { TenantTx } from '../database';
+
+export interface DeadLetterRow {
+  id: string;
+  stream: string;
+  reason: string;
+  payload: unknown;
+  createdAt: Date;
+  replayedAt: Date | null;
+}
+
+/** Events that could not be parsed, validated, mapped or delivered, with the reason, kept for replay. */
+export class DeadLettersRepository {
+  async park(tx: TenantTx, stream: string, reason: string, payload: unknown): Promise<string> {
+    const id = randomUUID();
+    await tx.db.insertInto('dead_letters')
+      .values({ id, tenant_id: tx.tenantId, stream, reason, payload: JSON.stringify(payload) }).execute();
+    return id;
+  }
+
+  /** Newest first, keyset-paged by (created_at, id). */
+  async list(tx: TenantTx, limit: number, before?: { createdAt: Date; id: string }): Promise<DeadLetterRow[]> {
+    let q = tx.db.selectFrom('dead_letters').selectAll().where('tenant_id', '=', tx.tenantId);
+    if (before) {
+      q = q.where((eb) => eb.or([eb('created_at', '<', before.createdAt),
+        eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)])]));
+    }
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, stream: r.stream, reason: r.reason, payload: r.payload, createdAt: r.created_at, replayedAt: r.replayed_at }));
+  }
+
+  async get(tx: TenantTx, id: string, lock = false): Promise<DeadLetterRow | undefined> {
+    let q = tx.db.selectFrom('dead_letters').selectAll().where('tenant_id', '=', tx.tenantId).where('id', '=', id);
+    if (lock) q = q.forUpdate();
+    const r = await q.executeTakeFirst();
+    return r && { id: r.id, stream: r.stream, reason: r.reason, payload: r.payload, createdAt: r.created_at, replayedAt: r.replayed_at };
+  }
+
+  async markReplayed(tx: TenantTx, id: string): Promise<void> {
+    await tx.db.updateTable('dead_letters').set({ replayed_at: new Date() })
+      .where('tenant_id', '=', tx.tenantId).where('id', '=', id).execute();
+  }
+
+  async count(tx: TenantTx): Promise<number> {
+    const r = await tx.db.selectFrom('dead_letters').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', tx.tenantId).where('replayed_at', 'is', null).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+}
