@@ -1,7 +1,5 @@
 import { AppParts } from '@tributary/platform';
+import { IngestorModule } from './ingestor.module';
 
-/**
- * The ingestor process. Today it serves its health, readiness and metrics on the store; the inbound
- * pipeline (webhook log -> canonical events -> store) is added to `modules` by the inbound work.
- */
-export const ingestorApp: AppParts = { name: 'ingestor', modules: () => [] };
+/** The ingestor process: the inbound log to the store. */
+export const ingestorApp: AppParts = { name: 'ingestor', modules: () => [{ module: IngestorModule }] };

@@ -7,3 +7,4 @@ export * from './lineage.service';
 export * from './classifications.service';
 export * from './change-feed.service';
 export * from './incidents.service';
+export * from './dead-letters.service';

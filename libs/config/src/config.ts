@@ -24,6 +24,10 @@ const schema = z.object({
     .describe('TRIBUTARY_BOOTSTRAP_ADMIN_KEY: the admin key of the default tenant created on first start; generated and printed once when unset. (sensitive)'),
   maxBodyBytes: z.coerce.number().int().min(1024).default(8 * 1024 * 1024)
     .describe('TRIBUTARY_MAX_BODY_BYTES: largest accepted request body; larger ones get 413.'),
+  publicUrl: z.string().url().optional()
+    .describe('TRIBUTARY_PUBLIC_URL: the address sources reach this platform at, used in webhook URLs (default http://localhost:<PORT>).'),
+  maxWebhookBytes: z.coerce.number().int().min(1024).default(1024 * 1024)
+    .describe('TRIBUTARY_MAX_WEBHOOK_BYTES: largest accepted webhook body; larger ones get 413.'),
   oidcIssuer: z.string().url().optional()
     .describe('OIDC_ISSUER: issuer of accepted bearer tokens (e.g. https://acme.okta.com/oauth2/default). OIDC is off when unset.'),
   oidcAudience: z.string().optional().describe('OIDC_AUDIENCE: required `aud` of bearer tokens. Required with OIDC_ISSUER.'),
@@ -52,6 +56,7 @@ const envNames: Record<keyof Config, string> = {
   embeddedPostgresPort: 'TRIBUTARY_EMBEDDED_PG_PORT', dbPoolSize: 'TRIBUTARY_DB_POOL_SIZE',
   appRole: 'TRIBUTARY_DB_APP_ROLE', encryptionKey: 'TRIBUTARY_ENCRYPTION_KEY',
   bootstrapAdminKey: 'TRIBUTARY_BOOTSTRAP_ADMIN_KEY', maxBodyBytes: 'TRIBUTARY_MAX_BODY_BYTES',
+  publicUrl: 'TRIBUTARY_PUBLIC_URL', maxWebhookBytes: 'TRIBUTARY_MAX_WEBHOOK_BYTES',
   oidcIssuer: 'OIDC_ISSUER', oidcAudience: 'OIDC_AUDIENCE', oidcJwksUri: 'OIDC_JWKS_URI',
   oidcTenantClaim: 'OIDC_TENANT_CLAIM', oidcGroupsClaim: 'OIDC_GROUPS_CLAIM', oidcGroupRoles: 'OIDC_GROUP_ROLES',
   logLevel: 'LOG_LEVEL',

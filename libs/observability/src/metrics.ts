@@ -8,6 +8,10 @@ export class Metrics {
   readonly registry = new Registry();
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
+  readonly ingestLatency: Histogram<'source' | 'from'>;
+  readonly ingested: Counter<'tenant' | 'source' | 'outcome'>;
+  readonly deadLettered: Counter<'tenant' | 'stream'>;
+  readonly webhooks: Counter<'tenant' | 'type' | 'status'>;
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -16,5 +20,14 @@ export class Metrics {
       labelNames: ['method', 'route', 'status'], registers: [this.registry] });
     this.httpDuration = new Histogram({ name: 'tributary_http_request_duration_seconds', help: 'HTTP request latency',
       labelNames: ['method', 'route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
+    this.ingestLatency = new Histogram({ name: 'tributary_ingest_latency_seconds',
+      help: 'Time until an observation is applied to the store: from the webhook\'s arrival (from="received") and from the source\'s own event time (from="source")',
+      labelNames: ['source', 'from'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
+    this.ingested = new Counter({ name: 'tributary_ingested_observations_total', help: 'Observations by outcome (applied, duplicate, stale, dropped)',
+      labelNames: ['tenant', 'source', 'outcome'], registers: [this.registry] });
+    this.deadLettered = new Counter({ name: 'tributary_dead_letters_total', help: 'Events parked in the dead letters',
+      labelNames: ['tenant', 'stream'], registers: [this.registry] });
+    this.webhooks = new Counter({ name: 'tributary_webhooks_total', help: 'Webhook deliveries by connector type and HTTP status',
+      labelNames: ['tenant', 'type', 'status'], registers: [this.registry] });
   }
 }

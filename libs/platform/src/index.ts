@@ -4,3 +4,4 @@ export * from './platform.module';
 export * from './http/http-app';
 export * from './http/error-body';
 export * from './run-app';
+export * from './domain.module';

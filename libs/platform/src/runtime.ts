@@ -2,14 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Config } from '@tributary/config';
+import { EventLog, PostgresEventLog } from '@tributary/eventlog';
 import { Database, EmbeddedPostgresServer, ExternalPostgresServer, PostgresServer, SecretBox } from '@tributary/store';
 
-/** What every app process shares: its configuration, the PostgreSQL it runs on, the store. */
+/** What every app process shares: its configuration, the PostgreSQL it runs on, the store, the event log. */
 export interface Runtime {
   config: Config;
   postgres: PostgresServer;
   database: Database;
   secrets: SecretBox;
+  eventLog: EventLog;
 }
 
 /**
@@ -24,7 +26,8 @@ export async function startRuntime(config: Config, log: (line: string) => void =
   try {
     const secrets = new SecretBox(config.encryptionKey ?? localEncryptionKey(config.dataDir));
     const database = await Database.open({ url: postgres.connectionString(), appRole: config.appRole, poolSize: config.dbPoolSize, secrets });
-    return { config, postgres, database, secrets };
+    const eventLog = new PostgresEventLog(postgres.connectionString());
+    return { config, postgres, database, secrets, eventLog };
   } catch (err) {
     await postgres.stop();
     throw err;
@@ -32,6 +35,7 @@ export async function startRuntime(config: Config, log: (line: string) => void =
 }
 
 export async function stopRuntime(runtime: Runtime): Promise<void> {
+  await runtime.eventLog.close();
   await runtime.database.close();
   await runtime.postgres.stop();
 }

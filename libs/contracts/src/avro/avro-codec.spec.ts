@@ -32,6 +32,15 @@ describe(AvroCodec.name, () => {
     });
   });
 
+  describe('logical types', () => {
+    it('carries timestamp-millis as a Date', () => {
+      const codec = new AvroCodec<{ at: Date }>({ type: 'record', name: 'T', fields: [{ name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } }] } as unknown as Schema);
+      const at = new Date('2026-11-20T10:00:00.123Z');
+      expect(codec.decode(codec.encode({ at }))).toEqual({ at });
+      expect(() => codec.encode({ at: new Date('nope') })).toThrow(AvroEncodeError);
+    });
+  });
+
   describe('evolution', () => {
     it('reads what an older writer wrote, filling defaults', () => {
       const old = new AvroCodec<{ id: string }>(V1).encode({ id: 'legacy' });

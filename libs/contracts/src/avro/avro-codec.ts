@@ -1,6 +1,24 @@
 import * as avro from 'avsc';
 import { rabinFingerprint } from './rabin-fingerprint';
 
+/** `timestamp-millis` longs are JavaScript Dates on our side of the codec. */
+class TimestampMillis extends avro.types.LogicalType {
+  override _fromValue(value: unknown): Date {
+    return new Date(value as number);
+  }
+
+  override _toValue(value: unknown): number | undefined {
+    return value instanceof Date && !Number.isNaN(value.getTime()) ? value.getTime() : undefined;
+  }
+
+  override _resolve(type: avro.Type): ((value: unknown) => Date) | undefined {
+    return avro.Type.isType(type, 'long', 'logical:timestamp-millis') ? (v) => this._fromValue(v) : undefined;
+  }
+}
+
+/** Fresh per parse: avsc records the named types it meets in the options' registry. */
+const typeOptions = () => ({ logicalTypes: { 'timestamp-millis': TimestampMillis } }) as unknown as Partial<avro.ForSchemaOptions>;
+
 /** Single-object encoding header (Avro spec): 0xC3 0x01, then the writer schema's 8-byte fingerprint. */
 const MAGIC = Buffer.from([0xc3, 0x01]);
 const HEADER_BYTES = 10;
@@ -30,11 +48,11 @@ export class AvroCodec<T> {
   private readonly readers = new Map<string, avro.Type | avro.Resolver>();
 
   constructor(schema: avro.Schema, olderSchemas: avro.Schema[] = []) {
-    this.type = avro.Type.forSchema(schema);
+    this.type = avro.Type.forSchema(schema, typeOptions());
     this.fingerprint = fingerprintOf(this.type);
     this.readers.set(this.fingerprint.toString('hex'), this.type);
     for (const older of olderSchemas) {
-      const writer = avro.Type.forSchema(older);
+      const writer = avro.Type.forSchema(older, typeOptions());
       this.readers.set(fingerprintOf(writer).toString('hex'), this.type.createResolver(writer));
     }
   }

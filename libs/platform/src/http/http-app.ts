@@ -2,15 +2,17 @@ import { INestApplication, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { httpMetricsMiddleware, Metrics } from '@tributary/observability';
-import { jsonBody } from './json-body.middleware';
+import { jsonBody, rawBody } from './json-body.middleware';
 
 /**
  * Creates a Nest HTTP app with the platform's HTTP conventions: our JSON body parser and size limit,
  * request metrics, and the OpenAPI description at /docs and /docs/openapi.json.
  */
-export async function createHttpApp(module: unknown, opts: { maxBodyBytes: number; logger: LoggerService | false }): Promise<INestApplication> {
+export async function createHttpApp(module: unknown, opts: { maxBodyBytes: number; maxWebhookBytes: number; logger: LoggerService | false }): Promise<INestApplication> {
   const app = await NestFactory.create(module as Type, { bodyParser: false, logger: opts.logger });
   app.use(httpMetricsMiddleware(app.get(Metrics)));
+  // body-parser skips a request whose body another parser has read, so hooks stay raw.
+  app.use('/v1/hooks', rawBody(opts.maxWebhookBytes));
   app.use(jsonBody(opts.maxBodyBytes));
   app.getHttpAdapter().getInstance().disable('x-powered-by');
   const document = SwaggerModule.createDocument(app, new DocumentBuilder()

@@ -2,15 +2,20 @@ import express, { NextFunction, Request, Response } from 'express';
 import { DomainError } from '@tributary/errors';
 import { sendError } from './error-body';
 
-/**
- * JSON bodies, with body-parser's failures answered in the API's error format here (they happen
- * before any route runs). The raw bytes are kept on the request for webhook signature checks.
- */
+/** JSON bodies, with body-parser's failures answered in the API's error format here (they happen before any route runs). */
 export function jsonBody(limitBytes: number) {
-  const parse = express.json({
-    limit: limitBytes,
-    verify: (req, _res, buf) => { (req as Request & { rawBody?: Buffer }).rawBody = buf; },
-  });
+  return bodyParser(express.json({ limit: limitBytes }), limitBytes);
+}
+
+/**
+ * Webhook bodies stay raw bytes: a signature is computed over exactly what the source sent, and is
+ * checked before the body is parsed.
+ */
+export function rawBody(limitBytes: number) {
+  return bodyParser(express.raw({ limit: limitBytes, type: () => true }), limitBytes);
+}
+
+function bodyParser(parse: ReturnType<typeof express.json>, limitBytes: number) {
   return (req: Request, res: Response, next: NextFunction) =>
     parse(req, res, (err?: { type?: string; message?: string }) => {
       if (!err) return next();

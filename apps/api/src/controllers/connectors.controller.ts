@@ -1,0 +1,57 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
+import { ConnectorsService } from '@tributary/connectors';
+import { ParseBody, ParseParam } from '../http/zod.pipe';
+
+const CreateConnector = z.strictObject({
+  type: z.string().min(1).max(64),
+  name: z.string().min(1).max(200),
+  config: z.record(z.string(), z.unknown()),
+});
+const UpdateConnector = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  enabled: z.boolean().optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+  rotateSigningSecret: z.boolean().optional(),
+});
+const connectorId = new ParseParam('id', z.string().max(64));
+
+@ApiTags('connectors')
+@ApiBearerAuth()
+@Controller('v1/connectors')
+export class ConnectorsController {
+  constructor(private readonly connectors: ConnectorsService) {}
+
+  @Post()
+  @RequireRole('admin')
+  create(@CurrentAccess() a: Access, @Body(new ParseBody(CreateConnector)) body: z.infer<typeof CreateConnector>) {
+    return this.connectors.create(a.tenantId, a.principal.actor, body);
+  }
+
+  @Get()
+  @RequireRole('admin')
+  async list(@CurrentAccess() a: Access) {
+    return { items: await this.connectors.list(a.tenantId) };
+  }
+
+  @Get(':id')
+  @RequireRole('admin')
+  get(@CurrentAccess() a: Access, @Param('id', connectorId) id: string) {
+    return this.connectors.get(a.tenantId, id);
+  }
+
+  @Patch(':id')
+  @RequireRole('admin')
+  update(@CurrentAccess() a: Access, @Param('id', connectorId) id: string, @Body(new ParseBody(UpdateConnector)) body: z.infer<typeof UpdateConnector>) {
+    return this.connectors.update(a.tenantId, a.principal.actor, id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireRole('admin')
+  async remove(@CurrentAccess() a: Access, @Param('id', connectorId) id: string) {
+    await this.connectors.remove(a.tenantId, a.principal.actor, id);
+  }
+}

@@ -1,0 +1,33 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
+import { DeadLettersService, type ReadContext } from '@tributary/catalog';
+import { Reader } from '../http/request-context';
+import { ParseParam, ParseQuery } from '../http/zod.pipe';
+
+const ListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().min(1).max(512).optional(),
+});
+
+@ApiTags('dead-letters')
+@ApiBearerAuth()
+@Controller('v1/dead-letters')
+export class DeadLettersController {
+  constructor(private readonly deadLetters: DeadLettersService) {}
+
+  @Get()
+  @RequireRole('support')
+  list(@Reader() ctx: ReadContext, @Query(new ParseQuery(ListQuery)) q: z.infer<typeof ListQuery>) {
+    return this.deadLetters.list(ctx, q.limit, q.cursor);
+  }
+
+  @Post(':id/replay')
+  @HttpCode(202)
+  @RequireRole('support')
+  async replay(@CurrentAccess() a: Access, @Param('id', new ParseParam('id', z.string().max(64))) id: string) {
+    await this.deadLetters.replay(a.tenantId, a.principal.actor, id);
+    return { id, status: 'replayed' };
+  }
+}

@@ -1,0 +1,35 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { RequireRole } from '@tributary/auth';
+import { IncidentsService, type ReadContext } from '@tributary/catalog';
+import { Reader } from '../http/request-context';
+import { QualifiedName } from '../http/schemas';
+import { ParseParam, ParseQuery } from '../http/zod.pipe';
+
+const IncidentQuery = z.strictObject({
+  status: z.enum(['open', 'resolved']).optional(),
+  asset: QualifiedName.optional(),
+  source: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().min(1).max(512).optional(),
+});
+
+@ApiTags('incidents')
+@ApiBearerAuth()
+@Controller('v1/incidents')
+export class IncidentsController {
+  constructor(private readonly incidents: IncidentsService) {}
+
+  @Get()
+  @RequireRole('viewer')
+  list(@Reader() ctx: ReadContext, @Query(new ParseQuery(IncidentQuery)) q: z.infer<typeof IncidentQuery>) {
+    return this.incidents.list(ctx, q);
+  }
+
+  @Get(':id')
+  @RequireRole('viewer')
+  get(@Reader() ctx: ReadContext, @Param('id', new ParseParam('id', z.string().max(64))) id: string) {
+    return this.incidents.get(ctx, id);
+  }
+}

@@ -1,0 +1,70 @@
+import { conflict, invalid, notFound } from '@tributary/errors';
+import { AuditRepository, Database, DeadLettersRepository, TenantId } from '@tributary/store';
+import { ReadContext } from './write-context';
+
+export interface DeadLetterView {
+  id: string;
+  stream: string;
+  reason: string;
+  payload: unknown;
+  createdAt: string;
+  replayedAt: string | null;
+}
+
+/** Re-runs one parked event through its stream's pipeline. */
+export type Replayer = (tenantId: TenantId, payload: unknown) => Promise<void>;
+
+/**
+ * The dead letters: what could not be parsed, validated, mapped or delivered, with the reason.
+ * Each stream that parks events registers how to replay them.
+ */
+export class DeadLettersService {
+  private readonly replayers = new Map<string, Replayer>();
+
+  constructor(private readonly database: Database, private readonly deadLetters = new DeadLettersRepository(),
+    private readonly audit = new AuditRepository()) {}
+
+  registerReplayer(stream: string, replayer: Replayer): void {
+    if (this.replayers.has(stream)) throw new Error(`two replayers for stream ${stream}`);
+    this.replayers.set(stream, replayer);
+  }
+
+  async park(tenantId: TenantId, stream: string, reason: string, payload: unknown): Promise<string> {
+    return this.database.inTenant(tenantId, (tx) => this.deadLetters.park(tx, stream, reason, payload));
+  }
+
+  async list(ctx: ReadContext, limit: number, cursor?: string): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
+    const rows = await this.database.inTenant(ctx.tenantId, (tx) => this.deadLetters.list(tx, limit + 1, cursor ? decodeCursor(cursor) : undefined));
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => ({ id: r.id, stream: r.stream, reason: r.reason, payload: r.payload, createdAt: r.createdAt.toISOString(),
+        replayedAt: r.replayedAt?.toISOString() ?? null })),
+      nextCursor: rows.length > limit ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url') : null,
+    };
+  }
+
+  /** Hands the event back to its pipeline (202): if it fails again, it is parked again, as a new dead letter. */
+  async replay(tenantId: TenantId, actor: string, id: string): Promise<void> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw deadLetterNotFound(id);
+    await this.database.inTenant(tenantId, async (tx) => {
+      const letter = await this.deadLetters.get(tx, id, true);
+      if (!letter) throw deadLetterNotFound(id);
+      if (letter.replayedAt) throw conflict('already_replayed', `dead letter ${id} was replayed at ${letter.replayedAt.toISOString()}`);
+      const replayer = this.replayers.get(letter.stream);
+      if (!replayer) throw invalid('not_replayable', `events of stream ${letter.stream} cannot be replayed`);
+      await replayer(tenantId, letter.payload);
+      await this.deadLetters.markReplayed(tx, id);
+      await this.audit.record(tx, { actor, action: 'dead_letter.replay', subject: id, details: { stream: letter.stream } });
+    });
+  }
+}
+
+const deadLetterNotFound = (id: string) => notFound('dead_letter_not_found', `no dead letter ${JSON.stringify(id)} in this tenant`);
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || Number.isNaN(createdAt.getTime())) throw invalid('invalid_cursor', 'cursor is not one returned by this endpoint');
+  return { createdAt, id };
+}

@@ -1,0 +1,188 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { invalid, notFound } from '@tributary/errors';
+import { compileOrReject, Expression } from '@tributary/expressions';
+import { AuditRepository, ConnectorRow, ConnectorsRepository, Database, SecretBox, TenantId } from '@tributary/store';
+import { ConnectorRegistry } from './connector-registry';
+import { extractSecrets, insertSecrets } from './secret-paths';
+import { SourceConnector } from './source-connector';
+
+/** What every connector's config may carry besides its own fields. */
+const Common = z.object({
+  /** CEL over `event` (the observation): false drops it. */
+  filter: z.string().min(1).max(4096).optional(),
+  /** CEL over `event`: a map merged over it (null drops it). */
+  transform: z.string().min(1).max(4096).optional(),
+  /** Supply the webhook's signing secret instead of having one generated. */
+  signingSecret: z.string().min(16).max(256).optional(),
+});
+
+export interface ConnectorView {
+  id: string;
+  type: string;
+  name: string;
+  enabled: boolean;
+  config: Record<string, unknown>;
+  /** names of the secrets stored for it (values are never returned) */
+  secrets: string[];
+  webhookUrl: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A connector ready for work: its config with secrets, and its compiled transform. */
+export interface LoadedConnector {
+  row: ConnectorRow;
+  plugin: SourceConnector<unknown>;
+  config: unknown;
+  signingSecret: string;
+  filter: Expression | null;
+  transform: Expression | null;
+}
+
+type Sealed = { signingSecret: string; secrets: Record<string, string> };
+
+export class ConnectorsService {
+  private readonly cache = new Map<string, LoadedConnector>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly repository: ConnectorsRepository,
+    private readonly registry: ConnectorRegistry,
+    private readonly box: SecretBox,
+    private readonly publicUrl: string,
+    private readonly audit = new AuditRepository(),
+  ) {}
+
+  async create(tenantId: TenantId, actor: string, input: { type: string; name: string; config: Record<string, unknown> }) {
+    const plugin = this.registry.get(input.type);
+    const { common, pluginConfig } = this.check(plugin, input.config);
+    const { rest, secrets } = extractSecrets(pluginConfig, plugin.secretPaths);
+    const signingSecret = common.signingSecret ?? randomBytes(32).toString('hex');
+    const row = await this.repository.insert(tenantId, {
+      id: randomUUID(), type: input.type, name: input.name,
+      config: { ...rest, ...expressionsOf(common) },
+      secretsSealed: this.box.seal(JSON.stringify({ signingSecret, secrets } satisfies Sealed)),
+    });
+    await this.record(tenantId, actor, 'connector.create', row.id, { type: row.type, name: row.name });
+    return { id: row.id, type: row.type, name: row.name, webhookUrl: this.webhookUrl(row), signingSecret };
+  }
+
+  async list(tenantId: TenantId): Promise<ConnectorView[]> {
+    return (await this.repository.list(tenantId)).map((r) => this.view(r));
+  }
+
+  async get(tenantId: TenantId, id: string): Promise<ConnectorView> {
+    return this.view(await this.mustGet(tenantId, id));
+  }
+
+  /**
+   * Changes name, enabled flag and/or config. A new config replaces the old one; a secret it does
+   * not repeat is kept. `rotateSigningSecret` issues a new webhook secret (returned once).
+   */
+  async update(tenantId: TenantId, actor: string, id: string,
+    change: { name?: string; enabled?: boolean; config?: Record<string, unknown>; rotateSigningSecret?: boolean }) {
+    const row = await this.mustGet(tenantId, id);
+    const plugin = this.registry.get(row.type);
+    const sealed = JSON.parse(this.box.open(row.secretsSealed)) as Sealed;
+    let config = row.config;
+    if (change.config) {
+      const { common, pluginConfig } = this.check(plugin, change.config, sealed.secrets);
+      const { rest, secrets } = extractSecrets(pluginConfig, plugin.secretPaths);
+      sealed.secrets = { ...sealed.secrets, ...secrets };
+      if (common.signingSecret) sealed.signingSecret = common.signingSecret;
+      config = { ...rest, ...expressionsOf(common) };
+    }
+    if (change.rotateSigningSecret) sealed.signingSecret = randomBytes(32).toString('hex');
+    const updated = await this.repository.update(tenantId, id, {
+      name: change.name ?? row.name, enabled: change.enabled ?? row.enabled, config, secretsSealed: this.box.seal(JSON.stringify(sealed)),
+    });
+    if (!updated) throw connectorNotFound(id);
+    this.cache.delete(id);
+    await this.record(tenantId, actor, 'connector.update', id, { fields: Object.keys(change) });
+    return { ...this.view(updated), ...(change.rotateSigningSecret ? { signingSecret: sealed.signingSecret } : {}) };
+  }
+
+  async remove(tenantId: TenantId, actor: string, id: string): Promise<void> {
+    if (!(await this.repository.softDelete(tenantId, id))) throw connectorNotFound(id);
+    this.cache.delete(id);
+    await this.record(tenantId, actor, 'connector.delete', id, {});
+  }
+
+  /**
+   * The connector behind a webhook or a logged delivery, by id alone (before the tenant is known).
+   * Cached by version: a change made through this instance is seen at once, one made elsewhere
+   * within the next lookup that misses (the version is re-read every time).
+   */
+  async load(id: string): Promise<LoadedConnector | undefined> {
+    const row = await this.repository.findById(id);
+    if (!row) return undefined;
+    const cached = this.cache.get(id);
+    if (cached && cached.row.version === row.version && cached.row.enabled === row.enabled) return cached;
+    const plugin = this.registry.get(row.type);
+    const sealed = JSON.parse(this.box.open(row.secretsSealed)) as Sealed;
+    const { filter, transform, ...rest } = row.config as { filter?: string; transform?: string };
+    const loaded: LoadedConnector = {
+      row, plugin, signingSecret: sealed.signingSecret,
+      config: plugin.configSchema.parse(insertSecrets(rest, sealed.secrets)),
+      filter: filter ? Expression.compile(filter, ['event']) : null,
+      transform: transform ? Expression.compile(transform, ['event']) : null,
+    };
+    this.cache.set(id, loaded);
+    return loaded;
+  }
+
+  /** Validates a config: the common fields, the transform's syntax, and the connector's own schema. */
+  private check(plugin: SourceConnector<unknown>, config: Record<string, unknown>, storedSecrets: Record<string, string> = {}) {
+    const { filter, transform, signingSecret, ...pluginConfig } = config;
+    const common = Common.safeParse({ filter, transform, signingSecret });
+    if (!common.success) throw configInvalid(common.error, '');
+    if (common.data.filter) compileOrReject('config.filter', common.data.filter, ['event']);
+    if (common.data.transform) compileOrReject('config.transform', common.data.transform, ['event']);
+    // Secrets already stored may be left out of a changed config: validate as if they were there.
+    const parsed = plugin.configSchema.safeParse(insertSecrets(pluginConfig, Object.fromEntries(
+      Object.entries(storedSecrets).filter(([p]) => !hasPath(pluginConfig, p)))));
+    if (!parsed.success) throw configInvalid(parsed.error, '');
+    return { common: common.data, pluginConfig: pluginConfig as Record<string, unknown> };
+  }
+
+  private async mustGet(tenantId: TenantId, id: string): Promise<ConnectorRow> {
+    const row = /^[0-9a-f-]{36}$/.test(id) ? await this.repository.get(tenantId, id) : undefined;
+    if (!row) throw connectorNotFound(id);
+    return row;
+  }
+
+  private view(r: ConnectorRow): ConnectorView {
+    const sealed = JSON.parse(this.box.open(r.secretsSealed)) as Sealed;
+    return {
+      id: r.id, type: r.type, name: r.name, enabled: r.enabled, config: r.config,
+      secrets: ['signingSecret', ...Object.keys(sealed.secrets)], webhookUrl: this.webhookUrl(r), version: r.version,
+      createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+    };
+  }
+
+  private webhookUrl(r: ConnectorRow): string {
+    return `${this.publicUrl.replace(/\/$/, '')}/v1/hooks/${r.type}/${r.id}`;
+  }
+
+  private async record(tenantId: TenantId, actor: string, action: string, subject: string, details: Record<string, unknown>) {
+    await this.database.inTenant(tenantId, (tx) => this.audit.record(tx, { actor, action, subject, details }));
+  }
+}
+
+const expressionsOf = (c: { filter?: string; transform?: string }) => ({
+  ...(c.filter ? { filter: c.filter } : {}),
+  ...(c.transform ? { transform: c.transform } : {}),
+});
+
+export const connectorNotFound = (id: string) => notFound('connector_not_found', `no connector ${JSON.stringify(id)}`);
+
+function configInvalid(error: z.ZodError, prefix: string) {
+  const issues = error.issues.map((i) => ({ path: ['config', prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
+  return invalid('invalid_connector_config', `the connector config is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+}
+
+function hasPath(o: Record<string, unknown>, path: string): boolean {
+  return path.split('.').reduce<unknown>((n, k) => (n && typeof n === 'object' ? (n as Record<string, unknown>)[k] : undefined), o) !== undefined;
+}

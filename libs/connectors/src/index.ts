@@ -1,0 +1,5 @@
+export * from './source-connector';
+export * from './connector-registry';
+export * from './connectors.service';
+export * from './hooks.service';
+export { montecarloConnector, MonteCarloConfig } from './montecarlo/montecarlo.connector';

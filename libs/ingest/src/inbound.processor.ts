@@ -1,0 +1,144 @@
+import { IncidentObservation, incidentObservationCodec, InboundDelivery, inboundDeliveryCodec } from '@tributary/contracts';
+import { DeadLettersService, IncidentsService, ObservationToApply } from '@tributary/catalog';
+import { ConnectorsService, LoadedConnector } from '@tributary/connectors';
+import { LogRecord } from '@tributary/eventlog';
+import { Metrics } from '@tributary/observability';
+import { TenantId } from '@tributary/store';
+
+export const INBOUND_STREAM = 'inbound';
+
+/** What a parked inbound record keeps: enough to append it to the inbound log again, unchanged. */
+export interface ParkedInbound {
+  key: string;
+  headers: Record<string, string>;
+  value: string; // base64 of the Avro bytes
+}
+
+/**
+ * The ingestor's work on the inbound log: each delivery is decoded (Avro), normalized by its
+ * connector, transformed by the connector's CEL transform, checked against the IncidentObservation
+ * schema, and applied to the store, a tenant and connector at a time, in log order. A record that
+ * fails any step goes to the dead letters with the reason; the rest of the batch goes on.
+ */
+export class InboundProcessor {
+  constructor(
+    private readonly connectors: ConnectorsService,
+    private readonly incidents: IncidentsService,
+    private readonly deadLetters: DeadLettersService,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async handle(batch: LogRecord[]): Promise<void> {
+    const groups = new Map<string, { tenantId: TenantId; connectorId: string; items: ObservationToApply[]; records: LogRecord[] }>();
+    for (const record of batch) {
+      const prepared = await this.prepare(record);
+      if (!prepared) continue;
+      const key = `${record.tenantId}/${prepared.connectorId}`;
+      const group = groups.get(key) ?? { tenantId: record.tenantId, connectorId: prepared.connectorId, items: [], records: [] };
+      group.items.push(...prepared.items);
+      group.records.push(...prepared.items.map(() => record));
+      groups.set(key, group);
+    }
+    for (const g of groups.values()) await this.apply(g.tenantId, g.connectorId, g.items, g.records);
+  }
+
+  /** Decode, normalize, transform, schema-check; null when the record was parked or dropped. */
+  private async prepare(record: LogRecord): Promise<{ connectorId: string; items: ObservationToApply[] } | null> {
+    let delivery: InboundDelivery;
+    try {
+      delivery = inboundDeliveryCodec.decode(record.value);
+    } catch (err) {
+      return this.park(record, `undecodable inbound record: ${(err as Error).message}`);
+    }
+    if (delivery.tenant !== record.tenantId) return this.park(record, `delivery names tenant ${delivery.tenant} but was logged for ${record.tenantId}`);
+    const connector = await this.connectors.load(delivery.connectorId);
+    if (!connector || connector.row.tenantId !== record.tenantId) return this.park(record, `connector ${delivery.connectorId} no longer exists`);
+    let observations: IncidentObservation[];
+    try {
+      observations = connector.plugin.normalize(delivery, connector.config);
+    } catch (err) {
+      return this.park(record, `${connector.row.type} delivery could not be normalized: ${(err as Error).message}`);
+    }
+    const items: ObservationToApply[] = [];
+    for (const observation of observations) {
+      let transformed: IncidentObservation | null;
+      try {
+        transformed = transform(connector, observation);
+      } catch (err) {
+        return this.park(record, `filter or transform failed: ${(err as Error).message}`);
+      }
+      if (transformed === null) {
+        this.metrics.ingested.inc({ tenant: record.tenantId, source: observation.source, outcome: 'dropped' });
+        continue;
+      }
+      try {
+        // The schema check on the way in: what the store applies is always a valid IncidentObservation.
+        incidentObservationCodec.encode(transformed);
+      } catch (err) {
+        return this.park(record, `observation breaks the IncidentObservation schema after the transform: ${(err as Error).message}`);
+      }
+      items.push({ observation: transformed, connectorId: delivery.connectorId, receivedAt: delivery.receivedAt, traceparent: delivery.traceparent });
+    }
+    return { connectorId: delivery.connectorId, items };
+  }
+
+  private async apply(tenantId: TenantId, connectorId: string, items: ObservationToApply[], records: LogRecord[]): Promise<void> {
+    if (items.length === 0) return;
+    const ctx = { tenantId, actor: `connector:${connectorId}`, origin: `ingest:${connectorId}`, traceparent: items[0].traceparent };
+    try {
+      this.observe(tenantId, items, await this.incidents.apply(ctx, items));
+    } catch (err) {
+      if (isTransient(err)) throw err; // the whole batch is retried
+      // One bad observation must not block the stream: apply one by one, park what still fails.
+      for (const [i, item] of items.entries()) {
+        try {
+          this.observe(tenantId, [item], await this.incidents.apply(ctx, [item]));
+        } catch (e) {
+          if (isTransient(e)) throw e;
+          await this.park(records[i], `could not be applied: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  private observe(tenantId: TenantId, items: ObservationToApply[], result: Awaited<ReturnType<IncidentsService['apply']>>): void {
+    const now = Date.now();
+    const source = items[0].observation.source;
+    for (const item of result.applied) {
+      this.metrics.ingestLatency.observe({ source, from: 'received' }, (now - item.receivedAt.getTime()) / 1000);
+      if (item.observation.sourceTime) {
+        this.metrics.ingestLatency.observe({ source, from: 'source' }, Math.max(0, now - Date.parse(item.observation.sourceTime)) / 1000);
+      }
+    }
+    this.metrics.ingested.inc({ tenant: tenantId, source, outcome: 'applied' }, result.applied.length);
+    this.metrics.ingested.inc({ tenant: tenantId, source, outcome: 'duplicate' }, result.duplicates);
+    this.metrics.ingested.inc({ tenant: tenantId, source, outcome: 'stale' }, result.stale);
+  }
+
+  private async park(record: LogRecord, reason: string): Promise<null> {
+    const payload: ParkedInbound = { key: record.key, headers: record.headers, value: record.value.toString('base64') };
+    await this.deadLetters.park(record.tenantId, INBOUND_STREAM, reason, payload);
+    this.metrics.deadLettered.inc({ tenant: record.tenantId, stream: INBOUND_STREAM });
+    return null;
+  }
+}
+
+/** The connector's filter (false drops the observation) and transform (a map merged over it; null drops it). */
+function transform(connector: LoadedConnector, observation: IncidentObservation): IncidentObservation | null {
+  if (connector.filter) {
+    const keep = connector.filter.evaluate({ event: observation });
+    if (typeof keep !== 'boolean') throw new Error(`the filter must return a bool, not ${JSON.stringify(keep)}`);
+    if (!keep) return null;
+  }
+  if (!connector.transform) return observation;
+  const result = connector.transform.evaluate({ event: observation });
+  if (result === null) return null;
+  if (typeof result !== 'object' || Array.isArray(result)) throw new Error(`the transform must return a map or null, not ${JSON.stringify(result)}`);
+  return { ...observation, ...(result as Partial<IncidentObservation>) };
+}
+
+/** Errors worth retrying the whole batch for: the database is unreachable, restarting or busy. */
+function isTransient(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return /^(08|53|57P)/.test(code) || ['40001', '40P01', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code);
+}

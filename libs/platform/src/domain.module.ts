@@ -1,0 +1,53 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ApiKeyService } from '@tributary/auth';
+import {
+  AssetsService, ChangeFeedService, ClassificationsService, DeadLettersService, IncidentsService, LineageService,
+} from '@tributary/catalog';
+import { ConnectorRegistry, ConnectorsService, HooksService } from '@tributary/connectors';
+import { ApiKeysRepository, ConnectorsRepository, TenantsRepository } from '@tributary/store';
+import { TenantsService } from '@tributary/tenancy';
+import { INBOUND_STREAM, ParkedInbound } from '@tributary/ingest';
+import { defaultConnectors } from './default-connectors';
+import { Runtime } from './runtime';
+
+/** Injection token of the process's EventLog (an interface, so it needs one). */
+export const EVENT_LOG = Symbol('EVENT_LOG');
+
+/**
+ * The domain services every app composes from: built once per process from the runtime, plain
+ * classes underneath (Nest only wires them).
+ */
+@Global()
+@Module({})
+export class DomainModule {
+  static forRuntime(runtime: Runtime): DynamicModule {
+    const db = runtime.database;
+    const registry = defaultConnectors();
+    const connectors = new ConnectorsService(db, new ConnectorsRepository(db), registry, runtime.secrets,
+      runtime.config.publicUrl ?? `http://localhost:${runtime.config.port}`);
+    const deadLetters = new DeadLettersService(db);
+    // A parked inbound record goes back on the inbound log as it was, and through the same path.
+    deadLetters.registerReplayer(INBOUND_STREAM, async (tenantId, payload) => {
+      const p = payload as ParkedInbound;
+      await runtime.eventLog.append('inbound', [{ tenantId, key: p.key, headers: p.headers, value: Buffer.from(p.value, 'base64') }]);
+    });
+    const apiKeys = new ApiKeyService(new ApiKeysRepository(db));
+    const values: [unknown, unknown][] = [
+      [AssetsService, new AssetsService(db)],
+      [LineageService, new LineageService(db)],
+      [ClassificationsService, new ClassificationsService(db)],
+      [ChangeFeedService, new ChangeFeedService(db)],
+      [IncidentsService, new IncidentsService(db)],
+      [DeadLettersService, deadLetters],
+      [ConnectorRegistry, registry],
+      [ConnectorsService, connectors],
+      [HooksService, new HooksService(connectors, runtime.eventLog)],
+      [ApiKeyService, apiKeys],
+      [TenantsService, new TenantsService(db, new TenantsRepository(db), apiKeys, runtime.secrets)],
+      [EVENT_LOG, runtime.eventLog],
+    ];
+    const providers = values.map(([provide, useValue]) => ({ provide: provide as never, useValue }));
+    return { module: DomainModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}
+

@@ -1,0 +1,285 @@
+import { Client } from 'pg';
+import { platformApp } from '../../apps/platform/src/platform.app';
+import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
+import { enc, startTestApp, TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
+
+const ORDERS = 'snowflake/acme/ANALYTICS/PUBLIC/ORDERS';
+const CUSTOMERS = 'snowflake/acme/ANALYTICS/PUBLIC/CUSTOMERS';
+const MAPPINGS = [{ template: 'snowflake/acme/{database}/{schema}/{table}', case: 'upper' }];
+
+interface Connector { id: string; webhookUrl: string; signingSecret: string }
+
+describe('Monte Carlo inbound', () => {
+  let t: TestApp;
+  let mc: Connector;
+  const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
+  const createConnector = (config: Record<string, unknown>, name = 'mc') =>
+    t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name, config });
+  const post = (c: Connector, body: string, signature: string | null = signMonteCarlo(body, c.signingSecret), extra: Record<string, string> = {}) => {
+    const req = t.http().post(`/v1/hooks/montecarlo/${c.id}`).set('Content-Type', 'application/json').set(extra);
+    return (signature === null ? req : req.set('x-mcd-signature', signature)).send(body);
+  };
+  const deliver = async (c: Connector, payload: Record<string, unknown>) => {
+    const res = await post(c, JSON.stringify(payload));
+    expect(res.status).toBe(202);
+    return res.body.eventIds as string[];
+  };
+  const asset = async (qn: string) => (await t.http().get(`/v1/assets/${enc(qn)}`).set(auth())).body;
+  const incidentsOf = async (externalId: string) =>
+    (await t.http().get('/v1/incidents?limit=500').set(auth())).body.items.filter((i: { externalId: string }) => i.externalId === externalId);
+  /** Waits until the ingestor has consumed everything logged so far. */
+  const drained = () => waitFor('the ingestor to drain the inbound log', async () => ((await t.runtime.eventLog.lag('ingestor', 'inbound')) === 0 ? true : undefined));
+  const changes = async () => (await t.http().get('/v1/changes?limit=1000').set(auth())).body.items as { type: string; subject: string; data: Record<string, unknown> }[];
+  const deadLetters = async () => (await t.http().get('/v1/dead-letters').set(auth())).body.items as { id: string; reason: string }[];
+
+  beforeAll(async () => {
+    t = await startTestApp({ parts: platformApp });
+    await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: ORDERS, typeName: 'Table' }, { qualifiedName: CUSTOMERS, typeName: 'Table' }] });
+    const res = await createConnector({ mappings: MAPPINGS });
+    expect(res.status).toBe(201);
+    mc = res.body;
+  });
+  afterAll(async () => { await t.close(); });
+
+  describe('POST /v1/connectors', () => {
+    it('returns the webhook URL and the signing secret once, and never again', async () => {
+      expect(mc.webhookUrl).toMatch(new RegExp(`/v1/hooks/montecarlo/${mc.id}$`));
+      expect(mc.signingSecret).toMatch(/^[0-9a-f]{64}$/);
+      const got = await t.http().get(`/v1/connectors/${mc.id}`).set(auth());
+      expect(got.status).toBe(200);
+      expect(JSON.stringify(got.body)).not.toContain(mc.signingSecret);
+      expect(got.body).toMatchObject({ type: 'montecarlo', enabled: true, config: { mappings: MAPPINGS }, secrets: ['signingSecret'] });
+    });
+
+    it('keeps GraphQL credentials sealed: listed by name, never by value', async () => {
+      const res = await createConnector({ mappings: MAPPINGS, graphql: { apiId: 'id-1', apiToken: 'token-secret-value' } }, 'with-api');
+      const got = await t.http().get(`/v1/connectors/${res.body.id}`).set(auth());
+      expect(JSON.stringify(got.body)).not.toContain('token-secret-value');
+      expect(got.body.secrets).toEqual(['signingSecret', 'graphql.apiToken']);
+      const c = new Client({ connectionString: t.databaseUrl });
+      await c.connect();
+      const row = (await c.query('SELECT config::text, secrets_sealed FROM tributary.connectors WHERE id = $1', [res.body.id])).rows[0];
+      await c.end();
+      expect(row.config + row.secrets_sealed).not.toContain('token-secret-value');
+      await t.http().delete(`/v1/connectors/${res.body.id}`).set(auth());
+    });
+
+    it('rejects a broken config with the failing path, an unknown type, and a broken transform with its position', async () => {
+      const bad = await createConnector({ mappings: [{ template: 'x/{colour}' }] });
+      expect([bad.status, bad.body.error.code]).toEqual([422, 'invalid_connector_config']);
+      expect(bad.body.error.details.issues[0].path).toMatch(/^config\.mappings\.0/);
+      const unknown = await t.http().post('/v1/connectors').set(auth()).send({ type: 'datadog', name: 'x', config: {} });
+      expect([unknown.status, unknown.body.error.code]).toEqual([422, 'unknown_connector_type']);
+      const transform = await createConnector({ mappings: MAPPINGS, transform: 'event.severity == ' });
+      expect([transform.status, transform.body.error.code]).toEqual([422, 'invalid_expression']);
+      expect(transform.body.error.details).toMatchObject({ field: 'config.transform', position: 18 });
+    });
+  });
+
+  describe('the webhook rejects, and keeps nothing', () => {
+    const nothingLogged = async (fn: () => Promise<{ status: number; body: { error: { code: string } } }>, status: number, code: string) => {
+      const before = await t.runtime.eventLog.lag('nobody', 'inbound');
+      const res = await fn();
+      expect([res.status, res.body.error.code]).toEqual([status, code]);
+      expect(await t.runtime.eventLog.lag('nobody', 'inbound')).toBe(before);
+    };
+    const body = JSON.stringify(incidentWebhook());
+
+    it('a missing or wrong signature: 401', async () => {
+      await nothingLogged(() => post(mc, body, null), 401, 'invalid_signature');
+      await nothingLogged(() => post(mc, body, signMonteCarlo(body, 'not-the-secret')), 401, 'invalid_signature');
+      await nothingLogged(() => post(mc, body, signMonteCarlo(`${body} `, mc.signingSecret)), 401, 'invalid_signature');
+    });
+
+    it('an unknown connector: 404', async () => {
+      await nothingLogged(() => post({ ...mc, id: '00000000-0000-4000-8000-000000000000' }, body), 404, 'connector_not_found');
+      await nothingLogged(() => t.http().post(`/v1/hooks/datadog/${mc.id}`).send(body), 404, 'connector_not_found');
+    });
+
+    it('invalid JSON: 400; valid JSON of the wrong shape: 422 with the path', async () => {
+      await nothingLogged(() => post(mc, '{"type": "open_anomaly_incident",'), 400, 'invalid_json');
+      const wrong = JSON.stringify({ type: 'open_anomaly_incident', payload: { incident_id: 42 } });
+      const res = await post(mc, wrong);
+      expect(res.body.error.details.issues[0].path).toBe('payload.incident_id');
+      await nothingLogged(() => post(mc, wrong), 422, 'validation_failed');
+    });
+
+    it('a body over the limit: 413', async () => {
+      const huge = JSON.stringify({ ...incidentWebhook(), padding: 'x'.repeat(1024 * 1024) });
+      await nothingLogged(() => post(mc, huge), 413, 'payload_too_large');
+    });
+
+    it('a disabled connector: 403 (after the signature check)', async () => {
+      const res = await createConnector({ mappings: MAPPINGS }, 'to-disable');
+      const c: Connector = res.body;
+      await t.http().patch(`/v1/connectors/${c.id}`).set(auth()).send({ enabled: false });
+      await nothingLogged(() => post(c, body), 403, 'connector_disabled');
+      await nothingLogged(() => post(c, body, 'ab'.repeat(64)), 401, 'invalid_signature');
+    });
+  });
+
+  describe('incidents on assets', () => {
+    it('an opened incident lands on the asset within the pipeline, with a health summary', async () => {
+      const id = 'inc-open-1';
+      const [eventId] = await deliver(mc, incidentWebhook({ incidentId: id }));
+      expect(eventId).toMatch(/^[0-9a-f-]{36}$/);
+      const view = await waitFor('the incident on ORDERS', async () => {
+        const a = await asset(ORDERS);
+        return a.incidents.some((i: { externalId: string }) => i.externalId === id) ? a : undefined;
+      });
+      expect(view.health).toMatchObject({ status: 'warning', openIncidents: 1, sources: ['montecarlo'] });
+      expect(view.incidents[0]).toMatchObject({ source: 'montecarlo', externalId: id, type: 'volume', status: 'open', severity: null,
+        url: `https://getmontecarlo.com/incidents/${id}` });
+      const health = await t.http().get(`/v1/assets/${enc(ORDERS)}/health`).set(auth());
+      expect(health.body).toEqual(view.health);
+    });
+
+    it('follows the incident through severity, acknowledgement and resolution', async () => {
+      const id = 'inc-life-1';
+      await deliver(mc, incidentWebhook({ incidentId: id, tables: ['analytics:public.customers'] }));
+      await deliver(mc, incidentWebhook({ incidentId: id, tables: ['analytics:public.customers'], severity: 'SEV-1', feedback: 'investigating' }));
+      await drained();
+      expect((await asset(CUSTOMERS)).health.status).toBe('critical');
+      await deliver(mc, incidentWebhook({ incidentId: id, tables: ['analytics:public.customers'], severity: 'SEV-1', feedback: 'fixed', topLevelUpdates: true }));
+      await drained();
+      const after = await asset(CUSTOMERS);
+      expect(after.health).toMatchObject({ status: 'healthy', openIncidents: 0 });
+      expect(after.incidents[0]).toMatchObject({ externalId: id, status: 'resolved', severity: 'SEV-1' });
+      const feed = (await changes()).filter((e) => e.type.startsWith('incident.') && (e.data as { incidentId: string }).incidentId === after.incidents[0].id);
+      expect(feed.map((e) => e.type)).toEqual(['incident.opened', 'incident.updated', 'incident.resolved']);
+      expect(feed[0].subject).toBe(CUSTOMERS);
+      const health = (await changes()).filter((e) => e.type === 'asset.health.changed' && e.subject === CUSTOMERS).map((e) => (e.data.after as { status: string }).status);
+      expect(health).toEqual(['warning', 'critical', 'healthy']);
+    });
+
+    it('a redelivered webhook changes nothing', async () => {
+      const body = incidentWebhook({ incidentId: 'inc-dup-1', tables: ['analytics:public.dup_table'] });
+      await deliver(mc, body);
+      await drained();
+      const eventsBefore = (await changes()).length;
+      await deliver(mc, body);
+      await deliver(mc, JSON.parse(JSON.stringify(body)));
+      await drained();
+      expect((await changes()).length).toBe(eventsBefore);
+      expect(await incidentsOf('inc-dup-1')).toHaveLength(1);
+    });
+
+    it('an older state delivered late does not overwrite a newer one', async () => {
+      const id = 'inc-order-1';
+      await deliver(mc, incidentWebhook({ incidentId: id, feedback: 'fixed', updatedTime: '2026-11-20T10:05:00Z' }));
+      await deliver(mc, incidentWebhook({ incidentId: id, feedback: 'investigating', updatedTime: '2026-11-20T10:00:00Z' }));
+      await drained();
+      expect((await incidentsOf(id))[0]).toMatchObject({ status: 'resolved', rawStatus: 'fixed' });
+    });
+
+    it('an incident touching several tables attaches to each', async () => {
+      await deliver(mc, incidentWebhook({ incidentId: 'inc-multi-1', tables: ['analytics:public.orders', 'analytics:public.customers', null] }));
+      await drained();
+      const [incident] = await incidentsOf('inc-multi-1');
+      expect(incident.assets.map((a: { qualifiedName: string }) => a.qualifiedName).sort()).toEqual([CUSTOMERS, ORDERS]);
+      for (const qn of [ORDERS, CUSTOMERS]) {
+        expect((await asset(qn)).incidents.map((i: { externalId: string }) => i.externalId)).toContain('inc-multi-1');
+      }
+    });
+
+    it('a table with no asset yet keeps an unresolved reference, attached when the asset appears', async () => {
+      const LATE = 'snowflake/acme/ANALYTICS/PUBLIC/LATE_TABLE';
+      await deliver(mc, incidentWebhook({ incidentId: 'inc-late-1', tables: ['analytics:public.late_table'], severity: 'SEV-2' }));
+      await drained();
+      expect((await incidentsOf('inc-late-1'))[0].assets).toEqual([{ qualifiedName: LATE, sourceRef: 'analytics:public.late_table', resolved: false }]);
+      await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: LATE, typeName: 'Table' }] });
+      const view = await asset(LATE);
+      expect(view.health).toMatchObject({ status: 'critical', openIncidents: 1 });
+      expect((await incidentsOf('inc-late-1'))[0].assets[0].resolved).toBe(true);
+      const announced = (await changes()).filter((e) => e.type === 'asset.health.changed' && e.subject === LATE);
+      expect(announced.map((e) => e.data.after)).toEqual([{ status: 'critical' }]);
+    });
+
+    it('keeps an unknown incident kind with its raw type', async () => {
+      await deliver(mc, incidentWebhook({ incidentId: 'inc-kind-1', type: 'open_quantum_flux_incident' }));
+      await drained();
+      expect((await incidentsOf('inc-kind-1'))[0]).toMatchObject({ type: 'other', rawType: 'open_quantum_flux_incident' });
+    });
+
+    it('accepts the signature over Monte Carlo\'s urlencoded form of the body', async () => {
+      const body = JSON.stringify(incidentWebhook({ incidentId: 'inc-form-1' }));
+      const { pythonUrlencodeForm } = jest.requireActual('../../libs/connectors/src/montecarlo/montecarlo-signature');
+      const res = await post(mc, body, signMonteCarlo(pythonUrlencodeForm(body), mc.signingSecret));
+      expect(res.status).toBe(202);
+    });
+  });
+
+  describe('GET /v1/incidents', () => {
+    it('filters by status, asset and source, and reads one incident with its assets', async () => {
+      await drained();
+      const open = (await t.http().get(`/v1/incidents?status=open&asset=${enc(ORDERS)}`).set(auth())).body.items;
+      expect(open.length).toBeGreaterThan(0);
+      expect(open.every((i: { status: string; assets: { qualifiedName: string }[] }) =>
+        i.status === 'open' && i.assets.some((a) => a.qualifiedName === ORDERS))).toBe(true);
+      expect((await t.http().get('/v1/incidents?source=nobody').set(auth())).body.items).toEqual([]);
+      const one = await t.http().get(`/v1/incidents/${open[0].id}`).set(auth());
+      expect(one.body).toEqual(open[0]);
+      expect((await t.http().get('/v1/incidents/00000000-0000-4000-8000-000000000000').set(auth())).status).toBe(404);
+      expect((await t.http().get('/v1/incidents?status=maybe').set(auth())).status).toBe(400);
+    });
+
+    it('pages with a cursor', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await t.http().get(`/v1/incidents?limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(auth());
+        seen.push(...res.body.items.map((i: { id: string }) => i.id));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen.length).toBe((await t.http().get('/v1/incidents?limit=500').set(auth())).body.items.length);
+    });
+  });
+
+  describe('transforms and dead letters', () => {
+    it('a filter drops observations and a transform reshapes them before they are applied', async () => {
+      const res = await createConnector({ mappings: MAPPINGS, filter: '!event.externalId.startsWith("drop-")',
+        transform: 'event.severity == null ? {"severity": "SEV-3"} : {}' }, 'transforming');
+      expect(res.status).toBe(201);
+      const c: Connector = res.body;
+      await deliver(c, incidentWebhook({ incidentId: 'tr-1' }));
+      await deliver(c, incidentWebhook({ incidentId: 'drop-1' }));
+      await drained();
+      expect((await incidentsOf('tr-1'))[0].severity).toBe('SEV-3');
+      expect(await incidentsOf('drop-1')).toEqual([]);
+    });
+
+    it('a delivery the transform cannot handle is parked with the reason, and replays once the transform is fixed', async () => {
+      const res = await createConnector({ mappings: MAPPINGS, transform: '{"owner": event.url + 1}' }, 'broken-at-runtime');
+      const c: Connector = res.body;
+      await deliver(c, incidentWebhook({ incidentId: 'dl-1' }));
+      await drained();
+      const letter = (await deadLetters()).find((d) => d.reason.startsWith('filter or transform failed'));
+      expect(letter).toBeDefined();
+      expect(await incidentsOf('dl-1')).toEqual([]);
+
+      await t.http().patch(`/v1/connectors/${c.id}`).set(auth()).send({ config: { mappings: MAPPINGS, transform: '{"owner": "fixed@acme.io"}' } });
+      const replay = await t.http().post(`/v1/dead-letters/${letter!.id}/replay`).set(auth());
+      expect(replay.status).toBe(202);
+      await drained();
+      expect((await incidentsOf('dl-1'))[0].owner).toBe('fixed@acme.io');
+      const again = await t.http().post(`/v1/dead-letters/${letter!.id}/replay`).set(auth());
+      expect([again.status, again.body.error.code]).toEqual([409, 'already_replayed']);
+    });
+
+    it('dead letters are for support staff: a viewer gets 403', async () => {
+      const viewer = (await t.http().post('/v1/api-keys').set(auth()).send({ name: 'v', roles: ['viewer'] })).body.key;
+      const res = await t.http().get('/v1/dead-letters').set({ Authorization: `Bearer ${viewer}` });
+      expect(res.status).toBe(403);
+    });
+  });
+
+  describe('near real time, measured', () => {
+    it('exports the webhook-to-asset latency histogram', async () => {
+      const text = (await t.http().get('/metrics')).text;
+      expect(text).toMatch(/tributary_ingest_latency_seconds_count\{app="platform",source="montecarlo",from="received"\} [1-9]/);
+      expect(text).toMatch(/tributary_ingest_latency_seconds_count\{app="platform",source="montecarlo",from="source"\} [1-9]/);
+    });
+  });
+});
