@@ -228,9 +228,10 @@ describe('Monte Carlo inbound', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res = await t.http().get(`/v1/incidents?limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(auth());
-        seen.push(...res.body.items.map((i: { id: string }) => i.id));
-        cursor = res.body.nextCursor;
+        const page: { items: { id: string }[]; nextCursor: string | null } =
+          (await t.http().get(`/v1/incidents?limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(auth())).body;
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
       } while (cursor);
       expect(new Set(seen).size).toBe(seen.length);
       expect(seen.length).toBe((await t.http().get('/v1/incidents?limit=500').set(auth())).body.items.length);
