@@ -1,0 +1,250 @@
+import type { z } from 'zod';
+import {
+  MonteCarloAuthError,
+  MonteCarloRateLimited,
+  MonteCarloResponseError,
+  MonteCarloUnavailable,
+} from './montecarlo-graphql.errors';
+import { INCIDENTS_PAGE_QUERY, alertsPageQuery, type MonteCarloAlertTimeField } from './montecarlo-graphql.queries';
+import {
+  GraphqlEnvelopeSchema,
+  MonteCarloAlertNodeSchema,
+  MonteCarloIncidentNodeSchema,
+  connectionSchema,
+  type MonteCarloAlertNode,
+  type MonteCarloIncidentNode,
+} from './montecarlo-graphql.schema';
+import { parseMonteCarloTime } from './montecarlo-time';
+
+export const MONTE_CARLO_GRAPHQL_ENDPOINT = 'https://api.getmontecarlo.com/graphql';
+/** When a 429 carries no usable `Retry-After`, wait this long before resuming. */
+export const DEFAULT_RETRY_AFTER_MS = 1000;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface MonteCarloGraphqlClientOptions {
+  /** defaults to Monte Carlo's public endpoint; tests point it at a local server */
+  endpoint?: string;
+  /** API key id, sent as `x-mcd-id` */
+  apiId: string;
+  /** API key secret, sent as `x-mcd-token` */
+  apiToken: string;
+  /** defaults to the global fetch (Node 20) */
+  fetch?: typeof globalThis.fetch;
+  /** a request that has not answered by then fails as MonteCarloUnavailable; default 30 s */
+  timeoutMs?: number;
+}
+
+export interface MonteCarloPageRequest {
+  /** start of the time range (inclusive), as a Date or an ISO 8601 string */
+  since: Date | string;
+  /** end of the time range; open-ended when absent */
+  until?: Date | string | null;
+  /** the previous page's `endCursor`; absent or null for the first page */
+  after?: string | null;
+  /** page size */
+  first: number;
+}
+
+export interface MonteCarloAlertsPageRequest extends MonteCarloPageRequest {
+  /** which alert time the range applies to; default `createdTime` */
+  timeField?: MonteCarloAlertTimeField;
+}
+
+export interface MonteCarloPage<N> {
+  nodes: N[];
+  /** pass as `after` to read the next page; null when Monte Carlo gave none */
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/**
+ * A small transport for Monte Carlo's GraphQL API (pull side: backfill and reconciliation). One
+ * method per paged root field; each call is one HTTP request. It never sleeps or retries: failures
+ * are thrown as typed errors (montecarlo-graphql.errors.ts) and the calling job decides whether to
+ * wait and resume from the same cursor. Which tenant's key to use is the caller's business.
+ */
+export class MonteCarloGraphqlClient {
+  readonly endpoint: string;
+  readonly #apiId: string;
+  readonly #apiToken: string;
+  readonly #fetch: typeof globalThis.fetch;
+  readonly #timeoutMs: number;
+
+  constructor(options: MonteCarloGraphqlClientOptions) {
+    if (!options.apiId || !options.apiToken) throw new TypeError('a Monte Carlo API key id and token are required');
+    this.endpoint = options.endpoint ?? MONTE_CARLO_GRAPHQL_ENDPOINT;
+    this.#apiId = options.apiId;
+    this.#apiToken = options.apiToken;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** One page of `getIncidents`, filtered by `startTime`/`endTime`. */
+  async incidentsPage(request: MonteCarloPageRequest): Promise<MonteCarloPage<MonteCarloIncidentNode>> {
+    const { since, until } = timeRange(request);
+    const variables = { first: pageSize(request.first), after: request.after ?? undefined, startTime: since, endTime: until };
+    return this.page('getIncidents', INCIDENTS_PAGE_QUERY, variables, MonteCarloIncidentNodeSchema, request.after);
+  }
+
+  /** One page of `getAlerts` (the newer alerts model), filtered by a `DateTimeRangeInput`. */
+  async alertsPage(request: MonteCarloAlertsPageRequest): Promise<MonteCarloPage<MonteCarloAlertNode>> {
+    const { since, until } = timeRange(request);
+    const variables = { first: pageSize(request.first), after: request.after ?? undefined, range: { after: since, before: until } };
+    return this.page('getAlerts', alertsPageQuery(request.timeField ?? 'createdTime'), variables, MonteCarloAlertNodeSchema, request.after);
+  }
+
+  private async page<S extends z.ZodType>(
+    rootField: string,
+    query: string,
+    variables: Record<string, unknown>,
+    nodeSchema: S,
+    after: string | null | undefined,
+  ): Promise<MonteCarloPage<z.infer<S>>> {
+    const data = await this.post(query, variables);
+    const root = `data.${rootField}`;
+    if (typeof data !== 'object' || data === null) throw new MonteCarloResponseError(`the response has no data (at data)`, 'data');
+    const parsed = connectionSchema(nodeSchema).safeParse((data as Record<string, unknown>)[rootField]);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const path = root + formatPath(issue.path);
+      throw new MonteCarloResponseError(`the response failed validation at ${path}: ${issue.message}`, path);
+    }
+    const { edges, pageInfo } = parsed.data;
+    const endCursor = pageInfo.endCursor ?? null;
+    // A page that claims more but gives no new cursor would make the caller loop on one page forever.
+    if (pageInfo.hasNextPage && (endCursor === null || endCursor === after)) {
+      const path = `${root}.pageInfo.endCursor`;
+      throw new MonteCarloResponseError(`hasNextPage is true but the cursor did not advance (at ${path})`, path);
+    }
+    // Relay allows null edges and nodes (e.g. an object deleted between count and fetch): skip them.
+    const nodes = edges.flatMap((edge) => (edge?.node ? [edge.node as z.infer<S>] : []));
+    return { nodes, endCursor, hasNextPage: pageInfo.hasNextPage };
+  }
+
+  /** POSTs one GraphQL document and returns its `data`, or throws the classified failure. */
+  private async post(query: string, variables: Record<string, unknown>): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await this.#fetch(this.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'x-mcd-id': this.#apiId,
+          'x-mcd-token': this.#apiToken,
+        },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (error) {
+      throw new MonteCarloUnavailable(`Monte Carlo did not answer: ${describe(error)}`, null, null, { cause: error });
+    }
+
+    const status = response.status;
+    if (status === 429) {
+      discard(response);
+      throw new MonteCarloRateLimited(parseRetryAfter(response.headers.get('retry-after')) ?? DEFAULT_RETRY_AFTER_MS);
+    }
+    if (status === 401 || status === 403) {
+      discard(response);
+      throw new MonteCarloAuthError(status);
+    }
+    if (status >= 500 || status === 408) {
+      discard(response);
+      throw new MonteCarloUnavailable(`Monte Carlo answered HTTP ${status}`, status, parseRetryAfter(response.headers.get('retry-after')));
+    }
+
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new MonteCarloUnavailable(`the response from Monte Carlo broke off: ${describe(error)}`, status, null, { cause: error });
+    }
+    const json = parseJson(text);
+    if (status < 200 || status >= 300) {
+      // e.g. 400 for a query the schema rejects: retrying the same query cannot help.
+      const messages = graphqlMessages(json);
+      throw new MonteCarloResponseError(
+        `Monte Carlo answered HTTP ${status}${messages.length ? `: ${messages.join('; ')}` : ''}`, null, messages);
+    }
+    if (json === undefined) throw new MonteCarloResponseError('the response body is not JSON', null);
+
+    const envelope = GraphqlEnvelopeSchema.safeParse(json);
+    if (!envelope.success) {
+      const issue = envelope.error.issues[0]!;
+      const path = formatPath(issue.path).replace(/^\./, '') || '(body)';
+      throw new MonteCarloResponseError(`the response failed validation at ${path}: ${issue.message}`, path);
+    }
+    const messages = graphqlMessages(json);
+    if (envelope.data.errors && envelope.data.errors.length > 0) {
+      throw new MonteCarloResponseError(`Monte Carlo answered with GraphQL errors: ${messages.join('; ') || '(no message)'}`, 'errors', messages);
+    }
+    return envelope.data.data;
+  }
+}
+
+/**
+ * `Retry-After` is either delta-seconds or an HTTP-date (RFC 9110 §10.2.3). Returns milliseconds to
+ * wait (never negative), or null when the header is absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number = Date.now()): number | null {
+  if (value === null || value === undefined) return null;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
+  // Only date-shaped text: Date.parse would also accept bare numbers like "-5" as years.
+  if (!/[a-z]/i.test(trimmed)) return null;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
+}
+
+function timeRange(request: MonteCarloPageRequest): { since: string; until: string | undefined } {
+  return {
+    since: toIsoTime(request.since, 'since'),
+    until: request.until === undefined || request.until === null ? undefined : toIsoTime(request.until, 'until'),
+  };
+}
+
+function toIsoTime(value: Date | string, name: string): string {
+  const ms = value instanceof Date ? value.getTime() : parseMonteCarloTime(value);
+  if (ms === null || Number.isNaN(ms)) throw new TypeError(`${name} must be a valid date-time`);
+  return new Date(ms).toISOString();
+}
+
+function pageSize(first: number): number {
+  if (!Number.isInteger(first) || first < 1) throw new RangeError('first must be a positive integer');
+  return first;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function graphqlMessages(json: unknown): string[] {
+  const errors = (json as { errors?: unknown } | null | undefined)?.errors;
+  if (!Array.isArray(errors)) return [];
+  return errors.map((e) => (typeof (e as { message?: unknown })?.message === 'string' ? (e as { message: string }).message : '(no message)'));
+}
+
+/** `edges[0].node.uuid` style, as a reader would write it. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `.${String(segment)}`)).join('');
+}
+
+/** Duck-typed: the DOMException an aborted fetch throws may come from another realm. */
+function describe(error: unknown): string {
+  const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: unknown };
+  if (name === 'TimeoutError') return 'timed out';
+  const text = typeof message === 'string' ? message : String(error);
+  // undici reports "fetch failed" and puts the reason (ECONNREFUSED, …) in the cause.
+  const reason = (cause as { message?: unknown } | undefined)?.message;
+  return typeof reason === 'string' ? `${text} (${reason})` : text;
+}
+
+/** Frees the connection of a response whose body we do not read. */
+function discard(response: Response): void {
+  response.body?.cancel().catch(() => undefined);
+}
