@@ -5,6 +5,7 @@ import { AccessGuard, OIDC_SETTINGS, OidcEnabled, OidcSettings, OidcStrategy, pa
 import { Config } from '@tributary/config';
 import { ApiKeysController } from './controllers/api-keys.controller';
 import { AssetsController } from './controllers/assets.controller';
+import { BackfillsController } from './controllers/backfills.controller';
 import { ChangesController } from './controllers/changes.controller';
 import { ClassificationsController } from './controllers/classifications.controller';
 import { ConnectorsController } from './controllers/connectors.controller';
@@ -35,7 +36,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [PassportModule],
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
-        ConnectorsController, HooksController, IncidentsController, DeadLettersController],
+        ConnectorsController, HooksController, IncidentsController, DeadLettersController, BackfillsController],
       providers: [
         ...oidc,
         { provide: APP_GUARD, useClass: AccessGuard },

@@ -2,15 +2,19 @@ import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown }
 import { DeadLettersService, IncidentsService } from '@tributary/catalog';
 import { ConnectorsService } from '@tributary/connectors';
 import type { EventLog, Subscription } from '@tributary/eventlog';
-import { InboundProcessor, INBOUND_STREAM } from '@tributary/ingest';
+import { BACKFILL_QUEUE, BackfillJob, BackfillsService, InboundProcessor, INBOUND_STREAM } from '@tributary/ingest';
 import { Metrics } from '@tributary/observability';
-import { EVENT_LOG } from '@tributary/platform';
+import { EVENT_LOG, RUNTIME, type Runtime } from '@tributary/platform';
 
-/** Consumes the inbound log (consumer group `ingestor`) and applies what it reads to the store. */
+/**
+ * Consumes the inbound log (consumer group `ingestor`) and applies what it reads to the store; runs
+ * the backfill jobs, which feed the same log.
+ */
 @Module({})
 export class IngestorModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ingestor');
   private subscription?: Subscription;
+  private backfillWorker?: { stop(): Promise<void> };
 
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
@@ -18,6 +22,8 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
     private readonly incidents: IncidentsService,
     private readonly deadLetters: DeadLettersService,
     private readonly metrics: Metrics,
+    private readonly backfills: BackfillsService,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -26,9 +32,13 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
       batchSize: 500,
       onError: (err, batch) => this.logger.warn({ message: 'inbound batch failed; it will be retried', records: batch.length, error: String(err) }),
     });
+    const { jobAttempts, jobBackoffMs } = this.runtime.config;
+    this.backfillWorker = await this.runtime.jobQueue.work<BackfillJob>(BACKFILL_QUEUE, (job) => this.backfills.run(job),
+      { concurrency: 2, attempts: jobAttempts, backoffMs: jobBackoffMs });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.backfillWorker?.stop();
     await this.subscription?.stop();
   }
 }

@@ -28,6 +28,12 @@ const schema = z.object({
     .describe('TRIBUTARY_PUBLIC_URL: the address sources reach this platform at, used in webhook URLs (default http://localhost:<PORT>).'),
   maxWebhookBytes: z.coerce.number().int().min(1024).default(1024 * 1024)
     .describe('TRIBUTARY_MAX_WEBHOOK_BYTES: largest accepted webhook body; larger ones get 413.'),
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional()
+    .describe('REDIS_URL: run jobs on BullMQ with this Redis (distributed mode) instead of the PostgreSQL-backed queue.'),
+  jobAttempts: z.coerce.number().int().min(1).max(50).default(5)
+    .describe('TRIBUTARY_JOB_ATTEMPTS: runs of a job before it is parked in the dead letters.'),
+  jobBackoffMs: z.coerce.number().int().min(1).default(1000)
+    .describe('TRIBUTARY_JOB_BACKOFF_MS: wait before a job\'s second run; doubles for each further run.'),
   oidcIssuer: z.string().url().optional()
     .describe('OIDC_ISSUER: issuer of accepted bearer tokens (e.g. https://acme.okta.com/oauth2/default). OIDC is off when unset.'),
   oidcAudience: z.string().optional().describe('OIDC_AUDIENCE: required `aud` of bearer tokens. Required with OIDC_ISSUER.'),
@@ -57,6 +63,7 @@ const envNames: Record<keyof Config, string> = {
   appRole: 'TRIBUTARY_DB_APP_ROLE', encryptionKey: 'TRIBUTARY_ENCRYPTION_KEY',
   bootstrapAdminKey: 'TRIBUTARY_BOOTSTRAP_ADMIN_KEY', maxBodyBytes: 'TRIBUTARY_MAX_BODY_BYTES',
   publicUrl: 'TRIBUTARY_PUBLIC_URL', maxWebhookBytes: 'TRIBUTARY_MAX_WEBHOOK_BYTES',
+  redisUrl: 'REDIS_URL', jobAttempts: 'TRIBUTARY_JOB_ATTEMPTS', jobBackoffMs: 'TRIBUTARY_JOB_BACKOFF_MS',
   oidcIssuer: 'OIDC_ISSUER', oidcAudience: 'OIDC_AUDIENCE', oidcJwksUri: 'OIDC_JWKS_URI',
   oidcTenantClaim: 'OIDC_TENANT_CLAIM', oidcGroupsClaim: 'OIDC_GROUPS_CLAIM', oidcGroupRoles: 'OIDC_GROUP_ROLES',
   logLevel: 'LOG_LEVEL',

@@ -48,5 +48,5 @@ export interface SourceConnector<C = unknown> {
   /** A logged delivery (webhook body or history item) as observations. Throws NormalizeError. */
   normalize(delivery: InboundDelivery, config: C): IncidentObservation[];
   /** The source's history, for backfills; absent when the source has no API. */
-  history?(config: C): HistorySource;
+  history?(config: C): HistorySource | undefined;
 }

@@ -1,1 +1,2 @@
 export * from './inbound.processor';
+export * from './backfills.service';

@@ -6,7 +6,7 @@ import {
 import { ConnectorRegistry, ConnectorsService, HooksService } from '@tributary/connectors';
 import { ApiKeysRepository, ConnectorsRepository, TenantsRepository } from '@tributary/store';
 import { TenantsService } from '@tributary/tenancy';
-import { INBOUND_STREAM, ParkedInbound } from '@tributary/ingest';
+import { BACKFILL_QUEUE, BackfillJob, BackfillsService, INBOUND_STREAM, ParkedInbound } from '@tributary/ingest';
 import { defaultConnectors } from './default-connectors';
 import { Runtime } from './runtime';
 
@@ -31,6 +31,9 @@ export class DomainModule {
       const p = payload as ParkedInbound;
       await runtime.eventLog.append('inbound', [{ tenantId, key: p.key, headers: p.headers, value: Buffer.from(p.value, 'base64') }]);
     });
+    const backfills = new BackfillsService(db, connectors, runtime.eventLog, runtime.jobQueue, deadLetters);
+    runtime.deadJobs.register<BackfillJob>(BACKFILL_QUEUE, (job) => backfills.onDead(job));
+    deadLetters.registerReplayer(`jobs:${BACKFILL_QUEUE}`, (_tenantId, payload) => backfills.requeue(payload as BackfillJob));
     const apiKeys = new ApiKeyService(new ApiKeysRepository(db));
     const values: [unknown, unknown][] = [
       [AssetsService, new AssetsService(db)],
@@ -42,6 +45,7 @@ export class DomainModule {
       [ConnectorRegistry, registry],
       [ConnectorsService, connectors],
       [HooksService, new HooksService(connectors, runtime.eventLog)],
+      [BackfillsService, backfills],
       [ApiKeyService, apiKeys],
       [TenantsService, new TenantsService(db, new TenantsRepository(db), apiKeys, runtime.secrets)],
       [EVENT_LOG, runtime.eventLog],

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Config } from '@tributary/config';
 import { EventLog, PostgresEventLog } from '@tributary/eventlog';
+import { BullMqJobQueue, DeadJob, JobQueue, PostgresJobQueue } from '@tributary/queue';
 import { Database, EmbeddedPostgresServer, ExternalPostgresServer, PostgresServer, SecretBox } from '@tributary/store';
 
 /** What every app process shares: its configuration, the PostgreSQL it runs on, the store, the event log. */
@@ -12,6 +13,26 @@ export interface Runtime {
   database: Database;
   secrets: SecretBox;
   eventLog: EventLog;
+  jobQueue: JobQueue;
+  /** Where each queue's dead jobs go; the domain registers a handler per queue. */
+  deadJobs: DeadJobRouter;
+}
+
+/** Routes a dead job to the handler of its queue (registered after the queue is opened). */
+export class DeadJobRouter {
+  private readonly handlers = new Map<string, (job: DeadJob<unknown>) => Promise<void>>();
+
+  register<T>(queue: string, handler: (job: DeadJob<T>) => Promise<void>): void {
+    if (this.handlers.has(queue)) throw new Error(`two dead-job handlers for queue ${queue}`);
+    this.handlers.set(queue, handler as (job: DeadJob<unknown>) => Promise<void>);
+  }
+
+  async route(job: DeadJob<unknown>): Promise<void> {
+    const handler = this.handlers.get(job.queue);
+    // Throwing hands the job back to the queue as a failure, so it is not lost.
+    if (!handler) throw new Error(`no dead-job handler for queue ${job.queue}`);
+    await handler(job);
+  }
 }
 
 /**
@@ -27,7 +48,12 @@ export async function startRuntime(config: Config, log: (line: string) => void =
     const secrets = new SecretBox(config.encryptionKey ?? localEncryptionKey(config.dataDir));
     const database = await Database.open({ url: postgres.connectionString(), appRole: config.appRole, poolSize: config.dbPoolSize, secrets });
     const eventLog = new PostgresEventLog(postgres.connectionString());
-    return { config, postgres, database, secrets, eventLog };
+    const deadJobs = new DeadJobRouter();
+    const onDead = (job: DeadJob<unknown>) => deadJobs.route(job);
+    const jobQueue: JobQueue = config.redisUrl
+      ? await BullMqJobQueue.open({ url: config.redisUrl, onDead })
+      : await PostgresJobQueue.open({ connectionString: postgres.connectionString(), onDead, pollIntervalMs: 500 });
+    return { config, postgres, database, secrets, eventLog, jobQueue, deadJobs };
   } catch (err) {
     await postgres.stop();
     throw err;
@@ -35,6 +61,7 @@ export async function startRuntime(config: Config, log: (line: string) => void =
 }
 
 export async function stopRuntime(runtime: Runtime): Promise<void> {
+  await runtime.jobQueue.close();
   await runtime.eventLog.close();
   await runtime.database.close();
   await runtime.postgres.stop();

@@ -44,6 +44,7 @@ export class MonteCarloGraphqlServer {
   readonly alerts: MonteCarloNode[] = [];
   readonly requests: RecordedMonteCarloRequest[] = [];
   private readonly faults: MonteCarloFault[] = [];
+  private readonly scheduled = new Map<number, MonteCarloFault>();
 
   private constructor(private readonly server: Server, readonly apiId: string, readonly apiToken: string) {}
 
@@ -70,6 +71,11 @@ export class MonteCarloGraphqlServer {
     for (let i = 0; i < n; i++) this.faults.push(fault);
   }
 
+  /** The `n`-th request from now (1 = the next one) gets this fault: to fail a job in the middle of its paging. */
+  failRequest(n: number, fault: MonteCarloFault): void {
+    this.scheduled.set(this.requests.length + n, fault);
+  }
+
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -91,7 +97,7 @@ export class MonteCarloGraphqlServer {
     };
 
     if (req.method !== 'POST' || !(req.url ?? '').startsWith('/graphql')) return send(404, { errors: [{ message: 'Not Found' }] });
-    const fault = this.faults.shift();
+    const fault = this.scheduled.get(this.requests.length) ?? this.faults.shift();
     if (fault) return this.sendFault(fault, send);
     if (req.headers['x-mcd-id'] !== this.apiId || req.headers['x-mcd-token'] !== this.apiToken) {
       return send(401, { errors: [{ message: 'Unauthorized' }] });

@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import { NormalizeError, SourceConnector } from '../source-connector';
+import { IncidentObservation } from '@tributary/contracts';
+import { HistorySource, NormalizeError, SourceConnector, SourceRateLimited } from '../source-connector';
+import { MonteCarloGraphqlClient } from './graphql/montecarlo-graphql.client';
+import { MonteCarloRateLimited } from './graphql/montecarlo-graphql.errors';
+import { MonteCarloAlertNodeSchema, MonteCarloIncidentNodeSchema } from './graphql/montecarlo-graphql.schema';
+import { normalizeAlertNode, normalizeIncidentNode } from './graphql/montecarlo-incident-node.normalizer';
 import { verifyMonteCarloSignature, MONTE_CARLO_SIGNATURE_HEADER } from './montecarlo-signature';
 import { parseMonteCarloWebhook } from './montecarlo-webhook.schema';
 import { normalizeMonteCarloWebhook } from './montecarlo-normalizer';
-import { TableMappingConfig } from './table-mapping';
+import { mapTableRef, TableMappingConfig } from './table-mapping';
 
 export const MonteCarloConfig = z.strictObject({
   /** How Monte Carlo table ids become catalog qualified names; the first matching rule wins. */
@@ -13,12 +18,23 @@ export const MonteCarloConfig = z.strictObject({
     apiId: z.string().min(1),
     apiToken: z.string().min(1),
     endpoint: z.string().url().default('https://api.getmontecarlo.com/graphql'),
+    /** which of Monte Carlo's models a backfill reads: incidents (getIncidents), alerts (getAlerts), or both in turn */
+    models: z.array(z.enum(['incidents', 'alerts'])).min(1).default(['incidents', 'alerts']),
   }).optional(),
 });
 export type MonteCarloConfig = z.infer<typeof MonteCarloConfig>;
 
-/** Content type of a webhook body as Monte Carlo sent it. */
+/** Content types of logged deliveries: a webhook body as sent, and one GraphQL node of a backfill page. */
 export const WEBHOOK_CONTENT_TYPE = 'application/json';
+const INCIDENT_NODE_TYPE = 'application/vnd.montecarlo.incident+json';
+const ALERT_NODE_TYPE = 'application/vnd.montecarlo.alert+json';
+const PAGE_SIZE = 100;
+
+/** Where a backfill stands: the model being read and Monte Carlo's cursor within it. */
+interface HistoryCursor {
+  model: 'incidents' | 'alerts';
+  after: string | null;
+}
 
 /** Monte Carlo (montecarlodata.com): incident webhooks, and its GraphQL API for history. */
 export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
@@ -38,15 +54,68 @@ export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
   },
 
   normalize(delivery, config) {
-    if (delivery.contentType !== WEBHOOK_CONTENT_TYPE) throw new NormalizeError(`unknown content type ${delivery.contentType}`);
-    let body: unknown;
-    try {
-      body = JSON.parse(delivery.body);
-    } catch (err) {
-      throw new NormalizeError(`body is not JSON: ${(err as Error).message}`);
+    const body = parseJson(delivery.body);
+    const mapTable = (ref: string) => mapTableRef(ref, config.mappings, {}).qualifiedName;
+    switch (delivery.contentType) {
+      case WEBHOOK_CONTENT_TYPE: {
+        const parsed = parseMonteCarloWebhook(body);
+        if (!parsed.ok) throw new NormalizeError(parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+        return [normalizeMonteCarloWebhook(parsed.value, Buffer.from(delivery.body, 'utf8'), config.mappings)];
+      }
+      case INCIDENT_NODE_TYPE:
+        return [normalizeNode(MonteCarloIncidentNodeSchema, body, (n) => normalizeIncidentNode(n, mapTable))];
+      case ALERT_NODE_TYPE:
+        return [normalizeNode(MonteCarloAlertNodeSchema, body, (n) => normalizeAlertNode(n, mapTable))];
+      default:
+        throw new NormalizeError(`unknown content type ${delivery.contentType}`);
     }
-    const parsed = parseMonteCarloWebhook(body);
-    if (!parsed.ok) throw new NormalizeError(parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
-    return [normalizeMonteCarloWebhook(parsed.value, Buffer.from(delivery.body, 'utf8'), config.mappings)];
+  },
+
+  history(config) {
+    if (!config.graphql) return undefined;
+    const { apiId, apiToken, endpoint, models } = config.graphql;
+    const client = new MonteCarloGraphqlClient({ apiId, apiToken, endpoint });
+    return historySource(client, models);
   },
 };
+
+/** Pages through each configured model in turn; the cursor says which model and where in it. */
+function historySource(client: MonteCarloGraphqlClient, models: ('incidents' | 'alerts')[]): HistorySource {
+  return {
+    async page(range, after) {
+      const cursor: HistoryCursor = after ? JSON.parse(after) : { model: models[0], after: null };
+      const request = { since: range.since, until: range.until, after: cursor.after, first: PAGE_SIZE };
+      let page;
+      try {
+        page = cursor.model === 'incidents' ? await client.incidentsPage(request) : await client.alertsPage(request);
+      } catch (err) {
+        if (err instanceof MonteCarloRateLimited) throw new SourceRateLimited(err.retryAfterMs);
+        throw err;
+      }
+      const contentType = cursor.model === 'incidents' ? INCIDENT_NODE_TYPE : ALERT_NODE_TYPE;
+      const nextModel = models[models.indexOf(cursor.model) + 1];
+      const next: HistoryCursor | null = page.hasNextPage && page.endCursor
+        ? { model: cursor.model, after: page.endCursor }
+        : nextModel ? { model: nextModel, after: null } : null;
+      return {
+        deliveries: page.nodes.map((node) => ({ contentType, body: JSON.stringify(node) })),
+        next: next && JSON.stringify(next),
+      };
+    },
+  };
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    throw new NormalizeError(`body is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function normalizeNode<N>(schema: z.ZodType<N>, body: unknown, normalize: (node: N) => IncidentObservation): IncidentObservation {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new NormalizeError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return normalize(parsed.data);
+}
+

@@ -65,6 +65,11 @@ export class BackfillsRepository {
       .where('tenant_id', '=', tx.tenantId).where('id', '=', id).execute();
   }
 
+  async requeue(tx: TenantTx, id: string): Promise<void> {
+    await tx.db.updateTable('backfills').set({ status: 'queued', finished_at: null, updated_at: sql`now()` })
+      .where('tenant_id', '=', tx.tenantId).where('id', '=', id).execute();
+  }
+
   async noteError(tx: TenantTx, id: string, error: string): Promise<void> {
     await tx.db.updateTable('backfills').set({ last_error: error, updated_at: sql`now()` })
       .where('tenant_id', '=', tx.tenantId).where('id', '=', id).execute();

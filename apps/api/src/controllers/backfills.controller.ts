@@ -1,0 +1,33 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
+import { BackfillsService } from '@tributary/ingest';
+import { ParseBody, ParseParam } from '../http/zod.pipe';
+
+const CreateBackfill = z.strictObject({
+  connectorId: z.string().min(1).max(64),
+  since: z.iso.datetime({ offset: true }),
+  until: z.iso.datetime({ offset: true }).optional(),
+});
+
+@ApiTags('backfills')
+@ApiBearerAuth()
+@Controller('v1/backfills')
+export class BackfillsController {
+  constructor(private readonly backfills: BackfillsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @RequireRole('support')
+  create(@CurrentAccess() a: Access, @Body(new ParseBody(CreateBackfill)) body: z.infer<typeof CreateBackfill>) {
+    return this.backfills.create(a.tenantId, a.principal.actor, {
+      connectorId: body.connectorId, since: new Date(body.since), until: body.until ? new Date(body.until) : undefined });
+  }
+
+  @Get(':id')
+  @RequireRole('support')
+  get(@CurrentAccess() a: Access, @Param('id', new ParseParam('id', z.string().max(64))) id: string) {
+    return this.backfills.get(a.tenantId, id);
+  }
+}

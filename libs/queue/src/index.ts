@@ -1,0 +1,3 @@
+export * from './job-queue';
+export * from './bullmq.job-queue';
+export * from './postgres.job-queue';
