@@ -137,7 +137,7 @@ export class AssetsService {
       const asset = await this.assets.findLive(tx, qualifiedName);
       if (!asset) throw assetNotFound(qualifiedName);
       const edges = await this.lineage.deleteEdgesOf(tx, asset.id);
-      const names = await this.assets.findByIds(tx, [...new Set(edges.flatMap((e) => [e.srcId, e.dstId]))]);
+      const names = await this.assets.namesByIds(tx, [...new Set(edges.flatMap((e) => [e.srcId, e.dstId]))]);
       const version = await this.assets.softDelete(tx, asset.id);
       const events = edges.map((e) => {
         const from = names.get(e.srcId)!.qualifiedName;

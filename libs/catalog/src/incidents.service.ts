@@ -121,7 +121,7 @@ export class IncidentsService {
       await this.incidents.upsert(tx, changedKeys.map((k) => ({ ...state.get(k)!, raw: raw.get(k) })));
       await this.incidents.addTables(tx, tables);
       const healthAfter = await this.assets.healthByIds(tx, touched);
-      const assetRows = await this.assets.findByIds(tx, touched);
+      const assetRows = await this.assets.namesByIds(tx, touched);
 
       const events: NewChangeEvent[] = [];
       for (const k of changedKeys) {

@@ -77,7 +77,9 @@ export class LineageService {
       if (!asset) throw assetNotFound(root);
       const reached = await this.lineage.walk(tx, [asset.id], direction, depth);
       const ids = [asset.id, ...reached.map((r) => r.id)];
-      const [rows, edges] = await Promise.all([this.assets.findByIds(tx, ids), this.lineage.edgesAmong(tx, ids)]);
+      // one transaction, one connection: the two queries run one after the other
+      const rows = await this.assets.namesByIds(tx, ids);
+      const edges = await this.lineage.edgesAmong(tx, ids);
       const qn = (id: number) => rows.get(id)!.qualifiedName;
       return {
         root,

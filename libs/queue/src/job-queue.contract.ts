@@ -27,7 +27,7 @@ async function eventually(what: string, check: () => boolean | Promise<boolean>)
 }
 
 /** A gate handlers wait at until the test opens it. */
-function gate(): { wait: Promise<void>; open: () => void } {
+function newGate(): { wait: Promise<void>; open: () => void } {
   let open!: () => void;
   const wait = new Promise<void>((resolve) => { open = resolve; });
   return { wait, open };
@@ -49,7 +49,14 @@ export function describeJobQueueContract(adapter: string, startBackend: () => Pr
     let dead: DeadJob<unknown>[];
     let errors: Error[];
     let runs: Job<Data>[];
+    let gates: { open: () => void }[];
     let serial = 0;
+    /** Opened after each test whatever happened in it, so that closing never waits for a handler held at a gate. */
+    const gate = () => {
+      const g = newGate();
+      gates.push(g);
+      return g;
+    };
     const options = (overrides: Partial<WorkerOptions> = {}): WorkerOptions => ({ concurrency: 1, attempts: 3, backoffMs: 50, ...overrides });
 
     const open = async (prefix = 'main', onDead = async (job: DeadJob<unknown>) => { dead.push(job); }) => {
@@ -78,9 +85,11 @@ export function describeJobQueueContract(adapter: string, startBackend: () => Pr
       dead = [];
       errors = [];
       runs = [];
+      gates = [];
       queue = await open();
     });
     afterEach(async () => {
+      gates.forEach((g) => g.open());
       await Promise.all(clients.map((client) => client.close()));
     });
 
@@ -238,7 +247,7 @@ export function describeJobQueueContract(adapter: string, startBackend: () => Pr
           running--;
           return success;
         }), options({ concurrency: 3 }));
-        await eventually('three handlers run at once', () => running === 3);
+        await eventually('three handlers run at once', () => running >= 3);
         await sleep(GRACE_MS);
         expect(running).toBe(3);
         release.open();

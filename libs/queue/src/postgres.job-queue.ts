@@ -16,7 +16,7 @@ export interface PostgresJobQueueOptions extends JobQueueHooks {
 type Row<T> = PgBoss.JobWithMetadata<T>;
 
 /** Unique among the jobs that wait, wait for a retry, or run: what `dedupKey` promises (see ensureDedupIndex). */
-const DEDUP_INDEX = 'tributary_job_dedup_mut';
+const DEDUP_INDEX = 'tributary_job_dedup_key';
 
 /**
  * The embedded job queue: pg-boss 10 (the last major that runs on Node 20) in its own schema.
@@ -209,7 +209,7 @@ class Consumer {
     private readonly takeOne: () => Promise<boolean>,
     private readonly onError: (error: Error) => void,
   ) {
-    this.loops = Array.from({ length: concurrency + 1 }, () => this.loop());
+    this.loops = Array.from({ length: concurrency }, () => this.loop());
   }
 
   wake(): void {
@@ -257,7 +257,7 @@ async function ensureDedupIndex(boss: PgBoss, schema: string): Promise<void> {
       IF to_regclass('${schema}.${DEDUP_INDEX}') IS NULL THEN
         PERFORM pg_advisory_xact_lock(hashtext('${schema}.${DEDUP_INDEX}'));
         CREATE UNIQUE INDEX IF NOT EXISTS ${DEDUP_INDEX} ON ${schema}.job (name, singleton_key)
-          WHERE state < 'active' AND singleton_key IS NOT NULL;
+          WHERE state < 'completed' AND singleton_key IS NOT NULL;
       END IF;
     END
     $$`, []);

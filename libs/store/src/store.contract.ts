@@ -82,6 +82,13 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
         expect(page.map((e) => [e.sequence, e.subject])).toEqual([[2, 'b'], [3, 'c']]);
       });
 
+      it('can be written by the thousand in one transaction (a wide fan-out)', async () => {
+        const t = await tenant('seq-wide');
+        await db.inTenant(t, (tx) => changes.append(tx, Array.from({ length: 10_000 }, (_, i) => event(`wide${i}`))));
+        const last = await db.inTenant(t, (tx) => changes.listAfter(tx, 9_998, 10));
+        expect(last.map((e) => [e.sequence, e.subject])).toEqual([[9_999, 'wide9998'], [10_000, 'wide9999']]);
+      });
+
       it('are not written when the transaction rolls back', async () => {
         const t = await tenant('seq-rollback');
         await expect(db.inTenant(t, async (tx) => {

@@ -122,11 +122,12 @@ export class AssetsRepository {
     return new Map(rows.map((r) => [r.qualified_name, toAsset(r)]));
   }
 
-  async findByIds(tx: TenantTx, ids: number[]): Promise<Map<number, AssetRow>> {
+  /** Names and types of assets by id (live or deleted): enough to label edges, nodes and events. */
+  async namesByIds(tx: TenantTx, ids: number[]): Promise<Map<number, { qualifiedName: string; typeName: string }>> {
     if (ids.length === 0) return new Map();
-    const rows = await sql<Row>`SELECT a.* FROM assets a JOIN unnest(${ids}::bigint[]) AS n(id) ON a.id = n.id
-                                WHERE a.tenant_id = ${tx.tenantId}`.execute(tx.db);
-    return new Map(rows.rows.map((r) => [r.id, toAsset(r)]));
+    const rows = await sql<{ id: number; qualified_name: string; type_name: string }>`
+      SELECT id, qualified_name, type_name FROM assets WHERE tenant_id = ${tx.tenantId} AND id = ANY (${ids}::bigint[])`.execute(tx.db);
+    return new Map(rows.rows.map((r) => [r.id, { qualifiedName: r.qualified_name, typeName: r.type_name }]));
   }
 
   async bumpVersion(tx: TenantTx, id: number): Promise<number> {

@@ -31,20 +31,15 @@ export class ChangeEventsRepository {
       ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = tenant_sequences.last_sequence + ${events.length}
       RETURNING last_sequence AS last`.execute(tx.db).then((r) => r.rows[0]);
     const first = last - events.length + 1;
-    await tx.db
-      .insertInto('change_events')
-      .values(events.map((e, i) => ({
-        tenant_id: tx.tenantId,
-        sequence: first + i,
-        id: e.id,
-        type: e.type,
-        subject: e.subject,
-        time: e.time,
-        origin: e.origin,
-        traceparent: e.traceparent,
-        data: JSON.stringify(e.data),
-      })))
-      .execute();
+    // Arrays, not a multi-row VALUES: one statement may carry any number of events (a VALUES list
+    // hits PostgreSQL's 65,535-parameter limit at about 7,000 events).
+    await sql`
+      INSERT INTO change_events (tenant_id, sequence, id, type, subject, time, origin, traceparent, data)
+      SELECT ${tx.tenantId}, ${first - 1}::bigint + u.ord, u.id, u.type, u.subject, u.time, u.origin, u.traceparent, u.data
+      FROM unnest(${events.map((e) => e.id)}::uuid[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.subject)}::text[],
+                  ${events.map((e) => e.time)}::timestamptz[], ${events.map((e) => e.origin)}::text[],
+                  ${events.map((e) => e.traceparent)}::text[], ${events.map((e) => JSON.stringify(e.data))}::jsonb[])
+        WITH ORDINALITY AS u(id, type, subject, time, origin, traceparent, data, ord)`.execute(tx.db);
     return events.map((_, i) => first + i);
   }
 

@@ -62,6 +62,8 @@ export class LineageRepository {
    *    CTE over (id, depth) enumerates paths, which explodes on diamond-heavy graphs);
    *  - the work is bounded by the edges of the reached subgraph plus depth x reached ids for the seen
    *    arrays, and the recursion stops at `maxDepth` or when a frontier comes back empty.
+   * The frontier is joined (not `= ANY(frontier)`): with `ANY`, a planner without statistics (right
+   * after a bulk load) scanned the wrong index and the walk was 10x slower (docs/benchmarks.md).
    */
   async walk(tx: TenantTx, rootIds: number[], direction: Direction, maxDepth: number): Promise<Reached[]> {
     const [from, to] = direction === 'downstream' ? [sql.ref('e.src_id'), sql.ref('e.dst_id')] : [sql.ref('e.dst_id'), sql.ref('e.src_id')];
@@ -73,8 +75,8 @@ export class LineageRepository {
         FROM walk w
         CROSS JOIN LATERAL (
           SELECT array_agg(next.id) AS ids FROM (
-            SELECT ${to} AS id FROM lineage_edges e
-            WHERE e.tenant_id = ${tx.tenantId} AND ${from} = ANY (w.frontier)
+            SELECT ${to} AS id FROM unnest(w.frontier) AS f(id)
+            JOIN lineage_edges e ON e.tenant_id = ${tx.tenantId} AND ${from} = f.id
             EXCEPT
             SELECT unnest(w.seen)
           ) next
@@ -89,10 +91,9 @@ export class LineageRepository {
   async edgesAmong(tx: TenantTx, ids: number[]): Promise<EdgeIds[]> {
     if (ids.length < 2) return [];
     const rows = await sql<{ src_id: number; dst_id: number }>`
-      SELECT e.src_id, e.dst_id FROM lineage_edges e
-      JOIN unnest(${ids}::bigint[]) AS s(id) ON e.src_id = s.id
-      JOIN unnest(${ids}::bigint[]) AS d(id) ON e.dst_id = d.id
-      WHERE e.tenant_id = ${tx.tenantId}`.execute(tx.db);
+      SELECT e.src_id, e.dst_id FROM unnest(${ids}::bigint[]) AS s(id)
+      JOIN lineage_edges e ON e.tenant_id = ${tx.tenantId} AND e.src_id = s.id
+      WHERE e.dst_id = ANY (${ids}::bigint[])`.execute(tx.db);
     return rows.rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
   }
 }

@@ -1,0 +1,56 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem, type } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { BenchSuite, SuiteResult } from './suite';
+
+/** `npm run bench` runs from the package root. */
+const DOC = resolve('docs', 'benchmarks.md');
+
+const HEADER = `# Benchmarks
+
+Measured by \`npm run bench\`, which rewrites each suite's section below (between its
+\`<!-- bench:… -->\` markers) and leaves the rest of this file alone.
+`;
+
+/**
+ * Writes the suite's section into docs/benchmarks.md, replacing the one of its previous run (other
+ * suites' sections stay as they are), and returns the file's path.
+ */
+export function recordSection(suite: BenchSuite, result: SuiteResult, at: Date): string {
+  const begin = `<!-- bench:${suite.id} -->`;
+  const end = `<!-- /bench:${suite.id} -->`;
+  const block = `${begin}\n${renderSection(suite, result, at)}\n${end}`;
+  const current = existsSync(DOC) ? readFileSync(DOC, 'utf8') : HEADER;
+  const start = current.indexOf(begin);
+  const stop = current.indexOf(end);
+  const next = start >= 0 && stop > start
+    ? `${current.slice(0, start)}${block}${current.slice(stop + end.length)}`
+    : `${current.trimEnd()}\n\n${block}\n`;
+  mkdirSync(dirname(DOC), { recursive: true });
+  writeFileSync(DOC, next);
+  return DOC;
+}
+
+function renderSection(suite: BenchSuite, result: SuiteResult, at: Date): string {
+  const rows = result.measurements.map((m) =>
+    `| ${m.name} | ${m.value} | ${m.target?.text ?? '—'} | ${m.target ? (m.target.met ? 'yes' : '**no**') : '—'} |`);
+  return [
+    `## ${suite.title}`,
+    '',
+    `Measured ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${describeMachine(result.postgresVersion)}.`,
+    '',
+    ...result.parameters.map(([label, value]) => `- ${label}: ${value}`),
+    '',
+    '| measurement | result | target | met |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+    ...result.notes.map((note) => `- ${note}`),
+  ].join('\n');
+}
+
+function describeMachine(postgresVersion: string): string {
+  const cores = cpus();
+  return `${cores.length} × ${cores[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, `
+    + `${type()} ${release()}, Node ${process.version}, ${postgresVersion.split(',')[0]}`;
+}

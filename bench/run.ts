@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { catalogSuite } from './catalog.bench';
+import { recordSection } from './report';
+import { BenchSuite, SuiteResult } from './suite';
+
+/** `npm run bench`: the suites, run one after the other in this order. A new suite is one more line. */
+const suites: BenchSuite[] = [catalogSuite];
+
+async function main(): Promise<void> {
+  let failures = 0;
+  for (const suite of suites) {
+    console.log(`\n== ${suite.title}`);
+    try {
+      const result = await suite.run((line) => console.log(`   ${line}`));
+      printSummary(result);
+      console.log(`   recorded in ${recordSection(suite, result, new Date())}`);
+    } catch (err) {
+      failures++;
+      console.error(`   FAILED, nothing recorded: ${err instanceof Error ? err.stack : String(err)}`);
+    }
+  }
+  process.exitCode = failures > 0 ? 1 : 0;
+}
+
+function printSummary(result: SuiteResult): void {
+  const width = Math.max(...result.measurements.map((m) => m.name.length));
+  console.log('');
+  for (const m of result.measurements) {
+    const verdict = m.target ? `   (target ${m.target.text}: ${m.target.met ? 'met' : 'NOT MET'})` : '';
+    console.log(`   ${m.name.padEnd(width)}  ${m.value}${verdict}`);
+  }
+  console.log('');
+}
+
+void main();

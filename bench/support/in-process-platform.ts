@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConsoleLogger, INestApplication } from '@nestjs/common';
+import { loadConfig } from '@tributary/config';
+import { buildApp, Runtime, startRuntime, stopRuntime } from '@tributary/platform';
+import { apiApp } from '../../apps/api/src/api.app';
+
+/** The api app serving HTTP on loopback, on its own embedded PostgreSQL in a throw-away data directory. */
+export interface InProcessPlatform {
+  runtime: Runtime;
+  baseUrl: string;
+  /** The bootstrap key: admin of tenant `default`. */
+  adminKey: string;
+  /** Closes the app, stops PostgreSQL and deletes the data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the api app the way `npm start` starts the platform (the embedded PostgreSQL, the app's
+ * composition, the first-start bootstrap), but inside this process, on fresh ports and data. The
+ * environment is deliberately not read: a DATABASE_URL or pool size set in the shell would silently
+ * change what is measured.
+ */
+export async function startInProcessPlatform(): Promise<InProcessPlatform> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
+  // mkdtemp makes the directory 0700; run as root, PostgreSQL runs as the OS user `postgres` and must
+  // be able to reach its data directory below this one.
+  chmodSync(dataDir, 0o755);
+  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
+  const adminKey = `trb_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}`;
+  let runtime: Runtime;
+  try {
+    const config = loadConfig({}, { dataDir, embeddedPostgresPort: await freePort(), port: 0, bootstrapAdminKey: adminKey });
+    runtime = await startRuntime(config);
+  } catch (err) {
+    removeDataDir();
+    throw err;
+  }
+  let app: INestApplication | undefined;
+  const stop = async () => {
+    try {
+      await app?.close();
+    } finally {
+      await stopRuntime(runtime);
+      removeDataDir();
+    }
+  };
+  try {
+    app = await buildApp(apiApp, runtime, false);
+    await apiApp.onReady?.(app, new ConsoleLogger(apiApp.name));
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    return { runtime, baseUrl: `http://127.0.0.1:${port}`, adminKey, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A loopback port nobody listens on right now, for the embedded PostgreSQL. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
