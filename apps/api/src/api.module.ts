@@ -13,6 +13,7 @@ import { DeadLettersController } from './controllers/dead-letters.controller';
 import { HooksController } from './controllers/hooks.controller';
 import { IncidentsController } from './controllers/incidents.controller';
 import { LineageController } from './controllers/lineage.controller';
+import { RulesController } from './controllers/rules.controller';
 import { TenantsController } from './controllers/tenants.controller';
 import { DomainErrorFilter } from './http/domain-error.filter';
 
@@ -36,7 +37,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [PassportModule],
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
-        ConnectorsController, HooksController, IncidentsController, DeadLettersController, BackfillsController],
+        ConnectorsController, HooksController, IncidentsController, DeadLettersController, BackfillsController, RulesController],
       providers: [
         ...oidc,
         { provide: APP_GUARD, useClass: AccessGuard },

@@ -1,7 +1,5 @@
 import { AppParts } from '@tributary/platform';
+import { PropagatorModule } from './propagator.module';
 
-/**
- * The propagator process. Today it serves its health, readiness and metrics on the store; the rule
- * engine and its job queue are added to `modules` by the propagation work.
- */
-export const propagatorApp: AppParts = { name: 'propagator', modules: () => [] };
+/** The propagator process: change log -> rules -> propagation jobs. */
+export const propagatorApp: AppParts = { name: 'propagator', modules: () => [{ module: PropagatorModule }] };

@@ -64,7 +64,7 @@ export function toAssetView(asset: AssetRow, classifications: ClassificationRow[
     qualifiedName: asset.qualifiedName,
     typeName: asset.typeName,
     name: asset.name,
-    attributes: asset.attributes,
+    attributes: { ...asset.derivedAttributes, ...asset.attributes },
     classifications: classifications.map(toClassificationView),
     health: healthView(asset, incidents),
     incidents: incidents.map((i) => ({

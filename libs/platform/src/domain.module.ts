@@ -6,6 +6,7 @@ import {
 import { ConnectorRegistry, ConnectorsService, HooksService } from '@tributary/connectors';
 import { ApiKeysRepository, ConnectorsRepository, TenantsRepository } from '@tributary/store';
 import { TenantsService } from '@tributary/tenancy';
+import { APPLY_QUEUE, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RulesService } from '@tributary/propagation';
 import { BACKFILL_QUEUE, BackfillJob, BackfillsService, INBOUND_STREAM, ParkedInbound } from '@tributary/ingest';
 import { defaultConnectors } from './default-connectors';
 import { Runtime } from './runtime';
@@ -34,6 +35,20 @@ export class DomainModule {
     const backfills = new BackfillsService(db, connectors, runtime.eventLog, runtime.jobQueue, deadLetters);
     runtime.deadJobs.register<BackfillJob>(BACKFILL_QUEUE, (job) => backfills.onDead(job));
     deadLetters.registerReplayer(`jobs:${BACKFILL_QUEUE}`, (_tenantId, payload) => backfills.requeue(payload as BackfillJob));
+    // Rules and the propagation engine: a rule changed at run time recomputes what it propagates.
+    let planner: PropagationPlanner | undefined;
+    let engine: PropagationEngine | undefined;
+    const rules = new RulesService(db, async (tenantId, rule) =>
+      engine!.schedule(await planner!.planRule(tenantId, rule.id), `rule-${rule.version}-${rule.enabled}-${Date.now()}`));
+    engine = new PropagationEngine(db, rules, runtime.jobQueue);
+    planner = new PropagationPlanner(db, rules);
+    for (const queue of [FANOUT_QUEUE, APPLY_QUEUE]) {
+      runtime.deadJobs.register<FanoutJob>(queue, (job) => deadLetters.park(job.data.tenantId, `jobs:${queue}`,
+        `propagation job failed after ${job.attempt} attempts: ${job.reason}`, job.data).then(() => undefined));
+      deadLetters.registerReplayer(`jobs:${queue}`, async (_tenantId, payload) => {
+        await runtime.jobQueue.enqueue(queue, [{ data: payload }]);
+      });
+    }
     const apiKeys = new ApiKeyService(new ApiKeysRepository(db));
     const values: [unknown, unknown][] = [
       [AssetsService, new AssetsService(db)],
@@ -46,6 +61,9 @@ export class DomainModule {
       [ConnectorsService, connectors],
       [HooksService, new HooksService(connectors, runtime.eventLog)],
       [BackfillsService, backfills],
+      [RulesService, rules],
+      [PropagationEngine, engine],
+      [PropagationPlanner, planner],
       [ApiKeyService, apiKeys],
       [TenantsService, new TenantsService(db, new TenantsRepository(db), apiKeys, runtime.secrets)],
       [EVENT_LOG, runtime.eventLog],

@@ -84,7 +84,7 @@ export class BullMqJobQueue implements JobQueue {
 
   async work<T>(queue: string, handler: JobHandler<T>, options: WorkerOptions): Promise<{ stop(): Promise<void> }> {
     this.assertOpen();
-    const process = async (bullJob: BullJob<T>): Promise<void> => {
+    const runJob = async (bullJob: BullJob<T>): Promise<void> => {
       const job: Job<T> = { id: bullJob.id!, queue, data: bullJob.data, attempt: bullJob.attemptsStarted };
       const verdict = await runAttempt(job, handler, options.attempts, bullJob.failedReason || undefined, this.hooks);
       switch (verdict.kind) {
@@ -98,7 +98,7 @@ export class BullMqJobQueue implements JobQueue {
           throw new UnrecoverableError(verdict.reason);
       }
     };
-    const worker = new Worker<T>(queue, process, {
+    const worker = new Worker<T>(queue, runJob, {
       connection: this.consumerConnection(),
       prefix: this.prefix,
       concurrency: options.concurrency,

@@ -91,6 +91,7 @@ export function describeJobQueueContract(adapter: string, startBackend: () => Pr
     afterEach(async () => {
       gates.forEach((g) => g.open());
       await Promise.all(clients.map((client) => client.close()));
+      expect(errors).toEqual([]); // no connection or acknowledgement went wrong behind a test's back
     });
 
     describe('delivery', () => {
@@ -220,7 +221,7 @@ export function describeJobQueueContract(adapter: string, startBackend: () => Pr
         await drained(client);
         expect(runs.map((job) => job.attempt)).toEqual([1, 2]);
         expect(handedOver.map((job) => job.reason)).toEqual(['try 2', 'try 2']);
-        expect(errors.map((error) => error.message)).toEqual([expect.stringContaining('dead-letter table unavailable')]);
+        expect(errors.splice(0).map((error) => error.message)).toEqual([expect.stringContaining('dead-letter table unavailable')]);
       });
     });
 

@@ -28,6 +28,7 @@ export interface DeadJob<T> extends Job<T> {
 }
 
 export interface NewJob<T> {
+  /** Stored as JSON: what JSON cannot hold (dates, class instances) does not come back as it went in. */
   data: T;
   /** While a job with this key is waiting, delayed (also between retries) or running, another is not added. */
   dedupKey?: string;
@@ -47,7 +48,7 @@ export interface WorkerOptions {
 export type JobHandler<T> = (job: Job<T>) => Promise<JobOutcome>;
 
 export interface JobQueue {
-  /** Adds jobs; returns how many were added (a job whose dedupKey is taken is not; the first of a batch wins). */
+  /** Adds jobs; returns how many were added (a job whose dedupKey is taken is not; the first of a batch wins). No run order is promised. */
   enqueue<T>(queue: string, jobs: NewJob<T>[]): Promise<number>;
   /** Runs the handler for each job of the queue. After the last attempt, or on `retry: false`, the job goes to onDead. */
   work<T>(queue: string, handler: JobHandler<T>, options: WorkerOptions): Promise<{ stop(): Promise<void> }>;

@@ -124,7 +124,7 @@ export class PostgresJobQueue implements JobQueue {
     const consumer = new Consumer(name, options.concurrency, this.pollIntervalMs, async () => {
       const [row] = await this.boss.fetch<T>(name, { batchSize: 1, includeMetadata: true });
       if (!row) return false;
-      await this.process(queue, name, row, handler, options);
+      await this.runJob(queue, name, row, handler, options);
       return true;
     }, this.hooks.onError);
     this.consumers.add(consumer);
@@ -151,7 +151,7 @@ export class PostgresJobQueue implements JobQueue {
     await this.boss.stop({ graceful: false, close: true });
   }
 
-  private async process<T>(queue: string, name: string, row: Row<T>, handler: JobHandler<T>, options: WorkerOptions): Promise<void> {
+  private async runJob<T>(queue: string, name: string, row: Row<T>, handler: JobHandler<T>, options: WorkerOptions): Promise<void> {
     const job: Job<T> = { id: row.id, queue, data: row.data, attempt: row.retryCount + 1 };
     const verdict = await runAttempt(job, handler, options.attempts, reasonOf(row.output), this.hooks);
     // If an acknowledgement fails, the job stays active until pg-boss's maintenance expires it

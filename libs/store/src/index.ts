@@ -16,3 +16,5 @@ export * from './repositories/api-keys.repository';
 export * from './repositories/connectors.repository';
 export * from './repositories/dead-letters.repository';
 export * from './repositories/backfills.repository';
+export * from './repositories/rules.repository';
+export * from './repositories/propagation.repository';

@@ -44,6 +44,7 @@ export interface ControlSchema {
   'tributary.tenants': TenantsTable;
   'tributary.api_keys': ApiKeysTable;
   'tributary.connectors': ConnectorsTable;
+  'tributary.relay_offsets': { tenant_id: string; sequence: number };
 }
 
 export interface AssetsTable {
@@ -55,6 +56,7 @@ export interface AssetsTable {
   attributes: Json;
   version: number;
   upstream_open_incidents: Generated<number>;
+  derived_attributes: Generated<Json>;
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: Date | null;
@@ -171,7 +173,44 @@ export interface BackfillsTable {
   finished_at: Date | null;
 }
 
+export interface RulesTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  builtin: Generated<boolean>;
+  enabled: Generated<boolean>;
+  trigger: string[];
+  filter: string | null;
+  action: Json;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PropagationsTable {
+  tenant_id: string;
+  rule_id: string;
+  source_id: number;
+  key: string;
+  asset_id: number;
+  depth: number;
+  value: Json<unknown>;
+}
+
+export interface PropagationGenerationsTable {
+  tenant_id: string;
+  rule_id: string;
+  source_id: number;
+  key: string;
+  generation: number;
+  partitions: number;
+  updated_at: Timestamp;
+}
+
 export interface TenantDataSchema {
+  rules: RulesTable;
+  propagations: PropagationsTable;
+  propagation_generations: PropagationGenerationsTable;
   backfills: BackfillsTable;
   tenant_sequences: TenantSequencesTable;
   assets: AssetsTable;

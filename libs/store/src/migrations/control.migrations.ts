@@ -86,5 +86,16 @@ export const controlMigrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'change relay offsets',
+    sql: (schema) => `
+      -- The embedded change relay's position in each tenant's change feed (Debezium keeps its own).
+      CREATE TABLE ${schema}.relay_offsets (
+        tenant_id text PRIMARY KEY,
+        sequence bigint NOT NULL
+      );
+    `,
+  },
 ];
 

@@ -197,5 +197,71 @@ export const tenantDataMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.backfills TO ${role};
     `,
   },
+  {
+    version: 3,
+    name: 'rules and propagation',
+    sql: (schema, role) => `
+      -- Propagation and notification rules. Built-in rules have fixed ids and may only be switched off.
+      CREATE TABLE ${schema}.rules (
+        id text NOT NULL,
+        tenant_id text NOT NULL,
+        name text NOT NULL,
+        builtin boolean NOT NULL DEFAULT false,
+        enabled boolean NOT NULL DEFAULT true,
+        trigger text[] NOT NULL,
+        filter text,
+        action jsonb NOT NULL,
+        version integer NOT NULL DEFAULT 1,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, id)
+      );
+
+      -- What a rule derives on downstream assets from one source, other than tags (those live in
+      -- classifications): an attribute value, or a count of open incidents upstream.
+      CREATE TABLE ${schema}.propagations (
+        tenant_id text NOT NULL,
+        rule_id text NOT NULL,
+        source_id bigint NOT NULL REFERENCES ${schema}.assets (id),
+        key text NOT NULL,
+        asset_id bigint NOT NULL REFERENCES ${schema}.assets (id),
+        depth integer NOT NULL,
+        value jsonb NOT NULL,
+        PRIMARY KEY (tenant_id, rule_id, source_id, key, asset_id)
+      );
+      CREATE INDEX propagations_by_asset ON ${schema}.propagations (tenant_id, asset_id, key);
+      ALTER TABLE ${schema}.assets ADD COLUMN derived_attributes jsonb NOT NULL DEFAULT '{}'::jsonb;
+
+      -- One propagation (rule, source, key) is recomputed by a fan-out job that stages the whole
+      -- desired result under a new generation, then applied by partition jobs; an apply job of an
+      -- older generation finds a newer one and does nothing, so the newest state always wins,
+      -- whatever order the jobs run in.
+      CREATE TABLE ${schema}.propagation_generations (
+        tenant_id text NOT NULL,
+        rule_id text NOT NULL,
+        source_id bigint NOT NULL,
+        key text NOT NULL,
+        generation bigint NOT NULL,
+        partitions integer NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, rule_id, source_id, key)
+      );
+      CREATE TABLE ${schema}.propagation_desired (
+        tenant_id text NOT NULL,
+        rule_id text NOT NULL,
+        source_id bigint NOT NULL,
+        key text NOT NULL,
+        generation bigint NOT NULL,
+        asset_id bigint NOT NULL,
+        depth integer NOT NULL,
+        value jsonb NOT NULL,
+        PRIMARY KEY (tenant_id, rule_id, source_id, key, generation, asset_id)
+      );
+
+      ${['rules', 'propagations', 'propagation_generations', 'propagation_desired'].map((t) => tenantIsolation(`${schema}.${t}`, role)).join('\n')}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.rules, ${schema}.propagations, ${schema}.propagation_generations,
+        ${schema}.propagation_desired TO ${role};
+    `,
+  },
 ];
 

@@ -9,6 +9,8 @@ export interface AssetRow {
   attributes: Record<string, unknown>;
   version: number;
   upstreamOpenIncidents: number;
+  /** attribute values derived by rules from upstream assets; the asset's own values win over them */
+  derivedAttributes: Record<string, unknown>;
   createdAt: Date;
   updatedAt: Date;
   deletedAt: Date | null;
@@ -34,18 +36,18 @@ export interface AssetListFilter {
 }
 
 const columns = [
-  'id', 'qualified_name', 'type_name', 'name', 'attributes', 'version', 'upstream_open_incidents',
+  'id', 'qualified_name', 'type_name', 'name', 'attributes', 'version', 'upstream_open_incidents', 'derived_attributes',
   'created_at', 'updated_at', 'deleted_at',
 ] as const;
 
 type Row = {
   id: number; qualified_name: string; type_name: string; name: string | null; attributes: Record<string, unknown>;
-  version: number; upstream_open_incidents: number; created_at: Date; updated_at: Date; deleted_at: Date | null;
+  version: number; upstream_open_incidents: number; derived_attributes: Record<string, unknown>; created_at: Date; updated_at: Date; deleted_at: Date | null;
 };
 
 const toAsset = (r: Row): AssetRow => ({
   id: r.id, qualifiedName: r.qualified_name, typeName: r.type_name, name: r.name, attributes: r.attributes,
-  version: r.version, upstreamOpenIncidents: r.upstream_open_incidents, createdAt: r.created_at,
+  version: r.version, upstreamOpenIncidents: r.upstream_open_incidents, derivedAttributes: r.derived_attributes, createdAt: r.created_at,
   updatedAt: r.updated_at, deletedAt: r.deleted_at,
 });
 
@@ -120,6 +122,21 @@ export class AssetsRepository {
       .where('tenant_id', '=', tx.tenantId).where('qualified_name', 'in', names).where('deleted_at', 'is', null)
       .execute();
     return new Map(rows.map((r) => [r.qualified_name, toAsset(r)]));
+  }
+
+  /** Ids of assets by name, deleted ones included (a deleted source must still be found to retract what it propagated). */
+  async idsByNames(tx: TenantTx, names: string[]): Promise<Map<string, number>> {
+    if (names.length === 0) return new Map();
+    const rows = await tx.db.selectFrom('assets').select(['id', 'qualified_name'])
+      .where('tenant_id', '=', tx.tenantId).where('qualified_name', 'in', names).execute();
+    return new Map(rows.map((r) => [r.qualified_name, r.id]));
+  }
+
+  /** Live assets by id, with everything rules read from them. */
+  async findLiveByIds(tx: TenantTx, ids: number[]): Promise<Map<number, AssetRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await sql<Row>`SELECT * FROM assets WHERE tenant_id = ${tx.tenantId} AND id = ANY (${ids}::bigint[]) AND deleted_at IS NULL`.execute(tx.db);
+    return new Map(rows.rows.map((r) => [r.id, toAsset(r)]));
   }
 
   /** Names and types of assets by id (live or deleted): enough to label edges, nodes and events. */

@@ -40,6 +40,8 @@ export class ChangeEventsRepository {
                   ${events.map((e) => e.time)}::timestamptz[], ${events.map((e) => e.origin)}::text[],
                   ${events.map((e) => e.traceparent)}::text[], ${events.map((e) => JSON.stringify(e.data))}::jsonb[])
         WITH ORDINALITY AS u(id, type, subject, time, origin, traceparent, data, ord)`.execute(tx.db);
+    // wakes the embedded change relay at commit (a no-op for Debezium, which reads the WAL)
+    await sql`SELECT pg_notify('tributary_changes', ${tx.tenantId})`.execute(tx.db);
     return events.map((_, i) => first + i);
   }
 

@@ -50,41 +50,8 @@ export class LineageRepository {
     return rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
   }
 
-  /**
-   * The lineage walk: every asset reachable from the roots in one direction, each once, at its
-   * shortest distance, up to `maxDepth` hops.
-   *
-   * One recursive query, level by level: each row of `walk` is a whole BFS frontier (the ids first
-   * reached at that depth) plus every id seen so far. The next frontier is the frontier's neighbours
-   * EXCEPT the seen ids (a hash set operation), so
-   *  - cycles terminate: a seen asset is never expanded again;
-   *  - diamonds cost nothing extra: an asset is expanded once, not once per path (a plain recursive
-   *    CTE over (id, depth) enumerates paths, which explodes on diamond-heavy graphs);
-   *  - the work is bounded by the edges of the reached subgraph plus depth x reached ids for the seen
-   *    arrays, and the recursion stops at `maxDepth` or when a frontier comes back empty.
-   * The frontier is joined (not `= ANY(frontier)`): with `ANY`, a planner without statistics (right
-   * after a bulk load) scanned the wrong index and the walk was 10x slower (docs/benchmarks.md).
-   */
   async walk(tx: TenantTx, rootIds: number[], direction: Direction, maxDepth: number): Promise<Reached[]> {
-    const [from, to] = direction === 'downstream' ? [sql.ref('e.src_id'), sql.ref('e.dst_id')] : [sql.ref('e.dst_id'), sql.ref('e.src_id')];
-    const rows = await sql<{ id: number; depth: number }>`
-      WITH RECURSIVE walk(depth, frontier, seen) AS (
-        SELECT 0, ${rootIds}::bigint[], ${rootIds}::bigint[]
-        UNION ALL
-        SELECT w.depth + 1, n.ids, w.seen || n.ids
-        FROM walk w
-        CROSS JOIN LATERAL (
-          SELECT array_agg(next.id) AS ids FROM (
-            SELECT ${to} AS id FROM unnest(w.frontier) AS f(id)
-            JOIN lineage_edges e ON e.tenant_id = ${tx.tenantId} AND ${from} = f.id
-            EXCEPT
-            SELECT unnest(w.seen)
-          ) next
-        ) n
-        WHERE w.depth < ${maxDepth} AND n.ids IS NOT NULL
-      )
-      SELECT unnest(frontier) AS id, depth FROM walk WHERE depth > 0`.execute(tx.db);
-    return rows.rows;
+    return (await walkQuery(tx, rootIds, direction, maxDepth).execute(tx.db)).rows;
   }
 
   /** The edges between the given assets (both ends in the set). */
@@ -96,4 +63,40 @@ export class LineageRepository {
       WHERE e.dst_id = ANY (${ids}::bigint[])`.execute(tx.db);
     return rows.rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
   }
+}
+
+/**
+ * The lineage walk: every asset reachable from the roots in one direction, each once, at its
+ * shortest distance, up to `maxDepth` hops.
+ *
+ * One recursive query, level by level: each row of `walk` is a whole BFS frontier (the ids first
+ * reached at that depth) plus every id seen so far. The next frontier is the frontier's neighbours
+ * EXCEPT the seen ids (a hash set operation), so
+ *  - cycles terminate: a seen asset is never expanded again;
+ *  - diamonds cost nothing extra: an asset is expanded once, not once per path (a plain recursive
+ *    CTE over (id, depth) enumerates paths, which explodes on diamond-heavy graphs);
+ *  - the work is bounded by the edges of the reached subgraph plus depth x reached ids for the seen
+ *    arrays, and the recursion stops at `maxDepth` or when a frontier comes back empty.
+ * The frontier is joined (not `= ANY(frontier)`): with `ANY`, a planner without statistics (right
+ * after a bulk load) scanned the wrong index and the walk was 10x slower (docs/benchmarks.md).
+ */
+export function walkQuery(tx: TenantTx, rootIds: number[], direction: Direction, maxDepth: number) {
+  const [from, to] = direction === 'downstream' ? [sql.ref('e.src_id'), sql.ref('e.dst_id')] : [sql.ref('e.dst_id'), sql.ref('e.src_id')];
+  return sql<Reached>`
+    WITH RECURSIVE walk(depth, frontier, seen) AS (
+      SELECT 0, ${rootIds}::bigint[], ${rootIds}::bigint[]
+      UNION ALL
+      SELECT w.depth + 1, n.ids, w.seen || n.ids
+      FROM walk w
+      CROSS JOIN LATERAL (
+        SELECT array_agg(next.id) AS ids FROM (
+          SELECT ${to} AS id FROM unnest(w.frontier) AS f(id)
+          JOIN lineage_edges e ON e.tenant_id = ${tx.tenantId} AND ${from} = f.id
+          EXCEPT
+          SELECT unnest(w.seen)
+        ) next
+      ) n
+      WHERE w.depth < ${maxDepth} AND n.ids IS NOT NULL
+    )
+    SELECT unnest(frontier) AS id, depth FROM walk WHERE depth > 0`;
 }

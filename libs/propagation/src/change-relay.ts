@@ -1,0 +1,89 @@
+import { Client } from 'pg';
+import { changeEventCodec } from '@tributary/contracts';
+import { EventLog } from '@tributary/eventlog';
+import { ChangeEventsRepository, Database, TenantId } from '@tributary/store';
+
+export const CHANGES_STREAM = 'changes';
+const CHANNEL = 'tributary_changes';
+const BATCH = 1000;
+const IDLE_POLL_MS = 1000;
+
+/**
+ * The embedded change capture: copies each tenant's outbox (change_events, gap-free sequences per
+ * tenant) into the `changes` stream of the event log, in order, at least once, and remembers how far
+ * it got. In distributed mode Debezium's outbox router does this job instead.
+ */
+export class ChangeRelay {
+  private running = false;
+  private loop?: Promise<void>;
+  private listener?: Client;
+  private wake: () => void = () => {};
+  private notified = false;
+
+  constructor(private readonly database: Database, private readonly log: EventLog, private readonly url: string,
+    private readonly onError: (err: unknown) => void, private readonly changes = new ChangeEventsRepository()) {}
+
+  async start(): Promise<void> {
+    this.running = true;
+    this.listener = new Client({ connectionString: this.url });
+    this.listener.on('error', () => undefined);
+    await this.listener.connect();
+    this.listener.on('notification', () => { this.notified = true; this.wake(); });
+    await this.listener.query(`LISTEN ${CHANNEL}`);
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.notified = false;
+      let moved = 0;
+      try {
+        for (const tenantId of await this.tenants()) moved += await this.relay(tenantId);
+      } catch (err) {
+        this.onError(err);
+      }
+      if (moved === 0) await this.pause();
+    }
+  }
+
+  /** Relays up to one batch of a tenant's changes; returns how many. */
+  private async relay(tenantId: TenantId): Promise<number> {
+    const offsets = this.database.control;
+    const row = await offsets.selectFrom('tributary.relay_offsets').select('sequence').where('tenant_id', '=', tenantId).executeTakeFirst();
+    const after = row?.sequence ?? 0;
+    const events = await this.database.inTenant(tenantId, (tx) => this.changes.listAfter(tx, after, BATCH));
+    if (events.length === 0) return 0;
+    await this.log.append(CHANGES_STREAM, events.map((e) => ({
+      tenantId,
+      // one asset's changes stay in order
+      key: `${tenantId}/${e.subject}`,
+      value: changeEventCodec.encode({ id: e.id, tenant: tenantId, sequence: e.sequence, type: e.type, subject: e.subject, time: e.time,
+        origin: e.origin, traceparent: e.traceparent, data: JSON.stringify(e.data) }),
+      headers: { ce_specversion: '1.0', ce_id: e.id, ce_type: e.type, ce_source: `/tenants/${tenantId}`, ce_subject: e.subject,
+        ce_time: e.time.toISOString(), ce_tenant: tenantId, 'content-type': 'application/avro', ...(e.traceparent ? { traceparent: e.traceparent } : {}) },
+    })));
+    const last = events[events.length - 1].sequence;
+    await offsets.insertInto('tributary.relay_offsets').values({ tenant_id: tenantId, sequence: last })
+      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ sequence: last })).execute();
+    return events.length;
+  }
+
+  private async tenants(): Promise<TenantId[]> {
+    return (await this.database.control.selectFrom('tributary.tenants').select('id').orderBy('id').execute()).map((r) => r.id as TenantId);
+  }
+
+  private pause(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.notified || !this.running) return resolve();
+      const timer = setTimeout(() => { this.wake = () => {}; resolve(); }, IDLE_POLL_MS);
+      this.wake = () => { clearTimeout(timer); this.wake = () => {}; resolve(); };
+    });
+  }
+}

@@ -1,0 +1,7 @@
+export * from './rule';
+export * from './rules.service';
+export * from './propagation.jobs';
+export * from './propagation.engine';
+export * from './propagation.planner';
+export * from './change-relay';
+export * from './derived-values';

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AuditRepository, Database, RuleRow, RulesRepository, TenantId, TenantTx } from '@tributary/store';
+import { conflict, forbidden, notFound } from '@tributary/errors';
+import { compileOrReject, Expression } from '@tributary/expressions';
+import { BUILTIN_RULES, CHANGE_TYPES, Rule, RuleAction } from './rule';
+
+export const CreateRuleBody = z.strictObject({
+  name: z.string().min(1).max(200),
+  trigger: z.array(z.enum(CHANGE_TYPES)).min(1).max(CHANGE_TYPES.length),
+  filter: z.string().min(1).max(4096).optional(),
+  action: RuleAction,
+  enabled: z.boolean().default(true),
+});
+export const UpdateRuleBody = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  trigger: z.array(z.enum(CHANGE_TYPES)).min(1).max(CHANGE_TYPES.length).optional(),
+  filter: z.string().min(1).max(4096).nullable().optional(),
+  action: RuleAction.optional(),
+  enabled: z.boolean().optional(),
+});
+
+/** A rule with its expressions compiled, ready to match events. */
+export interface CompiledRule extends Rule {
+  filterExpression: Expression | null;
+  when: Expression | null;
+  value: Expression | null;
+}
+
+/** Called after a rule's behaviour changed (created, edited, switched, deleted): its results must be recomputed. */
+export type RuleChanged = (tenantId: TenantId, rule: Rule, previous: Rule | null) => Promise<void>;
+
+/**
+ * Rules per tenant, changed at run time without a restart. Every expression is compiled when the
+ * rule is saved, so a broken one is rejected then (422 with its position), never at event time.
+ */
+export class RulesService {
+  constructor(
+    private readonly database: Database,
+    private readonly onChanged: RuleChanged,
+    private readonly rules = new RulesRepository(),
+    private readonly audit = new AuditRepository(),
+  ) {}
+
+  async list(tenantId: TenantId): Promise<Rule[]> {
+    return this.database.inTenant(tenantId, async (tx) => (await this.loadAll(tx)).map(toRule));
+  }
+
+  /** The tenant's enabled rules, compiled (the propagator's view). */
+  async enabled(tx: TenantTx): Promise<CompiledRule[]> {
+    return (await this.loadAll(tx)).map(toRule).filter((r) => r.enabled).map(compile);
+  }
+
+  async create(tenantId: TenantId, actor: string, body: z.infer<typeof CreateRuleBody>): Promise<Rule> {
+    const rule = { id: randomUUID(), name: body.name, builtin: false, enabled: body.enabled, trigger: body.trigger,
+      filter: body.filter ?? null, action: body.action, version: 1 };
+    checkExpressions(rule);
+    const saved = await this.database.inTenant(tenantId, async (tx) => {
+      const row = await this.rules.insert(tx, { ...rule, action: rule.action as Record<string, unknown> });
+      await this.audit.record(tx, { actor, action: 'rule.create', subject: row.id, details: { name: row.name } });
+      return toRule(row);
+    });
+    await this.onChanged(tenantId, saved, null);
+    return saved;
+  }
+
+  /** Built-in rules may only be switched on or off. */
+  async update(tenantId: TenantId, actor: string, id: string, body: z.infer<typeof UpdateRuleBody>): Promise<Rule> {
+    const [before, after] = await this.database.inTenant(tenantId, async (tx) => {
+      await this.loadAll(tx);
+      const row = await this.rules.get(tx, id, true);
+      if (!row) throw ruleNotFound(id);
+      const current = toRule(row);
+      if (current.builtin && Object.keys(body).some((k) => k !== 'enabled')) {
+        throw forbidden('builtin_rule', `rule ${id} is built in: only "enabled" can be changed`);
+      }
+      const next: Rule = { ...current, name: body.name ?? current.name, enabled: body.enabled ?? current.enabled,
+        trigger: body.trigger ?? current.trigger, filter: body.filter === undefined ? current.filter : body.filter,
+        action: body.action ?? current.action };
+      checkExpressions(next);
+      const row2 = await this.rules.update(tx, { ...next, action: next.action as Record<string, unknown> });
+      await this.audit.record(tx, { actor, action: 'rule.update', subject: id, details: { fields: Object.keys(body) } });
+      return [current, toRule(row2)] as const;
+    });
+    await this.onChanged(tenantId, after, before);
+    return after;
+  }
+
+  async remove(tenantId: TenantId, actor: string, id: string): Promise<void> {
+    const removed = await this.database.inTenant(tenantId, async (tx) => {
+      await this.loadAll(tx);
+      const row = await this.rules.get(tx, id, true);
+      if (!row) throw ruleNotFound(id);
+      if (row.builtin) throw conflict('builtin_rule', `rule ${id} is built in: switch it off instead`);
+      await this.rules.delete(tx, id);
+      await this.audit.record(tx, { actor, action: 'rule.delete', subject: id, details: {} });
+      return toRule(row);
+    });
+    // Deleting is switching off for good: what it propagated is retracted.
+    await this.onChanged(tenantId, { ...removed, enabled: false }, removed);
+  }
+
+  private async loadAll(tx: TenantTx): Promise<RuleRow[]> {
+    let rows = await this.rules.list(tx);
+    const missing = BUILTIN_RULES.filter((b) => !rows.some((r) => r.id === b.id));
+    if (missing.length > 0) {
+      await this.rules.ensure(tx, missing.map((b) => ({ ...b, action: b.action as Record<string, unknown> })));
+      rows = await this.rules.list(tx);
+    }
+    return rows;
+  }
+}
+
+const ruleNotFound = (id: string) => notFound('rule_not_found', `no rule ${JSON.stringify(id)} in this tenant`);
+
+function toRule(r: RuleRow): Rule {
+  return { id: r.id, name: r.name, builtin: r.builtin, enabled: r.enabled, trigger: r.trigger, filter: r.filter,
+    action: RuleAction.parse(r.action), version: r.version };
+}
+
+function checkExpressions(rule: Rule): void {
+  if (rule.filter) compileOrReject('filter', rule.filter, ['event']);
+  if (rule.action.type === 'propagate_attribute') {
+    compileOrReject('action.when', rule.action.when, ['source']);
+    compileOrReject('action.value', rule.action.value, ['source']);
+  }
+}
+
+function compile(rule: Rule): CompiledRule {
+  const attr = rule.action.type === 'propagate_attribute' ? rule.action : null;
+  return {
+    ...rule,
+    filterExpression: rule.filter ? Expression.compile(rule.filter, ['event']) : null,
+    when: attr ? Expression.compile(attr.when, ['source']) : null,
+    value: attr ? Expression.compile(attr.value, ['source']) : null,
+  };
+}

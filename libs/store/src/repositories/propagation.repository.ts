@@ -1,0 +1,213 @@
+import { sql } from 'kysely';
+import { TenantTx } from '../database';
+import { walkQuery } from './lineage.repository';
+
+/** One propagation: what `ruleId` derives from `sourceId` under `key` (a tag name, `incidents`, `attr:<mode>:<name>`). */
+export interface PropagationKey {
+  ruleId: string;
+  sourceId: number;
+  key: string;
+}
+
+export interface Staged {
+  generation: number;
+  partitions: number;
+  size: number;
+}
+
+export interface DesiredRow {
+  assetId: number;
+  depth: number;
+  value: unknown;
+}
+
+/** Rows a partition job applies at once; a fan-out is cut into this many assets per job. */
+export const PARTITION_SIZE = 2000;
+
+/**
+ * The propagation engine's SQL: staging the desired result of one propagation under a new
+ * generation, reading it back a partition at a time, and the current state it is diffed against.
+ * Partition p of P holds the assets with id % P = p.
+ */
+export class PropagationRepository {
+  /**
+   * Replaces the staged result of `k` with everything downstream of its source (up to maxDepth,
+   * receiving only `typeNames` when given), each at its shortest depth, carrying `value`; or with
+   * nothing when `value` is null (the source contributes nothing any more). The advisory lock
+   * serializes fan-outs of one propagation, so generations are strictly increasing.
+   */
+  async stage(tx: TenantTx, k: PropagationKey, reach: { maxDepth: number; typeNames?: string[] }, value: unknown | null): Promise<Staged> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${tx.tenantId}/${k.ruleId}/${k.sourceId}/${k.key}`}, 0))`.execute(tx.db);
+    const current = await this.generationOf(tx, k);
+    const generation = (current?.generation ?? 0) + 1;
+    await sql`DELETE FROM propagation_desired WHERE tenant_id = ${tx.tenantId} AND rule_id = ${k.ruleId}
+              AND source_id = ${k.sourceId} AND key = ${k.key}`.execute(tx.db);
+    let size = 0;
+    if (value !== null) {
+      const walk = walkQuery(tx, [k.sourceId], 'downstream', reach.maxDepth);
+      const inserted = await sql<{ n: number }>`
+        WITH staged AS (
+          INSERT INTO propagation_desired (tenant_id, rule_id, source_id, key, generation, asset_id, depth, value)
+          SELECT ${tx.tenantId}, ${k.ruleId}, ${k.sourceId}, ${k.key}, ${generation}, w.id, w.depth, ${JSON.stringify(value)}::jsonb
+          FROM (${walk}) w JOIN assets a ON a.tenant_id = ${tx.tenantId} AND a.id = w.id AND a.deleted_at IS NULL
+          ${reach.typeNames ? sql`WHERE a.type_name = ANY (${reach.typeNames}::text[])` : sql``}
+          RETURNING 1)
+        SELECT count(*)::int AS n FROM staged`.execute(tx.db);
+      size = inserted.rows[0].n;
+    }
+    const partitions = Math.max(1, Math.ceil(size / PARTITION_SIZE));
+    await sql`INSERT INTO propagation_generations (tenant_id, rule_id, source_id, key, generation, partitions)
+              VALUES (${tx.tenantId}, ${k.ruleId}, ${k.sourceId}, ${k.key}, ${generation}, ${partitions})
+              ON CONFLICT (tenant_id, rule_id, source_id, key)
+              DO UPDATE SET generation = EXCLUDED.generation, partitions = EXCLUDED.partitions, updated_at = now()`.execute(tx.db);
+    return { generation, partitions, size };
+  }
+
+  /** The newest generation of a propagation, locked for the applying transaction (shared: partitions apply in parallel). */
+  async generationOf(tx: TenantTx, k: PropagationKey, lock = false): Promise<{ generation: number; partitions: number } | undefined> {
+    const rows = await sql<{ generation: number; partitions: number }>`
+      SELECT generation, partitions FROM propagation_generations
+      WHERE tenant_id = ${tx.tenantId} AND rule_id = ${k.ruleId} AND source_id = ${k.sourceId} AND key = ${k.key}
+      ${lock ? sql`FOR SHARE` : sql``}`.execute(tx.db);
+    return rows.rows[0];
+  }
+
+  async desired(tx: TenantTx, k: PropagationKey, generation: number, partitions: number, partition: number): Promise<DesiredRow[]> {
+    const rows = await sql<{ asset_id: number; depth: number; value: unknown }>`
+      SELECT asset_id, depth, value FROM propagation_desired
+      WHERE tenant_id = ${tx.tenantId} AND rule_id = ${k.ruleId} AND source_id = ${k.sourceId} AND key = ${k.key}
+        AND generation = ${generation} AND asset_id % ${partitions} = ${partition}`.execute(tx.db);
+    return rows.rows.map((r) => ({ assetId: r.asset_id, depth: r.depth, value: r.value }));
+  }
+
+  // --- tags (classifications with source = propagated) ---
+
+  async propagatedTags(tx: TenantTx, k: PropagationKey, partitions: number, partition: number): Promise<DesiredRow[]> {
+    const rows = await sql<{ asset_id: number; depth: number }>`
+      SELECT asset_id, depth FROM classifications
+      WHERE tenant_id = ${tx.tenantId} AND source = 'propagated' AND rule_id = ${k.ruleId} AND propagated_from_id = ${k.sourceId}
+        AND name = ${k.key} AND asset_id % ${partitions} = ${partition}`.execute(tx.db);
+    return rows.rows.map((r) => ({ assetId: r.asset_id, depth: r.depth!, value: null }));
+  }
+
+  /** Inserts or re-depths propagated tags of one propagation. */
+  async putTags(tx: TenantTx, k: PropagationKey, rows: DesiredRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await sql`
+      INSERT INTO classifications (tenant_id, asset_id, name, source, propagate, propagated_from_id, rule_id, depth)
+      SELECT ${tx.tenantId}, u.asset_id, ${k.key}, 'propagated', true, ${k.sourceId}, ${k.ruleId}, u.depth
+      FROM unnest(${rows.map((r) => r.assetId)}::bigint[], ${rows.map((r) => r.depth)}::int[]) AS u(asset_id, depth)
+      ON CONFLICT (tenant_id, asset_id, name, propagated_from_id, rule_id) WHERE source = 'propagated'
+      DO UPDATE SET depth = EXCLUDED.depth`.execute(tx.db);
+  }
+
+  async dropTags(tx: TenantTx, k: PropagationKey, assetIds: number[]): Promise<void> {
+    if (assetIds.length === 0) return;
+    await sql`DELETE FROM classifications WHERE tenant_id = ${tx.tenantId} AND source = 'propagated' AND rule_id = ${k.ruleId}
+              AND propagated_from_id = ${k.sourceId} AND name = ${k.key} AND asset_id = ANY (${assetIds}::bigint[])`.execute(tx.db);
+  }
+
+  // --- derived values (attributes, upstream incidents) ---
+
+  async contributions(tx: TenantTx, k: PropagationKey, partitions: number, partition: number): Promise<DesiredRow[]> {
+    const rows = await sql<{ asset_id: number; depth: number; value: unknown }>`
+      SELECT asset_id, depth, value FROM propagations
+      WHERE tenant_id = ${tx.tenantId} AND rule_id = ${k.ruleId} AND source_id = ${k.sourceId} AND key = ${k.key}
+        AND asset_id % ${partitions} = ${partition}`.execute(tx.db);
+    return rows.rows.map((r) => ({ assetId: r.asset_id, depth: r.depth, value: r.value }));
+  }
+
+  async putContributions(tx: TenantTx, k: PropagationKey, rows: DesiredRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await sql`
+      INSERT INTO propagations (tenant_id, rule_id, source_id, key, asset_id, depth, value)
+      SELECT ${tx.tenantId}, ${k.ruleId}, ${k.sourceId}, ${k.key}, u.asset_id, u.depth, u.value
+      FROM unnest(${rows.map((r) => r.assetId)}::bigint[], ${rows.map((r) => r.depth)}::int[], ${rows.map((r) => JSON.stringify(r.value))}::jsonb[])
+        AS u(asset_id, depth, value)
+      ON CONFLICT (tenant_id, rule_id, source_id, key, asset_id) DO UPDATE SET depth = EXCLUDED.depth, value = EXCLUDED.value`.execute(tx.db);
+  }
+
+  async dropContributions(tx: TenantTx, k: PropagationKey, assetIds: number[]): Promise<void> {
+    if (assetIds.length === 0) return;
+    await sql`DELETE FROM propagations WHERE tenant_id = ${tx.tenantId} AND rule_id = ${k.ruleId} AND source_id = ${k.sourceId}
+              AND key = ${k.key} AND asset_id = ANY (${assetIds}::bigint[])`.execute(tx.db);
+  }
+
+  /** Every contribution to these assets (all rules, all sources), with the source's name, for recomputing derived values. */
+  async contributionsTo(tx: TenantTx, assetIds: number[]): Promise<{ assetId: number; key: string; depth: number; value: unknown; source: string }[]> {
+    if (assetIds.length === 0) return [];
+    const rows = await sql<{ asset_id: number; key: string; depth: number; value: unknown; source: string }>`
+      SELECT p.asset_id, p.key, p.depth, p.value, s.qualified_name AS source FROM propagations p
+      JOIN assets s ON s.tenant_id = p.tenant_id AND s.id = p.source_id
+      WHERE p.tenant_id = ${tx.tenantId} AND p.asset_id = ANY (${assetIds}::bigint[])`.execute(tx.db);
+    return rows.rows.map((r) => ({ assetId: r.asset_id, key: r.key, depth: r.depth, value: r.value, source: r.source }));
+  }
+
+  /**
+   * Locks the assets a propagation writes to, in id order: concurrent propagations onto the same
+   * assets then queue instead of deadlocking, and each recomputes derived values only after the
+   * one before it committed (so none misses another's contribution).
+   */
+  async lockAssets(tx: TenantTx, assetIds: number[]): Promise<void> {
+    if (assetIds.length === 0) return;
+    await sql`SELECT id FROM assets WHERE tenant_id = ${tx.tenantId} AND id = ANY (${assetIds}::bigint[]) ORDER BY id FOR UPDATE`.execute(tx.db);
+  }
+
+  async derivedOf(tx: TenantTx, assetIds: number[]): Promise<Map<number, { derived: Record<string, unknown>; upstream: number; qualifiedName: string }>> {
+    if (assetIds.length === 0) return new Map();
+    const rows = await sql<{ id: number; derived_attributes: Record<string, unknown>; upstream_open_incidents: number; qualified_name: string }>`
+      SELECT id, derived_attributes, upstream_open_incidents, qualified_name FROM assets
+      WHERE tenant_id = ${tx.tenantId} AND id = ANY (${assetIds}::bigint[])`.execute(tx.db);
+    return new Map(rows.rows.map((r) => [r.id, { derived: r.derived_attributes, upstream: r.upstream_open_incidents, qualifiedName: r.qualified_name }]));
+  }
+
+  async setDerived(tx: TenantTx, rows: { assetId: number; derived: Record<string, unknown>; upstream: number }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await sql`
+      UPDATE assets a SET derived_attributes = u.derived, upstream_open_incidents = u.upstream
+      FROM unnest(${rows.map((r) => r.assetId)}::bigint[], ${rows.map((r) => JSON.stringify(r.derived))}::jsonb[], ${rows.map((r) => r.upstream)}::int[])
+        AS u(id, derived, upstream)
+      WHERE a.tenant_id = ${tx.tenantId} AND a.id = u.id`.execute(tx.db);
+  }
+
+  /** Bumps the versions of assets a propagation wrote to, and returns them with their names. */
+  async bumpVersions(tx: TenantTx, assetIds: number[]): Promise<Map<number, { version: number; qualifiedName: string }>> {
+    if (assetIds.length === 0) return new Map();
+    const rows = await sql<{ id: number; version: number; qualified_name: string }>`
+      UPDATE assets SET version = version + 1, updated_at = now()
+      WHERE tenant_id = ${tx.tenantId} AND id = ANY (${assetIds}::bigint[])
+      RETURNING id, version, qualified_name`.execute(tx.db);
+    return new Map(rows.rows.map((r) => [r.id, { version: r.version, qualifiedName: r.qualified_name }]));
+  }
+
+  // --- sources ---
+
+  /** Direct tags with propagate=true on these assets. */
+  async propagatingTags(tx: TenantTx, assetIds: number[]): Promise<{ assetId: number; name: string }[]> {
+    if (assetIds.length === 0) return [];
+    const rows = await sql<{ asset_id: number; name: string }>`
+      SELECT c.asset_id, c.name FROM classifications c JOIN assets a ON a.tenant_id = c.tenant_id AND a.id = c.asset_id AND a.deleted_at IS NULL
+      WHERE c.tenant_id = ${tx.tenantId} AND c.source = 'direct' AND c.propagate AND c.asset_id = ANY (${assetIds}::bigint[])`.execute(tx.db);
+    return rows.rows.map((r) => ({ assetId: r.asset_id, name: r.name }));
+  }
+
+  /** Open incidents on these (live) assets. */
+  async openIncidents(tx: TenantTx, assetIds: number[]): Promise<Map<number, number>> {
+    if (assetIds.length === 0) return new Map();
+    const rows = await sql<{ asset_id: number; n: number }>`
+      SELECT ia.asset_id, count(DISTINCT i.id)::int AS n FROM incident_assets ia
+      JOIN incidents i ON i.tenant_id = ia.tenant_id AND i.id = ia.incident_id AND i.status = 'open'
+      JOIN assets a ON a.tenant_id = ia.tenant_id AND a.id = ia.asset_id AND a.deleted_at IS NULL
+      WHERE ia.tenant_id = ${tx.tenantId} AND ia.asset_id = ANY (${assetIds}::bigint[])
+      GROUP BY ia.asset_id`.execute(tx.db);
+    return new Map(rows.rows.map((r) => [r.asset_id, r.n]));
+  }
+
+  /** Propagations a rule currently has from these sources (staged or applied), to recompute or retract them. */
+  async keysFromSources(tx: TenantTx, ruleId: string, sourceIds: number[] | 'all'): Promise<PropagationKey[]> {
+    const filter = sourceIds === 'all' ? sql`` : sql`AND source_id = ANY (${sourceIds}::bigint[])`;
+    const rows = await sql<{ source_id: number; key: string }>`
+      SELECT source_id, key FROM propagation_generations WHERE tenant_id = ${tx.tenantId} AND rule_id = ${ruleId} ${filter}`.execute(tx.db);
+    return rows.rows.map((r) => ({ ruleId, sourceId: r.source_id, key: r.key }));
+  }
+}

@@ -1,0 +1,21 @@
+import { sql } from 'kysely';
+import { APPLY_QUEUE, CHANGES_STREAM, FANOUT_QUEUE } from '@tributary/propagation';
+import { TestApp } from './test-app';
+import { waitFor } from './wait-for';
+
+/**
+ * Waits until propagation has settled: every tenant's outbox relayed, the change log consumed,
+ * and both job queues empty, twice in a row (a job can enqueue the next one between two looks).
+ */
+export async function settled(t: TestApp, deadlineMs = 30_000): Promise<void> {
+  let quiet = 0;
+  await waitFor('propagation to settle', async () => {
+    const pending = await sql<{ n: number }>`
+      SELECT (SELECT coalesce(max(sequence), 0) FROM tenant_pooled.change_events WHERE tenant_id = 'default')
+           - coalesce((SELECT sequence FROM tributary.relay_offsets WHERE tenant_id = 'default'), 0) AS n`.execute(t.runtime.database.control);
+    const busy = Number(pending.rows[0].n) + await t.runtime.eventLog.lag('propagator', CHANGES_STREAM)
+      + await t.runtime.jobQueue.depth(FANOUT_QUEUE) + await t.runtime.jobQueue.depth(APPLY_QUEUE);
+    quiet = busy === 0 ? quiet + 1 : 0;
+    return quiet >= 3 ? true : undefined;
+  }, deadlineMs);
+}
