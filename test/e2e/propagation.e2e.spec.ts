@@ -1,4 +1,7 @@
 import { platformApp } from '../../apps/platform/src/platform.app';
+import { randomUUID } from 'node:crypto';
+import { changeEventCodec } from '@tributary/contracts';
+import { MAX_RULE_GENERATIONS } from '@tributary/propagation';
 import { asTenantId } from '@tributary/store';
 import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
 import { settled } from '../support/propagation';
@@ -94,6 +97,30 @@ describe('Propagation', () => {
         .where('actor', '=', 'rule:tag-propagation').execute());
       expect(audited.length).toBeGreaterThan(0);
       expect(new Set(audited.map((a) => a.action))).toEqual(new Set(['propagation.apply']));
+    });
+  });
+
+  describe('rule chains', () => {
+    it('a change that already passed through the most rule generations goes to the dead letters with its path', async () => {
+      await assets('chain/src', 'chain/dst');
+      await link(['chain/src', 'chain/dst']);
+      await settled(t);
+      const chain = Array.from({ length: MAX_RULE_GENERATIONS }, (_, i) => `rule-${i}`);
+      const event = { id: randomUUID(), tenant: 'default', sequence: 0, type: 'asset.classification.added', subject: 'chain/src',
+        time: new Date(), origin: 'rule:rule-7', traceparent: null,
+        data: JSON.stringify({ source: 'direct', after: { name: 'Looping', propagate: true, source: 'direct' }, generation: MAX_RULE_GENERATIONS, chain }) };
+      await t.runtime.eventLog.append('changes', [{ tenantId: asTenantId('default'), key: 'default/chain/src', value: changeEventCodec.encode(event), headers: {} }]);
+      await settled(t);
+      const letter = (await t.http().get('/v1/dead-letters').set(auth())).body.items.find((d: { stream: string }) => d.stream === 'propagation');
+      expect(letter.reason).toBe(`rule chain stopped after ${MAX_RULE_GENERATIONS} rule generations: ${[...chain, 'tag-propagation'].join(' -> ')}`);
+      expect(letter.payload.path).toEqual([...chain, 'tag-propagation']);
+      expect(await propagated('chain/dst')).toEqual([]);
+    });
+
+    it('rule-made changes carry their generation and chain', async () => {
+      const feed = (await t.http().get('/v1/changes?limit=1000').set(auth())).body.items as { origin: string; data: { generation?: number; chain?: string[] } }[];
+      const made = feed.find((e) => e.origin === 'rule:tag-propagation')!;
+      expect(made.data).toMatchObject({ generation: 1, chain: ['tag-propagation'] });
     });
   });
 
