@@ -5,6 +5,7 @@ import {
 } from '@tributary/store';
 import { AssetView, toAssetView } from './asset-view';
 import { changeEvent } from './change-event.factory';
+import { nameCursor } from './page-cursor';
 import { ReadContext, WriteContext } from './write-context';
 
 export interface AssetInput {
@@ -122,10 +123,10 @@ export class AssetsService {
     return this.database.inTenant(ctx.tenantId, async (tx) => {
       const rows = await this.assets.list(tx, {
         typeName: query.typeName, tag: query.tag, health: query.health, q: query.q,
-        after: query.cursor === undefined ? undefined : decodeCursor(query.cursor), limit: query.limit + 1,
+        after: query.cursor === undefined ? undefined : nameCursor.decode(query.cursor), limit: query.limit + 1,
       });
       const page = rows.slice(0, query.limit);
-      const nextCursor = rows.length > query.limit ? encodeCursor(page[page.length - 1].qualifiedName) : null;
+      const nextCursor = rows.length > query.limit ? nameCursor.encode(page[page.length - 1].qualifiedName) : null;
       return { items: await this.views(tx, page), nextCursor };
     });
   }
@@ -205,12 +206,4 @@ function canonical(v: unknown): unknown {
     return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
   }
   return v;
-}
-
-const encodeCursor = (qn: string) => Buffer.from(qn, 'utf8').toString('base64url');
-
-function decodeCursor(cursor: string): string {
-  const qn = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (qn.length === 0 || encodeCursor(qn) !== cursor) throw invalid('invalid_cursor', 'cursor is not one returned by this endpoint');
-  return qn;
 }

@@ -1,5 +1,6 @@
 import { conflict, invalid, notFound } from '@tributary/errors';
 import { AuditRepository, Database, DeadLettersRepository, TenantId } from '@tributary/store';
+import { timeIdCursor } from './page-cursor';
 import { ReadContext } from './write-context';
 
 export interface DeadLetterView {
@@ -34,13 +35,13 @@ export class DeadLettersService {
   }
 
   async list(ctx: ReadContext, limit: number, cursor?: string): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
-    const rows = await this.database.inTenant(ctx.tenantId, (tx) => this.deadLetters.list(tx, limit + 1, cursor ? decodeCursor(cursor) : undefined));
+    const rows = await this.database.inTenant(ctx.tenantId, (tx) => this.deadLetters.list(tx, limit + 1, cursor ? toBefore(timeIdCursor.decode(cursor)) : undefined));
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       items: page.map((r) => ({ id: r.id, stream: r.stream, reason: r.reason, payload: r.payload, createdAt: r.createdAt.toISOString(),
         replayedAt: r.replayedAt?.toISOString() ?? null })),
-      nextCursor: rows.length > limit ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url') : null,
+      nextCursor: rows.length > limit ? timeIdCursor.encode(last.createdAt, last.id) : null,
     };
   }
 
@@ -62,9 +63,4 @@ export class DeadLettersService {
 
 const deadLetterNotFound = (id: string) => notFound('dead_letter_not_found', `no dead letter ${JSON.stringify(id)} in this tenant`);
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) throw invalid('invalid_cursor', 'cursor is not one returned by this endpoint');
-  return { createdAt, id };
-}
+const toBefore = (c: { at: Date; id: string }) => ({ createdAt: c.at, id: c.id });

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { IncidentObservation } from '@tributary/contracts';
-import { invalid, notFound } from '@tributary/errors';
+import { notFound } from '@tributary/errors';
 import {
   AssetsRepository, AuditRepository, ChangeEventsRepository, Database, IncidentRow, IncidentsRepository,
   IncidentTableRow, NewChangeEvent, TenantTx,
 } from '@tributary/store';
 import { ChangeType, changeEvent } from './change-event.factory';
+import { timeIdCursor } from './page-cursor';
 import { ReadContext, WriteContext } from './write-context';
 
 export interface ObservationToApply {
@@ -166,10 +167,10 @@ export class IncidentsService {
         assetId = asset.id;
       }
       const rows = await this.incidents.list(tx, { status: q.status, source: q.source, assetId, limit: q.limit + 1,
-        before: q.cursor === undefined ? undefined : decodeCursor(q.cursor) });
+        before: q.cursor === undefined ? undefined : toBefore(timeIdCursor.decode(q.cursor)) });
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
-      return { items: await this.views(tx, page), nextCursor: rows.length > q.limit ? encodeCursor(last) : null };
+      return { items: await this.views(tx, page), nextCursor: rows.length > q.limit ? timeIdCursor.encode(last.updatedAt, last.id) : null };
     });
   }
 
@@ -200,11 +201,4 @@ const snapshot = (r: IncidentRow) => ({
 
 const incidentNotFound = (id: string) => notFound('incident_not_found', `no incident ${JSON.stringify(id)} in this tenant`);
 
-const encodeCursor = (r: IncidentRow) => Buffer.from(`${r.updatedAt.toISOString()}|${r.id}`).toString('base64url');
-
-function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const updatedAt = new Date(at ?? '');
-  if (!id || Number.isNaN(updatedAt.getTime())) throw invalid('invalid_cursor', 'cursor is not one returned by this endpoint');
-  return { updatedAt, id };
-}
+const toBefore = (c: { at: Date; id: string }) => ({ updatedAt: c.at, id: c.id });
