@@ -281,6 +281,8 @@ describe('Monte Carlo inbound', () => {
       const text = (await t.http().get('/metrics')).text;
       expect(text).toMatch(/tributary_ingest_latency_seconds_count\{app="platform",source="montecarlo",from="received"\} [1-9]/);
       expect(text).toMatch(/tributary_ingest_latency_seconds_count\{app="platform",source="montecarlo",from="source"\} [1-9]/);
+      expect(text).toMatch(/tributary_consumer_lag_records\{[^}]*group="ingestor",stream="inbound"[^}]*\} \d+/);
+      expect(text).toMatch(/tributary_queue_depth_jobs\{[^}]*queue="backfill"[^}]*\} \d+/);
     });
   });
 });

@@ -3,6 +3,7 @@ import { Metrics } from '@tributary/observability';
 import { Database, SecretBox } from '@tributary/store';
 import { HealthController } from './health.controller';
 import { Runtime } from './runtime';
+import { registerRuntimeGauges } from './runtime-gauges';
 
 export const RUNTIME = Symbol('RUNTIME');
 
@@ -11,6 +12,8 @@ export const RUNTIME = Symbol('RUNTIME');
 @Module({})
 export class PlatformModule {
   static forRuntime(runtime: Runtime, app: string): DynamicModule {
+    const metrics = new Metrics(app);
+    registerRuntimeGauges(metrics, runtime);
     return {
       module: PlatformModule,
       controllers: [HealthController],
@@ -18,7 +21,7 @@ export class PlatformModule {
         { provide: RUNTIME, useValue: runtime },
         { provide: Database, useValue: runtime.database },
         { provide: SecretBox, useValue: runtime.secrets },
-        { provide: Metrics, useValue: new Metrics(app) },
+        { provide: Metrics, useValue: metrics },
       ],
       exports: [RUNTIME, Database, SecretBox, Metrics],
     };
