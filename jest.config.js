@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
+  // the distributed-engine suite runs with jest.distributed.config.js
+  testPathIgnorePatterns: ['/node_modules/', '\\.distributed\\.spec\\.ts$'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     // ESM-only packages, turned into CommonJS for jest's runtime (Node itself loads them with require).

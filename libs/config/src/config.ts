@@ -30,6 +30,12 @@ const schema = z.object({
     .describe('TRIBUTARY_MAX_WEBHOOK_BYTES: largest accepted webhook body; larger ones get 413.'),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional()
     .describe('REDIS_URL: run jobs on BullMQ with this Redis (distributed mode) instead of the PostgreSQL-backed queue.'),
+  kafkaBrokers: z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, 'comma-separated host:port list').optional()
+    .describe('KAFKA_BROKERS: use Apache Kafka at these brokers for every log (inbound, changes) instead of the PostgreSQL-backed log.'),
+  kafkaPartitions: z.coerce.number().int().min(1).max(1000).default(6)
+    .describe('KAFKA_PARTITIONS: partitions of each topic `npm run topics:create` creates.'),
+  kafkaRetentionHours: z.coerce.number().int().min(1).default(24 * 7)
+    .describe('KAFKA_RETENTION_HOURS: retention of each topic `npm run topics:create` creates.'),
   jobAttempts: z.coerce.number().int().min(1).max(50).default(5)
     .describe('TRIBUTARY_JOB_ATTEMPTS: runs of a job before it is parked in the dead letters.'),
   jobBackoffMs: z.coerce.number().int().min(1).default(1000)
@@ -63,6 +69,7 @@ const envNames: Record<keyof Config, string> = {
   appRole: 'TRIBUTARY_DB_APP_ROLE', encryptionKey: 'TRIBUTARY_ENCRYPTION_KEY',
   bootstrapAdminKey: 'TRIBUTARY_BOOTSTRAP_ADMIN_KEY', maxBodyBytes: 'TRIBUTARY_MAX_BODY_BYTES',
   publicUrl: 'TRIBUTARY_PUBLIC_URL', maxWebhookBytes: 'TRIBUTARY_MAX_WEBHOOK_BYTES',
+  kafkaBrokers: 'KAFKA_BROKERS', kafkaPartitions: 'KAFKA_PARTITIONS', kafkaRetentionHours: 'KAFKA_RETENTION_HOURS',
   redisUrl: 'REDIS_URL', jobAttempts: 'TRIBUTARY_JOB_ATTEMPTS', jobBackoffMs: 'TRIBUTARY_JOB_BACKOFF_MS',
   oidcIssuer: 'OIDC_ISSUER', oidcAudience: 'OIDC_AUDIENCE', oidcJwksUri: 'OIDC_JWKS_URI',
   oidcTenantClaim: 'OIDC_TENANT_CLAIM', oidcGroupsClaim: 'OIDC_GROUPS_CLAIM', oidcGroupRoles: 'OIDC_GROUP_ROLES',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Config } from '@tributary/config';
-import { EventLog, PostgresEventLog } from '@tributary/eventlog';
+import { EventLog, KafkaEventLog, PostgresEventLog } from '@tributary/eventlog';
 import { BullMqJobQueue, DeadJob, JobQueue, PostgresJobQueue } from '@tributary/queue';
 import { Database, EmbeddedPostgresServer, ExternalPostgresServer, PostgresServer, SecretBox } from '@tributary/store';
 
@@ -47,7 +47,10 @@ export async function startRuntime(config: Config, log: (line: string) => void =
   try {
     const secrets = new SecretBox(config.encryptionKey ?? localEncryptionKey(config.dataDir));
     const database = await Database.open({ url: postgres.connectionString(), appRole: config.appRole, poolSize: config.dbPoolSize, secrets });
-    const eventLog = new PostgresEventLog(postgres.connectionString());
+    const eventLog: EventLog = config.kafkaBrokers
+      ? new KafkaEventLog({ brokers: config.kafkaBrokers.split(','), clientId: 'tributary',
+        placementOf: async (tenantId) => (await database.placementOf(tenantId)).placement })
+      : new PostgresEventLog(postgres.connectionString());
     const deadJobs = new DeadJobRouter();
     const onDead = (job: DeadJob<unknown>) => deadJobs.route(job);
     const jobQueue: JobQueue = config.redisUrl

@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { loadConfig } from '@tributary/config';
+import { createTopics, STREAMS, topicOf } from '@tributary/eventlog';
+import { Database, SecretBox } from '@tributary/store';
+
+/**
+ * `npm run topics:create`: creates the Kafka topics of every stream, for the pooled tenants and for
+ * each tenant placed in its own schema or database, with the configured partitions and retention.
+ * Topics are never created implicitly (brokers run with auto.create.topics.enable=false).
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.kafkaBrokers || !config.databaseUrl || !config.encryptionKey) {
+    throw new Error('set KAFKA_BROKERS, DATABASE_URL and TRIBUTARY_ENCRYPTION_KEY');
+  }
+  const database = await Database.open({ url: config.databaseUrl, appRole: config.appRole, poolSize: 1, secrets: new SecretBox(config.encryptionKey) });
+  try {
+    const tenants = await database.control.selectFrom('tributary.tenants').select(['id', 'placement']).execute();
+    const names = new Set(STREAMS.map((s) => topicOf(s, 'pooled' as never, 'pooled')));
+    for (const t of tenants) for (const s of STREAMS) names.add(topicOf(s, t.id as never, t.placement));
+    const created = await createTopics(config.kafkaBrokers.split(','), [...names].sort(), config.kafkaPartitions, config.kafkaRetentionHours * 3_600_000);
+    console.log(created.length ? `created ${created.join(', ')}` : 'all topics exist');
+  } finally {
+    await database.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(String(err instanceof Error ? err.message : err));
+  process.exit(1);
+});

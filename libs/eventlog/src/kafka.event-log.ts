@@ -1,0 +1,157 @@
+import { Admin, CompressionTypes, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { Placement, TenantId } from '@tributary/store';
+import { EventLog, LogRecord, NewRecord, Stream, SubscribeOptions, Subscription } from './event-log';
+
+export const STREAMS: Stream[] = ['inbound', 'changes', 'incidents', 'dead-letters'];
+
+/**
+ * Topic names: pooled tenants share one topic per stream, keyed by tenant (+ asset or incident), so
+ * one asset's events stay in order on one partition; schema and dedicated tenants get their own.
+ */
+export function topicOf(stream: Stream, tenantId: TenantId, placement: Placement, prefix = 'tributary'): string {
+  return placement === 'pooled' ? `${prefix}.pooled.${stream}.v1` : `${prefix}.${tenantId}.${stream}.v1`;
+}
+
+/** Every topic of a stream under a prefix (pooled and per tenant). */
+const topicsOf = (stream: Stream, prefix: string): RegExp => new RegExp(`^${escape(prefix)}\\.[a-z0-9-]+\\.${escape(stream)}\\.v1$`);
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+
+export interface KafkaEventLogOptions {
+  brokers: string[];
+  clientId: string;
+  /** where a tenant's data lives, which picks its topics */
+  placementOf: (tenantId: TenantId) => Promise<Placement>;
+  /** first part of every topic name, so several deployments can share a cluster (default `tributary`) */
+  topicPrefix?: string;
+}
+
+/**
+ * The event log on Apache Kafka (kafkajs). Producing is idempotent with acks=all; a consumer commits
+ * a batch's offsets only after the handler resolved (at least once; handlers are idempotent), and a
+ * throwing handler makes kafkajs re-deliver the batch. Consumers read committed records only, so a
+ * record produced in a transaction that commits late is never skipped. Topics are never created
+ * implicitly: `npm run topics:create` does it (partitions, retention).
+ */
+export class KafkaEventLog implements EventLog {
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private producer?: Promise<Producer>;
+  private readonly consumers = new Set<Consumer>();
+
+  private get prefix(): string {
+    return this.options.topicPrefix ?? 'tributary';
+  }
+
+  constructor(private readonly options: KafkaEventLogOptions) {
+    this.kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING });
+    this.admin = this.kafka.admin();
+  }
+
+  async append(stream: Stream, records: NewRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const byTopic = new Map<string, NewRecord[]>();
+    for (const r of records) {
+      const topic = topicOf(stream, r.tenantId, await this.options.placementOf(r.tenantId), this.prefix);
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), r]);
+    }
+    const producer = await this.connectedProducer();
+    await producer.sendBatch({
+      acks: -1,
+      compression: CompressionTypes.None,
+      topicMessages: [...byTopic].map(([topic, rs]) => ({
+        topic,
+        messages: rs.map((r) => ({ key: r.key, value: r.value, headers: { ...r.headers, tenant: r.tenantId } })),
+      })),
+    });
+  }
+
+  async subscribe(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Subscription> {
+    const consumer = this.kafka.consumer({ groupId: group, readUncommitted: false, allowAutoTopicCreation: false,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 } });
+    this.consumers.add(consumer);
+    await consumer.connect();
+    // A pattern matches the topics that exist now; a tenant placed in its own topics later is
+    // consumed after the process restarts (or the group rebalances).
+    await consumer.subscribe({ topics: [topicsOf(stream, this.prefix)], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        for (let i = 0; i < batch.messages.length; i += options.batchSize) {
+          const slice = batch.messages.slice(i, i + options.batchSize);
+          const records: LogRecord[] = slice.map((m) => ({
+            stream, tenantId: String(m.headers?.tenant ?? '') as TenantId, key: m.key?.toString() ?? '', value: m.value ?? Buffer.alloc(0),
+            headers: Object.fromEntries(Object.entries(m.headers ?? {}).filter(([k]) => k !== 'tenant').map(([k, v]) => [k, String(v)])),
+            offset: `${batch.topic}/${batch.partition}/${m.offset}`, appendedAt: new Date(Number(m.timestamp)),
+          }));
+          try {
+            await handler(records);
+          } catch (err) {
+            options.onError(err, records);
+            throw err; // kafkajs re-delivers from the last committed offset
+          }
+          const last = slice[slice.length - 1].offset;
+          resolveOffset(last);
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          await heartbeat();
+        }
+      },
+    });
+    return {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async lag(group: string, stream: Stream): Promise<number> {
+    await this.admin.connect();
+    const topics = (await this.admin.listTopics()).filter((t) => topicsOf(stream, this.prefix).test(t));
+    let lag = 0;
+    for (const topic of topics) {
+      const high = await this.admin.fetchTopicOffsets(topic);
+      const committed = (await this.admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]?.partitions ?? [];
+      for (const p of high) {
+        const c = committed.find((x) => x.partition === p.partition);
+        const done = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(p.low);
+        lag += Math.max(0, Number(p.high) - done);
+      }
+    }
+    return lag;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    if (this.producer) await (await this.producer).disconnect();
+    await this.admin.disconnect();
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      return producer;
+    })();
+    return this.producer;
+  }
+}
+
+/** Creates every stream's topic for a placement (pooled, or one tenant), with partitions and retention. */
+export async function createTopics(brokers: string[], names: string[], partitions: number, retentionMs: number): Promise<string[]> {
+  const admin = new Kafka({ clientId: 'tributary-topics', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = names.filter((n) => !existing.has(n));
+    if (missing.length > 0) {
+      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({
+        topic, numPartitions: partitions, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: String(retentionMs) }],
+      })) });
+    }
+    return missing;
+  } finally {
+    await admin.disconnect();
+  }
+}
