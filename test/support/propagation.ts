@@ -4,15 +4,16 @@ import { TestApp } from './test-app';
 import { waitFor } from './wait-for';
 
 /**
- * Waits until propagation has settled: every tenant's outbox relayed, the change log consumed,
- * and both job queues empty, twice in a row (a job can enqueue the next one between two looks).
+ * Waits until propagation has settled: the tenant's outbox relayed (pooled tenants; `default` unless
+ * named), the change log consumed, and both job queues empty, three looks in a row (a job can
+ * enqueue the next one between two looks).
  */
-export async function settled(t: TestApp, deadlineMs = 30_000): Promise<void> {
+export async function settled(t: TestApp, { tenantId = 'default', deadlineMs = 30_000 }: { tenantId?: string; deadlineMs?: number } = {}): Promise<void> {
   let quiet = 0;
   await waitFor('propagation to settle', async () => {
     const pending = await sql<{ n: number }>`
-      SELECT (SELECT coalesce(max(sequence), 0) FROM tenant_pooled.change_events WHERE tenant_id = 'default')
-           - coalesce((SELECT sequence FROM tributary.relay_offsets WHERE tenant_id = 'default'), 0) AS n`.execute(t.runtime.database.control);
+      SELECT (SELECT coalesce(max(sequence), 0) FROM tenant_pooled.change_events WHERE tenant_id = ${tenantId})
+           - coalesce((SELECT sequence FROM tributary.relay_offsets WHERE tenant_id = ${tenantId}), 0) AS n`.execute(t.runtime.database.control);
     const busy = Number(pending.rows[0].n) + await t.runtime.eventLog.lag('propagator', CHANGES_STREAM)
       + await t.runtime.jobQueue.depth(FANOUT_QUEUE) + await t.runtime.jobQueue.depth(APPLY_QUEUE);
     quiet = busy === 0 ? quiet + 1 : 0;

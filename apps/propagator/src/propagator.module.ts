@@ -64,7 +64,8 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     }
     for (const [tenantId, events] of byTenant) {
       const { jobs, stopped } = await this.planner.plan(tenantId, events);
-      await this.engine.schedule(jobs, `seq-${events[events.length - 1].sequence}`);
+      // the highest sequence: with redelivered events in a batch, the last one need not be the newest
+      await this.engine.schedule(jobs, `seq-${Math.max(...events.map((e) => e.sequence))}`);
       for (const s of stopped) {
         await this.deadLetters.park(tenantId, 'propagation', `rule chain stopped after ${s.path.length - 1} rule generations: ${s.path.join(' -> ')}`,
           { event: { ...s.event, time: s.event.time.toISOString(), data: JSON.parse(s.event.data) }, ruleId: s.ruleId, path: s.path });
