@@ -81,7 +81,9 @@ export class KafkaEventLog implements EventLog {
           const slice = batch.messages.slice(i, i + options.batchSize);
           const records: LogRecord[] = slice.map((m) => ({
             stream, tenantId: String(m.headers?.tenant ?? '') as TenantId, key: m.key?.toString() ?? '', value: m.value ?? Buffer.alloc(0),
-            headers: Object.fromEntries(Object.entries(m.headers ?? {}).filter(([k]) => k !== 'tenant').map(([k, v]) => [k, String(v)])),
+            // a header Debezium wrote from a null column has no value: leave it out rather than say "null"
+            headers: Object.fromEntries(Object.entries(m.headers ?? {})
+              .filter(([k, v]) => k !== 'tenant' && v !== undefined && v !== null).map(([k, v]) => [k, String(v)])),
             offset: `${batch.topic}/${batch.partition}/${m.offset}`, appendedAt: new Date(Number(m.timestamp)),
           }));
           try {

@@ -1,0 +1,367 @@
+#!/usr/bin/env bash
+# Engines for the distributed-engine tests and for local runs (docs/engines.md):
+#   - Apache Kafka, one node in KRaft mode (broker + controller), on 127.0.0.1:9092 (controller 9093)
+#   - a Kafka Connect worker (standalone) with the Debezium PostgreSQL connector, REST on 127.0.0.1:8083
+#   - the machine's PostgreSQL on 127.0.0.1:5432, switched to wal_level=logical (once; never reverted)
+#   - the machine's Redis on 127.0.0.1:6379 (started here only if nothing answers)
+# Jars come from Maven Central through Maven (deploy/engines/pom.xml); state lives in .engines/.
+#
+#   scripts/engines.sh up       fetch once, start what is not running, wait until each engine is ready
+#   scripts/engines.sh down     stop what `up` started (and only that), wait for the processes to exit
+#   scripts/engines.sh status   each engine and whether it runs (exit 0 only if all are ready)
+#   scripts/engines.sh env      the environment variables that point the application at the engines
+#
+# Settings (environment): ENGINES_DIR (default <repo>/.engines), ENGINES_JAVA (a java binary, 17+),
+# ENGINES_KAFKA_HEAP / ENGINES_CONNECT_HEAP (default "-Xms128m -Xmx512m"), ENGINES_PG_PORT (5432),
+# ENGINES_PG_USER (postgres), ENGINES_PG_DB (database named in the printed DATABASE_URL, tributary),
+# ENGINES_REDIS_PORT (6379), ENGINES_PG_RESTART=force (restart PostgreSQL for wal_level even while
+# other sessions are connected; by default up waits up to 60 s for them to end, then gives up).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DEPLOY="$ROOT/deploy/engines"
+ENGINES_DIR=${ENGINES_DIR:-"$ROOT/.engines"}
+LIB="$ENGINES_DIR/lib/kafka"
+PLUGINS="$ENGINES_DIR/plugins"
+CONF="$ENGINES_DIR/conf"
+DATA="$ENGINES_DIR/data"
+LOGS="$ENGINES_DIR/logs"
+RUN="$ENGINES_DIR/run"
+STATE="$ENGINES_DIR/state"
+
+HOST=127.0.0.1
+KAFKA_PORT=9092
+CONTROLLER_PORT=9093
+CONNECT_PORT=8083
+REDIS_PORT=${ENGINES_REDIS_PORT:-6379}
+PG_PORT=${ENGINES_PG_PORT:-5432}
+PG_USER=${ENGINES_PG_USER:-postgres}
+PG_DB=${ENGINES_PG_DB:-tributary}
+KAFKA_HEAP=${ENGINES_KAFKA_HEAP:-"-Xms128m -Xmx512m"}
+CONNECT_HEAP=${ENGINES_CONNECT_HEAP:-"-Xms128m -Xmx512m"}
+DEBEZIUM_CONNECTOR=io.debezium.connector.postgresql.PostgresConnector
+
+log() { printf '[engines] %s\n' "$*" >&2; }
+die() { printf '[engines] error: %s\n' "$*" >&2; exit 1; }
+now() { date +%s; }
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# A pid file names a live process of ours only if the process still runs the expected command line
+# (guards against a recycled pid).
+pid_of() { # name marker
+  local f="$RUN/$1.pid" pid
+  [[ -f $f ]] || return 1
+  pid=$(<"$f")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2" || return 1
+  echo "$pid"
+}
+
+KAFKA_MARK="$CONF/kafka.properties"
+CONNECT_MARK="$CONF/connect-standalone.properties"
+
+java_bin() {
+  local candidates=() j v
+  [[ -n ${ENGINES_JAVA:-} ]] && candidates+=("$ENGINES_JAVA")
+  command -v java >/dev/null && candidates+=("$(command -v java)")
+  for j in /usr/lib/jvm/*/bin/java; do [[ -x $j ]] && candidates+=("$j"); done
+  for j in "${candidates[@]}"; do
+    v=$("$j" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
+    [[ ${v%%.*} =~ ^[0-9]+$ ]] && ((${v%%.*} >= 17)) && { echo "$j"; return; }
+  done
+  die "Kafka 4 needs Java 17 or newer; set ENGINES_JAVA to a java binary"
+}
+
+kafka_tool() { # main-class args... (quiet logging, stdout only)
+  "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="file:$DEPLOY/log4j2-tools.properties" \
+    -cp "$LIB/*" "$@"
+}
+
+render() { # template -> conf file
+  sed "s|@ENGINES_DIR@|$ENGINES_DIR|g" "$1" >"$2.tmp" && mv "$2.tmp" "$2"
+}
+
+wait_for() { # description timeout-seconds pid-or-empty logfile command...
+  local what=$1 timeout=$2 pid=$3 logfile=$4 start
+  shift 4
+  start=$(now)
+  until "$@" >/dev/null 2>&1; do
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+      [[ -n $logfile ]] && tail -n 40 "$logfile" >&2
+      die "$what exited during start-up (log: $logfile)"
+    fi
+    if (($(now) - start >= timeout)); then
+      [[ -n $logfile ]] && tail -n 40 "$logfile" >&2
+      die "$what not ready after ${timeout}s (log: $logfile)"
+    fi
+    sleep 0.5
+  done
+}
+
+# Starts a detached JVM (own session, survives the calling shell) and records its pid.
+start_java() { # name heap-opts main args...
+  local name=$1 heap=$2
+  shift 2
+  mkdir -p "$LOGS" "$RUN"
+  printf '\n===== %s start %s =====\n' "$name" "$(date -u +%FT%TZ)" >>"$LOGS/$name.log"
+  # shellcheck disable=SC2086
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$name.pid" \
+    "$JAVA" $heap -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="file:$DEPLOY/log4j2.properties" \
+    -cp "$LIB/*" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  local i
+  for i in $(seq 1 50); do [[ -s $RUN/$name.pid ]] && break; sleep 0.1; done
+  cat "$RUN/$name.pid"
+}
+
+stop_pid() { # name pid
+  local name=$1 pid=$2 i
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.25; done
+  log "$name did not exit after 30 s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+  for i in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.25; done
+  die "$name (pid $pid) is still running"
+}
+
+# --- fetch ------------------------------------------------------------------------------------------
+
+fetch() {
+  local want have=""
+  want=$(sha256sum "$DEPLOY/pom.xml" | cut -d' ' -f1)
+  [[ -f $ENGINES_DIR/lib/.fetched ]] && have=$(<"$ENGINES_DIR/lib/.fetched")
+  [[ $want == "$have" && -d $LIB && -d $PLUGINS/debezium ]] && return 0
+  if pid_of kafka "$KAFKA_MARK" >/dev/null || pid_of connect "$CONNECT_MARK" >/dev/null; then
+    die "deploy/engines/pom.xml changed while engines run from the old jars: run 'scripts/engines.sh down' first"
+  fi
+  command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch the engine jars from Maven Central"
+  log "fetching Kafka, Kafka Connect and Debezium jars from Maven Central (once)"
+  rm -rf "$LIB" "$PLUGINS/debezium" "$ENGINES_DIR/lib/.fetched"
+  local profile
+  mkdir -p "$LOGS"
+  for profile in kafka debezium; do
+    mvn -B -ntp -f "$DEPLOY/pom.xml" -P "$profile" dependency:copy-dependencies -Dengines.dir="$ENGINES_DIR" \
+      >>"$LOGS/fetch.log" 2>&1 || { tail -n 40 "$LOGS/fetch.log" >&2; die "Maven could not fetch the $profile jars (log: $LOGS/fetch.log)"; }
+  done
+  echo "$want" >"$ENGINES_DIR/lib/.fetched"
+}
+
+# --- Kafka ------------------------------------------------------------------------------------------
+
+kafka_metadata_ok() {
+  kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$HOST:$KAFKA_PORT" --list >/dev/null
+}
+
+kafka_up() {
+  local pid
+  if pid=$(pid_of kafka "$KAFKA_MARK"); then
+    log "kafka already running (pid $pid)"
+  else
+    rm -f "$RUN/kafka.pid"
+    port_open $HOST $KAFKA_PORT && die "port $KAFKA_PORT is taken by a process engines.sh did not start (another Kafka? see docs/engines.md for KAFKA_BROKERS)"
+    port_open $HOST $CONTROLLER_PORT && die "port $CONTROLLER_PORT (KRaft controller) is taken by another process"
+    mkdir -p "$CONF" "$DATA"
+    render "$DEPLOY/kafka.properties" "$KAFKA_MARK"
+    if [[ ! -f $DATA/kafka/meta.properties ]]; then
+      local id
+      id=$(kafka_tool kafka.tools.StorageTool random-uuid | tail -n 1)
+      log "formatting KRaft storage (cluster id $id)"
+      kafka_tool kafka.tools.StorageTool format --cluster-id "$id" --config "$KAFKA_MARK" >/dev/null
+    fi
+    log "starting kafka"
+    pid=$(start_java kafka "$KAFKA_HEAP" kafka.Kafka "$KAFKA_MARK")
+  fi
+  wait_for "kafka" 90 "$pid" "$LOGS/kafka.log" port_open $HOST $KAFKA_PORT
+  wait_for "kafka metadata" 90 "$pid" "$LOGS/kafka.log" kafka_metadata_ok
+  log "kafka ready on $HOST:$KAFKA_PORT"
+}
+
+# --- Kafka Connect ----------------------------------------------------------------------------------
+
+connect_ready() {
+  curl -fsS --max-time 5 "http://$HOST:$CONNECT_PORT/connector-plugins" | grep -qF "\"$DEBEZIUM_CONNECTOR\""
+}
+
+connect_up() {
+  local pid
+  if pid=$(pid_of connect "$CONNECT_MARK"); then
+    log "kafka connect already running (pid $pid)"
+  else
+    rm -f "$RUN/connect.pid"
+    port_open $HOST $CONNECT_PORT && die "port $CONNECT_PORT is taken by a process engines.sh did not start (see docs/engines.md for KAFKA_CONNECT_URL)"
+    mkdir -p "$CONF" "$DATA"
+    render "$DEPLOY/connect-standalone.properties" "$CONNECT_MARK"
+    log "starting kafka connect (standalone) with the Debezium plugin"
+    pid=$(start_java connect "$CONNECT_HEAP" org.apache.kafka.connect.cli.ConnectStandalone "$CONNECT_MARK")
+  fi
+  wait_for "kafka connect" 120 "$pid" "$LOGS/connect.log" connect_ready
+  log "kafka connect ready on http://$HOST:$CONNECT_PORT (plugin $DEBEZIUM_CONNECTOR)"
+}
+
+# --- PostgreSQL -------------------------------------------------------------------------------------
+
+pg() { psql -h $HOST -p "$PG_PORT" -U "$PG_USER" -d postgres -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+pg_ready() { pg 'SELECT 1' >/dev/null 2>&1; }
+pg_others() { pg "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"; }
+pg_alone() { [[ $(pg_others) == 0 ]]; }
+
+# The local cluster (Debian postgresql-common) listening on PG_PORT: "<version> <name>".
+pg_cluster() {
+  command -v pg_lsclusters >/dev/null || return 1
+  pg_lsclusters -h 2>/dev/null | awk -v p="$PG_PORT" '$3 == p {print $1, $2; exit}' | grep .
+}
+
+pg_ctl_cluster() { # action
+  local c
+  c=$(pg_cluster) || die "no local PostgreSQL cluster on port $PG_PORT to $1; set wal_level=logical on your server yourself (docs/engines.md)"
+  # shellcheck disable=SC2086
+  pg_ctlcluster --skip-systemctl-redirect $c "$1"
+}
+
+postgres_up() {
+  command -v psql >/dev/null || die "psql is needed to check PostgreSQL"
+  if ! pg_ready; then
+    log "postgresql does not answer on $HOST:$PG_PORT; starting the local cluster"
+    pg_ctl_cluster start
+    mkdir -p "$RUN" && touch "$RUN/postgres.started"
+    wait_for "postgresql" 60 "" "" pg_ready
+  fi
+  local wal slots senders changes=()
+  wal=$(pg 'SHOW wal_level')
+  slots=$(pg 'SHOW max_replication_slots')
+  senders=$(pg 'SHOW max_wal_senders')
+  [[ $wal == logical ]] || changes+=("wal_level = logical")
+  ((slots >= 10)) || changes+=("max_replication_slots = 10")
+  ((senders >= 10)) || changes+=("max_wal_senders = 10")
+  if ((${#changes[@]} > 0)); then
+    local others
+    others=$(pg_others)
+    if ((others > 0)) && [[ ${ENGINES_PG_RESTART:-} != force ]]; then
+      log "postgresql needs a restart for: ${changes[*]}; waiting for its $others other session(s) to end"
+      wait_for "postgresql sessions to end (or set ENGINES_PG_RESTART=force)" 60 "" "" pg_alone
+    fi
+    local c
+    for c in "${changes[@]}"; do pg "ALTER SYSTEM SET ${c% = *} = '${c#* = }'"; done
+    log "restarting postgresql for: ${changes[*]}"
+    pg_ctl_cluster restart
+    wait_for "postgresql" 60 "" "" pg_ready
+    [[ $(pg 'SHOW wal_level') == logical ]] || die "wal_level is still $(pg 'SHOW wal_level') after the restart"
+    mkdir -p "$STATE"
+    printf '%s port %s: was wal_level=%s max_replication_slots=%s max_wal_senders=%s; set %s (ALTER SYSTEM, not reverted by down)\n' \
+      "$(date -u +%FT%TZ)" "$PG_PORT" "$wal" "$slots" "$senders" "${changes[*]}" >>"$STATE/postgres-settings.changed"
+    log "postgresql settings changed by this script (recorded in $STATE/postgres-settings.changed)"
+  fi
+  if [[ -z $(pg "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'") ]]; then
+    pg "CREATE DATABASE \"$PG_DB\""
+    log "created database $PG_DB (the one DATABASE_URL names; down keeps it)"
+  fi
+  log "postgresql ready on $HOST:$PG_PORT (wal_level=logical)"
+}
+
+# --- Redis ------------------------------------------------------------------------------------------
+
+redis_ping() {
+  if command -v redis-cli >/dev/null; then
+    [[ $(redis-cli -h $HOST -p $REDIS_PORT ping 2>/dev/null) == PONG ]]
+  else
+    (exec 3<>"/dev/tcp/$HOST/$REDIS_PORT" && printf 'PING\r\n' >&3 && IFS= read -r -t 2 line <&3 && [[ $line == +PONG* ]]) 2>/dev/null
+  fi
+}
+
+redis_up() {
+  if redis_ping; then
+    if [[ -f $RUN/redis.started ]]; then log "redis already running (started by engines.sh)"; else log "redis answers on $HOST:$REDIS_PORT (the machine's)"; fi
+    return 0
+  fi
+  rm -f "$RUN/redis.started" "$RUN/redis.pid"
+  port_open $HOST $REDIS_PORT && die "port $REDIS_PORT is taken but does not answer PING"
+  command -v redis-server >/dev/null || die "no Redis answers on $HOST:$REDIS_PORT and redis-server is not installed"
+  mkdir -p "$RUN" "$LOGS" "$DATA/redis"
+  log "no redis on $HOST:$REDIS_PORT; starting redis-server"
+  redis-server --daemonize yes --bind $HOST --port $REDIS_PORT --save '' --appendonly no \
+    --dir "$DATA/redis" --pidfile "$RUN/redis.pid" --logfile "$LOGS/redis.log"
+  touch "$RUN/redis.started"
+  wait_for "redis" 20 "" "$LOGS/redis.log" redis_ping
+  log "redis ready on $HOST:$REDIS_PORT (started by engines.sh)"
+}
+
+# --- commands ---------------------------------------------------------------------------------------
+
+print_env() {
+  cat <<EOF
+export KAFKA_BROKERS=$HOST:$KAFKA_PORT
+export KAFKA_CONNECT_URL=http://$HOST:$CONNECT_PORT
+export DATABASE_URL=postgres://$PG_USER@$HOST:$PG_PORT/$PG_DB
+export REDIS_URL=redis://$HOST:$REDIS_PORT
+EOF
+}
+
+cmd_up() {
+  local t0
+  t0=$(now)
+  mkdir -p "$ENGINES_DIR" "$LOGS" "$RUN" "$DATA" "$CONF"
+  JAVA=$(java_bin)
+  fetch
+  postgres_up
+  redis_up
+  kafka_up
+  connect_up
+  log "all engines ready in $(($(now) - t0)) s; to use them:"
+  print_env
+}
+
+cmd_down() {
+  local pid
+  if pid=$(pid_of connect "$CONNECT_MARK"); then stop_pid connect "$pid"; else log "kafka connect not running (not started here)"; fi
+  rm -f "$RUN/connect.pid"
+  if pid=$(pid_of kafka "$KAFKA_MARK"); then stop_pid kafka "$pid"; else log "kafka not running (not started here)"; fi
+  rm -f "$RUN/kafka.pid"
+  if [[ -f $RUN/redis.started ]]; then
+    if [[ -f $RUN/redis.pid ]] && pid=$(<"$RUN/redis.pid") && kill -0 "$pid" 2>/dev/null &&
+      tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q redis-server; then
+      stop_pid redis "$pid"
+    fi
+    rm -f "$RUN/redis.started" "$RUN/redis.pid"
+  else
+    log "redis left alone (not started here)"
+  fi
+  if [[ -f $RUN/postgres.started ]]; then
+    log "stopping postgresql (started by engines.sh)"
+    pg_ctl_cluster stop || true
+    rm -f "$RUN/postgres.started"
+  else
+    log "postgresql left running (not started here; wal_level stays logical)"
+  fi
+}
+
+cmd_status() {
+  local pid ok=0
+  if pid=$(pid_of kafka "$KAFKA_MARK"); then
+    if port_open $HOST $KAFKA_PORT; then echo "kafka      running (pid $pid) on $HOST:$KAFKA_PORT"; else echo "kafka      starting (pid $pid)"; ok=1; fi
+  elif port_open $HOST $KAFKA_PORT; then echo "kafka      something else listens on $HOST:$KAFKA_PORT (not started here)"; ok=1
+  else echo "kafka      not running"; ok=1; fi
+  if pid=$(pid_of connect "$CONNECT_MARK"); then
+    if connect_ready; then echo "connect    running (pid $pid) on http://$HOST:$CONNECT_PORT, Debezium plugin loaded"; else echo "connect    starting (pid $pid)"; ok=1; fi
+  elif port_open $HOST $CONNECT_PORT; then echo "connect    something else listens on $HOST:$CONNECT_PORT (not started here)"; ok=1
+  else echo "connect    not running"; ok=1; fi
+  if command -v psql >/dev/null && pg_ready; then
+    echo "postgresql running on $HOST:$PG_PORT, wal_level=$(pg 'SHOW wal_level')$([[ -f $RUN/postgres.started ]] && echo ' (started here)')"
+    [[ $(pg 'SHOW wal_level') == logical ]] || ok=1
+  else echo "postgresql not answering on $HOST:$PG_PORT"; ok=1; fi
+  if redis_ping; then echo "redis      running on $HOST:$REDIS_PORT$([[ -f $RUN/redis.started ]] && echo ' (started here)' || echo " (the machine's)")"
+  else echo "redis      not answering on $HOST:$REDIS_PORT"; ok=1; fi
+  return $ok
+}
+
+case ${1:-} in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) print_env ;;
+  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+esac
