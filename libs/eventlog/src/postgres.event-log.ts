@@ -101,26 +101,34 @@ export class PostgresEventLog implements EventLog {
   }
 
   private async read(client: Client, group: string, stream: Stream, limit: number): Promise<LogRecord[]> {
+    const position = await this.offset(client, group, stream);
+    // The offset is read first and compared as plain values: a join to the offsets table in the
+    // same condition cannot use the (stream, txid, seq) index and scanned the whole stream.
     const { rows } = await client.query(
       `SELECT l.txid::text AS txid, l.seq, l.tenant_id, l.key, l.value, l.headers, l.appended_at
        FROM tributary.event_log l
-       LEFT JOIN tributary.event_log_offsets o ON o.group_id = $1 AND o.stream = $2
-       WHERE l.stream = $2
-         AND (o.group_id IS NULL OR (l.txid, l.seq) > (o.txid, o.seq))
+       WHERE l.stream = $1 AND (l.txid, l.seq) > ($2::xid8, $3::bigint)
          AND l.txid < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY l.txid, l.seq
-       LIMIT $3`, [group, stream, limit]);
+       LIMIT $4`, [stream, position.txid, position.seq, limit]);
     return rows.map((r) => ({
       stream, offset: `${r.txid}/${r.seq}`, tenantId: r.tenant_id, key: r.key, value: r.value, headers: r.headers,
       appendedAt: r.appended_at,
     }));
   }
 
+  /** Where a group stands in a stream; before its first commit, before everything. */
+  private async offset(client: Pick<Client, 'query'>, group: string, stream: Stream): Promise<{ txid: string; seq: number }> {
+    const { rows } = await client.query('SELECT txid::text AS txid, seq FROM tributary.event_log_offsets WHERE group_id = $1 AND stream = $2',
+      [group, stream]);
+    return rows[0] ?? { txid: '0', seq: 0 };
+  }
+
   async lag(group: string, stream: Stream): Promise<number> {
+    const position = await this.offset(this.pool, group, stream);
     const { rows } = await this.pool.query(
-      `SELECT count(*)::int AS n FROM tributary.event_log l
-       LEFT JOIN tributary.event_log_offsets o ON o.group_id = $1 AND o.stream = $2
-       WHERE l.stream = $2 AND (o.group_id IS NULL OR (l.txid, l.seq) > (o.txid, o.seq))`, [group, stream]);
+      `SELECT count(*)::int AS n FROM tributary.event_log WHERE stream = $1 AND (txid, seq) > ($2::xid8, $3::bigint)`,
+      [stream, position.txid, position.seq]);
     return rows[0].n;
   }
 

@@ -263,5 +263,15 @@ export const tenantDataMigrations: Migration[] = [
         ${schema}.propagation_desired TO ${role};
     `,
   },
+  {
+    version: 4,
+    name: 'propagation buckets',
+    sql: (schema) => `
+      -- Staged rows carry their bucket (asset id mod 64) so that an apply job reads its partition (a set
+      -- of buckets) through an index instead of scanning the whole staged result.
+      ALTER TABLE ${schema}.propagation_desired ADD COLUMN bucket smallint NOT NULL DEFAULT 0;
+      CREATE INDEX propagation_desired_by_bucket ON ${schema}.propagation_desired (tenant_id, rule_id, source_id, key, generation, bucket);
+    `,
+  },
 ];
 

@@ -25,6 +25,16 @@ export interface DesiredRow {
 export const PARTITION_SIZE = 2000;
 
 /**
+ * Staged rows fall into BUCKETS buckets by asset id; a fan-out uses a power-of-two number of
+ * partitions P <= BUCKETS, and partition p is the buckets b with b % P = p, which is exactly the
+ * assets with id % P = p.
+ */
+const BUCKETS = 64;
+const bucketsOf = (partitions: number, partition: number) =>
+  Array.from({ length: BUCKETS / partitions }, (_, i) => partition + i * partitions);
+const powerOfTwoAtLeast = (n: number) => Math.min(BUCKETS, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
+
+/**
  * The propagation engine's SQL: staging the desired result of one propagation under a new
  * generation, reading it back a partition at a time, and the current state it is diffed against.
  * Partition p of P holds the assets with id % P = p.
@@ -47,15 +57,17 @@ export class PropagationRepository {
       const walk = walkQuery(tx, [k.sourceId], 'downstream', reach.maxDepth);
       const inserted = await sql<{ n: number }>`
         WITH staged AS (
-          INSERT INTO propagation_desired (tenant_id, rule_id, source_id, key, generation, asset_id, depth, value)
-          SELECT ${tx.tenantId}, ${k.ruleId}, ${k.sourceId}, ${k.key}, ${generation}, w.id, w.depth, ${JSON.stringify(value)}::jsonb
+          INSERT INTO propagation_desired (tenant_id, rule_id, source_id, key, generation, asset_id, depth, value, bucket)
+          SELECT ${tx.tenantId}, ${k.ruleId}, ${k.sourceId}, ${k.key}, ${generation}, w.id, w.depth, ${JSON.stringify(value)}::jsonb, w.id % ${BUCKETS}
           FROM (${walk}) w JOIN assets a ON a.tenant_id = ${tx.tenantId} AND a.id = w.id AND a.deleted_at IS NULL
           ${reach.typeNames ? sql`WHERE a.type_name = ANY (${reach.typeNames}::text[])` : sql``}
           RETURNING 1)
         SELECT count(*)::int AS n FROM staged`.execute(tx.db);
       size = inserted.rows[0].n;
     }
-    const partitions = Math.max(1, Math.ceil(size / PARTITION_SIZE));
+    // Never fewer partitions than the generation before: a retraction of 100k rows is then applied
+    // in slices by several jobs, not by one transaction that locks every asset until it commits.
+    const partitions = powerOfTwoAtLeast(Math.max(Math.ceil(size / PARTITION_SIZE), current?.partitions ?? 1));
     await sql`INSERT INTO propagation_generations (tenant_id, rule_id, source_id, key, generation, partitions)
               VALUES (${tx.tenantId}, ${k.ruleId}, ${k.sourceId}, ${k.key}, ${generation}, ${partitions})
               ON CONFLICT (tenant_id, rule_id, source_id, key)
@@ -76,7 +88,7 @@ export class PropagationRepository {
     const rows = await sql<{ asset_id: number; depth: number; value: unknown }>`
       SELECT asset_id, depth, value FROM propagation_desired
       WHERE tenant_id = ${tx.tenantId} AND rule_id = ${k.ruleId} AND source_id = ${k.sourceId} AND key = ${k.key}
-        AND generation = ${generation} AND asset_id % ${partitions} = ${partition}`.execute(tx.db);
+        AND generation = ${generation} AND bucket = ANY (${bucketsOf(partitions, partition)}::smallint[])`.execute(tx.db);
     return rows.rows.map((r) => ({ assetId: r.asset_id, depth: r.depth, value: r.value }));
   }
 
