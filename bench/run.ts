@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { catalogSuite } from './catalog.bench';
+import { inboundSuite } from './inbound.bench';
+import { propagationSuite } from './propagation.bench';
 import { recordSection } from './report';
 import { BenchSuite, SuiteResult } from './suite';
 
 /** `npm run bench`: the suites, run one after the other in this order. A new suite is one more line. */
-const suites: BenchSuite[] = [catalogSuite];
+const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite];
 
 async function main(): Promise<void> {
   let failures = 0;

@@ -10,6 +10,18 @@ export class ApiClient {
     return JSON.parse(await this.request('PUT', path, jsonBody)) as T;
   }
 
+  async post<T>(path: string, jsonBody: string): Promise<T> {
+    return JSON.parse(await this.request('POST', path, jsonBody)) as T;
+  }
+
+  async patch<T>(path: string, jsonBody: string): Promise<T> {
+    return JSON.parse(await this.request('PATCH', path, jsonBody)) as T;
+  }
+
+  async delete<T>(path: string): Promise<T> {
+    return JSON.parse(await this.request('DELETE', path)) as T;
+  }
+
   /** The raw response text: callers time the transfer and parse afterwards. */
   async getText(path: string): Promise<string> {
     return this.request('GET', path);

@@ -5,12 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConsoleLogger, INestApplication } from '@nestjs/common';
 import { loadConfig } from '@tributary/config';
-import { buildApp, Runtime, startRuntime, stopRuntime } from '@tributary/platform';
+import { AppParts, buildApp, Runtime, startRuntime, stopRuntime } from '@tributary/platform';
 import { apiApp } from '../../apps/api/src/api.app';
 
-/** The api app serving HTTP on loopback, on its own embedded PostgreSQL in a throw-away data directory. */
+/** An app serving HTTP on loopback, on its own embedded PostgreSQL in a throw-away data directory. */
 export interface InProcessPlatform {
   runtime: Runtime;
+  /** The Nest app, for what only it holds (its metrics registry). */
+  app: INestApplication;
   baseUrl: string;
   /** The bootstrap key: admin of tenant `default`. */
   adminKey: string;
@@ -19,12 +21,12 @@ export interface InProcessPlatform {
 }
 
 /**
- * Starts the api app the way `npm start` starts the platform (the embedded PostgreSQL, the app's
- * composition, the first-start bootstrap), but inside this process, on fresh ports and data. The
- * environment is deliberately not read: a DATABASE_URL or pool size set in the shell would silently
- * change what is measured.
+ * Starts an app (the api app unless told otherwise) the way `npm start` starts the platform (the
+ * embedded PostgreSQL, the app's composition, the first-start bootstrap), but inside this process,
+ * on fresh ports and data. The environment is deliberately not read: a DATABASE_URL or pool size set
+ * in the shell would silently change what is measured.
  */
-export async function startInProcessPlatform(): Promise<InProcessPlatform> {
+export async function startInProcessPlatform(parts: AppParts = apiApp): Promise<InProcessPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
   // mkdtemp makes the directory 0700; run as root, PostgreSQL runs as the OS user `postgres` and must
   // be able to reach its data directory below this one.
@@ -49,11 +51,11 @@ export async function startInProcessPlatform(): Promise<InProcessPlatform> {
     }
   };
   try {
-    app = await buildApp(apiApp, runtime, false);
-    await apiApp.onReady?.(app, new ConsoleLogger(apiApp.name));
+    app = await buildApp(parts, runtime, false);
+    await parts.onReady?.(app, new ConsoleLogger(parts.name));
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
-    return { runtime, baseUrl: `http://127.0.0.1:${port}`, adminKey, stop };
+    return { runtime, app, baseUrl: `http://127.0.0.1:${port}`, adminKey, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,20 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { ConsoleLogger } from '@nestjs/common';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import request from 'supertest';
-import { loadConfig } from '@tributary/config';
-import { changeEventCodec } from '@tributary/contracts';
-import type { NewRecord } from '@tributary/eventlog';
-import { buildApp, startRuntime, stopRuntime } from '@tributary/platform';
-import { CHANGES_STREAM } from '@tributary/propagation';
-import { BullMqJobQueue } from '@tributary/queue';
-import { asTenantId, ChangeEvent, ChangeEventsRepository, TenantId } from '@tributary/store';
+import type { Test } from 'supertest';
+import { CHANGES_STREAM, changeRecord } from '@tributary/propagation';
+import { asTenantId, ChangeEventsRepository, TenantId } from '@tributary/store';
 import { platformApp } from '../../apps/platform/src/platform.app';
 import { settled } from '../support/propagation';
-import { enc, newApiKey, TestApp } from '../support/test-app';
-import { createTestDatabase } from '../support/test-postgres';
+import { enc, startTestApp, TestApp } from '../support/test-app';
 import {
   addEdge, addTag, CatalogState, deleteAsset, deletedAssets, emptyCatalog, expectedPropagations, hasEdge, isLive, liveAssets,
   removeEdge, removeTag, tagsOf, upsertAsset,
@@ -101,35 +94,16 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
 // --- the app ---
 
 /**
- * The platform app (api + ingestor + propagator) on a fresh database, as `startTestApp` starts it,
- * except that BullMQ gets a key prefix of this run's own: the runtime opens it with the default
- * prefix `tributary`, which every process on the same Redis shares, so a concurrent suite's
- * workers would take this suite's propagation jobs (and this suite would wait on theirs).
+ * The platform app (api + ingestor + propagator) on a fresh database; on BullMQ with a queue prefix
+ * of this run's own, so that a concurrent suite's workers on the same Redis never take its jobs.
  */
 async function startPropertyApp(adapter: QueueAdapter): Promise<TestApp> {
-  const db = await createTestDatabase();
-  const adminKey = newApiKey();
-  const config = loadConfig({}, {
-    databaseUrl: db.url, encryptionKey: randomBytes(32).toString('base64'), bootstrapAdminKey: adminKey, dbPoolSize: 5,
-    ...(adapter.redisUrl ? { redisUrl: adapter.redisUrl } : {}),
-  });
-  const runtime = await startRuntime(config);
   const prefix = `tributary-test-${randomBytes(6).toString('hex')}`;
-  if (adapter.redisUrl) {
-    await runtime.jobQueue.close();
-    runtime.jobQueue = await BullMqJobQueue.open({ url: adapter.redisUrl, prefix, onDead: (job) => runtime.deadJobs.route(job) });
-  }
-  const app = await buildApp(platformApp, runtime, false);
-  await platformApp.onReady?.(app, new ConsoleLogger());
-  await app.init();
-  const server = app.getHttpServer();
+  const t = await startTestApp({ parts: platformApp, config: adapter.redisUrl ? { redisUrl: adapter.redisUrl, queuePrefix: prefix } : {} });
   return {
-    app, runtime, adminKey, databaseUrl: db.url,
-    http: () => request(server),
+    ...t,
     close: async () => {
-      await app.close();
-      await stopRuntime(runtime);
-      await db.drop();
+      await t.close();
       if (adapter.redisUrl) await deleteRedisKeys(adapter.redisUrl, `${prefix}:*`);
     },
   };
@@ -165,7 +139,7 @@ class Run {
   }
 
   /** Sends one write and checks its status; the model moves only once the API accepted it. */
-  private async write(what: string, expected: number, send: () => request.Test, next: CatalogState): Promise<void> {
+  private async write(what: string, expected: number, send: () => Test, next: CatalogState): Promise<void> {
     this.trace.push(what);
     const res = await send();
     if (res.status !== expected) {
@@ -217,7 +191,7 @@ class Run {
     if (events.length === 0) return;
     const chosen = choice.map((i) => events[i % events.length]);
     this.trace.push(`replay sequences ${chosen.map((e) => e.sequence).join(',')}`);
-    await this.t.runtime.eventLog.append(CHANGES_STREAM, chosen.map((e) => relayRecord(this.tenant.id, e)));
+    await this.t.runtime.eventLog.append(CHANGES_STREAM, chosen.map((e) => changeRecord(this.tenant.id, e)));
   }
 
   async settle(): Promise<void> {
@@ -325,18 +299,6 @@ class Run {
 }
 
 type ClassificationView = { name: string; source: 'direct' | 'propagated'; propagate: boolean; propagatedFrom?: string; depth?: number; ruleId?: string };
-
-/** The log record the change relay makes of an outbox event (libs/propagation/src/change-relay.ts). */
-function relayRecord(tenantId: TenantId, e: ChangeEvent & { sequence: number }): NewRecord {
-  return {
-    tenantId,
-    key: `${tenantId}/${e.subject}`,
-    value: changeEventCodec.encode({ id: e.id, tenant: tenantId, sequence: e.sequence, type: e.type, subject: e.subject, time: e.time,
-      origin: e.origin, traceparent: e.traceparent, data: JSON.stringify(e.data) }),
-    headers: { ce_specversion: '1.0', ce_id: e.id, ce_type: e.type, ce_source: `/tenants/${tenantId}`, ce_subject: e.subject,
-      ce_time: e.time.toISOString(), ce_tenant: tenantId, 'content-type': 'application/avro', ...(e.traceparent ? { traceparent: e.traceparent } : {}) },
-  };
-}
 
 async function createTenant(t: TestApp, id: string): Promise<Tenant> {
   const res = await t.http().post('/v1/tenants').set({ Authorization: `Bearer ${t.adminKey}` }).send({ id, name: id, placement: 'pooled' });

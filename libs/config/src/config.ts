@@ -36,6 +36,8 @@ const schema = z.object({
     .describe('KAFKA_PARTITIONS: partitions of each topic `npm run topics:create` creates.'),
   kafkaRetentionHours: z.coerce.number().int().min(1).default(24 * 7)
     .describe('KAFKA_RETENTION_HOURS: retention of each topic `npm run topics:create` creates.'),
+  queuePrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/).default('tributary')
+    .describe('TRIBUTARY_QUEUE_PREFIX: namespace of the job queues (BullMQ key prefix), so several deployments can share one Redis.'),
   jobAttempts: z.coerce.number().int().min(1).max(50).default(5)
     .describe('TRIBUTARY_JOB_ATTEMPTS: runs of a job before it is parked in the dead letters.'),
   jobBackoffMs: z.coerce.number().int().min(1).default(1000)
@@ -70,7 +72,7 @@ const envNames: Record<keyof Config, string> = {
   bootstrapAdminKey: 'TRIBUTARY_BOOTSTRAP_ADMIN_KEY', maxBodyBytes: 'TRIBUTARY_MAX_BODY_BYTES',
   publicUrl: 'TRIBUTARY_PUBLIC_URL', maxWebhookBytes: 'TRIBUTARY_MAX_WEBHOOK_BYTES',
   kafkaBrokers: 'KAFKA_BROKERS', kafkaPartitions: 'KAFKA_PARTITIONS', kafkaRetentionHours: 'KAFKA_RETENTION_HOURS',
-  redisUrl: 'REDIS_URL', jobAttempts: 'TRIBUTARY_JOB_ATTEMPTS', jobBackoffMs: 'TRIBUTARY_JOB_BACKOFF_MS',
+  redisUrl: 'REDIS_URL', queuePrefix: 'TRIBUTARY_QUEUE_PREFIX', jobAttempts: 'TRIBUTARY_JOB_ATTEMPTS', jobBackoffMs: 'TRIBUTARY_JOB_BACKOFF_MS',
   oidcIssuer: 'OIDC_ISSUER', oidcAudience: 'OIDC_AUDIENCE', oidcJwksUri: 'OIDC_JWKS_URI',
   oidcTenantClaim: 'OIDC_TENANT_CLAIM', oidcGroupsClaim: 'OIDC_GROUPS_CLAIM', oidcGroupRoles: 'OIDC_GROUP_ROLES',
   logLevel: 'LOG_LEVEL',

@@ -54,7 +54,7 @@ export async function startRuntime(config: Config, log: (line: string) => void =
     const deadJobs = new DeadJobRouter();
     const onDead = (job: DeadJob<unknown>) => deadJobs.route(job);
     const jobQueue: JobQueue = config.redisUrl
-      ? await BullMqJobQueue.open({ url: config.redisUrl, onDead })
+      ? await BullMqJobQueue.open({ url: config.redisUrl, prefix: config.queuePrefix, onDead })
       : await PostgresJobQueue.open({ connectionString: postgres.connectionString(), onDead, pollIntervalMs: 500 });
     return { config, postgres, database, secrets, eventLog, jobQueue, deadJobs };
   } catch (err) {

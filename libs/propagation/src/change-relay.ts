@@ -1,12 +1,24 @@
 import { Client } from 'pg';
 import { changeEventCodec } from '@tributary/contracts';
-import { EventLog } from '@tributary/eventlog';
-import { ChangeEventsRepository, Database, TenantId } from '@tributary/store';
+import { EventLog, NewRecord } from '@tributary/eventlog';
+import { ChangeEvent, ChangeEventsRepository, Database, TenantId } from '@tributary/store';
 
 export const CHANGES_STREAM = 'changes';
 const CHANNEL = 'tributary_changes';
 const BATCH = 1000;
 const IDLE_POLL_MS = 1000;
+
+/** The change log record of an outbox event: Avro body, CloudEvents headers, keyed by tenant and asset (one asset's changes stay in order). */
+export function changeRecord(tenantId: TenantId, e: ChangeEvent): NewRecord {
+  return {
+    tenantId,
+    key: `${tenantId}/${e.subject}`,
+    value: changeEventCodec.encode({ id: e.id, tenant: tenantId, sequence: e.sequence, type: e.type, subject: e.subject, time: e.time,
+      origin: e.origin, traceparent: e.traceparent, data: JSON.stringify(e.data) }),
+    headers: { ce_specversion: '1.0', ce_id: e.id, ce_type: e.type, ce_source: `/tenants/${tenantId}`, ce_subject: e.subject,
+      ce_time: e.time.toISOString(), ce_tenant: tenantId, 'content-type': 'application/avro', ...(e.traceparent ? { traceparent: e.traceparent } : {}) },
+  };
+}
 
 /**
  * The embedded change capture: copies each tenant's outbox (change_events, gap-free sequences per
@@ -60,15 +72,7 @@ export class ChangeRelay {
     const after = row?.sequence ?? 0;
     const events = await this.database.inTenant(tenantId, (tx) => this.changes.listAfter(tx, after, BATCH));
     if (events.length === 0) return 0;
-    await this.log.append(CHANGES_STREAM, events.map((e) => ({
-      tenantId,
-      // one asset's changes stay in order
-      key: `${tenantId}/${e.subject}`,
-      value: changeEventCodec.encode({ id: e.id, tenant: tenantId, sequence: e.sequence, type: e.type, subject: e.subject, time: e.time,
-        origin: e.origin, traceparent: e.traceparent, data: JSON.stringify(e.data) }),
-      headers: { ce_specversion: '1.0', ce_id: e.id, ce_type: e.type, ce_source: `/tenants/${tenantId}`, ce_subject: e.subject,
-        ce_time: e.time.toISOString(), ce_tenant: tenantId, 'content-type': 'application/avro', ...(e.traceparent ? { traceparent: e.traceparent } : {}) },
-    })));
+    await this.log.append(CHANGES_STREAM, events.map((e) => changeRecord(tenantId, e)));
     const last = events[events.length - 1].sequence;
     await offsets.insertInto('tributary.relay_offsets').values({ tenant_id: tenantId, sequence: last })
       .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ sequence: last })).execute();

@@ -92,10 +92,9 @@ export class PropagationEngine {
     const drop = [...current.keys()].filter((id) => !wanted.has(id));
     const touched = [...put.map((r) => r.assetId), ...drop].sort((a, b) => a - b);
     if (touched.length === 0) return [];
-    await this.repo.lockAssets(tx, touched);
+    const versions = await this.repo.lockAndBumpVersions(tx, touched);
     await this.repo.putTags(tx, k, put);
     await this.repo.dropTags(tx, k, drop);
-    const versions = await this.repo.bumpVersions(tx, touched);
     const tag = (depth: number) => ({ name: k.key, propagate: true, source: 'propagated', propagatedFrom: source, depth, ruleId: k.ruleId });
     return [
       // A propagated tag whose depth changed is reported as added again, with its previous provenance as `before`.

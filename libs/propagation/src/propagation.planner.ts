@@ -19,7 +19,7 @@ const STRUCTURAL = new Set(['lineage.edge.added', 'lineage.edge.removed', 'asset
  *  - A change a rule triggers on (and whose filter passes) recomputes what its subject contributes
  *    under that rule; a rule never reacts to its own output.
  *  - An edge added or removed, or an asset deleted, recomputes every propagation of every source
- *    upstream of it (within 50 hops), and every propagation the deleted asset was the source of.
+ *    upstream of it (within 50 hops), the deleted asset's own included.
  * Recomputing reads the current state, so planning too much costs work, never correctness.
  */
 export class PropagationPlanner {
@@ -65,6 +65,7 @@ export class PropagationPlanner {
       if (structuralRoots.size > 0) {
         for (const job of await this.structural(tx, rules, [...structuralRoots])) add(job.ruleId, job.sourceId, job.key, { generation: 0, chain: [] });
       }
+      await this.dropIdleSubjects(tx, rules, jobs);
       return { jobs: [...jobs.values()], stopped };
     });
   }
@@ -84,14 +85,34 @@ export class PropagationPlanner {
     });
   }
 
+  /**
+   * Every propagation whose source is upstream of the changed edges or assets. Every source that
+   * propagates anything has a generation row (its fan-out wrote one when it became a source, or
+   * when its rule was switched on), so those rows are the sources to recompute; a tenant with none
+   * (a bulk load before any tag exists) needs no upstream walk at all.
+   */
   private async structural(tx: TenantTx, rules: CompiledRule[], roots: number[]): Promise<{ ruleId: string; sourceId: number; key: string }[]> {
+    if (!(await this.repo.hasPropagations(tx))) return [];
     const upstream = [...roots, ...(await this.lineage.walk(tx, roots, 'upstream', 50)).map((r) => r.id)];
     const out: { ruleId: string; sourceId: number; key: string }[] = [];
-    for (const rule of rules) {
-      out.push(...(await this.repo.keysFromSources(tx, rule.id, upstream)).map((k) => ({ ...k, ruleId: rule.id })));
-      out.push(...(await this.activeSources(tx, rule, upstream)).map((k) => ({ ...k, ruleId: rule.id })));
-    }
+    for (const rule of rules) out.push(...(await this.repo.keysFromSources(tx, rule.id, upstream)));
     return out;
+  }
+
+  /**
+   * Drops planned recomputations of incident and attribute rules whose subject neither is a source
+   * now nor was one before: recomputing them would stage nothing over nothing (every created or
+   * updated asset triggers the deprecation rule, most of them never deprecated).
+   */
+  private async dropIdleSubjects(tx: TenantTx, rules: CompiledRule[], jobs: Map<string, FanoutJob>): Promise<void> {
+    for (const rule of rules.filter((r) => r.action.type !== 'propagate_classification')) {
+      const planned = [...jobs.values()].filter((j) => j.ruleId === rule.id);
+      if (planned.length === 0) continue;
+      const ids = planned.map((j) => j.sourceId);
+      const known = new Set((await this.repo.keysFromSources(tx, rule.id, ids)).map((k) => k.sourceId));
+      const active = new Set((await this.activeSources(tx, rule, ids)).map((k) => k.sourceId));
+      for (const j of planned) if (!known.has(j.sourceId) && !active.has(j.sourceId)) jobs.delete(`${j.ruleId}/${j.sourceId}/${j.key}`);
+    }
   }
 
   /** The assets that are sources under a rule now (among `candidates`, or the whole tenant), with their keys. */

@@ -182,6 +182,20 @@ export class PropagationRepository {
       WHERE a.tenant_id = ${tx.tenantId} AND a.id = u.id`.execute(tx.db);
   }
 
+  /**
+   * Locks the assets a propagation writes to (in id order, as lockAssets) and bumps their versions in
+   * the same statement: one pass over the rows instead of two.
+   */
+  async lockAndBumpVersions(tx: TenantTx, assetIds: number[]): Promise<Map<number, { version: number; qualifiedName: string }>> {
+    if (assetIds.length === 0) return new Map();
+    const rows = await sql<{ id: number; version: number; qualified_name: string }>`
+      UPDATE assets a SET version = a.version + 1, updated_at = now()
+      FROM (SELECT id FROM assets WHERE tenant_id = ${tx.tenantId} AND id = ANY (${assetIds}::bigint[]) ORDER BY id FOR UPDATE) locked
+      WHERE a.tenant_id = ${tx.tenantId} AND a.id = locked.id
+      RETURNING a.id, a.version, a.qualified_name`.execute(tx.db);
+    return new Map(rows.rows.map((r) => [r.id, { version: r.version, qualifiedName: r.qualified_name }]));
+  }
+
   /** Bumps the versions of assets a propagation wrote to, and returns them with their names. */
   async bumpVersions(tx: TenantTx, assetIds: number[]): Promise<Map<number, { version: number; qualifiedName: string }>> {
     if (assetIds.length === 0) return new Map();
@@ -213,6 +227,11 @@ export class PropagationRepository {
       WHERE ia.tenant_id = ${tx.tenantId} AND ia.asset_id = ANY (${assetIds}::bigint[])
       GROUP BY ia.asset_id`.execute(tx.db);
     return new Map(rows.rows.map((r) => [r.asset_id, r.n]));
+  }
+
+  async hasPropagations(tx: TenantTx): Promise<boolean> {
+    const rows = await sql`SELECT 1 FROM propagation_generations WHERE tenant_id = ${tx.tenantId} LIMIT 1`.execute(tx.db);
+    return rows.rows.length > 0;
   }
 
   /** Propagations a rule currently has from these sources (staged or applied), to recompute or retract them. */

@@ -1,0 +1,79 @@
+import { sql } from 'kysely';
+import { Runtime } from '@tributary/platform';
+import { APPLY_QUEUE, CHANGES_STREAM, FANOUT_QUEUE } from '@tributary/propagation';
+import { Database, DEFAULT_TENANT } from '@tributary/store';
+
+/** The propagator's consumer group on the change log (PropagatorModule). */
+const CONSUMER_GROUP = 'propagator';
+
+/** What the propagator still has to do, stage by stage. */
+export interface Backlog {
+  /** Change events in the outbox that the relay has not copied into the change log yet. */
+  unrelayed: number;
+  /** Change-log records the propagator's consumer group has not planned yet. */
+  unplanned: number;
+  fanoutJobs: number;
+  applyJobs: number;
+}
+
+const total = (b: Backlog): number => b.unrelayed + b.unplanned + b.fanoutJobs + b.applyJobs;
+
+export const describeBacklog = (b: Backlog): string =>
+  `${b.unrelayed} unrelayed, ${b.unplanned} unplanned change events, ${b.fanoutJobs} fan-out and ${b.applyJobs} apply jobs`;
+
+/** The bench's tenant is the only one, so its outbox is the whole outbox. */
+async function readBacklog(runtime: Runtime): Promise<Backlog> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT (SELECT coalesce(max(sequence), 0) FROM tenant_pooled.change_events WHERE tenant_id = ${DEFAULT_TENANT})
+         - coalesce((SELECT sequence FROM tributary.relay_offsets WHERE tenant_id = ${DEFAULT_TENANT}), 0) AS n`
+    .execute(runtime.database.control);
+  return {
+    unrelayed: Number(rows[0].n),
+    unplanned: await runtime.eventLog.lag(CONSUMER_GROUP, CHANGES_STREAM),
+    fanoutJobs: await runtime.jobQueue.depth(FANOUT_QUEUE),
+    applyJobs: await runtime.jobQueue.depth(APPLY_QUEUE),
+  };
+}
+
+/** Readings of an empty backlog in a row that count as settled: a job can enqueue the next between two readings. */
+const QUIET_READINGS = 3;
+/**
+ * Pause between readings. The change log's lag is a count over the log that takes 100-200 ms once
+ * it holds a few hundred thousand records; read more often, it would slow the consumer it watches.
+ */
+const READING_PAUSE_MS = 1000;
+
+/** How often waiting reports the backlog. */
+const REPORT_EVERY_MS = 10_000;
+
+/**
+ * Waits until propagation has settled (the test suite's `settled()`, for a bench that has no test
+ * app): the outbox relayed, the change log planned, both job queues empty, QUIET_READINGS times in
+ * a row. Reports the backlog every REPORT_EVERY_MS while it waits.
+ */
+export async function waitUntilSettled(runtime: Runtime, limitMs: number, report: (backlog: Backlog) => void): Promise<void> {
+  const started = Date.now();
+  let reported = started;
+  for (let quiet = 0; quiet < QUIET_READINGS;) {
+    const backlog = await readBacklog(runtime);
+    quiet = total(backlog) === 0 ? quiet + 1 : 0;
+    if (Date.now() - started > limitMs) throw new Error(`propagation has not settled within ${limitMs / 1000} s: ${describeBacklog(backlog)}`);
+    if (Date.now() - reported >= REPORT_EVERY_MS) {
+      report(backlog);
+      reported = Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, READING_PAUSE_MS));
+  }
+}
+
+
+/**
+ * When (epoch ms) the propagator's consumer last committed an offset on the change log. Once
+ * settled, that is when it had planned every change event: its lag went back to 0 then.
+ */
+export async function lastConsumedAt(database: Database): Promise<number> {
+  const { rows } = await sql<{ updated_at: Date }>`SELECT updated_at FROM tributary.event_log_offsets
+    WHERE group_id = ${CONSUMER_GROUP} AND stream = ${CHANGES_STREAM}`.execute(database.control);
+  if (!rows[0]) throw new Error('the propagator has not consumed the change log yet');
+  return rows[0].updated_at.getTime();
+}

@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import { Database } from '@tributary/store';
+import { epochMs } from './clock';
+
+/** CPU seconds used so far by the Node process (all its threads), by the PostgreSQL server, and by the whole machine. */
+export interface CpuReading {
+  at: number;
+  node: number;
+  postgres: number;
+  machine: number;
+}
+
+/**
+ * Average cores in use between two readings; `others` is everything else on the machine, which
+ * competes with the benchmark for the same cores.
+ */
+export function coresBetween(from: CpuReading, to: CpuReading): { node: number; postgres: number; others: number } {
+  const seconds = (to.at - from.at) / 1000;
+  const node = (to.node - from.node) / seconds;
+  const postgres = (to.postgres - from.postgres) / seconds;
+  return { node, postgres, others: Math.max(0, (to.machine - from.machine) / seconds - node - postgres) };
+}
+
+/** How often the resident set size is sampled for its peak. */
+const RSS_SAMPLE_MS = 250;
+
+/**
+ * What the benchmark costs the machine: CPU of the Node process and of the embedded PostgreSQL, and
+ * of everything else running meanwhile (read from /proc, so Linux only), and the Node process's peak RSS while this meter runs (the
+ * process's own lifetime peak would include the suites that ran before).
+ */
+export class ProcessUsage {
+  private peakRss = process.memoryUsage.rss();
+  private readonly sampler = setInterval(() => { this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss()); }, RSS_SAMPLE_MS);
+  private readonly ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+
+  private constructor(private readonly postmasterPid: number) {}
+
+  /** The PostgreSQL server is the parent of any of its backends, such as one of the store's connections. */
+  static async start(database: Database): Promise<ProcessUsage> {
+    const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(database.control);
+    return new ProcessUsage(procStat(rows[0].pid).ppid);
+  }
+
+  cpu(): CpuReading {
+    const { user, system } = process.cpuUsage();
+    return { at: epochMs(), node: (user + system) / 1e6, postgres: this.postgresTicks() / this.ticksPerSecond,
+      machine: machineBusyTicks() / this.ticksPerSecond };
+  }
+
+  peakRssBytes(): number {
+    return this.peakRss;
+  }
+
+  stop(): void {
+    clearInterval(this.sampler);
+  }
+
+  /**
+   * The postmaster's own time and that of its children that have exited (cutime, cstime), plus the
+   * time of the children running now (backends, background workers).
+   */
+  private postgresTicks(): number {
+    const postmaster = procStat(this.postmasterPid);
+    let ticks = postmaster.utime + postmaster.stime + postmaster.cutime + postmaster.cstime;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = procStat(Number(entry));
+      if (stat.ppid === this.postmasterPid) ticks += stat.utime + stat.stime;
+    }
+    return ticks;
+  }
+}
+
+/** Busy time of all CPUs (proc(5), the `cpu` line of /proc/stat: everything but idle and iowait). */
+function machineBusyTicks(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return user + nice + system + irq + softirq + steal;
+}
+
+interface ProcStat {
+  ppid: number;
+  utime: number;
+  stime: number;
+  cutime: number;
+  cstime: number;
+}
+
+/** Fields of /proc/<pid>/stat (proc(5)); zeros for a process that has gone meanwhile. */
+function procStat(pid: number): ProcStat {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return { ppid: 0, utime: 0, stime: 0, cutime: 0, cstime: 0 };
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after its end.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const field = (n: number) => Number(fields[n - 3]);
+  return { ppid: field(4), utime: field(14), stime: field(15), cutime: field(16), cstime: field(17) };
+}
