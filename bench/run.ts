@@ -5,12 +5,16 @@ import { propagationSuite } from './propagation.bench';
 import { recordSection } from './report';
 import { BenchSuite, SuiteResult } from './suite';
 
-/** `npm run bench`: the suites, run one after the other in this order. A new suite is one more line. */
+/**
+ * `npm run bench`: the suites, run one after the other in this order. A new suite is one more line.
+ * `npm run bench -- propagation` runs only the suites named.
+ */
 const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite];
 
 async function main(): Promise<void> {
   let failures = 0;
-  for (const suite of suites) {
+  const only = process.argv.slice(2);
+  for (const suite of suites.filter((s) => only.length === 0 || only.includes(s.id))) {
     console.log(`\n== ${suite.title}`);
     try {
       const result = await suite.run((line) => console.log(`   ${line}`));
