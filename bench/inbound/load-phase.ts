@@ -98,9 +98,9 @@ export async function runPhase(rig: LoadRig, ratePerSecond: number, seconds: num
     const at = rig.watcher.visibleAt.get(w.key);
     if (at !== undefined) visibleMs.push(at - times.scheduledAt[w.i]);
     if (at === undefined || at > lastSent) backlogAtEnd += 1;
+    rig.incidents.set(w.incident.incidentId, { ...w.incident, latestKey: w.key });
+    rig.acceptedKeys.push(w.key);
   }
-  for (const w of accepted) rig.incidents.set(w.incident.incidentId, { ...w.incident, latestKey: w.key });
-  rig.acceptedKeys.push(...accepted.map((w) => w.key));
   return {
     ratePerSecond, seconds, sent: webhooks.length, accepted: accepted.length, failures,
     achievedRate: webhooks.length / ((lastSent - times.scheduledAt[0]) / 1000 + 1 / ratePerSecond),
