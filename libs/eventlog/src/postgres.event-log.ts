@@ -23,17 +23,45 @@ export class PostgresEventLog implements EventLog {
     this.pool.on('error', () => undefined);
   }
 
-  async append(stream: Stream, records: NewRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.pool.query(
-      `WITH appended AS (
-         INSERT INTO tributary.event_log (stream, tenant_id, key, value, headers)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bytea[], $5::jsonb[])
-         RETURNING 1)
-       SELECT pg_notify('${CHANNEL}', $1) FROM (SELECT 1 FROM appended LIMIT 1) x`,
-      [stream, records.map((r) => r.tenantId), records.map((r) => r.key), records.map((r) => r.value),
-        records.map((r) => JSON.stringify(r.headers))],
-    );
+  /** Appends waiting for the commit in progress; they go together in the next one. */
+  private waiting: { stream: Stream; records: NewRecord[]; done: (err?: unknown) => void }[] = [];
+  private committing = false;
+
+  /**
+   * Group commit: while one append's transaction commits, the appends that arrive meanwhile wait and
+   * then go in one statement (one commit, one fsync, one NOTIFY per stream). NOTIFY serializes
+   * committing transactions on a global lock held through the WAL flush, so one commit per record
+   * caps the log at one record per fsync. Each caller still resolves only once its records are durable.
+   */
+  append(stream: Stream, records: NewRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ stream, records, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.committing) void this.commitWaiting();
+    });
+  }
+
+  private async commitWaiting(): Promise<void> {
+    this.committing = true;
+    while (this.waiting.length > 0) {
+      const group = this.waiting.splice(0);
+      const rows = group.flatMap((g) => g.records.map((r) => ({ stream: g.stream, ...r })));
+      try {
+        await this.pool.query(
+          `WITH appended AS (
+             INSERT INTO tributary.event_log (stream, tenant_id, key, value, headers)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::jsonb[])
+             RETURNING stream)
+           SELECT pg_notify('${CHANNEL}', s) FROM (SELECT DISTINCT stream AS s FROM appended) x`,
+          [rows.map((r) => r.stream), rows.map((r) => r.tenantId), rows.map((r) => r.key), rows.map((r) => r.value),
+            rows.map((r) => JSON.stringify(r.headers))],
+        );
+        for (const g of group) g.done();
+      } catch (err) {
+        for (const g of group) g.done(err);
+      }
+    }
+    this.committing = false;
   }
 
   async subscribe(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Subscription> {

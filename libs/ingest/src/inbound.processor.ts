@@ -30,8 +30,14 @@ export class InboundProcessor {
 
   async handle(batch: LogRecord[]): Promise<void> {
     const groups = new Map<string, { tenantId: TenantId; connectorId: string; items: ObservationToApply[]; records: LogRecord[] }>();
+    // One lookup per connector per batch, not per record: a batch is hundreds of one connector's deliveries.
+    const loaded = new Map<string, Promise<LoadedConnector | undefined>>();
+    const load = (id: string) => {
+      if (!loaded.has(id)) loaded.set(id, this.connectors.load(id));
+      return loaded.get(id)!;
+    };
     for (const record of batch) {
-      const prepared = await this.prepare(record);
+      const prepared = await this.prepare(record, load);
       if (!prepared) continue;
       const key = `${record.tenantId}/${prepared.connectorId}`;
       const group = groups.get(key) ?? { tenantId: record.tenantId, connectorId: prepared.connectorId, items: [], records: [] };
@@ -43,7 +49,7 @@ export class InboundProcessor {
   }
 
   /** Decode, normalize, transform, schema-check; null when the record was parked or dropped. */
-  private async prepare(record: LogRecord): Promise<{ connectorId: string; items: ObservationToApply[] } | null> {
+  private async prepare(record: LogRecord, load: (id: string) => Promise<LoadedConnector | undefined>): Promise<{ connectorId: string; items: ObservationToApply[] } | null> {
     let delivery: InboundDelivery;
     try {
       delivery = inboundDeliveryCodec.decode(record.value);
@@ -51,7 +57,7 @@ export class InboundProcessor {
       return this.park(record, `undecodable inbound record: ${(err as Error).message}`);
     }
     if (delivery.tenant !== record.tenantId) return this.park(record, `delivery names tenant ${delivery.tenant} but was logged for ${record.tenantId}`);
-    const connector = await this.connectors.load(delivery.connectorId);
+    const connector = await load(delivery.connectorId);
     if (!connector || connector.row.tenantId !== record.tenantId) return this.park(record, `connector ${delivery.connectorId} no longer exists`);
     let observations: IncidentObservation[];
     try {

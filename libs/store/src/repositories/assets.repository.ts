@@ -57,10 +57,10 @@ const toAsset = (r: Row): AssetRow => ({
  */
 const healthOf = sql<HealthStatus>`(
   SELECT CASE
-    WHEN bool_or(i.severity IN ('SEV-1', 'SEV-2')) THEN 'critical'
-    WHEN count(i.id) > 0 OR a.upstream_open_incidents > 0 THEN 'warning'
+    WHEN bool_or(i.status = 'open' AND i.severity IN ('SEV-1', 'SEV-2')) THEN 'critical'
+    WHEN count(*) FILTER (WHERE i.status = 'open') > 0 OR a.upstream_open_incidents > 0 THEN 'warning'
     ELSE 'healthy' END
-  FROM incident_assets ia JOIN incidents i ON i.id = ia.incident_id AND i.status = 'open'
+  FROM incident_assets ia JOIN incidents i ON i.id = ia.incident_id
   WHERE ia.tenant_id = a.tenant_id AND ia.asset_id = a.id)`;
 
 export class AssetsRepository {
