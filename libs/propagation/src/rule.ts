@@ -78,8 +78,3 @@ export const BUILTIN_RULES: Omit<Rule, 'version'>[] = [
       when: '"certificate" in source.attributes && source.attributes.certificate == "DEPRECATED"', value: 'source.qualifiedName' },
   },
 ];
-
-/** The key that names what one source contributes under one rule: the tag's name, or the attribute. */
-export function keysOf(action: RuleAction): 'per-tag' | string {
-  return action.type === 'propagate_classification' ? 'per-tag' : action.type === 'propagate_incidents' ? 'incidents' : `attr:${action.attribute}`;
-}

@@ -55,7 +55,7 @@ export class Database {
   private readonly placements = new Map<string, TenantPlacement>();
 
   private constructor(
-    private readonly url: string,
+    url: string,
     private readonly appRole: string,
     private readonly poolSize: number,
     private readonly secrets: SecretBox,
@@ -148,10 +148,6 @@ export class Database {
     }
   }
 
-  describeUrl(): string {
-    const u = new URL(this.url);
-    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
-  }
 
   async close(): Promise<void> {
     const conns = [this.main, ...this.dedicated.values()];

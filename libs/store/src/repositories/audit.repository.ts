@@ -16,9 +16,4 @@ export class AuditRepository {
         details: JSON.stringify(entry.details) })
       .execute();
   }
-
-  async list(tx: TenantTx, limit: number) {
-    return tx.db.selectFrom('audit_log').selectAll().where('tenant_id', '=', tx.tenantId)
-      .orderBy('id', 'desc').limit(limit).execute();
-  }
 }

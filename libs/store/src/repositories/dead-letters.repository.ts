@@ -41,10 +41,4 @@ export class DeadLettersRepository {
     await tx.db.updateTable('dead_letters').set({ replayed_at: new Date() })
       .where('tenant_id', '=', tx.tenantId).where('id', '=', id).execute();
   }
-
-  async count(tx: TenantTx): Promise<number> {
-    const r = await tx.db.selectFrom('dead_letters').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('tenant_id', '=', tx.tenantId).where('replayed_at', 'is', null).executeTakeFirstOrThrow();
-    return Number(r.n);
-  }
 }
