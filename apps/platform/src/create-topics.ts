@@ -16,8 +16,8 @@ async function main(): Promise<void> {
   const database = await Database.open({ url: config.databaseUrl, appRole: config.appRole, poolSize: 1, secrets: new SecretBox(config.encryptionKey) });
   try {
     const tenants = await database.control.selectFrom('tributary.tenants').select(['id', 'placement']).execute();
-    const names = new Set(STREAMS.map((s) => topicOf(s, 'pooled' as never, 'pooled')));
-    for (const t of tenants) for (const s of STREAMS) names.add(topicOf(s, t.id as never, t.placement));
+    const names = new Set(STREAMS.map((s) => topicOf(s, 'pooled' as never, 'pooled', config.topicPrefix)));
+    for (const t of tenants) for (const s of STREAMS) names.add(topicOf(s, t.id as never, t.placement, config.topicPrefix));
     const created = await createTopics(config.kafkaBrokers.split(','), [...names].sort(), config.kafkaPartitions, config.kafkaRetentionHours * 3_600_000);
     console.log(created.length ? `created ${created.join(', ')}` : 'all topics exist');
   } finally {

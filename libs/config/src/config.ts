@@ -36,6 +36,8 @@ const schema = z.object({
     .describe('KAFKA_PARTITIONS: partitions of each topic `npm run topics:create` creates.'),
   kafkaRetentionHours: z.coerce.number().int().min(1).default(24 * 7)
     .describe('KAFKA_RETENTION_HOURS: retention of each topic `npm run topics:create` creates.'),
+  topicPrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/).default('tributary')
+    .describe('KAFKA_TOPIC_PREFIX: first part of every topic name (`<prefix>.pooled.changes.v1`), so several deployments can share one Kafka cluster.'),
   queuePrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/).default('tributary')
     .describe('TRIBUTARY_QUEUE_PREFIX: namespace of the job queues (BullMQ key prefix), so several deployments can share one Redis.'),
   jobAttempts: z.coerce.number().int().min(1).max(50).default(5)
@@ -71,7 +73,7 @@ const envNames: Record<keyof Config, string> = {
   appRole: 'TRIBUTARY_DB_APP_ROLE', encryptionKey: 'TRIBUTARY_ENCRYPTION_KEY',
   bootstrapAdminKey: 'TRIBUTARY_BOOTSTRAP_ADMIN_KEY', maxBodyBytes: 'TRIBUTARY_MAX_BODY_BYTES',
   publicUrl: 'TRIBUTARY_PUBLIC_URL', maxWebhookBytes: 'TRIBUTARY_MAX_WEBHOOK_BYTES',
-  kafkaBrokers: 'KAFKA_BROKERS', kafkaPartitions: 'KAFKA_PARTITIONS', kafkaRetentionHours: 'KAFKA_RETENTION_HOURS',
+  kafkaBrokers: 'KAFKA_BROKERS', kafkaPartitions: 'KAFKA_PARTITIONS', kafkaRetentionHours: 'KAFKA_RETENTION_HOURS', topicPrefix: 'KAFKA_TOPIC_PREFIX',
   redisUrl: 'REDIS_URL', queuePrefix: 'TRIBUTARY_QUEUE_PREFIX', jobAttempts: 'TRIBUTARY_JOB_ATTEMPTS', jobBackoffMs: 'TRIBUTARY_JOB_BACKOFF_MS',
   oidcIssuer: 'OIDC_ISSUER', oidcAudience: 'OIDC_AUDIENCE', oidcJwksUri: 'OIDC_JWKS_URI',
   oidcTenantClaim: 'OIDC_TENANT_CLAIM', oidcGroupsClaim: 'OIDC_GROUPS_CLAIM', oidcGroupRoles: 'OIDC_GROUP_ROLES',

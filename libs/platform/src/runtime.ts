@@ -48,7 +48,7 @@ export async function startRuntime(config: Config, log: (line: string) => void =
     const secrets = new SecretBox(config.encryptionKey ?? localEncryptionKey(config.dataDir));
     const database = await Database.open({ url: postgres.connectionString(), appRole: config.appRole, poolSize: config.dbPoolSize, secrets });
     const eventLog: EventLog = config.kafkaBrokers
-      ? new KafkaEventLog({ brokers: config.kafkaBrokers.split(','), clientId: 'tributary',
+      ? new KafkaEventLog({ brokers: config.kafkaBrokers.split(','), clientId: 'tributary', topicPrefix: config.topicPrefix,
         placementOf: async (tenantId) => (await database.placementOf(tenantId)).placement })
       : new PostgresEventLog(postgres.connectionString());
     const deadJobs = new DeadJobRouter();
