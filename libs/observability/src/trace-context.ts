@@ -11,3 +11,12 @@ export function traceparentFor(incoming: string | undefined): string {
   const traceId = m && !/^0+$/.test(m[1]) ? m[1] : randomBytes(16).toString('hex');
   return `00-${traceId}-${randomBytes(8).toString('hex')}-${m ? m[3] : '01'}`;
 }
+
+/**
+ * A child span of `parent` (same trace id and flags, new span id), for work done on behalf of it in
+ * another process; null when there is no valid parent, so that work without a cause starts no trace.
+ */
+export function childTraceparent(parent: string | null | undefined): string | null {
+  const m = parent ? TRACEPARENT.exec(parent.trim()) : null;
+  return m && !/^0+$/.test(m[1]) ? `00-${m[1]}-${randomBytes(8).toString('hex')}-${m[3]}` : null;
+}

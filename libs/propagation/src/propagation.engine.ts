@@ -1,4 +1,5 @@
 import { changeEvent, WriteContext } from '@tributary/catalog';
+import { childTraceparent } from '@tributary/observability';
 import { Job, JobOutcome, JobQueue } from '@tributary/queue';
 import {
   AssetRow, AssetsRepository, AuditRepository, ChangeEventsRepository, Database, DesiredRow, NewChangeEvent, PropagationKey,
@@ -52,7 +53,8 @@ export class PropagationEngine {
       const current = await this.repo.generationOf(tx, k, true);
       if (!current || current.generation !== d.staged) return { status: 'skipped', reason: 'superseded by a newer fan-out' } as const;
       const desired = await this.repo.desired(tx, k, d.staged, d.partitions, d.partition);
-      const ctx: WriteContext = { tenantId: d.tenantId, actor: `rule:${d.ruleId}`, origin: `rule:${d.ruleId}`, traceparent: null };
+      // One span per apply job, in the trace of the change that caused it (jobs queued without a cause have none).
+      const ctx: WriteContext = { tenantId: d.tenantId, actor: `rule:${d.ruleId}`, origin: `rule:${d.ruleId}`, traceparent: childTraceparent(d.cause?.traceparent) };
       const lineage = { generation: d.generation + 1, chain: [...d.chain, d.ruleId] };
       const source = (await this.assets.namesByIds(tx, [d.sourceId])).get(d.sourceId)?.qualifiedName ?? '';
       const events = d.key === 'incidents' || d.key.startsWith('attr:')

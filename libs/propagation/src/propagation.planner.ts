@@ -1,7 +1,7 @@
 import { ChangeEventRecord } from '@tributary/contracts';
 import { AssetsRepository, Database, LineageRepository, PropagationRepository, TenantId, TenantTx } from '@tributary/store';
 import { attributeKey, attributeValue } from './propagation.engine';
-import { FanoutJob, Lineage, MAX_RULE_GENERATIONS } from './propagation.jobs';
+import { Cause, FanoutJob, Lineage, MAX_RULE_GENERATIONS } from './propagation.jobs';
 import { CompiledRule, RulesService } from './rules.service';
 
 /** A change whose rule chain reached the bound, to be parked with its path. */
@@ -36,10 +36,10 @@ export class PropagationPlanner {
       const rules = await this.rules.enabled(tx);
       const jobs = new Map<string, FanoutJob>();
       const stopped: StoppedChain[] = [];
-      const add = (ruleId: string, sourceId: number, key: string, lineage: Lineage) => {
+      const add = (ruleId: string, sourceId: number, key: string, lineage: Lineage, cause: Cause | null) => {
         const id = `${ruleId}/${sourceId}/${key}`;
         const prior = jobs.get(id);
-        if (!prior || prior.generation < lineage.generation) jobs.set(id, { tenantId, ruleId, sourceId, key, ...lineage });
+        if (!prior || prior.generation < lineage.generation) jobs.set(id, { tenantId, ruleId, sourceId, key, ...lineage, cause });
       };
       const ids = await this.assets.idsByNames(tx, [...new Set(events.map((e) => e.subject))]);
 
@@ -59,11 +59,11 @@ export class PropagationPlanner {
             stopped.push({ event, ruleId: rule.id, path: [...lineage.chain, rule.id] });
             continue;
           }
-          for (const key of keysForSubject(rule, data)) add(rule.id, subject, key, lineage);
+          for (const key of keysForSubject(rule, data)) add(rule.id, subject, key, lineage, { traceparent: event.traceparent, changedAt: event.time.toISOString() });
         }
       }
       if (structuralRoots.size > 0) {
-        for (const job of await this.structural(tx, rules, [...structuralRoots])) add(job.ruleId, job.sourceId, job.key, { generation: 0, chain: [] });
+        for (const job of await this.structural(tx, rules, [...structuralRoots])) add(job.ruleId, job.sourceId, job.key, { generation: 0, chain: [] }, null);
       }
       await this.dropIdleSubjects(tx, rules, jobs);
       return { jobs: [...jobs.values()], stopped };
@@ -81,7 +81,7 @@ export class PropagationPlanner {
       const fresh = rule ? await this.activeSources(tx, rule, 'all') : [];
       const seen = new Set<string>();
       return [...existing, ...fresh].filter((k) => !seen.has(`${k.sourceId}/${k.key}`) && seen.add(`${k.sourceId}/${k.key}`))
-        .map((k) => ({ tenantId, ruleId, sourceId: k.sourceId, key: k.key, generation: 0, chain: [] }));
+        .map((k) => ({ tenantId, ruleId, sourceId: k.sourceId, key: k.key, generation: 0, chain: [], cause: null }));
     });
   }
 
