@@ -2,6 +2,8 @@ import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown }
 import { DeadLettersService } from '@tributary/catalog';
 import { ChangeEventRecord, changeEventCodec } from '@tributary/contracts';
 import type { EventLog, LogRecord, Subscription } from '@tributary/eventlog';
+import type { Job, JobOutcome } from '@tributary/queue';
+import { Metrics } from '@tributary/observability';
 import { EVENT_LOG, RUNTIME, type Runtime } from '@tributary/platform';
 import {
   APPLY_QUEUE, ApplyJob, ChangeRelay, CHANGES_STREAM, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner,
@@ -26,13 +28,14 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     private readonly planner: PropagationPlanner,
     private readonly engine: PropagationEngine,
     private readonly deadLetters: DeadLettersService,
+    private readonly metrics: Metrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const { jobAttempts: attempts, jobBackoffMs: backoffMs } = this.runtime.config;
     this.workers = [
       await this.runtime.jobQueue.work<FanoutJob>(FANOUT_QUEUE, (job) => this.engine.fanout(job), { concurrency: 2, attempts, backoffMs }),
-      await this.runtime.jobQueue.work<ApplyJob>(APPLY_QUEUE, (job) => this.engine.apply(job), { concurrency: 2, attempts, backoffMs }),
+      await this.runtime.jobQueue.work<ApplyJob>(APPLY_QUEUE, (job) => this.apply(job), { concurrency: 2, attempts, backoffMs }),
     ];
     this.subscription = await this.log.subscribe('propagator', CHANGES_STREAM, (batch) => this.handle(batch), {
       batchSize: 1000,
@@ -47,6 +50,14 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     await this.relay?.stop();
     await this.subscription?.stop();
     await Promise.all(this.workers.map((w) => w.stop()));
+  }
+
+  /** Applies a partition; once its writes are committed, the end-to-end latency from the change that caused it. */
+  private async apply(job: Job<ApplyJob>): Promise<JobOutcome> {
+    const outcome = await this.engine.apply(job);
+    const cause = job.data.cause;
+    if (outcome.status === 'success' && cause) this.metrics.propagationLatency.observe(Math.max(0, Date.now() - Date.parse(cause.changedAt)) / 1000);
+    return outcome;
   }
 
   private async handle(batch: LogRecord[]): Promise<void> {

@@ -9,6 +9,7 @@ export class Metrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
   readonly ingestLatency: Histogram<'source' | 'from'>;
+  readonly propagationLatency: Histogram;
   readonly ingested: Counter<'tenant' | 'source' | 'outcome'>;
   readonly deadLettered: Counter<'tenant' | 'stream'>;
   readonly webhooks: Counter<'tenant' | 'type' | 'status'>;
@@ -23,6 +24,9 @@ export class Metrics {
     this.ingestLatency = new Histogram({ name: 'tributary_ingest_latency_seconds',
       help: 'Time until an observation is applied to the store: from the webhook\'s arrival (from="received") and from the source\'s own event time (from="source")',
       labelNames: ['source', 'from'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
+    this.propagationLatency = new Histogram({ name: 'tributary_propagation_latency_seconds',
+      help: 'Time from a change event (its own time) until the propagated writes it caused are committed (an apply job succeeded)',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
     this.ingested = new Counter({ name: 'tributary_ingested_observations_total', help: 'Observations by outcome (applied, duplicate, stale, dropped)',
       labelNames: ['tenant', 'source', 'outcome'], registers: [this.registry] });
     this.deadLettered = new Counter({ name: 'tributary_dead_letters_total', help: 'Events parked in the dead letters',
