@@ -1,20 +1,23 @@
 import { Client } from 'pg';
-import { changeEventCodec } from '@tributary/contracts';
 import { EventLog, NewRecord } from '@tributary/eventlog';
-import { ChangeEvent, ChangeEventsRepository, Database, TenantId } from '@tributary/store';
+import { ChangeEvent, changeEventPayload, ChangeEventsRepository, Database, TenantId } from '@tributary/store';
 
 export const CHANGES_STREAM = 'changes';
 const CHANNEL = 'tributary_changes';
 const BATCH = 1000;
 const IDLE_POLL_MS = 1000;
 
-/** The change log record of an outbox event: Avro body, CloudEvents headers, keyed by tenant and asset (one asset's changes stay in order). */
+/**
+ * The change log record of an outbox event: the Avro body stored with the row (encoded here only for
+ * rows written before bodies were stored), CloudEvents headers. Keyed by subject, as Debezium's outbox
+ * router keys by one column: one asset's changes share a partition and stay in order (tenants that
+ * share a topic are told apart by the `tenant` header, not the key).
+ */
 export function changeRecord(tenantId: TenantId, e: ChangeEvent): NewRecord {
   return {
     tenantId,
-    key: `${tenantId}/${e.subject}`,
-    value: changeEventCodec.encode({ id: e.id, tenant: tenantId, sequence: e.sequence, type: e.type, subject: e.subject, time: e.time,
-      origin: e.origin, traceparent: e.traceparent, data: JSON.stringify(e.data) }),
+    key: e.subject,
+    value: e.payload ?? changeEventPayload(tenantId, e.sequence, e),
     headers: { ce_specversion: '1.0', ce_id: e.id, ce_type: e.type, ce_source: `/tenants/${tenantId}`, ce_subject: e.subject,
       ce_time: e.time.toISOString(), ce_tenant: tenantId, 'content-type': 'application/avro', ...(e.traceparent ? { traceparent: e.traceparent } : {}) },
   };

@@ -121,6 +121,8 @@ export interface ChangeEventsTable {
   origin: string;
   traceparent: string | null;
   data: Json;
+  /** Avro single-object ChangeEvent; null on rows written before it was stored */
+  payload: Buffer | null;
 }
 
 export interface TenantSequencesTable {

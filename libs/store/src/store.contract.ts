@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { Client } from 'pg';
+import { changeEventCodec } from '@tributary/contracts';
 import { Database, POOLED_SCHEMA, TenantTx } from './database';
 import { AssetsRepository } from './repositories/assets.repository';
 import { ChangeEventsRepository, NewChangeEvent } from './repositories/change-events.repository';
@@ -87,6 +88,22 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
         await db.inTenant(t, (tx) => changes.append(tx, Array.from({ length: 10_000 }, (_, i) => event(`wide${i}`))));
         const last = await db.inTenant(t, (tx) => changes.listAfter(tx, 9_998, 10));
         expect(last.map((e) => [e.sequence, e.subject])).toEqual([[9_999, 'wide9998'], [10_000, 'wide9999']]);
+      });
+
+      it('carry their change log body: the Avro ChangeEvent of the row, with its tenant and sequence', async () => {
+        const t = await tenant('seq-body');
+        const e = { ...event('orders'), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', data: { after: { name: 'PII' } } };
+        await db.inTenant(t, (tx) => changes.append(tx, [event('first'), e]));
+        const [, row] = await db.inTenant(t, (tx) => changes.listAfter(tx, 0, 10));
+        expect(changeEventCodec.decode(row.payload!)).toEqual({ id: e.id, tenant: 'seq-body', sequence: 2, type: e.type, subject: 'orders',
+          time: e.time, origin: 'api', traceparent: e.traceparent, data: '{"after":{"name":"PII"}}' });
+      });
+
+      it('refuse an event that cannot be encoded, naming the field, and store nothing', async () => {
+        const t = await tenant('seq-invalid');
+        await expect(db.inTenant(t, (tx) => changes.append(tx, [event('ok'), { ...event('bad'), time: new Date('not a time') }])))
+          .rejects.toThrow('not a valid io.tributary.changes.v1.ChangeEvent: invalid at time');
+        expect(await db.inTenant(t, (tx) => changes.listAfter(tx, 0, 10))).toEqual([]);
       });
 
       it('are not written when the transaction rolls back', async () => {

@@ -273,5 +273,14 @@ export const tenantDataMigrations: Migration[] = [
       CREATE INDEX propagation_desired_by_bucket ON ${schema}.propagation_desired (tenant_id, rule_id, source_id, key, generation, bucket);
     `,
   },
+  {
+    version: 5,
+    name: 'change event payload',
+    sql: (schema) => `
+      -- The change log body (Avro single-object ChangeEvent), written with the row, so that Debezium can
+      -- publish the outbox as it is and the relay need not encode again. NULL on rows written before.
+      ALTER TABLE ${schema}.change_events ADD COLUMN payload bytea;
+    `,
+  },
 ];
 

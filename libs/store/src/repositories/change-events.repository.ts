@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { changeEventCodec } from '@tributary/contracts';
 import { TenantTx } from '../database';
 
 /** One change to tenant data, as written to the outbox in the same transaction as the change. */
@@ -15,6 +16,17 @@ export interface NewChangeEvent {
 export interface ChangeEvent extends NewChangeEvent {
   sequence: number;
   tenant: string;
+  /** the change log body as stored with the row; null on rows written before the body was stored */
+  payload: Buffer | null;
+}
+
+/**
+ * The change log body of an outbox row: the Avro single-object ChangeEvent that the embedded relay and
+ * Debezium both publish as the record value. Throws AvroEncodeError naming the invalid fields.
+ */
+export function changeEventPayload(tenant: string, sequence: number, e: NewChangeEvent, data = JSON.stringify(e.data)): Buffer {
+  return changeEventCodec.encode({ id: e.id, tenant, sequence, type: e.type, subject: e.subject, time: e.time, origin: e.origin,
+    traceparent: e.traceparent, data });
 }
 
 /**
@@ -31,15 +43,26 @@ export class ChangeEventsRepository {
       ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = tenant_sequences.last_sequence + ${events.length}
       RETURNING last_sequence AS last`.execute(tx.db).then((r) => r.rows[0]);
     const first = last - events.length + 1;
+    // One pass builds every column (a rule's fan-out writes up to 100k events here): the JSON text
+    // serves both the jsonb column and the Avro body.
+    const n = events.length;
+    const cols = { id: new Array<string>(n), type: new Array<string>(n), subject: new Array<string>(n), time: new Array<Date>(n),
+      origin: new Array<string>(n), traceparent: new Array<string | null>(n), data: new Array<string>(n), payload: new Array<Buffer>(n) };
+    for (let i = 0; i < n; i++) {
+      const e = events[i];
+      const data = JSON.stringify(e.data);
+      cols.id[i] = e.id; cols.type[i] = e.type; cols.subject[i] = e.subject; cols.time[i] = e.time;
+      cols.origin[i] = e.origin; cols.traceparent[i] = e.traceparent; cols.data[i] = data;
+      cols.payload[i] = changeEventPayload(tx.tenantId, first + i, e, data);
+    }
     // Arrays, not a multi-row VALUES: one statement may carry any number of events (a VALUES list
     // hits PostgreSQL's 65,535-parameter limit at about 7,000 events).
     await sql`
-      INSERT INTO change_events (tenant_id, sequence, id, type, subject, time, origin, traceparent, data)
-      SELECT ${tx.tenantId}, ${first - 1}::bigint + u.ord, u.id, u.type, u.subject, u.time, u.origin, u.traceparent, u.data
-      FROM unnest(${events.map((e) => e.id)}::uuid[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.subject)}::text[],
-                  ${events.map((e) => e.time)}::timestamptz[], ${events.map((e) => e.origin)}::text[],
-                  ${events.map((e) => e.traceparent)}::text[], ${events.map((e) => JSON.stringify(e.data))}::jsonb[])
-        WITH ORDINALITY AS u(id, type, subject, time, origin, traceparent, data, ord)`.execute(tx.db);
+      INSERT INTO change_events (tenant_id, sequence, id, type, subject, time, origin, traceparent, data, payload)
+      SELECT ${tx.tenantId}, ${first - 1}::bigint + u.ord, u.id, u.type, u.subject, u.time, u.origin, u.traceparent, u.data, u.payload
+      FROM unnest(${cols.id}::uuid[], ${cols.type}::text[], ${cols.subject}::text[], ${cols.time}::timestamptz[], ${cols.origin}::text[],
+                  ${cols.traceparent}::text[], ${cols.data}::jsonb[], ${cols.payload}::bytea[])
+        WITH ORDINALITY AS u(id, type, subject, time, origin, traceparent, data, payload, ord)`.execute(tx.db);
     // wakes the embedded change relay at commit (a no-op for Debezium, which reads the WAL)
     await sql`SELECT pg_notify('tributary_changes', ${tx.tenantId})`.execute(tx.db);
     return events.map((_, i) => first + i);
@@ -56,7 +79,7 @@ export class ChangeEventsRepository {
       .execute();
     return rows.map((r) => ({
       sequence: r.sequence, id: r.id, type: r.type, subject: r.subject, time: r.time, origin: r.origin,
-      traceparent: r.traceparent, data: r.data, tenant: r.tenant_id,
+      traceparent: r.traceparent, data: r.data, tenant: r.tenant_id, payload: r.payload,
     }));
   }
 }
