@@ -11,9 +11,9 @@ import {
 import { TenantId } from '@tributary/store';
 
 /**
- * The propagator: relays the outbox into the change log (embedded change capture), consumes the
- * change log (consumer group `propagator`), plans which propagations to recompute, and runs the
- * fan-out and apply jobs.
+ * The propagator: relays the outbox into the change log (embedded change capture, unless Debezium
+ * does it), consumes the change log (consumer group `propagator`), plans which propagations to
+ * recompute, and runs the fan-out and apply jobs.
  */
 @Module({})
 export class PropagatorModule implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -41,9 +41,12 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
       batchSize: 1000,
       onError: (err, batch) => this.logger.warn({ message: 'change batch failed; it will be retried', records: batch.length, error: String(err) }),
     });
-    this.relay = new ChangeRelay(this.runtime.database, this.log, this.runtime.postgres.connectionString(),
-      (err) => this.logger.warn({ message: 'change relay failed; retrying', error: String(err) }));
-    await this.relay.start();
+    // with Debezium, its connector fills the change topics from the outbox: a relay too would publish every change twice
+    if (this.runtime.config.changeCapture === 'relay') {
+      this.relay = new ChangeRelay(this.runtime.database, this.log, this.runtime.postgres.connectionString(),
+        (err) => this.logger.warn({ message: 'change relay failed; retrying', error: String(err) }));
+      await this.relay.start();
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -41,6 +41,13 @@ describe('loadConfig', () => {
       expect(message({ OIDC_ISSUER: 'https://id.example.com' })).toMatch(/OIDC_AUDIENCE/);
     });
 
+    it('requires Kafka for change capture by Debezium', () => {
+      expect(message({ TRIBUTARY_CHANGE_CAPTURE: 'debezium' })).toMatch(/TRIBUTARY_CHANGE_CAPTURE: debezium writes the change log to Kafka/);
+      expect(message({ TRIBUTARY_CHANGE_CAPTURE: 'wal' })).toMatch(/TRIBUTARY_CHANGE_CAPTURE: /);
+      expect(loadConfig({ TRIBUTARY_CHANGE_CAPTURE: 'debezium', KAFKA_BROKERS: 'k:9092' }).changeCapture).toBe('debezium');
+      expect(loadConfig({}).changeCapture).toBe('relay');
+    });
+
     it('lists every problem at once', () => {
       expect(message({ PORT: '-1', TRIBUTARY_MAX_BODY_BYTES: '1' }).split('\n')).toHaveLength(3);
     });

@@ -38,6 +38,8 @@ const schema = z.object({
     .describe('KAFKA_RETENTION_HOURS: retention of each topic `npm run topics:create` creates.'),
   topicPrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/).default('tributary')
     .describe('KAFKA_TOPIC_PREFIX: first part of every topic name (`<prefix>.pooled.changes.v1`), so several deployments can share one Kafka cluster.'),
+  changeCapture: z.enum(['relay', 'debezium']).default('relay')
+    .describe('TRIBUTARY_CHANGE_CAPTURE: who copies the outbox into the change log: `relay` (in the propagator) or `debezium` (a Debezium connector fills the change topics; needs KAFKA_BROKERS, see docs/engines.md).'),
   queuePrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/).default('tributary')
     .describe('TRIBUTARY_QUEUE_PREFIX: namespace of the job queues (BullMQ key prefix), so several deployments can share one Redis.'),
   jobAttempts: z.coerce.number().int().min(1).max(50).default(5)
@@ -60,6 +62,9 @@ const schema = z.object({
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
       message: 'set TRIBUTARY_ENCRYPTION_KEY (base64 of 32 random bytes, the same for every process) when DATABASE_URL is set' });
   }
+  if (c.changeCapture === 'debezium' && !c.kafkaBrokers) {
+    ctx.addIssue({ code: 'custom', path: ['changeCapture'], message: 'debezium writes the change log to Kafka: set KAFKA_BROKERS too, or use relay' });
+  }
   if (c.oidcIssuer && !c.oidcAudience) {
     ctx.addIssue({ code: 'custom', path: ['oidcAudience'], message: 'set OIDC_AUDIENCE when OIDC_ISSUER is set' });
   }
@@ -74,6 +79,7 @@ const envNames: Record<keyof Config, string> = {
   bootstrapAdminKey: 'TRIBUTARY_BOOTSTRAP_ADMIN_KEY', maxBodyBytes: 'TRIBUTARY_MAX_BODY_BYTES',
   publicUrl: 'TRIBUTARY_PUBLIC_URL', maxWebhookBytes: 'TRIBUTARY_MAX_WEBHOOK_BYTES',
   kafkaBrokers: 'KAFKA_BROKERS', kafkaPartitions: 'KAFKA_PARTITIONS', kafkaRetentionHours: 'KAFKA_RETENTION_HOURS', topicPrefix: 'KAFKA_TOPIC_PREFIX',
+  changeCapture: 'TRIBUTARY_CHANGE_CAPTURE',
   redisUrl: 'REDIS_URL', queuePrefix: 'TRIBUTARY_QUEUE_PREFIX', jobAttempts: 'TRIBUTARY_JOB_ATTEMPTS', jobBackoffMs: 'TRIBUTARY_JOB_BACKOFF_MS',
   oidcIssuer: 'OIDC_ISSUER', oidcAudience: 'OIDC_AUDIENCE', oidcJwksUri: 'OIDC_JWKS_URI',
   oidcTenantClaim: 'OIDC_TENANT_CLAIM', oidcGroupsClaim: 'OIDC_GROUPS_CLAIM', oidcGroupRoles: 'OIDC_GROUP_ROLES',
