@@ -68,18 +68,27 @@ export class ChangeRelay {
     }
   }
 
-  /** Relays up to one batch of a tenant's changes; returns how many. */
+  /**
+   * Relays up to one batch of a tenant's changes; returns how many. Every propagator runs a relay:
+   * the tenant's offset row stays locked from reading the offset to moving it (a relay that finds it
+   * locked leaves the tenant to the other), so two relays never append the same batch twice nor move
+   * the offset back. A relay that dies mid-batch loses its lock with its connection; the batch is
+   * then appended again (at least once).
+   */
   private async relay(tenantId: TenantId): Promise<number> {
-    const offsets = this.database.control;
-    const row = await offsets.selectFrom('tributary.relay_offsets').select('sequence').where('tenant_id', '=', tenantId).executeTakeFirst();
-    const after = row?.sequence ?? 0;
-    const events = await this.database.inTenant(tenantId, (tx) => this.changes.listAfter(tx, after, BATCH));
-    if (events.length === 0) return 0;
-    await this.log.append(CHANGES_STREAM, events.map((e) => changeRecord(tenantId, e)));
-    const last = events[events.length - 1].sequence;
-    await offsets.insertInto('tributary.relay_offsets').values({ tenant_id: tenantId, sequence: last })
-      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ sequence: last })).execute();
-    return events.length;
+    await this.database.control.insertInto('tributary.relay_offsets').values({ tenant_id: tenantId, sequence: 0 })
+      .onConflict((oc) => oc.column('tenant_id').doNothing()).execute();
+    return this.database.control.transaction().execute(async (offsets) => {
+      const row = await offsets.selectFrom('tributary.relay_offsets').select('sequence').where('tenant_id', '=', tenantId)
+        .forUpdate().skipLocked().executeTakeFirst();
+      if (!row) return 0;
+      const events = await this.database.inTenant(tenantId, (tx) => this.changes.listAfter(tx, row.sequence, BATCH));
+      if (events.length === 0) return 0;
+      await this.log.append(CHANGES_STREAM, events.map((e) => changeRecord(tenantId, e)));
+      await offsets.updateTable('tributary.relay_offsets').set({ sequence: events[events.length - 1].sequence })
+        .where('tenant_id', '=', tenantId).execute();
+      return events.length;
+    });
   }
 
   private async tenants(): Promise<TenantId[]> {
