@@ -1,11 +1,18 @@
-import type { Schema } from 'avsc';
 import { AvroCodec } from './avro/avro-codec';
 import { IncidentObservation } from './incident-observation';
-import { ChangeEventRecord, ChangeEventV1 } from './schemas/change-event.v1';
-import { InboundDelivery, InboundDeliveryV1 } from './schemas/inbound-delivery.v1';
-import { IncidentObservationV1 } from './schemas/incident-observation.v1';
+import { ChangeEventRecord } from './schemas/change-event.v1';
+import { DeadLetterRecord } from './schemas/dead-letter.v1';
+import { InboundDelivery } from './schemas/inbound-delivery.v1';
+import { versionsOf } from './schemas/schema-catalogue';
 
-/** The codecs of the platform's event bodies; older schema versions are listed as they appear. */
-export const inboundDeliveryCodec = new AvroCodec<InboundDelivery>(InboundDeliveryV1 as unknown as Schema);
-export const incidentObservationCodec = new AvroCodec<IncidentObservation>(IncidentObservationV1 as unknown as Schema);
-export const changeEventCodec = new AvroCodec<ChangeEventRecord>(ChangeEventV1 as unknown as Schema);
+/** Writes a subject's newest version; reads every version the catalogue lists for it. */
+function codecOf<T>(subject: string): AvroCodec<T> {
+  const versions = versionsOf(subject);
+  return new AvroCodec<T>(versions[versions.length - 1], versions.slice(0, -1));
+}
+
+/** The codecs of the platform's event bodies. */
+export const inboundDeliveryCodec = codecOf<InboundDelivery>('io.tributary.inbound.v1.InboundDelivery');
+export const incidentObservationCodec = codecOf<IncidentObservation>('io.tributary.incidents.v1.IncidentObservation');
+export const changeEventCodec = codecOf<ChangeEventRecord>('io.tributary.changes.v1.ChangeEvent');
+export const deadLetterCodec = codecOf<DeadLetterRecord>('io.tributary.deadletters.v1.DeadLetter');

@@ -1,5 +1,6 @@
 import type { Schema } from 'avsc';
 import { AvroCodec, AvroDecodeError, AvroEncodeError } from './avro-codec';
+import { confluentFraming } from './framing';
 
 const V1 = { type: 'record', name: 'Thing', namespace: 't', fields: [{ name: 'id', type: 'string' }] } as unknown as Schema;
 const V2 = { type: 'record', name: 'Thing', namespace: 't', fields: [
@@ -29,6 +30,11 @@ describe(AvroCodec.name, () => {
       expect(() => v2.decode(Buffer.from('{"id":"x"}'))).toThrow(/C3 01/);
       expect(() => v2.decode(bytes)).toThrow(/unknown writer schema/);
       expect(() => v2.decode(v2.encode({ id: 'xyz', colour: null }).subarray(0, 11))).toThrow(AvroDecodeError);
+    });
+
+    it('names the schema id of a Confluent-framed value that no registry resolved', () => {
+      const body = new AvroCodec<unknown>(V2).encode({ id: 'x', colour: null }).subarray(10);
+      expect(() => new AvroCodec<unknown>(V2).decode(confluentFraming.frame(4242, body))).toThrow('unknown schema id 4242 (Confluent wire format)');
     });
   });
 

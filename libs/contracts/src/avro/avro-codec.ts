@@ -1,4 +1,5 @@
 import * as avro from 'avsc';
+import { confluentFraming, singleObject } from './framing';
 import { rabinFingerprint } from './rabin-fingerprint';
 
 /** `timestamp-millis` longs are JavaScript Dates on our side of the codec. */
@@ -19,9 +20,9 @@ class TimestampMillis extends avro.types.LogicalType {
 /** Fresh per parse: avsc records the named types it meets in the options' registry. */
 const typeOptions = () => ({ logicalTypes: { 'timestamp-millis': TimestampMillis } }) as unknown as Partial<avro.ForSchemaOptions>;
 
-/** Single-object encoding header (Avro spec): 0xC3 0x01, then the writer schema's 8-byte fingerprint. */
-const MAGIC = Buffer.from([0xc3, 0x01]);
-const HEADER_BYTES = 10;
+/** A schema as the codecs see it (with the platform's logical types). */
+export const parseSchema = (schema: avro.Schema): avro.Type => avro.Type.forSchema(schema, typeOptions());
+
 
 export class AvroDecodeError extends Error {
   constructor(message: string) {
@@ -48,11 +49,11 @@ export class AvroCodec<T> {
   private readonly readers = new Map<string, avro.Type | avro.Resolver>();
 
   constructor(schema: avro.Schema, olderSchemas: avro.Schema[] = []) {
-    this.type = avro.Type.forSchema(schema, typeOptions());
+    this.type = parseSchema(schema);
     this.fingerprint = fingerprintOf(this.type);
     this.readers.set(this.fingerprint.toString('hex'), this.type);
     for (const older of olderSchemas) {
-      const writer = avro.Type.forSchema(older, typeOptions());
+      const writer = parseSchema(older);
       this.readers.set(fingerprintOf(writer).toString('hex'), this.type.createResolver(writer));
     }
   }
@@ -67,20 +68,23 @@ export class AvroCodec<T> {
     if (!this.type.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '(root)') })) {
       throw new AvroEncodeError(this.name, paths);
     }
-    return Buffer.concat([MAGIC, this.fingerprint, this.type.toBuffer(value)]);
+    return singleObject.frame(this.fingerprint, this.type.toBuffer(value));
   }
 
   decode(bytes: Buffer): T {
-    if (bytes.length < HEADER_BYTES || !bytes.subarray(0, 2).equals(MAGIC)) {
-      throw new AvroDecodeError('not Avro single-object encoding (missing the C3 01 marker)');
-    }
-    const fp = bytes.subarray(2, HEADER_BYTES).toString('hex');
+    // The Kafka boundary turns Confluent framing into single-object encoding; what is still framed
+    // here carries a schema id that no registry resolved.
+    const confluent = confluentFraming.parse(bytes);
+    if (confluent) throw new AvroDecodeError(`unknown schema id ${confluent.schemaId} (Confluent wire format): no schema registry resolved it`);
+    const framed = singleObject.parse(bytes);
+    if (!framed) throw new AvroDecodeError('not Avro single-object encoding (missing the C3 01 marker)');
+    const fp = framed.fingerprint.toString('hex');
     const reader = this.readers.get(fp);
     if (!reader) throw new AvroDecodeError(`unknown writer schema (fingerprint ${fp}) for ${this.name}`);
     try {
       return reader instanceof avro.Type
-        ? (reader.fromBuffer(bytes.subarray(HEADER_BYTES)) as T)
-        : (this.type.fromBuffer(bytes.subarray(HEADER_BYTES), reader as avro.Resolver) as T);
+        ? (reader.fromBuffer(framed.body) as T)
+        : (this.type.fromBuffer(framed.body, reader as avro.Resolver) as T);
     } catch (err) {
       throw new AvroDecodeError(`bytes do not decode as ${this.name}: ${(err as Error).message}`);
     }
