@@ -4,7 +4,9 @@
 #   - a Kafka Connect worker (standalone) with the Debezium PostgreSQL connector, REST on 127.0.0.1:8083
 #   - the machine's PostgreSQL on 127.0.0.1:5432, switched to wal_level=logical (once; never reverted)
 #   - the machine's Redis on 127.0.0.1:6379 (started here only if nothing answers)
-# Jars come from Maven Central through Maven (deploy/engines/pom.xml); state lives in .engines/.
+#   - a schema registry (Apicurio Registry, Confluent-compatible API, in-memory) on 127.0.0.1:8081
+# Jars come from Maven Central through Maven (deploy/engines/pom.xml, deploy/engines/registry/pom.xml);
+# state lives in .engines/.
 #
 #   scripts/engines.sh up       fetch once, start what is not running, wait until each engine is ready
 #   scripts/engines.sh down     stop what `up` started (and only that), wait for the processes to exit
@@ -12,7 +14,9 @@
 #   scripts/engines.sh env      the environment variables that point the application at the engines
 #
 # Settings (environment): ENGINES_DIR (default <repo>/.engines), ENGINES_JAVA (a java binary, 17+),
-# ENGINES_KAFKA_HEAP / ENGINES_CONNECT_HEAP (default "-Xms128m -Xmx512m"), ENGINES_PG_PORT (5432),
+# ENGINES_KAFKA_HEAP / ENGINES_CONNECT_HEAP (default "-Xms128m -Xmx512m"), ENGINES_REGISTRY_HEAP
+# ("-Xms64m -Xmx384m"), ENGINES_REGISTRY_PORT (8081), ENGINES_REGISTRY_JAVA (a java binary, 21+: Apicurio
+# Registry 3 is Java 21 bytecode; by default the first 21+ java found), ENGINES_PG_PORT (5432),
 # ENGINES_PG_USER (postgres), ENGINES_PG_DB (database named in the printed DATABASE_URL, tributary),
 # ENGINES_REDIS_PORT (6379), ENGINES_PG_RESTART=force (restart PostgreSQL for wal_level even while
 # other sessions are connected; by default up waits up to 60 s for them to end, then gives up).
@@ -22,6 +26,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEPLOY="$ROOT/deploy/engines"
 ENGINES_DIR=${ENGINES_DIR:-"$ROOT/.engines"}
 LIB="$ENGINES_DIR/lib/kafka"
+REGISTRY_LIB="$ENGINES_DIR/lib/registry"
 PLUGINS="$ENGINES_DIR/plugins"
 CONF="$ENGINES_DIR/conf"
 DATA="$ENGINES_DIR/data"
@@ -33,12 +38,15 @@ HOST=127.0.0.1
 KAFKA_PORT=9092
 CONTROLLER_PORT=9093
 CONNECT_PORT=8083
+REGISTRY_PORT=${ENGINES_REGISTRY_PORT:-8081}
+REGISTRY_URL="http://$HOST:$REGISTRY_PORT/apis/ccompat/v7"
 REDIS_PORT=${ENGINES_REDIS_PORT:-6379}
 PG_PORT=${ENGINES_PG_PORT:-5432}
 PG_USER=${ENGINES_PG_USER:-postgres}
 PG_DB=${ENGINES_PG_DB:-tributary}
 KAFKA_HEAP=${ENGINES_KAFKA_HEAP:-"-Xms128m -Xmx512m"}
 CONNECT_HEAP=${ENGINES_CONNECT_HEAP:-"-Xms128m -Xmx512m"}
+REGISTRY_HEAP=${ENGINES_REGISTRY_HEAP:-"-Xms64m -Xmx384m"}
 DEBEZIUM_CONNECTOR=io.debezium.connector.postgresql.PostgresConnector
 
 log() { printf '[engines] %s\n' "$*" >&2; }
@@ -63,17 +71,18 @@ pid_of() { # name marker
 
 KAFKA_MARK="$CONF/kafka.properties"
 CONNECT_MARK="$CONF/connect-standalone.properties"
+REGISTRY_MARK="$REGISTRY_LIB/quarkus-run.jar"
 
-java_bin() {
-  local candidates=() j v
-  [[ -n ${ENGINES_JAVA:-} ]] && candidates+=("$ENGINES_JAVA")
+java_bin() { # minimum-version preferred-binary-or-empty what
+  local min=$1 preferred=$2 what=$3 candidates=() j v
+  [[ -n $preferred ]] && candidates+=("$preferred")
   command -v java >/dev/null && candidates+=("$(command -v java)")
   for j in /usr/lib/jvm/*/bin/java; do [[ -x $j ]] && candidates+=("$j"); done
   for j in "${candidates[@]}"; do
     v=$("$j" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
-    [[ ${v%%.*} =~ ^[0-9]+$ ]] && ((${v%%.*} >= 17)) && { echo "$j"; return; }
+    [[ ${v%%.*} =~ ^[0-9]+$ ]] && ((${v%%.*} >= min)) && { echo "$j"; return; }
   done
-  die "Kafka 4 needs Java 17 or newer; set ENGINES_JAVA to a java binary"
+  die "$what needs Java $min or newer; none found (set ENGINES_JAVA / ENGINES_REGISTRY_JAVA to a java binary)"
 }
 
 kafka_tool() { # main-class args... (quiet logging, stdout only)
@@ -102,20 +111,24 @@ wait_for() { # description timeout-seconds pid-or-empty logfile command...
   done
 }
 
-# Starts a detached JVM (own session, survives the calling shell) and records its pid.
-start_java() { # name heap-opts main args...
-  local name=$1 heap=$2
-  shift 2
+# Starts a detached process (own session, survives the calling shell) and records its pid.
+start_detached() { # name command...
+  local name=$1
+  shift
   mkdir -p "$LOGS" "$RUN"
   printf '\n===== %s start %s =====\n' "$name" "$(date -u +%FT%TZ)" >>"$LOGS/$name.log"
-  # shellcheck disable=SC2086
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$name.pid" \
-    "$JAVA" $heap -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="file:$DEPLOY/log4j2.properties" \
-    -cp "$LIB/*" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$name.pid" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   local i
   for i in $(seq 1 50); do [[ -s $RUN/$name.pid ]] && break; sleep 0.1; done
   cat "$RUN/$name.pid"
+}
+
+start_java() { # name heap-opts main args...
+  local name=$1 heap=$2
+  shift 2
+  # shellcheck disable=SC2086
+  start_detached "$name" "$JAVA" $heap -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="file:$DEPLOY/log4j2.properties" -cp "$LIB/*" "$@"
 }
 
 stop_pid() { # name pid
@@ -149,6 +162,23 @@ fetch() {
       >>"$LOGS/fetch.log" 2>&1 || { tail -n 40 "$LOGS/fetch.log" >&2; die "Maven could not fetch the $profile jars (log: $LOGS/fetch.log)"; }
   done
   echo "$want" >"$ENGINES_DIR/lib/.fetched"
+}
+
+# The registry has a pom (and a fetched marker) of its own: changing it never refetches Kafka.
+fetch_registry() {
+  local pom="$DEPLOY/registry/pom.xml" want have=""
+  want=$(sha256sum "$pom" | cut -d' ' -f1)
+  [[ -f $ENGINES_DIR/lib/.fetched-registry ]] && have=$(<"$ENGINES_DIR/lib/.fetched-registry")
+  [[ $want == "$have" && -f $REGISTRY_MARK ]] && return 0
+  pid_of registry "$REGISTRY_MARK" >/dev/null &&
+    die "deploy/engines/registry/pom.xml changed while the registry runs from the old jars: run 'scripts/engines.sh down' first"
+  command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch the schema registry from Maven Central"
+  log "fetching Apicurio Registry from Maven Central (once)"
+  rm -rf "$REGISTRY_LIB" "$ENGINES_DIR/lib/.registry-markers" "$ENGINES_DIR/lib/.fetched-registry"
+  mkdir -p "$LOGS"
+  mvn -B -ntp -f "$pom" dependency:unpack -Dengines.dir="$ENGINES_DIR" >>"$LOGS/fetch.log" 2>&1 ||
+    { tail -n 40 "$LOGS/fetch.log" >&2; die "Maven could not fetch the schema registry (log: $LOGS/fetch.log)"; }
+  echo "$want" >"$ENGINES_DIR/lib/.fetched-registry"
 }
 
 # --- Kafka ------------------------------------------------------------------------------------------
@@ -201,6 +231,31 @@ connect_up() {
   fi
   wait_for "kafka connect" 120 "$pid" "$LOGS/connect.log" connect_ready
   log "kafka connect ready on http://$HOST:$CONNECT_PORT (plugin $DEBEZIUM_CONNECTOR)"
+}
+
+# --- schema registry --------------------------------------------------------------------------------
+
+registry_ready() { curl -fsS --max-time 5 "$REGISTRY_URL/subjects" >/dev/null; }
+
+registry_up() {
+  local pid java
+  if pid=$(pid_of registry "$REGISTRY_MARK"); then
+    log "schema registry already running (pid $pid)"
+  else
+    rm -f "$RUN/registry.pid"
+    port_open $HOST "$REGISTRY_PORT" && die "port $REGISTRY_PORT is taken by a process engines.sh did not start (see docs/engines.md for SCHEMA_REGISTRY_URL)"
+    java=$(java_bin 21 "${ENGINES_REGISTRY_JAVA:-}" "Apicurio Registry 3")
+    mkdir -p "$DATA/registry"
+    log "starting the schema registry (Apicurio Registry, in-memory storage) with $java"
+    # Quarkus settings as system properties: loopback only; the management interface (health, metrics)
+    # is built in, so it gets a free loopback port instead of its default 0.0.0.0:9000.
+    # shellcheck disable=SC2086
+    pid=$(cd "$DATA/registry" && start_detached registry "$java" $REGISTRY_HEAP -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 \
+      -Dquarkus.http.host=$HOST -Dquarkus.http.port="$REGISTRY_PORT" -Dquarkus.management.host=$HOST -Dquarkus.management.port=0 \
+      -jar "$REGISTRY_MARK")
+  fi
+  wait_for "schema registry" 120 "$pid" "$LOGS/registry.log" registry_ready
+  log "schema registry ready at $REGISTRY_URL"
 }
 
 # --- PostgreSQL -------------------------------------------------------------------------------------
@@ -298,6 +353,7 @@ export KAFKA_BROKERS=$HOST:$KAFKA_PORT
 export KAFKA_CONNECT_URL=http://$HOST:$CONNECT_PORT
 export DATABASE_URL=postgres://$PG_USER@$HOST:$PG_PORT/$PG_DB
 export REDIS_URL=redis://$HOST:$REDIS_PORT
+export SCHEMA_REGISTRY_URL=$REGISTRY_URL
 EOF
 }
 
@@ -305,18 +361,22 @@ cmd_up() {
   local t0
   t0=$(now)
   mkdir -p "$ENGINES_DIR" "$LOGS" "$RUN" "$DATA" "$CONF"
-  JAVA=$(java_bin)
+  JAVA=$(java_bin 17 "${ENGINES_JAVA:-}" "Kafka 4")
   fetch
+  fetch_registry
   postgres_up
   redis_up
   kafka_up
   connect_up
+  registry_up
   log "all engines ready in $(($(now) - t0)) s; to use them:"
   print_env
 }
 
 cmd_down() {
   local pid
+  if pid=$(pid_of registry "$REGISTRY_MARK"); then stop_pid registry "$pid"; else log "schema registry not running (not started here)"; fi
+  rm -f "$RUN/registry.pid"
   if pid=$(pid_of connect "$CONNECT_MARK"); then stop_pid connect "$pid"; else log "kafka connect not running (not started here)"; fi
   rm -f "$RUN/connect.pid"
   if pid=$(pid_of kafka "$KAFKA_MARK"); then stop_pid kafka "$pid"; else log "kafka not running (not started here)"; fi
@@ -349,6 +409,10 @@ cmd_status() {
     if connect_ready; then echo "connect    running (pid $pid) on http://$HOST:$CONNECT_PORT, Debezium plugin loaded"; else echo "connect    starting (pid $pid)"; ok=1; fi
   elif port_open $HOST $CONNECT_PORT; then echo "connect    something else listens on $HOST:$CONNECT_PORT (not started here)"; ok=1
   else echo "connect    not running"; ok=1; fi
+  if pid=$(pid_of registry "$REGISTRY_MARK"); then
+    if registry_ready; then echo "registry   running (pid $pid) at $REGISTRY_URL"; else echo "registry   starting (pid $pid)"; ok=1; fi
+  elif port_open $HOST "$REGISTRY_PORT"; then echo "registry   something else listens on $HOST:$REGISTRY_PORT (not started here)"; ok=1
+  else echo "registry   not running"; ok=1; fi
   if command -v psql >/dev/null && pg_ready; then
     echo "postgresql running on $HOST:$PG_PORT, wal_level=$(pg 'SHOW wal_level')$([[ -f $RUN/postgres.started ]] && echo ' (started here)')"
     [[ $(pg 'SHOW wal_level') == logical ]] || ok=1
