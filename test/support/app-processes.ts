@@ -1,0 +1,107 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from './wait-for';
+
+const ROOT = join(__dirname, '..', '..');
+export type AppName = 'api' | 'ingestor' | 'propagator' | 'platform';
+const mainOf = (app: AppName) => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
+
+/** The newest modification time of the sources the build compiles (apps/ and libs/, tests left out). */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Runs `npm run build` when dist/ is missing an app's entry point or is older than a source file, so
+ * that the processes a test spawns run the code under test (not a stale build). A build of a tree
+ * that does not typecheck fails here, with tsc's output.
+ */
+export function ensureBuilt(apps: AppName[]): void {
+  const built = Math.min(...apps.map((app) => {
+    try {
+      return statSync(mainOf(app)).mtimeMs;
+    } catch {
+      return 0;
+    }
+  }));
+  if (built >= Math.max(newestSource(join(ROOT, 'apps')), newestSource(join(ROOT, 'libs')))) return;
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
+}
+
+/** One app running as its own process (`node dist/apps/<app>/src/main.js`), on its own port. */
+export class AppProcess {
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<void>;
+  private log = '';
+
+  constructor(readonly label: string, app: AppName, readonly port: number, env: Record<string, string>) {
+    this.child = spawn(process.execPath, [mainOf(app)], {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    });
+    const keep = (chunk: Buffer) => { this.log = (this.log + chunk.toString()).slice(-20_000); };
+    this.child.stdout!.on('data', keep);
+    this.child.stderr!.on('data', keep);
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last output of the process, for a failing test's message. */
+  output(): string {
+    return `--- ${this.label} (exit ${this.child.exitCode ?? this.child.signalCode ?? 'running'}) ---\n${this.log}`;
+  }
+
+  /** Waits until the process answers /readyz (its store is up and its modules have started). */
+  async ready(deadlineMs = 60_000): Promise<void> {
+    await waitFor(`${this.label} to be ready`, async () => {
+      if (!this.running) throw new Error(`${this.label} exited\n${this.output()}`);
+      const res = await fetch(`${this.url}/readyz`).catch(() => undefined);
+      return res?.ok ? true : undefined;
+    }, deadlineMs);
+  }
+
+  async metrics(): Promise<string> {
+    return (await fetch(`${this.url}/metrics`)).text();
+  }
+
+  /** SIGKILL: no shutdown hook runs, connections drop, whatever was in flight is abandoned. */
+  async kill(): Promise<void> {
+    if (this.running) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM (the graceful shutdown), then SIGKILL if it has not exited after `graceMs`. */
+  async stop(graceMs = 5_000): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** The value of one Prometheus sample in a /metrics text, by name and labels it has (0 when absent). */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const has = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => has[k] === v)) sum += Number(m[3]);
+  }
+  return sum;
+}
