@@ -3,6 +3,8 @@
 #
 #   deploy/debezium/connector.sh config   pooled|per-tenant   print the filled configuration
 #   deploy/debezium/connector.sh register pooled|per-tenant   create or update the connector, wait until its task runs
+#   deploy/debezium/connector.sh restart  pooled|per-tenant   restart the connector's task (a per-tenant connector then
+#                                                             adds the outbox tables of tenants created since to its publication)
 #   deploy/debezium/connector.sh remove   pooled|per-tenant   delete the connector, then drop its slot and publication
 #
 # pooled      tenant_pooled.change_events               -> <prefix>.pooled.changes.v1
@@ -20,7 +22,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 die() { echo "connector.sh: $*" >&2; exit 1; }
 
-[[ $# -eq 2 ]] || die "usage: connector.sh config|register|remove pooled|per-tenant"
+[[ $# -eq 2 ]] || die "usage: connector.sh config|register|restart|remove pooled|per-tenant"
 action="$1" kind="$2"
 [[ "$kind" == pooled || "$kind" == per-tenant ]] || die "unknown connector '$kind' (pooled or per-tenant)"
 [[ -n "${DATABASE_URL:-}" ]] || die "set DATABASE_URL to the database whose outbox the connector reads"
@@ -51,10 +53,15 @@ case "$action" in
   config)
     filled
     ;;
-  register)
-    filled | curl -fsS -X PUT -H 'Content-Type: application/json' --data @- "$connect/connectors/$name/config" >/dev/null \
-      || die "Connect at $connect refused the configuration of $name"
-    # The task starts asynchronously: it creates the slot and the publication, then snapshots.
+  register|restart)
+    if [[ "$action" == register ]]; then
+      filled | curl -fsS -X PUT -H 'Content-Type: application/json' --data @- "$connect/connectors/$name/config" >/dev/null \
+        || die "Connect at $connect refused the configuration of $name"
+    else
+      # answers once the connector and its task are marked RESTARTING, so the wait below sees the new task
+      curl -fsS -X POST "$connect/connectors/$name/restart?includeTasks=true" >/dev/null || die "Connect at $connect could not restart $name"
+    fi
+    # The task starts asynchronously: it creates (or updates) the slot and the publication, then snapshots.
     for _ in $(seq 1 120); do
       s="$(status)"
       if [[ "$(jq -r '[.connector.state, (.tasks[0].state // "none")] | join(" ")' <<<"$s" 2>/dev/null)" == "RUNNING RUNNING" ]]; then
@@ -84,6 +91,6 @@ case "$action" in
     echo "$name removed, slot and publication $slot dropped"
     ;;
   *)
-    die "unknown action '$action' (config, register or remove)"
+    die "unknown action '$action' (config, register, restart or remove)"
     ;;
 esac

@@ -60,6 +60,8 @@ describe('Change capture with Debezium', () => {
   const schemaTenant = `dbz-${run}`;
   const pooledTopic = topicOf('changes', asTenantId('default'), 'pooled', prefix);
   const schemaTopic = topicOf('changes', asTenantId(schemaTenant), 'schema', prefix);
+  const laterTenant = `dbz-${run}-later`;
+  const laterTopic = topicOf('changes', asTenantId(laterTenant), 'schema', prefix);
   const kafka = new Kafka({ clientId: 'debezium-spec', brokers, logLevel: logLevel.NOTHING });
   let t: TestApp;
   let reader: { records: TopicRecord[]; consumer: Consumer };
@@ -72,7 +74,7 @@ describe('Change capture with Debezium', () => {
   beforeAll(async () => {
     // The topics first, as the README says (npm run topics:create): the broker creates none implicitly,
     // and the propagator subscribes to the change topics that exist when it starts.
-    await createTopics(brokers, [...STREAMS.map((s) => topicOf(s, asTenantId('default'), 'pooled', prefix)), schemaTopic], 3, 3_600_000);
+    await createTopics(brokers, [...STREAMS.map((s) => topicOf(s, asTenantId('default'), 'pooled', prefix)), schemaTopic, laterTopic], 3, 3_600_000);
     t = await startTestApp({ parts: apiAndPropagator, config: { kafkaBrokers: brokers.join(','), topicPrefix: prefix, redisUrl, queuePrefix,
       changeCapture: 'debezium' } });
     const created = await t.http().post('/v1/tenants').set(auth()).send({ id: schemaTenant, name: 'Schema tenant', placement: 'schema' }).expect(201);
@@ -82,7 +84,7 @@ describe('Change capture with Debezium', () => {
       registered.push(kind);
       await outboxConnector('register', kind, t.databaseUrl, prefix);
     }
-    reader = await readTopics(kafka, [pooledTopic, schemaTopic]);
+    reader = await readTopics(kafka, [pooledTopic, schemaTopic, laterTopic]);
   });
 
   afterAll(async () => {
@@ -92,7 +94,7 @@ describe('Change capture with Debezium', () => {
     await t?.close();
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [...STREAMS.map((s) => topicOf(s, asTenantId('default'), 'pooled', prefix)), schemaTopic] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [...STREAMS.map((s) => topicOf(s, asTenantId('default'), 'pooled', prefix)), schemaTopic, laterTopic] }).catch(() => undefined);
     await admin.disconnect();
     const redis = new Redis(redisUrl);
     for await (const keys of redis.scanStream({ match: `${queuePrefix}:*`, count: 500 })) {
@@ -158,6 +160,17 @@ describe('Change capture with Debezium', () => {
       expect(record.event).toMatchObject({ tenant: schemaTenant, subject: 'own/table', sequence: 1 });
       expect(record.headers).toMatchObject({ tenant: schemaTenant, ce_tenant: schemaTenant, ce_subject: 'own/table' });
       expect(reader.records.filter((r) => r.topic === pooledTopic && r.event.tenant === schemaTenant)).toEqual([]);
+    });
+
+    it('of a tenant created after the connector started is captured once the connector restarted', async () => {
+      const created = await t.http().post('/v1/tenants').set(auth()).send({ id: laterTenant, name: 'Later', placement: 'schema' }).expect(201);
+      await outboxConnector('restart', 'per-tenant', t.databaseUrl, prefix);
+      await t.http().put('/v1/assets').set(auth(created.body.adminKey)).send({ assets: [{ qualifiedName: 'later/table', typeName: 'Table' }] }).expect(200);
+      const [record] = await waitFor('the later tenant\'s change on its topic', async () => {
+        const found = reader.records.filter((r) => r.topic === laterTopic && r.event.subject === 'later/table');
+        return found.length ? found : undefined;
+      }, 60_000);
+      expect(record.event.tenant).toBe(laterTenant);
     });
   });
 });

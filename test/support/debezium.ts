@@ -6,10 +6,11 @@ export type OutboxConnector = 'pooled' | 'per-tenant';
 
 /**
  * Runs deploy/debezium/connector.sh, the same script a user runs, against one database and topic
- * prefix: `register` creates the connector on Kafka Connect and waits until its task runs; `remove`
- * deletes it and drops its replication slot and publication (a leftover slot holds WAL forever).
+ * prefix: `register` creates the connector on Kafka Connect and waits until its task runs; `restart`
+ * restarts it; `remove` deletes it and drops its replication slot and publication (a leftover slot
+ * holds WAL forever).
  */
-export async function outboxConnector(action: 'register' | 'remove', kind: OutboxConnector, databaseUrl: string, topicPrefix: string): Promise<string> {
+export async function outboxConnector(action: 'register' | 'restart' | 'remove', kind: OutboxConnector, databaseUrl: string, topicPrefix: string): Promise<string> {
   const script = join(__dirname, '../../deploy/debezium/connector.sh');
   try {
     const { stdout } = await promisify(execFile)('bash', [script, action, kind], {
