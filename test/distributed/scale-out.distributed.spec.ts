@@ -149,17 +149,18 @@ describe('Scale-out: two ingestors and two propagators, one of each killed mid-s
     }
     expect({ killed, outputs: killed.length === 2 ? '' : outputs() }).toEqual({ killed: ['ingestor', 'propagator'], outputs: '' });
 
-    // Drained: the survivors' metrics say no lag and no queued job, and the outbox is relayed, three looks in a row.
+    // Drained: the survivors' metrics say no lag and no queued job, and the outbox is relayed, for 3 s on end
+    // (longer than the lag gauge's cached reading and the relay's idle poll; a job can enqueue the next between looks).
     const [ingestor, propagator] = [ingestors[1], propagators[1]];
-    let quiet = 0;
+    let quietSince: number | undefined;
     await waitFor('the survivors to drain the logs and the queues', async () => {
       const [i, p] = [await ingestor.metrics(), await propagator.metrics()];
       const busy = sample(i, 'tributary_consumer_lag_records', { group: 'ingestor', stream: 'inbound' })
         + sample(p, 'tributary_consumer_lag_records', { group: 'propagator', stream: 'changes' })
         + sample(p, 'tributary_queue_depth_jobs', { queue: 'propagation.fanout' }) + sample(p, 'tributary_queue_depth_jobs', { queue: 'propagation.apply' })
         + await unrelayed(db.url);
-      quiet = busy === 0 ? quiet + 1 : 0;
-      return quiet >= 3 ? true : undefined;
+      quietSince = busy === 0 ? quietSince ?? Date.now() : undefined;
+      return quietSince !== undefined && Date.now() - quietSince >= 3000 ? true : undefined;
     }, 120_000).catch((err) => { throw new Error(`${(err as Error).message}\n${outputs()}`); });
 
     // No loss: every incident ends in the state its last webhook gave it.

@@ -94,7 +94,7 @@ export class AppProcess {
   }
 }
 
-/** The value of one Prometheus sample in a /metrics text, by name and labels it has (0 when absent). */
+/** The sum of the samples of a metric in a /metrics text that carry these labels (0 when there are none). */
 export function sample(text: string, name: string, labels: Record<string, string> = {}): number {
   let sum = 0;
   for (const line of text.split('\n')) {
