@@ -10,6 +10,7 @@ import { apiApp } from '../../apps/api/src/api.app';
 import { propagatorApp } from '../../apps/propagator/src/propagator.app';
 import { outboxConnector } from '../support/debezium';
 import { enc, startTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase } from '../support/test-postgres';
 import { waitFor } from '../support/wait-for';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -62,6 +63,9 @@ describe('Change capture with Debezium', () => {
   const schemaTopic = topicOf('changes', asTenantId(schemaTenant), 'schema', prefix);
   const laterTenant = `dbz-${run}-later`;
   const laterTopic = topicOf('changes', asTenantId(laterTenant), 'schema', prefix);
+  const dedicatedTenant = `dbz-${run}-own-db`;
+  const dedicatedTopic = topicOf('changes', asTenantId(dedicatedTenant), 'dedicated', prefix);
+  let dedicatedDb: { url: string; drop: () => Promise<void> } | undefined;
   const kafka = new Kafka({ clientId: 'debezium-spec', brokers, logLevel: logLevel.NOTHING });
   let t: TestApp;
   let reader: { records: TopicRecord[]; consumer: Consumer };
@@ -74,7 +78,7 @@ describe('Change capture with Debezium', () => {
   beforeAll(async () => {
     // The topics first, as the README says (npm run topics:create): the broker creates none implicitly,
     // and the propagator subscribes to the change topics that exist when it starts.
-    await createTopics(brokers, [...STREAMS.map((s) => topicOf(s, asTenantId('default'), 'pooled', prefix)), schemaTopic, laterTopic], 3, 3_600_000);
+    await createTopics(brokers, [...STREAMS.map((s) => topicOf(s, asTenantId('default'), 'pooled', prefix)), schemaTopic, laterTopic, dedicatedTopic], 3, 3_600_000);
     t = await startTestApp({ parts: apiAndPropagator, config: { kafkaBrokers: brokers.join(','), topicPrefix: prefix, redisUrl, queuePrefix,
       changeCapture: 'debezium' } });
     const created = await t.http().post('/v1/tenants').set(auth()).send({ id: schemaTenant, name: 'Schema tenant', placement: 'schema' }).expect(201);
@@ -84,17 +88,19 @@ describe('Change capture with Debezium', () => {
       registered.push(kind);
       await outboxConnector('register', kind, t.databaseUrl, prefix);
     }
-    reader = await readTopics(kafka, [pooledTopic, schemaTopic, laterTopic]);
+    reader = await readTopics(kafka, [pooledTopic, schemaTopic, laterTopic, dedicatedTopic]);
   });
 
   afterAll(async () => {
     await reader?.consumer.disconnect();
     // connectors, slots and publications before the database: PostgreSQL refuses to drop a database a slot belongs to
     for (const kind of registered) await outboxConnector('remove', kind, t.databaseUrl, prefix);
+    if (dedicatedDb) await outboxConnector('remove', 'per-tenant', dedicatedDb.url, prefix);
     await t?.close();
+    await dedicatedDb?.drop();
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [...STREAMS.map((s) => topicOf(s, asTenantId('default'), 'pooled', prefix)), schemaTopic, laterTopic] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [...STREAMS.map((s) => topicOf(s, asTenantId('default'), 'pooled', prefix)), schemaTopic, laterTopic, dedicatedTopic] }).catch(() => undefined);
     await admin.disconnect();
     const redis = new Redis(redisUrl);
     for await (const keys of redis.scanStream({ match: `${queuePrefix}:*`, count: 500 })) {
@@ -171,6 +177,22 @@ describe('Change capture with Debezium', () => {
         return found.length ? found : undefined;
       }, 60_000);
       expect(record.event.tenant).toBe(laterTenant);
+    });
+  });
+
+  describe('a dedicated tenant\'s write', () => {
+    it('is captured by a per-tenant connector on the tenant\'s own database, onto the tenant\'s own topic', async () => {
+      dedicatedDb = await createTestDatabase();
+      const created = await t.http().post('/v1/tenants').set(auth())
+        .send({ id: dedicatedTenant, name: 'Own database', placement: 'dedicated', databaseUrl: dedicatedDb.url }).expect(201);
+      await outboxConnector('register', 'per-tenant', dedicatedDb.url, prefix);
+      await t.http().put('/v1/assets').set(auth(created.body.adminKey)).send({ assets: [{ qualifiedName: 'own-db/table', typeName: 'Table' }] }).expect(200);
+      const [record] = await waitFor('the dedicated tenant\'s change on its topic', async () => {
+        const found = reader.records.filter((r) => r.topic === dedicatedTopic && r.event.subject === 'own-db/table');
+        return found.length ? found : undefined;
+      }, 60_000);
+      expect(record.event).toMatchObject({ tenant: dedicatedTenant, sequence: 1 });
+      expect(record.headers).toMatchObject({ tenant: dedicatedTenant });
     });
   });
 });
