@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { changeEventCodec } from '@tributary/contracts';
 import { Database, POOLED_SCHEMA, TenantTx } from './database';
 import { AssetsRepository } from './repositories/assets.repository';
-import { ChangeEventsRepository, NewChangeEvent } from './repositories/change-events.repository';
+import { changeEventPayload, ChangeEventsRepository, NewChangeEvent } from './repositories/change-events.repository';
 import { LineageRepository } from './repositories/lineage.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
 import { tenantDataMigrations } from './migrations/tenant-data.migrations';
@@ -97,6 +97,16 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
         const [, row] = await db.inTenant(t, (tx) => changes.listAfter(tx, 0, 10));
         expect(changeEventCodec.decode(row.payload!)).toEqual({ id: e.id, tenant: 'seq-body', sequence: 2, type: e.type, subject: 'orders',
           time: e.time, origin: 'api', traceparent: e.traceparent, data: '{"after":{"name":"PII"}}' });
+      });
+
+      it('written before bodies were stored come back without one, and the body built from the row is the one stored', async () => {
+        const t = await tenant('seq-legacy');
+        await db.inTenant(t, (tx) => changes.append(tx, [{ ...event('old'), data: { after: { name: 'PII' } } }]));
+        const [stored] = await db.inTenant(t, (tx) => changes.listAfter(tx, 0, 10));
+        await sql`UPDATE tenant_pooled.change_events SET payload = NULL WHERE tenant_id = ${t}`.execute(db.control);
+        const [legacy] = await db.inTenant(t, (tx) => changes.listAfter(tx, 0, 10));
+        expect(legacy.payload).toBeNull();
+        expect(changeEventCodec.decode(changeEventPayload(t, legacy.sequence, legacy))).toEqual(changeEventCodec.decode(stored.payload!));
       });
 
       it('refuse an event that cannot be encoded, naming the field, and store nothing', async () => {
