@@ -38,6 +38,8 @@ const schema = z.object({
     .describe('KAFKA_RETENTION_HOURS: retention of each topic `npm run topics:create` creates.'),
   topicPrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/).default('tributary')
     .describe('KAFKA_TOPIC_PREFIX: first part of every topic name (`<prefix>.pooled.changes.v1`), so several deployments can share one Kafka cluster.'),
+  schemaRegistryUrl: z.string().url().optional()
+    .describe('SCHEMA_REGISTRY_URL: a Confluent-compatible schema registry (Confluent, or Apicurio at <url>/apis/ccompat/v7). Bodies on Kafka then use the Confluent wire format (0x00 + schema id), each schema registered under its record full name; without it, Avro single-object encoding (fingerprint). Needs KAFKA_BROKERS.'),
   changeCapture: z.enum(['relay', 'debezium']).default('relay')
     .describe('TRIBUTARY_CHANGE_CAPTURE: who copies the outbox into the change log: `relay` (in the propagator) or `debezium` (a Debezium connector fills the change topics; needs KAFKA_BROKERS, see docs/engines.md).'),
   queuePrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/).default('tributary')
@@ -65,6 +67,9 @@ const schema = z.object({
   if (c.changeCapture === 'debezium' && !c.kafkaBrokers) {
     ctx.addIssue({ code: 'custom', path: ['changeCapture'], message: 'debezium writes the change log to Kafka: set KAFKA_BROKERS too, or use relay' });
   }
+  if (c.schemaRegistryUrl && !c.kafkaBrokers) {
+    ctx.addIssue({ code: 'custom', path: ['schemaRegistryUrl'], message: 'the schema registry frames bodies on Kafka: set KAFKA_BROKERS too, or unset SCHEMA_REGISTRY_URL' });
+  }
   if (c.oidcIssuer && !c.oidcAudience) {
     ctx.addIssue({ code: 'custom', path: ['oidcAudience'], message: 'set OIDC_AUDIENCE when OIDC_ISSUER is set' });
   }
@@ -79,6 +84,7 @@ const envNames: Record<keyof Config, string> = {
   bootstrapAdminKey: 'TRIBUTARY_BOOTSTRAP_ADMIN_KEY', maxBodyBytes: 'TRIBUTARY_MAX_BODY_BYTES',
   publicUrl: 'TRIBUTARY_PUBLIC_URL', maxWebhookBytes: 'TRIBUTARY_MAX_WEBHOOK_BYTES',
   kafkaBrokers: 'KAFKA_BROKERS', kafkaPartitions: 'KAFKA_PARTITIONS', kafkaRetentionHours: 'KAFKA_RETENTION_HOURS', topicPrefix: 'KAFKA_TOPIC_PREFIX',
+  schemaRegistryUrl: 'SCHEMA_REGISTRY_URL',
   changeCapture: 'TRIBUTARY_CHANGE_CAPTURE',
   redisUrl: 'REDIS_URL', queuePrefix: 'TRIBUTARY_QUEUE_PREFIX', jobAttempts: 'TRIBUTARY_JOB_ATTEMPTS', jobBackoffMs: 'TRIBUTARY_JOB_BACKOFF_MS',
   oidcIssuer: 'OIDC_ISSUER', oidcAudience: 'OIDC_AUDIENCE', oidcJwksUri: 'OIDC_JWKS_URI',

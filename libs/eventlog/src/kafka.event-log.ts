@@ -1,6 +1,7 @@
 import { Admin, CompressionTypes, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
 import { Placement, TenantId } from '@tributary/store';
 import { EventLog, LogRecord, NewRecord, Stream, SubscribeOptions, Subscription } from './event-log';
+import { SingleObjectWireFormat, WireFormat } from './wire-format';
 
 export const STREAMS: Stream[] = ['inbound', 'changes', 'incidents', 'dead-letters'];
 
@@ -23,6 +24,8 @@ export interface KafkaEventLogOptions {
   placementOf: (tenantId: TenantId) => Promise<Placement>;
   /** first part of every topic name, so several deployments can share a cluster (default `tributary`) */
   topicPrefix?: string;
+  /** how bodies are framed on the topics (default: single-object, as the application holds them) */
+  wireFormat?: WireFormat;
 }
 
 /**
@@ -30,13 +33,15 @@ export interface KafkaEventLogOptions {
  * a batch's offsets only after the handler resolved (at least once; handlers are idempotent), and a
  * throwing handler makes kafkajs re-deliver the batch. Consumers read committed records only, so a
  * record produced in a transaction that commits late is never skipped. Topics are never created
- * implicitly: `npm run topics:create` does it (partitions, retention).
+ * implicitly: `npm run topics:create` does it (partitions, retention). With a schema registry, bodies
+ * are Confluent-framed on the topics and turned back into single-object bodies on the way in.
  */
 export class KafkaEventLog implements EventLog {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private producer?: Promise<Producer>;
   private readonly consumers = new Set<Consumer>();
+  private readonly wire: WireFormat;
 
   private get prefix(): string {
     return this.options.topicPrefix ?? 'tributary';
@@ -45,6 +50,7 @@ export class KafkaEventLog implements EventLog {
   constructor(private readonly options: KafkaEventLogOptions) {
     this.kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING });
     this.admin = this.kafka.admin();
+    this.wire = options.wireFormat ?? new SingleObjectWireFormat();
   }
 
   async append(stream: Stream, records: NewRecord[]): Promise<void> {
@@ -52,7 +58,7 @@ export class KafkaEventLog implements EventLog {
     const byTopic = new Map<string, NewRecord[]>();
     for (const r of records) {
       const topic = topicOf(stream, r.tenantId, await this.options.placementOf(r.tenantId), this.prefix);
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), r]);
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { ...r, value: await this.wire.toWire(r.value) }]);
     }
     const producer = await this.connectedProducer();
     await producer.sendBatch({
@@ -79,7 +85,7 @@ export class KafkaEventLog implements EventLog {
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         for (let i = 0; i < batch.messages.length; i += options.batchSize) {
           const slice = batch.messages.slice(i, i + options.batchSize);
-          const records: LogRecord[] = slice.map((m) => ({
+          const consumed: LogRecord[] = slice.map((m) => ({
             stream, tenantId: String(m.headers?.tenant ?? '') as TenantId, key: m.key?.toString() ?? '', value: m.value ?? Buffer.alloc(0),
             // a header Debezium wrote from a null column has no value: leave it out rather than say "null"
             headers: Object.fromEntries(Object.entries(m.headers ?? {})
@@ -87,9 +93,11 @@ export class KafkaEventLog implements EventLog {
             offset: `${batch.topic}/${batch.partition}/${m.offset}`, appendedAt: new Date(Number(m.timestamp)),
           }));
           try {
+            // a registry that cannot be reached fails the batch here: it is retried, not parked
+            const records = await Promise.all(consumed.map(async (r) => ({ ...r, value: await this.wire.fromWire(r.value) })));
             await handler(records);
           } catch (err) {
-            options.onError(err, records);
+            options.onError(err, consumed);
             throw err; // kafkajs re-delivers from the last committed offset
           }
           const last = slice[slice.length - 1].offset;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Config } from '@tributary/config';
-import { EventLog, KafkaEventLog, PostgresEventLog } from '@tributary/eventlog';
+import { ConfluentWireFormat, EventLog, KafkaEventLog, PostgresEventLog, SchemaRegistryClient } from '@tributary/eventlog';
 import { BullMqJobQueue, DeadJob, JobQueue, PostgresJobQueue } from '@tributary/queue';
 import { Database, EmbeddedPostgresServer, ExternalPostgresServer, PostgresServer, SecretBox } from '@tributary/store';
 
@@ -49,7 +49,8 @@ export async function startRuntime(config: Config, log: (line: string) => void =
     const database = await Database.open({ url: postgres.connectionString(), appRole: config.appRole, poolSize: config.dbPoolSize, secrets });
     const eventLog: EventLog = config.kafkaBrokers
       ? new KafkaEventLog({ brokers: config.kafkaBrokers.split(','), clientId: 'tributary', topicPrefix: config.topicPrefix,
-        placementOf: async (tenantId) => (await database.placementOf(tenantId)).placement })
+        placementOf: async (tenantId) => (await database.placementOf(tenantId)).placement,
+        wireFormat: config.schemaRegistryUrl ? new ConfluentWireFormat(new SchemaRegistryClient(config.schemaRegistryUrl)) : undefined })
       : new PostgresEventLog(postgres.connectionString());
     const deadJobs = new DeadJobRouter();
     const onDead = (job: DeadJob<unknown>) => deadJobs.route(job);
