@@ -1,3 +1,4 @@
+import type { DeadLetterRecord } from '@tributary/contracts';
 import { conflict, invalid, notFound } from '@tributary/errors';
 import { AuditRepository, Database, DeadLettersRepository, TenantId } from '@tributary/store';
 import { timeIdCursor } from './page-cursor';
@@ -15,14 +16,26 @@ export interface DeadLetterView {
 /** Re-runs one parked event through its stream's pipeline. */
 export type Replayer = (tenantId: TenantId, payload: unknown) => Promise<void>;
 
+/** Publishes a dead letter beyond the store: the event log's dead-letters stream (a Kafka topic in distributed mode). */
+export type DeadLetterPublisher = (letter: DeadLetterRecord) => Promise<void>;
+
+/** How a consumer parks a log record it could not process: enough to append it again, unchanged. */
+export interface ParkedRecord {
+  key: string;
+  headers: Record<string, string>;
+  /** base64 of the record's value, byte for byte */
+  value: string;
+}
+
 /**
  * The dead letters: what could not be parsed, validated, mapped or delivered, with the reason.
- * Each stream that parks events registers how to replay them.
+ * Each stream that parks events registers how to replay them. Every dead letter is also published
+ * (the dead-letter topic), with the original key, headers and bytes when a log record was parked.
  */
 export class DeadLettersService {
   private readonly replayers = new Map<string, Replayer>();
 
-  constructor(private readonly database: Database, private readonly deadLetters = new DeadLettersRepository(),
+  constructor(private readonly database: Database, private readonly publish: DeadLetterPublisher, private readonly deadLetters = new DeadLettersRepository(),
     private readonly audit = new AuditRepository()) {}
 
   registerReplayer(stream: string, replayer: Replayer): void {
@@ -30,8 +43,17 @@ export class DeadLettersService {
     this.replayers.set(stream, replayer);
   }
 
+  /**
+   * Publishes inside the store's transaction: if publishing fails, nothing is parked and the caller
+   * retries (its batch or job); if the commit fails after publishing, the topic holds a letter twice
+   * on the retry, never none.
+   */
   async park(tenantId: TenantId, stream: string, reason: string, payload: unknown): Promise<string> {
-    return this.database.inTenant(tenantId, (tx) => this.deadLetters.park(tx, stream, reason, payload));
+    return this.database.inTenant(tenantId, async (tx) => {
+      const id = await this.deadLetters.park(tx, stream, reason, payload);
+      await this.publish({ id, tenant: tenantId, stream, reason, time: new Date(), ...original(payload) });
+      return id;
+    });
   }
 
   async list(ctx: ReadContext, limit: number, cursor?: string): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
@@ -59,6 +81,19 @@ export class DeadLettersService {
       await this.audit.record(tx, { actor, action: 'dead_letter.replay', subject: id, details: { stream: letter.stream } });
     });
   }
+}
+
+/** A parked log record travels as its original key, headers and bytes; anything else (a job's data) as JSON. */
+function original(payload: unknown): Pick<DeadLetterRecord, 'key' | 'headers' | 'value' | 'payload'> {
+  return isParkedRecord(payload)
+    ? { key: payload.key, headers: payload.headers, value: Buffer.from(payload.value, 'base64'), payload: null }
+    : { key: null, headers: {}, value: null, payload: JSON.stringify(payload) ?? null };
+}
+
+function isParkedRecord(payload: unknown): payload is ParkedRecord {
+  const p = payload as Partial<ParkedRecord> | null;
+  return typeof p?.key === 'string' && typeof p.value === 'string' && typeof p.headers === 'object' && p.headers !== null
+    && Object.values(p.headers).every((v) => typeof v === 'string');
 }
 
 const deadLetterNotFound = (id: string) => notFound('dead_letter_not_found', `no dead letter ${JSON.stringify(id)} in this tenant`);

@@ -4,12 +4,21 @@ import {
   AssetsService, ChangeFeedService, ClassificationsService, DeadLettersService, IncidentsService, LineageService,
 } from '@tributary/catalog';
 import { ConnectorRegistry, ConnectorsService, HooksService } from '@tributary/connectors';
-import { ApiKeysRepository, ConnectorsRepository, TenantsRepository } from '@tributary/store';
+import { DeadLetterRecord, deadLetterCodec } from '@tributary/contracts';
+import type { NewRecord } from '@tributary/eventlog';
+import { ApiKeysRepository, asTenantId, ConnectorsRepository, TenantsRepository } from '@tributary/store';
 import { TenantsService } from '@tributary/tenancy';
 import { APPLY_QUEUE, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RulesService } from '@tributary/propagation';
 import { BACKFILL_QUEUE, BackfillJob, BackfillsService, INBOUND_STREAM, ParkedInbound } from '@tributary/ingest';
 import { defaultConnectors } from './default-connectors';
 import { Runtime } from './runtime';
+
+/** A dead letter on the log: keyed like the record it parks (or by its id), with CloudEvents headers. */
+const deadLetterRecord = (letter: DeadLetterRecord): NewRecord => ({
+  tenantId: asTenantId(letter.tenant), key: letter.key ?? letter.id, value: deadLetterCodec.encode(letter),
+  headers: { ce_specversion: '1.0', ce_id: letter.id, ce_type: 'io.tributary.deadletter', ce_source: `/tenants/${letter.tenant}/streams/${letter.stream}`,
+    ce_time: letter.time.toISOString(), ce_tenant: letter.tenant, 'content-type': 'application/avro' },
+});
 
 /** Injection token of the process's EventLog (an interface, so it needs one). */
 export const EVENT_LOG = Symbol('EVENT_LOG');
@@ -26,7 +35,8 @@ export class DomainModule {
     const registry = defaultConnectors();
     const connectors = new ConnectorsService(db, new ConnectorsRepository(db), registry, runtime.secrets,
       runtime.config.publicUrl ?? `http://localhost:${runtime.config.port}`);
-    const deadLetters = new DeadLettersService(db);
+    // Every dead letter also goes to the event log's dead-letters stream (the dead-letter topic on Kafka).
+    const deadLetters = new DeadLettersService(db, (letter) => runtime.eventLog.append('dead-letters', [deadLetterRecord(letter)]));
     // A parked inbound record goes back on the inbound log as it was, and through the same path.
     deadLetters.registerReplayer(INBOUND_STREAM, async (tenantId, payload) => {
       const p = payload as ParkedInbound;

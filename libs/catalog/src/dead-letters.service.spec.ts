@@ -1,0 +1,50 @@
+import { deadLetterCodec, DeadLetterRecord } from '@tributary/contracts';
+import type { LogRecord } from '@tributary/eventlog';
+import { asTenantId } from '@tributary/store';
+import { startTestApp, TestApp } from '../../../test/support/test-app';
+import { waitFor } from '../../../test/support/wait-for';
+import { DeadLettersService } from './dead-letters.service';
+
+describe(DeadLettersService.name, () => {
+  let t: TestApp;
+  const tenant = asTenantId('default');
+  const listed = async () => (await t.http().get('/v1/dead-letters').set({ Authorization: `Bearer ${t.adminKey}` })).body.items as { id: string; reason: string }[];
+
+  beforeAll(async () => { t = await startTestApp(); });
+  afterAll(async () => { await t.close(); });
+
+  /** The dead-letters stream of the app's event log (here the embedded one), decoded. */
+  async function published(count: number): Promise<{ record: LogRecord; letter: DeadLetterRecord }[]> {
+    const seen: LogRecord[] = [];
+    const sub = await t.runtime.eventLog.subscribe(`dead-letter-reader-${count}`, 'dead-letters', async (batch) => { seen.push(...batch); },
+      { batchSize: 100, onError: () => undefined });
+    await waitFor(`${count} dead letters on the log`, async () => (seen.length >= count ? true : undefined));
+    await sub.stop();
+    return seen.map((record) => ({ record, letter: deadLetterCodec.decode(record.value) }));
+  }
+
+  describe('parking', () => {
+    it('stores the letter and publishes it: a log record with its original key, headers and bytes, a job as JSON', async () => {
+      const service = t.app.get(DeadLettersService);
+      const bytes = Buffer.from([0xde, 0xad, 0xbe, 0xef]);
+      const recordId = await service.park(tenant, 'inbound', 'undecodable inbound record: test', { key: 'conn/1', headers: { ce_id: 'e-1' }, value: bytes.toString('base64') });
+      const jobId = await service.park(tenant, 'jobs:backfill', 'backfill failed after 5 attempts: test', { tenantId: tenant, backfillId: 'b-1' });
+      expect((await listed()).map((l) => l.id)).toEqual(expect.arrayContaining([recordId, jobId]));
+
+      const [first, second] = await published(2);
+      expect(first.letter).toEqual({ id: recordId, tenant, stream: 'inbound', reason: 'undecodable inbound record: test', time: expect.any(Date),
+        key: 'conn/1', headers: { ce_id: 'e-1' }, value: bytes, payload: null });
+      expect(first.record).toMatchObject({ key: 'conn/1', tenantId: tenant, headers: { ce_id: recordId, ce_type: 'io.tributary.deadletter' } });
+      expect(second.letter).toEqual({ id: jobId, tenant, stream: 'jobs:backfill', reason: 'backfill failed after 5 attempts: test', time: expect.any(Date),
+        key: null, headers: {}, value: null, payload: JSON.stringify({ tenantId: tenant, backfillId: 'b-1' }) });
+      expect(second.record.key).toBe(jobId);
+    });
+
+    it('parks nothing when publishing fails, so that the caller retries instead of losing the letter on the topic', async () => {
+      const service = new DeadLettersService(t.runtime.database, async () => { throw new Error('event log unreachable'); });
+      const before = await listed();
+      await expect(service.park(tenant, 'inbound', 'never stored', { key: 'k', headers: {}, value: '' })).rejects.toThrow('event log unreachable');
+      expect(await listed()).toEqual(before);
+    });
+  });
+});
