@@ -47,6 +47,15 @@ export class KafkaEventLog implements EventLog {
     return this.options.topicPrefix ?? 'tributary';
   }
 
+  /**
+   * Consumer groups carry the topic prefix too: a group rebalances as a whole, so deployments (or
+   * test runs) sharing a cluster and a group name would wait on each other's members, e.g. for the
+   * session timeout of one that was killed.
+   */
+  private groupId(group: string): string {
+    return `${this.prefix}.${group}`;
+  }
+
   constructor(private readonly options: KafkaEventLogOptions) {
     this.kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING });
     this.admin = this.kafka.admin();
@@ -72,7 +81,7 @@ export class KafkaEventLog implements EventLog {
   }
 
   async subscribe(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Subscription> {
-    const consumer = this.kafka.consumer({ groupId: group, readUncommitted: false, allowAutoTopicCreation: false,
+    const consumer = this.kafka.consumer({ groupId: this.groupId(group), readUncommitted: false, allowAutoTopicCreation: false,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 } });
     this.consumers.add(consumer);
     await consumer.connect();
@@ -121,7 +130,7 @@ export class KafkaEventLog implements EventLog {
     let lag = 0;
     for (const topic of topics) {
       const high = await this.admin.fetchTopicOffsets(topic);
-      const committed = (await this.admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]?.partitions ?? [];
+      const committed = (await this.admin.fetchOffsets({ groupId: this.groupId(group), topics: [topic] }))[0]?.partitions ?? [];
       for (const p of high) {
         const c = committed.find((x) => x.partition === p.partition);
         const done = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(p.low);
