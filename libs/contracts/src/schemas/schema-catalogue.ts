@@ -18,7 +18,7 @@ const VERSIONS: readonly (readonly object[])[] = [
   [DeadLetterV1],
 ];
 
-export const subjectOf = (schema: object): string => {
+const subjectOf = (schema: object): string => {
   const { name, namespace } = schema as { name: string; namespace?: string };
   return namespace ? `${namespace}.${name}` : name;
 };
