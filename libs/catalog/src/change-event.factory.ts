@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { NewChangeEvent } from '@tributary/store';
+import { uuidv7 } from './uuid-v7';
 import { WriteContext } from './write-context';
 
 /** The event types of the change feed (API.md, "Change events"). */
@@ -11,5 +11,5 @@ export type ChangeType =
   | 'asset.health.changed';
 
 export function changeEvent(ctx: WriteContext, type: ChangeType, subject: string, data: Record<string, unknown>): NewChangeEvent {
-  return { id: randomUUID(), type, subject, time: new Date(), origin: ctx.origin, traceparent: ctx.traceparent, data };
+  return { id: uuidv7(), type, subject, time: new Date(), origin: ctx.origin, traceparent: ctx.traceparent, data };
 }
