@@ -4,7 +4,7 @@
 #   - a Kafka Connect worker (standalone) with the Debezium PostgreSQL connector, REST on 127.0.0.1:8083
 #   - the machine's PostgreSQL on 127.0.0.1:5432, switched to wal_level=logical (once; never reverted)
 #   - the machine's Redis on 127.0.0.1:6379 (started here only if nothing answers)
-#   - a schema registry (Apicurio Registry, Confluent-compatible API, in-memory) on 127.0.0.1:8081
+#   - a schema registry (Apicurio Registry, Confluent-compatible API, H2 file storage) on 127.0.0.1:8081
 # Jars come from Maven Central through Maven (deploy/engines/pom.xml, deploy/engines/registry/pom.xml);
 # state lives in .engines/.
 #
@@ -246,12 +246,15 @@ registry_up() {
     port_open $HOST "$REGISTRY_PORT" && die "port $REGISTRY_PORT is taken by a process engines.sh did not start (see docs/engines.md for SCHEMA_REGISTRY_URL)"
     java=$(java_bin 21 "${ENGINES_REGISTRY_JAVA:-}" "Apicurio Registry 3")
     mkdir -p "$DATA/registry"
-    log "starting the schema registry (Apicurio Registry, in-memory storage) with $java"
+    log "starting the schema registry (Apicurio Registry) with $java"
     # Quarkus settings as system properties: loopback only; the management interface (health, metrics)
-    # is built in, so it gets a free loopback port instead of its default 0.0.0.0:9000.
+    # is built in, so it gets a free loopback port instead of its default 0.0.0.0:9000. Storage is an
+    # H2 file beside Kafka's data (not the default in-memory H2): the schema ids inside the messages
+    # that Kafka keeps across down/up must keep meaning the same schemas.
     # shellcheck disable=SC2086
     pid=$(cd "$DATA/registry" && start_detached registry "$java" $REGISTRY_HEAP -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 \
       -Dquarkus.http.host=$HOST -Dquarkus.http.port="$REGISTRY_PORT" -Dquarkus.management.host=$HOST -Dquarkus.management.port=0 \
+      -Dapicurio.datasource.url="jdbc:h2:file:$DATA/registry/registry" \
       -jar "$REGISTRY_MARK")
   fi
   wait_for "schema registry" 120 "$pid" "$LOGS/registry.log" registry_ready
