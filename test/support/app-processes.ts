@@ -1,9 +1,14 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { waitFor } from './wait-for';
 
-const ROOT = join(__dirname, '..', '..');
+/** The repository root: above test/support/ when jest runs this file, above dist/test/support/ when a benchmark imports it. */
+const ROOT = (() => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+})();
 export type AppName = 'api' | 'ingestor' | 'propagator' | 'platform';
 const mainOf = (app: AppName) => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
 
@@ -52,6 +57,11 @@ export class AppProcess {
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
   }
 
+  /** For reading the process's CPU use from /proc. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -94,14 +104,19 @@ export class AppProcess {
   }
 }
 
-/** The sum of the samples of a metric in a /metrics text that carry these labels (0 when there are none). */
-export function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
+/**
+ * The sum of the samples of a metric in a /metrics text that carry these labels; `whenAbsent` when
+ * there is none, else it throws (a scrape that failed must not read as zero).
+ */
+export function sample(text: string, name: string, labels: Record<string, string> = {}, whenAbsent?: number): number {
+  let sum: number | undefined;
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
     const has = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => has[k] === v)) sum += Number(m[3]);
+    if (Object.entries(labels).every(([k, v]) => has[k] === v)) sum = (sum ?? 0) + Number(m[3]);
   }
+  if (sum === undefined && whenAbsent !== undefined) return whenAbsent;
+  if (sum === undefined) throw new Error(`no sample ${name}${JSON.stringify(labels)} in:\n${text.slice(0, 500)}`);
   return sum;
 }
