@@ -193,7 +193,7 @@ describe('Monte Carlo inbound', () => {
       expect(view.health).toMatchObject({ status: 'critical', openIncidents: 1 });
       expect((await incidentsOf('inc-late-1'))[0].assets[0].resolved).toBe(true);
       const announced = (await changes()).filter((e) => e.type === 'asset.health.changed' && e.subject === LATE);
-      expect(announced.map((e) => e.data.after)).toEqual([{ status: 'critical' }]);
+      expect(announced.map((e) => e.data.after)).toEqual([{ status: 'critical', openIncidents: 1 }]);
     });
 
     it('keeps an unknown incident kind with its raw type', async () => {

@@ -130,27 +130,37 @@ describe('Propagation', () => {
       await link(['snowflake/acme/ANALYTICS/PUBLIC/SRC', 'inc/mid'], ['inc/mid', 'inc/leaf']);
       const connector = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'mc',
         config: { mappings: [{ template: 'snowflake/acme/{database}/{schema}/{table}', case: 'upper' }] } })).body;
-      const send = async (feedback: string | null) => {
-        const body = JSON.stringify(incidentWebhook({ incidentId: 'up-1', tables: ['analytics:public.src'], feedback }));
+      const send = async (incidentId: string, feedback: string | null) => {
+        const body = JSON.stringify(incidentWebhook({ incidentId, tables: ['analytics:public.src'], feedback }));
         await t.http().post(`/v1/hooks/montecarlo/${connector.id}`).set('Content-Type', 'application/json')
           .set('x-mcd-signature', signMonteCarlo(body, connector.signingSecret)).send(body).expect(202);
       };
       const health = async (qn: string) => (await t.http().get(`/v1/assets/${enc(qn)}/health`).set(auth())).body;
-      await send(null);
-      await waitFor('the incident', async () => ((await health('snowflake/acme/ANALYTICS/PUBLIC/SRC')).openIncidents === 1 ? true : undefined));
-      await settled(t);
+      const openAtSource = async (n: number) => {
+        await waitFor(`${n} open incidents at the source`, async () => ((await health('snowflake/acme/ANALYTICS/PUBLIC/SRC')).openIncidents === n ? true : undefined));
+        await settled(t);
+      };
+      await send('up-1', null);
+      await openAtSource(1);
       expect(await health('inc/mid')).toMatchObject({ status: 'warning', openIncidents: 0, upstreamOpenIncidents: 1 });
       expect(await health('inc/leaf')).toMatchObject({ status: 'warning', upstreamOpenIncidents: 1 });
-      await send('fixed');
-      await waitFor('the resolution', async () => ((await health('snowflake/acme/ANALYTICS/PUBLIC/SRC')).openIncidents === 0 ? true : undefined));
-      await settled(t);
+      // a second incident leaves the source's status as it was (warning), and still counts downstream
+      await send('up-2', null);
+      await openAtSource(2);
+      expect(await health('inc/leaf')).toMatchObject({ status: 'warning', upstreamOpenIncidents: 2 });
+      await send('up-1', 'fixed');
+      await openAtSource(1);
+      expect(await health('inc/leaf')).toMatchObject({ status: 'warning', upstreamOpenIncidents: 1 });
+      await send('up-2', 'fixed');
+      await openAtSource(0);
       expect(await health('inc/leaf')).toMatchObject({ status: 'healthy', upstreamOpenIncidents: 0 });
       const events = (await t.http().get('/v1/changes?limit=1000').set(auth())).body.items
+        .filter((e: { type: string; subject: string }) => e.type === 'asset.health.changed' && e.subject.endsWith('SRC'));
+      expect(events.map((e: { data: { after: unknown } }) => e.data.after)).toEqual([1, 2, 1, 0].map((n) => ({ status: n ? 'warning' : 'healthy', openIncidents: n })));
+      const downstream = (await t.http().get('/v1/changes?limit=1000').set(auth())).body.items
         .filter((e: { type: string; subject: string; origin: string }) => e.type === 'asset.health.changed' && e.subject === 'inc/leaf');
-      expect(events.map((e: { origin: string; data: { after: unknown } }) => [e.origin, e.data.after])).toEqual([
-        ['rule:incident-propagation', { status: 'warning', upstreamOpenIncidents: 1 }],
-        ['rule:incident-propagation', { status: 'healthy', upstreamOpenIncidents: 0 }],
-      ]);
+      expect(downstream.map((e: { origin: string; data: { after: unknown } }) => [e.origin, e.data.after])).toEqual([1, 2, 1, 0].map((n) =>
+        ['rule:incident-propagation', { status: n ? 'warning' : 'healthy', upstreamOpenIncidents: n }]));
     });
   });
 

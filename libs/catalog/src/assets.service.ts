@@ -160,7 +160,7 @@ export class AssetsService {
     const attached = await this.incidents.attachUnresolved(tx, [...created].map(([qualifiedName, id]) => ({ id, qualifiedName })));
     const health = await this.assets.healthByIds(tx, attached);
     const names = new Map([...created].map(([qn, id]) => [id, qn]));
-    return attached.map((id) => changeEvent(ctx, 'asset.health.changed', names.get(id)!, { before: null, after: { status: health.get(id) } }));
+    return attached.map((id) => changeEvent(ctx, 'asset.health.changed', names.get(id)!, { before: null, after: health.get(id) }));
   }
 
   private async views(tx: TenantTx, assets: AssetRow[]): Promise<AssetView[]> {

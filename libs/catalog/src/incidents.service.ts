@@ -136,10 +136,12 @@ export class IncidentsService {
           incidentId: after.id, assets: assetNames, before: prior ? snapshot(prior) : null, after: snapshot(after),
         }));
       }
+      // A count that changes with the status unchanged (a second incident on a warning asset) is a
+      // health change too: incident propagation recomputes the downstream counts from it.
       for (const id of touched) {
         const [was, now] = [healthBefore.get(id), healthAfter.get(id)];
-        if (now && was !== now) {
-          events.push(changeEvent(ctx, 'asset.health.changed', assetRows.get(id)!.qualifiedName, { before: { status: was }, after: { status: now } }));
+        if (now && (was?.status !== now.status || was?.openIncidents !== now.openIncidents)) {
+          events.push(changeEvent(ctx, 'asset.health.changed', assetRows.get(id)!.qualifiedName, { before: was ?? null, after: now }));
         }
       }
       await this.audit.record(tx, { actor: ctx.actor, action: 'incidents.apply', subject: null,

@@ -34,6 +34,7 @@ export class PropagationEngine {
     const d = job.data;
     const k: PropagationKey = { ruleId: d.ruleId, sourceId: d.sourceId, key: d.key };
     const staged = await this.database.inTenant(d.tenantId, async (tx) => {
+      await this.repo.lock(tx, k);
       const rule = (await this.rules.enabled(tx)).find((r) => r.id === d.ruleId);
       const value = rule ? await this.sourceValue(tx, rule, d.sourceId, d.key) : null;
       const reach = rule?.action ?? { maxDepth: 1 };
@@ -141,8 +142,8 @@ export class PropagationEngine {
       const version = versions.get(n.assetId)?.version;
       if (b.upstream !== n.upstream) {
         events.push(changeEvent(ctx, 'asset.health.changed', qn, {
-          before: { status: healthBefore.get(n.assetId), upstreamOpenIncidents: b.upstream },
-          after: { status: healthAfter.get(n.assetId), upstreamOpenIncidents: n.upstream }, version, ...lineage }));
+          before: { status: healthBefore.get(n.assetId)?.status, upstreamOpenIncidents: b.upstream },
+          after: { status: healthAfter.get(n.assetId)?.status, upstreamOpenIncidents: n.upstream }, version, ...lineage }));
       }
       if (JSON.stringify(b.derived) !== JSON.stringify(n.derived)) {
         events.push(changeEvent(ctx, 'asset.updated', qn, {

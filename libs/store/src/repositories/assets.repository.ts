@@ -63,6 +63,16 @@ const healthOf = sql<HealthStatus>`(
   FROM incident_assets ia JOIN incidents i ON i.id = ia.incident_id
   WHERE ia.tenant_id = a.tenant_id AND ia.asset_id = a.id)`;
 
+/** Open incidents on an asset (one incident naming it through two tables counts once). */
+const openIncidentsOf = sql<number>`(
+  SELECT count(DISTINCT i.id)::int FROM incident_assets ia JOIN incidents i ON i.id = ia.incident_id AND i.status = 'open'
+  WHERE ia.tenant_id = a.tenant_id AND ia.asset_id = a.id)`;
+
+export interface AssetHealth {
+  status: HealthStatus;
+  openIncidents: number;
+}
+
 export class AssetsRepository {
   /**
    * Locks the named assets (live or deleted) for the rest of the transaction and returns the ones
@@ -179,11 +189,13 @@ export class AssetsRepository {
     return rows.rows.map((r) => ({ ...toAsset(r), health: r.health }));
   }
 
-  async healthByIds(tx: TenantTx, ids: number[]): Promise<Map<number, HealthStatus>> {
+  /** The health status and open-incident count of live assets: the fields an `asset.health.changed` event reports. */
+  async healthByIds(tx: TenantTx, ids: number[]): Promise<Map<number, AssetHealth>> {
     if (ids.length === 0) return new Map();
-    const rows = await sql<{ id: number; health: HealthStatus }>`SELECT a.id, ${healthOf} AS health
+    const rows = await sql<{ id: number; health: HealthStatus; open_incidents: number }>`
+      SELECT a.id, ${healthOf} AS health, ${openIncidentsOf} AS open_incidents
       FROM assets a JOIN unnest(${ids}::bigint[]) AS n(id) ON a.id = n.id
       WHERE a.tenant_id = ${tx.tenantId} AND a.deleted_at IS NULL`.execute(tx.db);
-    return new Map(rows.rows.map((r) => [r.id, r.health]));
+    return new Map(rows.rows.map((r) => [r.id, { status: r.health, openIncidents: r.open_incidents }]));
   }
 }

@@ -53,13 +53,22 @@ const powerOfTwoAtLeast = (n: number) => Math.min(BUCKETS, 2 ** Math.ceil(Math.l
  */
 export class PropagationRepository {
   /**
+   * Serializes the fan-outs of one propagation until the transaction ends. A fan-out takes it before
+   * it reads what the source contributes: two fan-outs of one source (in two processes) would
+   * otherwise each read the source, and the one that read the older state could stage last, with the
+   * newer generation number.
+   */
+  async lock(tx: TenantTx, k: PropagationKey): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${tx.tenantId}/${k.ruleId}/${k.sourceId}/${k.key}`}, 0))`.execute(tx.db);
+  }
+
+  /**
    * Replaces the staged result of `k` with everything downstream of its source (up to maxDepth,
    * receiving only `typeNames` when given), each at its shortest depth, carrying `value`; or with
-   * nothing when `value` is null (the source contributes nothing any more). The advisory lock
-   * serializes fan-outs of one propagation, so generations are strictly increasing.
+   * nothing when `value` is null (the source contributes nothing any more). The caller holds lock(k),
+   * so generations are strictly increasing and each stages what the source was when it was read.
    */
   async stage(tx: TenantTx, k: PropagationKey, reach: { maxDepth: number; typeNames?: string[] }, value: unknown | null): Promise<Staged> {
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${tx.tenantId}/${k.ruleId}/${k.sourceId}/${k.key}`}, 0))`.execute(tx.db);
     const current = await this.generationOf(tx, k);
     const generation = (current?.generation ?? 0) + 1;
     await sql`DELETE FROM propagation_desired WHERE tenant_id = ${tx.tenantId} AND rule_id = ${k.ruleId}
