@@ -6,7 +6,10 @@ import { waitFor } from './wait-for';
 /** The repository root: above test/support/ when jest runs this file, above dist/test/support/ when a benchmark imports it. */
 const ROOT = (() => {
   let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  while (!existsSync(join(dir, 'package.json'))) {
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = dirname(dir);
+  }
   return dir;
 })();
 export type AppName = 'api' | 'ingestor' | 'propagator' | 'platform';
