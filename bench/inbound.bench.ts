@@ -1,33 +1,20 @@
-import { sql } from 'kysely';
 import { Metrics } from '@tributary/observability';
 import { platformApp } from '../apps/platform/src/platform.app';
-import { AppliedWatcher, POLL_MS } from './inbound/applied-watcher';
-import { setUpCatalog, TABLES } from './inbound/inbound-fixture';
-import { DRAIN_LIMIT_MS, LoadRig, PhaseResult, runPhase } from './inbound/load-phase';
-import { waitForPropagation } from './inbound/propagation-backlog';
-import { SEARCH_RATES, SearchStep, searchThroughput, STEP_SECONDS } from './inbound/throughput-search';
-import { verifyIngest } from './inbound/verify-ingest';
-import { NEW_INCIDENT_SHARE, WebhookPlanner } from './inbound/webhook-plan';
-import { WebhookSender } from './inbound/webhook-sender';
-import { ApiClient } from './support/api-client';
+import { POLL_MS } from './inbound/applied-watcher';
+import { TABLES } from './inbound/inbound-fixture';
+import { MAX_IN_FLIGHT, runInbound, SETTLE_LIMIT_MS } from './inbound/inbound-run';
+import { DRAIN_LIMIT_MS, PhaseResult } from './inbound/load-phase';
+import { cpuSplit, spread } from './inbound/phase-summary';
+import { highestSustained, SEARCH_RATES, SearchStep, STEP_SECONDS } from './inbound/throughput-search';
+import { NEW_INCIDENT_SHARE } from './inbound/webhook-plan';
 import { startInProcessPlatform } from './support/in-process-platform';
 import { ProcessUsage } from './support/process-usage';
-import { Distribution, formatBytes, formatCount, formatMs } from './support/stats';
+import { formatBytes, formatCount, formatMs } from './support/stats';
 import { BenchSuite, Measurement } from './suite';
 
-/** Openings only (nothing to update yet): incidents for the phases after it to update. */
 const SEED = { ratePerSecond: 400, seconds: 5 };
-/** How long the seeding's propagation work may take to finish before the measured phases start. */
-const SETTLE_LIMIT_MS = 30_000;
 const WARM_UP = { ratePerSecond: 100, seconds: 5 };
 const STEADY = { ratePerSecond: 200, seconds: 30 };
-/**
- * A bound on the client's concurrency (a real sender has one too), high enough that the generator
- * keeps its clock unless answers take over a quarter of a second at 1,000/s: then it holds webhooks
- * back, and the step fails as not keeping the rate.
- */
-const MAX_IN_FLIGHT = 256;
-const RANDOM_SEED = 20_262;
 
 const TARGET_EVENTS_PER_SECOND = 1000;
 const TARGET_P99_MS = 250;
@@ -44,41 +31,15 @@ export const inboundSuite: BenchSuite = {
   run: async (progress) => {
     progress('starting the platform app (api, ingestor, propagator) on an embedded PostgreSQL');
     const platform = await startInProcessPlatform(platformApp);
-    const { database, eventLog } = platform.runtime;
-    const usage = await ProcessUsage.start(database);
-    let sender: WebhookSender | undefined;
-    let watcher: AppliedWatcher | undefined;
+    const usage = await ProcessUsage.start(platform.runtime.database);
     try {
-      const api = new ApiClient(platform.baseUrl, platform.adminKey);
-      progress(`creating ${formatCount(TABLES)} table assets and a Monte Carlo connector`);
-      const connector = await setUpCatalog(api);
-      watcher = await AppliedWatcher.start(database);
-      sender = WebhookSender.start({ baseUrl: platform.baseUrl, maxInFlight: MAX_IN_FLIGHT });
-      const rig: LoadRig = {
-        sender, watcher, usage, runtime: platform.runtime, metrics: platform.app.get(Metrics),
-        planner: new WebhookPlanner(connector.signingSecret, RANDOM_SEED), webhookPath: connector.webhookPath, incidents: new Map(), acceptedKeys: [],
-      };
-      progress(`seeding incidents: ${SEED.ratePerSecond}/s for ${SEED.seconds} s, all openings`);
-      progress(`  ${summary(await runPhase(rig, SEED.ratePerSecond, SEED.seconds))}`);
-      const settledMs = await waitForPropagation(platform.runtime, SETTLE_LIMIT_MS);
-      progress(`  propagator ${settledMs === null ? `still busy after ${SETTLE_LIMIT_MS / 1000} s` : `idle after ${formatMs(settledMs)}`}`);
-      // What autovacuum does within a minute or two on a running platform; done here so that the
-      // measured phases do not depend on when it happens to run.
-      await sql`ANALYZE`.execute(database.control);
-      progress(`warm-up: ${WARM_UP.ratePerSecond}/s for ${WARM_UP.seconds} s`);
-      progress(`  ${summary(await runPhase(rig, WARM_UP.ratePerSecond, WARM_UP.seconds))}`);
-      progress(`steady: ${STEADY.ratePerSecond}/s for ${STEADY.seconds} s`);
-      const steady = await runPhase(rig, STEADY.ratePerSecond, STEADY.seconds);
-      progress(`  ${summary(steady)}`);
-      progress(`throughput search: ${SEARCH_RATES.join(', ')}/s for ${STEP_SECONDS} s each, until one is not sustained`);
-      const steps = await searchThroughput((rate) => runPhase(rig, rate, STEP_SECONDS),
-        (step) => progress(`  ${summary(step.result)}${step.shortfalls.length > 0 ? `; NOT SUSTAINED: ${step.shortfalls.join('; ')}` : ''}`));
-      progress('checking that every accepted webhook was applied');
-      const check = await verifyIngest(database, api, eventLog, watcher, { acceptedKeys: rig.acceptedKeys, openings: rig.incidents.size });
-      const postgresVersion = await sql<{ version: string }>`select version()`.execute(database.control);
-      const best = [...steps].reverse().find((s) => s.shortfalls.length === 0)?.result;
+      const metrics = platform.app.get(Metrics);
+      const { steady, steps, check, postgresVersion } = await runInbound(
+        { baseUrl: platform.baseUrl, adminKey: platform.adminKey, runtime: platform.runtime, ingestorMetrics: () => metrics.registry.metrics(), usage },
+        { seed: SEED, warmUp: WARM_UP, steady: STEADY, rates: SEARCH_RATES, stepSeconds: STEP_SECONDS }, progress);
+      const best = highestSustained(steps);
       return {
-        postgresVersion: postgresVersion.rows[0].version,
+        postgresVersion,
         parameters: parameters(),
         measurements: [
           throughputMeasurement(best, steps),
@@ -92,8 +53,6 @@ export const inboundSuite: BenchSuite = {
         notes: notes(),
       };
     } finally {
-      await sender?.close();
-      await watcher?.stop();
       usage.stop();
       await platform.stop();
     }
@@ -118,7 +77,7 @@ function phaseMeasurements(r: PhaseResult, at: string, target?: Measurement['tar
     { name: `HTTP 202 (webhook logged), at ${at}`, value: spread(r.http) },
     { name: `arrival → applied (tributary_ingest_latency_seconds{from="received"}), at ${at}`,
       value: `p50 ≤ ${formatMs(r.receivedBound.p50)}, p99 ≤ ${formatMs(r.receivedBound.p99)} (bucket bounds)` },
-    { name: `CPU, at ${at}`, value: `${cpuSplit(r)}; server event loop ${Math.round(r.eventLoop * 100)}% busy` },
+    { name: `CPU, at ${at}`, value: `${cpuSplit(r.cpu)}; server event loop ${Math.round(r.eventLoop * 100)}% busy` },
     { name: `observer resolution (time between change-feed reads), at ${at}`, value: `p50 ${formatMs(r.watcherGap.p50)}, p99 ${formatMs(r.watcherGap.p99)}` },
     { name: `propagator backlog after the phase, at ${at}`,
       value: `${formatCount(r.propagation.changes)} change-log records, ${formatCount(r.propagation.jobs)} fan-out/apply jobs` },
@@ -129,22 +88,7 @@ function stepMeasurement({ result: r, shortfalls }: SearchStep): Measurement {
   const verdict = shortfalls.length === 0 ? 'sustained' : `**not sustained**: ${shortfalls.join('; ')}`;
   return { name: `step ${formatCount(r.ratePerSecond)}/s × ${r.seconds} s`,
     value: `${verdict}; request → updated p50 ${formatMs(r.visible.p50)}, p99 ${formatMs(r.visible.p99)}; 202 p99 ${formatMs(r.http.p99)}; `
-      + `CPU ${cpuSplit(r)}; propagator behind by ${formatCount(r.propagation.jobs)} jobs` };
-}
-
-const cpuSplit = (r: PhaseResult) =>
-  `Node ${r.cpu.node.toFixed(2)}, PostgreSQL ${r.cpu.postgres.toFixed(2)}, other processes ${r.cpu.others.toFixed(2)} cores`;
-
-const spread = (d: Distribution) => `p50 ${formatMs(d.p50)}, p95 ${formatMs(d.p95)}, p99 ${formatMs(d.p99)}, max ${formatMs(d.max)}`;
-
-/** One line per phase for the progress log. */
-function summary(r: PhaseResult): string {
-  const drained = r.drainMs === null ? `not drained in ${DRAIN_LIMIT_MS / 1000} s` : `drained ${formatMs(r.drainMs)} after the last`;
-  return `${formatCount(r.ratePerSecond)}/s: ${formatCount(r.accepted)}/${formatCount(r.sent)} accepted, sent at ${formatCount(r.achievedRate)}/s `
-    + `(max ${formatMs(r.maxSendDelayMs)} late); request → updated p50 ${formatMs(r.visible.p50)}, p99 ${formatMs(r.visible.p99)}; `
-    + `202 p99 ${formatMs(r.http.p99)}; backlog at end ${formatCount(r.backlogAtEnd)}, ${drained}; `
-    + `CPU ${cpuSplit(r)}, event loop ${Math.round(r.eventLoop * 100)}%; `
-    + `propagator behind by ${formatCount(r.propagation.changes)} changes, ${formatCount(r.propagation.jobs)} jobs`;
+      + `CPU ${cpuSplit(r.cpu)}; propagator behind by ${formatCount(r.propagation.jobs)} jobs` };
 }
 
 function parameters(): [string, string][] {

@@ -41,6 +41,7 @@ function renderSection(suite: BenchSuite, result: SuiteResult, at: Date): string
     '',
     ...result.parameters.map(([label, value]) => `- ${label}: ${value}`),
     '',
+    ...(result.table ? [markdownTable(result.table.columns, result.table.rows), ''] : []),
     '| measurement | result | target | met |',
     '| --- | --- | --- | --- |',
     ...rows,
@@ -48,6 +49,9 @@ function renderSection(suite: BenchSuite, result: SuiteResult, at: Date): string
     ...result.notes.map((note) => `- ${note}`),
   ].join('\n');
 }
+
+export const markdownTable = (columns: string[], rows: string[][]) =>
+  [columns, columns.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 
 function describeMachine(postgresVersion: string): string {
   const cores = cpus();

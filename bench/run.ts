@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { catalogSuite } from './catalog.bench';
+import { distributedSuite } from './distributed.bench';
 import { inboundSuite } from './inbound.bench';
 import { propagationSuite } from './propagation.bench';
 import { recordSection } from './report';
@@ -9,7 +10,7 @@ import { BenchSuite, SuiteResult } from './suite';
  * `npm run bench`: the suites, run one after the other in this order. A new suite is one more line.
  * `npm run bench -- propagation` runs only the suites named.
  */
-const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite];
+const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite, distributedSuite];
 
 async function main(): Promise<void> {
   let failures = 0;

@@ -10,6 +10,8 @@ export interface SuiteResult {
   /** `select version()` of the PostgreSQL the suite ran on. */
   postgresVersion: string;
   parameters: [label: string, value: string][];
+  /** A comparison to show above the measurements (e.g. one row per mode), when the suite has one. */
+  table?: { columns: string[]; rows: string[][] };
   measurements: Measurement[];
   /** What a reader needs to interpret the numbers (how they were taken, what they include). */
   notes: string[];

@@ -1,21 +1,21 @@
-import { Metrics } from '@tributary/observability';
+import { sample } from '../../test/support/app-processes';
 
 /** Cumulative bucket counts of one histogram series: upper bound in seconds → observations at or below it. */
 export type Buckets = Map<number, number>;
 
+const BUCKET = 'tributary_ingest_latency_seconds_bucket';
+
 /**
  * The platform's own measure of inbound latency, `tributary_ingest_latency_seconds{from="received"}`
- * for Monte Carlo: from the webhook's arrival in the API until its observation is applied.
+ * for Monte Carlo: from the webhook's arrival in the API until its observation is applied, read from
+ * the Prometheus exposition of the process that runs the ingestor (its /metrics, or the registry of
+ * an in-process app).
  */
-export async function receivedToApplied(metrics: Metrics): Promise<Buckets> {
-  const { values } = await metrics.ingestLatency.get();
+export function receivedToApplied(exposition: string): Buckets {
+  const bounds = new Set([...exposition.matchAll(new RegExp(`^${BUCKET}\\{[^}]*\\ble="([^"]+)"`, 'gm'))].map((m) => m[1]));
   const buckets: Buckets = new Map();
-  for (const v of values) {
-    // Bucket series carry `le` beside the histogram's own labels.
-    const labels = v.labels as Record<string, string | number | undefined>;
-    if (v.metricName?.endsWith('_bucket') && labels.from === 'received' && labels.source === 'montecarlo') {
-      buckets.set(labels.le === '+Inf' ? Infinity : Number(labels.le), v.value);
-    }
+  for (const le of bounds) {
+    buckets.set(le === '+Inf' ? Infinity : Number(le), sample(exposition, BUCKET, { le, source: 'montecarlo', from: 'received' }, 0));
   }
   return buckets;
 }

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { INBOUND_STREAM } from '@tributary/ingest';
-import { Metrics } from '@tributary/observability';
 import { Runtime } from '@tributary/platform';
-import { epochMs } from '../support/clock';
-import { coresBetween, ProcessUsage } from '../support/process-usage';
+import { arrivals, waitForDrain } from '../support/arrivals';
+import { SendOutcome, sendOutcome } from '../support/open-loop';
+import { coresBetween, CoresUsed, ProcessUsage } from '../support/process-usage';
 import { Distribution, distribution } from '../support/stats';
 import { AppliedWatcher } from './applied-watcher';
 import { percentileBound, receivedToApplied } from './ingest-histogram';
@@ -11,9 +11,7 @@ import { PropagationBacklog, propagationBacklog } from './propagation-backlog';
 import { KnownIncident, WebhookPlanner } from './webhook-plan';
 import { WebhookSender } from './webhook-sender';
 
-/** How long after its last webhook a phase waits for the ingestor to apply everything accepted. */
-export const DRAIN_LIMIT_MS = 5000;
-const DRAIN_POLL_MS = 20;
+export { DRAIN_LIMIT_MS } from '../support/arrivals';
 
 /** An incident opened by an accepted webhook, and the key of its latest accepted state. */
 export interface TrackedIncident extends KnownIncident {
@@ -26,7 +24,9 @@ export interface LoadRig {
   watcher: AppliedWatcher;
   planner: WebhookPlanner;
   usage: ProcessUsage;
-  metrics: Metrics;
+  /** The Prometheus exposition of the process that runs the ingestor, for its latency histogram. */
+  ingestorMetrics: () => Promise<string>;
+  /** Where the bench reads the logs' lag and the queues' depth: the platform's runtime, or one on the same engines. */
   runtime: Runtime;
   webhookPath: string;
   /** Incidents whose opening was accepted, by id: what later phases update. */
@@ -35,17 +35,11 @@ export interface LoadRig {
   acceptedKeys: string[];
 }
 
-export interface PhaseResult {
+/** The sender's side (`failures`: webhooks not answered 202, by status; 0: no answer), and what the phase measured. */
+export interface PhaseResult extends SendOutcome {
   ratePerSecond: number;
   seconds: number;
-  sent: number;
   accepted: number;
-  /** Webhooks not answered 202, by status (0: no answer). */
-  failures: Map<number, number>;
-  /** Webhooks over the time from the first scheduled send to the last actual one. */
-  achievedRate: number;
-  /** Most a webhook was sent after its scheduled time (the in-flight bound, or the generator falling behind). */
-  maxSendDelayMs: number;
   /** Scheduled send → the change visible in the store, for accepted webhooks seen within the drain limit. */
   visible: Distribution;
   /** Accepted webhooks not visible within the drain limit. */
@@ -59,7 +53,7 @@ export interface PhaseResult {
   /** The platform's histogram from arrival to applied: bucket bounds, in milliseconds. */
   receivedBound: { p50: number; p99: number };
   /** Average cores used while sending, by the benchmark's processes and by the rest of the machine. */
-  cpu: { node: number; postgres: number; others: number };
+  cpu: CoresUsed;
   /** Share of the sending time the main thread's event loop (the server's) was busy. */
   eventLoop: number;
   /** Time between the watcher's reads: the resolution of `visible`. */
@@ -76,52 +70,34 @@ export async function runPhase(rig: LoadRig, ratePerSecond: number, seconds: num
   const updatable = [...rig.incidents.values()].filter((incident) => rig.watcher.visibleAt.has(incident.latestKey));
   const webhooks = rig.planner.plan(Math.round(ratePerSecond * seconds), updatable);
   rig.watcher.takeGaps();
-  const histogramBefore = await receivedToApplied(rig.metrics);
+  const histogramBefore = receivedToApplied(await rig.ingestorMetrics());
   const cpuBefore = rig.usage.cpu();
   const loopBefore = performance.eventLoopUtilization();
   const times = await rig.sender.run({ path: rig.webhookPath, ratePerSecond, webhooks: webhooks.map(({ body, signature }) => ({ body, signature })) });
   const cpu = coresBetween(cpuBefore, rig.usage.cpu());
   const eventLoop = performance.eventLoopUtilization(loopBefore).utilization;
-  const lastSent = times.sentAt.reduce((a, b) => Math.max(a, b));
+  const sending = sendOutcome(times, ratePerSecond, 202);
 
-  const accepted = webhooks.flatMap((w, i) => (times.status[i] === 202 ? [{ ...w, i }] : []));
-  const drainMs = await waitForDrain(rig, accepted.map((w) => w.key), lastSent);
-  const histogramAfter = await receivedToApplied(rig.metrics);
+  const accepted = webhooks.flatMap((_, i) => (times.status[i] === 202 ? [i] : []));
+  let pending = accepted.map((i) => webhooks[i].key);
+  const drainMs = await waitForDrain(async () => {
+    pending = pending.filter((key) => !rig.watcher.visibleAt.has(key));
+    return pending.length === 0 && (await rig.runtime.eventLog.lag('ingestor', INBOUND_STREAM)) === 0;
+  }, sending.lastSent);
+  const histogramAfter = receivedToApplied(await rig.ingestorMetrics());
   const watcherGap = distribution(rig.watcher.takeGaps());
   const propagation = await propagationBacklog(rig.runtime);
 
-  const failures = new Map<number, number>();
-  times.status.forEach((status) => { if (status !== 202) failures.set(status, (failures.get(status) ?? 0) + 1); });
-  const visibleMs: number[] = [];
-  let backlogAtEnd = 0;
-  for (const w of accepted) {
-    const at = rig.watcher.visibleAt.get(w.key);
-    if (at !== undefined) visibleMs.push(at - times.scheduledAt[w.i]);
-    if (at === undefined || at > lastSent) backlogAtEnd += 1;
-    rig.incidents.set(w.incident.incidentId, { ...w.incident, latestKey: w.key });
-    rig.acceptedKeys.push(w.key);
+  const seen = arrivals(times, accepted, (i) => rig.watcher.visibleAt.get(webhooks[i].key), sending.lastSent);
+  for (const i of accepted) {
+    rig.incidents.set(webhooks[i].incident.incidentId, { ...webhooks[i].incident, latestKey: webhooks[i].key });
+    rig.acceptedKeys.push(webhooks[i].key);
   }
   return {
-    ratePerSecond, seconds, sent: webhooks.length, accepted: accepted.length, failures,
-    achievedRate: webhooks.length / ((lastSent - times.scheduledAt[0]) / 1000 + 1 / ratePerSecond),
-    maxSendDelayMs: times.sentAt.reduce((most, sent, i) => Math.max(most, sent - times.scheduledAt[i]), 0),
-    visible: distribution(visibleMs), unseen: accepted.length - visibleMs.length,
-    http: distribution(accepted.map((w) => times.answeredAt[w.i] - times.sentAt[w.i])),
-    backlogAtEnd, drainMs, cpu, eventLoop, watcherGap, propagation,
+    ratePerSecond, seconds, ...sending, accepted: accepted.length,
+    visible: seen.latency, unseen: seen.unseen, backlogAtEnd: seen.backlogAtEnd,
+    http: distribution(accepted.map((i) => times.answeredAt[i] - times.sentAt[i])),
+    drainMs, cpu, eventLoop, watcherGap, propagation,
     receivedBound: { p50: percentileBound(histogramBefore, histogramAfter, 50), p99: percentileBound(histogramBefore, histogramAfter, 99) },
   };
-}
-
-/**
- * Waits until every accepted webhook is visible and the ingestor's offset has reached the end of the
- * inbound log; returns the time that took from the last send, or null past DRAIN_LIMIT_MS.
- */
-async function waitForDrain(rig: LoadRig, keys: string[], lastSent: number): Promise<number | null> {
-  let pending = keys;
-  while (epochMs() - lastSent < DRAIN_LIMIT_MS) {
-    pending = pending.filter((key) => !rig.watcher.visibleAt.has(key));
-    if (pending.length === 0 && (await rig.runtime.eventLog.lag('ingestor', INBOUND_STREAM)) === 0) return epochMs() - lastSent;
-    await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-  }
-  return null;
 }

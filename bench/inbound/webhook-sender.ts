@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { ClockedWorker } from '../support/clocked-worker';
 
 export interface SenderOptions {
   baseUrl: string;
@@ -14,43 +14,8 @@ export interface SendRun {
   webhooks: { body: string; signature: string }[];
 }
 
-/** Per webhook, in run order: epoch milliseconds (see `epochMs`), and the HTTP status (0: no answer). */
-export interface SendTimes {
-  scheduledAt: Float64Array;
-  sentAt: Float64Array;
-  answeredAt: Float64Array;
-  status: Uint16Array;
-}
+/** Sends webhooks over HTTP on a worker thread's clock; each run's times come back per webhook (status: the HTTP status, 0 for no answer). */
+export type WebhookSender = ClockedWorker<SendRun>;
 
-/**
- * The load generator, on a worker thread of its own: its clock then keeps time whatever the server
- * (on the main thread's event loop) is doing, so a busy server shows as latency, not as a load that
- * quietly slows down.
- */
-export class WebhookSender {
-  private constructor(private readonly worker: Worker) {}
-
-  static start(options: SenderOptions): WebhookSender {
-    return new WebhookSender(new Worker(join(__dirname, 'webhook-sender.worker.js'), { workerData: options }));
-  }
-
-  run(run: SendRun): Promise<SendTimes> {
-    return new Promise((resolve, reject) => {
-      const fail = (err: Error) => {
-        this.worker.off('message', done);
-        reject(err);
-      };
-      const done = (times: SendTimes) => {
-        this.worker.off('error', fail);
-        resolve(times);
-      };
-      this.worker.once('message', done);
-      this.worker.once('error', fail);
-      this.worker.postMessage(run);
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.worker.terminate();
-  }
-}
+export const startWebhookSender = (options: SenderOptions): WebhookSender =>
+  ClockedWorker.start<SendRun>(join(__dirname, 'webhook-sender.worker.js'), options);

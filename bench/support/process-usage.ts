@@ -4,31 +4,42 @@ import { sql } from 'kysely';
 import { Database } from '@tributary/store';
 import { epochMs } from './clock';
 
-/** CPU seconds used so far by the Node process (all its threads), by the PostgreSQL server, and by the whole machine. */
+/**
+ * CPU seconds used so far by the Node process (all its threads), by the PostgreSQL server, by each
+ * watched process (by name), and by the whole machine.
+ */
 export interface CpuReading {
   at: number;
   node: number;
   postgres: number;
+  watched: Record<string, number>;
   machine: number;
 }
 
-/**
- * Average cores in use between two readings; `others` is everything else on the machine, which
- * competes with the benchmark for the same cores.
- */
-export function coresBetween(from: CpuReading, to: CpuReading): { node: number; postgres: number; others: number } {
+/** Average cores in use; `others` is everything else on the machine, which competes with the benchmark for the same cores. */
+export interface CoresUsed {
+  node: number;
+  postgres: number;
+  watched: Record<string, number>;
+  others: number;
+}
+
+export function coresBetween(from: CpuReading, to: CpuReading): CoresUsed {
   const seconds = (to.at - from.at) / 1000;
   const node = (to.node - from.node) / seconds;
   const postgres = (to.postgres - from.postgres) / seconds;
-  return { node, postgres, others: Math.max(0, (to.machine - from.machine) / seconds - node - postgres) };
+  const watched = Object.fromEntries(Object.entries(to.watched).map(([name, cpu]) => [name, (cpu - (from.watched[name] ?? 0)) / seconds]));
+  const known = node + postgres + Object.values(watched).reduce((a, b) => a + b, 0);
+  return { node, postgres, watched, others: Math.max(0, (to.machine - from.machine) / seconds - known) };
 }
 
 /** How often the resident set size is sampled for its peak. */
 const RSS_SAMPLE_MS = 250;
 
 /**
- * What the benchmark costs the machine: CPU of the Node process and of the embedded PostgreSQL, and
- * of everything else running meanwhile (read from /proc, so Linux only), and the Node process's peak RSS while this meter runs (the
+ * What the benchmark costs the machine: CPU of the Node process, of the PostgreSQL server, of the
+ * processes it was told to watch (the apps and engines of a distributed run), and of everything else
+ * running meanwhile (read from /proc, so Linux only), and the Node process's peak RSS while this meter runs (the
  * process's own lifetime peak would include the suites that ran before).
  */
 export class ProcessUsage {
@@ -36,17 +47,30 @@ export class ProcessUsage {
   private readonly sampler = setInterval(() => { this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss()); }, RSS_SAMPLE_MS);
   private readonly ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
-  private constructor(private readonly postmasterPid: number) {}
+  /** `postmasterPid` null: no PostgreSQL to account for (it reads as 0 cores). */
+  private constructor(private readonly postmasterPid: number | null, private readonly watchedPids: Record<string, number>) {}
 
-  /** The PostgreSQL server is the parent of any of its backends, such as one of the store's connections. */
-  static async start(database: Database): Promise<ProcessUsage> {
+  /**
+   * The PostgreSQL server is the parent of any of its backends, such as one of the store's
+   * connections. `watched` names other processes (by pid) whose CPU to report apart.
+   */
+  static async start(database: Database, watched: Record<string, number> = {}): Promise<ProcessUsage> {
     const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(database.control);
-    return new ProcessUsage(procStat(rows[0].pid).ppid);
+    return new ProcessUsage(procStat(rows[0].pid).ppid, watched);
+  }
+
+  /** Only this process and the `watched` ones, where no PostgreSQL takes part. */
+  static watching(watched: Record<string, number>): ProcessUsage {
+    return new ProcessUsage(null, watched);
   }
 
   cpu(): CpuReading {
     const { user, system } = process.cpuUsage();
-    return { at: epochMs(), node: (user + system) / 1e6, postgres: this.postgresTicks() / this.ticksPerSecond,
+    const watched = Object.fromEntries(Object.entries(this.watchedPids).map(([name, pid]) => {
+      const stat = procStat(pid);
+      return [name, (stat.utime + stat.stime) / this.ticksPerSecond];
+    }));
+    return { at: epochMs(), node: (user + system) / 1e6, postgres: this.postgresTicks() / this.ticksPerSecond, watched,
       machine: machineBusyTicks() / this.ticksPerSecond };
   }
 
@@ -63,6 +87,7 @@ export class ProcessUsage {
    * time of the children running now (backends, background workers).
    */
   private postgresTicks(): number {
+    if (this.postmasterPid === null) return 0;
     const postmaster = procStat(this.postmasterPid);
     let ticks = postmaster.utime + postmaster.stime + postmaster.cutime + postmaster.cstime;
     for (const entry of readdirSync('/proc')) {
