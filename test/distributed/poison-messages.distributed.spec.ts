@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+import { readMessages } from '../support/kafka-topic';
 import { confluentFraming, deadLetterCodec, DeadLetterRecord, inboundDeliveryCodec, singleObject } from '@tributary/contracts';
 import { ConfluentWireFormat, createTopics, SchemaRegistryClient, STREAMS, topicOf } from '@tributary/eventlog';
 import { AppParts } from '@tributary/platform';
@@ -44,20 +45,6 @@ describe('poison messages on Kafka with a schema registry', () => {
     await admin.disconnect();
   });
 
-  /** Every message of a topic, read with plain kafkajs. */
-  async function messagesOf(topic: string, count: number): Promise<KafkaMessage[]> {
-    const consumer = kafka.consumer({ groupId: `reader-${randomBytes(4).toString('hex')}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const seen: KafkaMessage[] = [];
-    await new Promise<void>((resolve) => void consumer.run({ eachMessage: async ({ message }) => {
-      seen.push(message);
-      if (seen.length >= count) resolve();
-    } }));
-    await consumer.disconnect();
-    return seen;
-  }
-
   it('parks garbage, an unknown fingerprint and an unknown schema id with their reasons, on the dead-letter topic too, and applies what follows', async () => {
     await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: ORDERS, typeName: 'Table' }] });
     const connector = (await t.http().post('/v1/connectors').set(auth())
@@ -95,7 +82,7 @@ describe('poison messages on Kafka with a schema registry', () => {
 
     // on the dead-letter topic: Confluent-framed DeadLetter records carrying the same
     const wire = new ConfluentWireFormat(new SchemaRegistryClient(schemaRegistryUrl));
-    const onTopic = await messagesOf(topicOf('dead-letters', tenant, 'pooled', prefix), 3);
+    const onTopic = await readMessages(kafka, topicOf('dead-letters', tenant, 'pooled', prefix), 3);
     expect(onTopic.map((m) => m.value![0])).toEqual([0x00, 0x00, 0x00]);
     const published = await Promise.all(onTopic.map(async (m) => deadLetterCodec.decode(await wire.fromWire(m.value!))));
     expect(published).toEqual(Object.entries(poison).map(([key, value]): DeadLetterRecord => ({

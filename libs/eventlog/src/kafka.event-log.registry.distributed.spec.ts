@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { changeEventCodec, confluentFraming, fingerprintOf, parseSchema, singleObject } from '@tributary/contracts';
 import { asTenantId } from '@tributary/store';
 import { ConfluentWireFormat } from './confluent.wire-format';
 import { LogRecord } from './event-log';
 import { createTopics, KafkaEventLog, STREAMS, topicOf } from './kafka.event-log';
 import { SchemaRegistryClient } from './schema-registry.client';
+import { readMessages } from '../../../test/support/kafka-topic';
 import { schemaRegistryUrl, unreachableRegistryUrl } from '../../../test/support/schema-registry';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -35,20 +36,6 @@ describe(`${KafkaEventLog.name} with a schema registry`, () => {
     await admin.disconnect();
   });
 
-  /** Every message of the topic as produced, read with plain kafkajs. */
-  async function rawMessages(count: number): Promise<KafkaMessage[]> {
-    const consumer = kafka.consumer({ groupId: `raw-${randomBytes(4).toString('hex')}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const seen: KafkaMessage[] = [];
-    await new Promise<void>((resolve) => void consumer.run({ eachMessage: async ({ message }) => {
-      seen.push(message);
-      if (seen.length >= count) resolve();
-    } }));
-    await consumer.disconnect();
-    return seen;
-  }
-
   async function consume(group: string, count: number): Promise<LogRecord[]> {
     const seen: LogRecord[] = [];
     let done!: () => void;
@@ -72,7 +59,7 @@ describe(`${KafkaEventLog.name} with a schema registry`, () => {
     await producer.send({ topic, messages: [{ key: 'k', value: plain, headers: { tenant } }] });
     await producer.disconnect();
 
-    const [framed, unframed] = await rawMessages(2);
+    const [framed, unframed] = await readMessages(kafka, topic, 2);
     expect(framed.value![0]).toBe(0x00);
     const { schemaId, body: avro } = confluentFraming.parse(framed.value!)!;
     expect(avro).toEqual(singleObject.parse(body)!.body);
