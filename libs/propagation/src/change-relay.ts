@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Client } from 'pg';
 import { EventLog, NewRecord } from '@tributary/eventlog';
 import { ChangeEvent, changeEventPayload, ChangeEventsRepository, Database, TenantId } from '@tributary/store';
@@ -70,23 +71,25 @@ export class ChangeRelay {
 
   /**
    * Relays up to one batch of a tenant's changes; returns how many. Every propagator runs a relay:
-   * the tenant's offset row stays locked from reading the offset to moving it (a relay that finds it
-   * locked leaves the tenant to the other), so two relays never append the same batch twice nor move
-   * the offset back. A relay that dies mid-batch loses its lock with its connection; the batch is
-   * then appended again (at least once).
+   * a relay holds the tenant's advisory lock from reading the offset to moving it (a relay that finds
+   * it taken leaves the tenant to the other), so two relays never append the same batch twice nor
+   * move the offset back. A relay that dies mid-batch loses its lock with its connection; the batch
+   * is then appended again (at least once). An advisory lock, not a row lock: a row lock gives the
+   * transaction an id before the append commits, and the embedded event log's readers see nothing
+   * newer than the oldest transaction in progress, so they would miss the append's wake-up and find
+   * it only at their next poll.
    */
   private async relay(tenantId: TenantId): Promise<number> {
-    await this.database.control.insertInto('tributary.relay_offsets').values({ tenant_id: tenantId, sequence: 0 })
-      .onConflict((oc) => oc.column('tenant_id').doNothing()).execute();
     return this.database.control.transaction().execute(async (offsets) => {
-      const row = await offsets.selectFrom('tributary.relay_offsets').select('sequence').where('tenant_id', '=', tenantId)
-        .forUpdate().skipLocked().executeTakeFirst();
-      if (!row) return 0;
-      const events = await this.database.inTenant(tenantId, (tx) => this.changes.listAfter(tx, row.sequence, BATCH));
+      const { rows } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtextextended(${`relay/${tenantId}`}, 0)) AS ok`.execute(offsets);
+      if (!rows[0].ok) return 0;
+      const row = await offsets.selectFrom('tributary.relay_offsets').select('sequence').where('tenant_id', '=', tenantId).executeTakeFirst();
+      const events = await this.database.inTenant(tenantId, (tx) => this.changes.listAfter(tx, row?.sequence ?? 0, BATCH));
       if (events.length === 0) return 0;
       await this.log.append(CHANGES_STREAM, events.map((e) => changeRecord(tenantId, e)));
-      await offsets.updateTable('tributary.relay_offsets').set({ sequence: events[events.length - 1].sequence })
-        .where('tenant_id', '=', tenantId).execute();
+      const last = events[events.length - 1].sequence;
+      await offsets.insertInto('tributary.relay_offsets').values({ tenant_id: tenantId, sequence: last })
+        .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ sequence: last })).execute();
       return events.length;
     });
   }
