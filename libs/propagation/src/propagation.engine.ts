@@ -38,7 +38,13 @@ export class PropagationEngine {
       const rule = (await this.rules.enabled(tx)).find((r) => r.id === d.ruleId);
       const value = rule ? await this.sourceValue(tx, rule, d.sourceId, d.key) : null;
       const reach = rule?.action ?? { maxDepth: 1 };
-      return this.repo.stage(tx, k, { maxDepth: reach.maxDepth, typeNames: 'typeNames' in reach ? reach.typeNames : undefined }, value);
+      const result = await this.repo.stage(tx, k, { maxDepth: reach.maxDepth, typeNames: 'typeNames' in reach ? reach.typeNames : undefined }, value);
+      // Nothing staged over nothing applied (an incident on a table with nothing downstream): the store
+      // already equals the result, so no apply job is needed. Read after stage() replaced the
+      // generation, which waited for any apply of the one before to commit, and an older apply that
+      // starts later finds itself superseded.
+      const idle = result.size === 0 && !(await this.repo.hasApplied(tx, k, derived(k.key) ? 'contributions' : 'tags'));
+      return { ...result, partitions: idle ? 0 : result.partitions };
     });
     await this.queue.enqueue<ApplyJob>(APPLY_QUEUE, Array.from({ length: staged.partitions }, (_, partition) => ({
       data: { ...d, staged: staged.generation, partitions: staged.partitions, partition },
@@ -58,7 +64,7 @@ export class PropagationEngine {
       const ctx: WriteContext = { tenantId: d.tenantId, actor: `rule:${d.ruleId}`, origin: `rule:${d.ruleId}`, traceparent: childTraceparent(d.cause?.traceparent) };
       const lineage = { generation: d.generation + 1, chain: [...d.chain, d.ruleId] };
       const source = (await this.assets.namesByIds(tx, [d.sourceId])).get(d.sourceId)?.qualifiedName ?? '';
-      const events = d.key === 'incidents' || d.key.startsWith('attr:')
+      const events = derived(d.key)
         ? await this.applyDerived(tx, ctx, k, d, desired, lineage)
         : await this.applyTags(tx, ctx, k, d, desired, source, lineage);
       if (events.length > 0) {
@@ -169,6 +175,9 @@ export function attributeValue(rule: CompiledRule, asset: AssetRow): unknown | n
   if (rule.when?.evaluate({ source }) !== true) return null;
   return rule.value?.evaluate({ source }) ?? null;
 }
+
+/** Whether a propagation key derives values (incident counts, attributes) rather than tags. */
+const derived = (key: string) => key === 'incidents' || key.startsWith('attr:');
 
 /** The propagation key an attribute rule writes under. */
 export function attributeKey(rule: Rule): string | null {

@@ -41,10 +41,14 @@ export class PropagationPlanner {
         const prior = jobs.get(id);
         if (!prior || prior.generation < lineage.generation) jobs.set(id, { tenantId, ruleId, sourceId, key, ...lineage, cause });
       };
-      const ids = await this.assets.idsByNames(tx, [...new Set(events.map((e) => e.subject))]);
+      // Most changes concern no rule (a rule's own output, types nothing triggers on): only the
+      // others are parsed and looked up. A 100,000-asset fan-out writes 100,000 such changes.
+      const relevant = events.filter((e) => STRUCTURAL.has(e.type) || rules.some((r) => e.origin !== `rule:${r.id}` && r.trigger.includes(e.type)));
+      if (relevant.length === 0) return { jobs: [], stopped: [] };
+      const ids = await this.assets.idsByNames(tx, [...new Set(relevant.map((e) => e.subject))]);
 
       const structuralRoots = new Set<number>();
-      for (const event of events) {
+      for (const event of relevant) {
         const data = JSON.parse(event.data) as Record<string, unknown> & Partial<Lineage>;
         const lineage: Lineage = { generation: data.generation ?? 0, chain: data.chain ?? [] };
         if (STRUCTURAL.has(event.type)) {

@@ -48,7 +48,23 @@ export class RulesService {
 
   /** The tenant's enabled rules, compiled (the propagator's view). */
   async enabled(tx: TenantTx): Promise<CompiledRule[]> {
-    return (await this.loadAll(tx)).map(toRule).filter((r) => r.enabled).map(compile);
+    return (await this.loadAll(tx)).map(toRule).filter((r) => r.enabled).map((r) => this.compiled(tx.tenantId, r));
+  }
+
+  /**
+   * Compiled rules by tenant and id, with the rule they were compiled from: every fan-out job and
+   * planned batch asks for them, and the expressions need compiling only when the rule changed.
+   */
+  private readonly compiledRules = new Map<string, { source: string; rule: CompiledRule }>();
+
+  private compiled(tenantId: TenantId, rule: Rule): CompiledRule {
+    const key = `${tenantId}/${rule.id}`;
+    const source = JSON.stringify(rule);
+    const cached = this.compiledRules.get(key);
+    if (cached?.source === source) return cached.rule;
+    const compiledRule = compile(rule);
+    this.compiledRules.set(key, { source, rule: compiledRule });
+    return compiledRule;
   }
 
   async create(tenantId: TenantId, actor: string, body: z.infer<typeof CreateRuleBody>): Promise<Rule> {

@@ -113,6 +113,16 @@ export class PropagationRepository {
     return rows.rows.map((r) => ({ assetId: r.asset_id, depth: r.depth, value: r.value }));
   }
 
+  /** Whether the store holds anything this propagation wrote: its propagated tags, or its contributions. */
+  async hasApplied(tx: TenantTx, k: PropagationKey, kind: 'tags' | 'contributions'): Promise<boolean> {
+    const rows = kind === 'tags'
+      ? await sql`SELECT 1 FROM classifications WHERE tenant_id = ${tx.tenantId} AND source = 'propagated' AND propagated_from_id = ${k.sourceId}
+                  AND name = ${k.key} AND rule_id = ${k.ruleId} LIMIT 1`.execute(tx.db)
+      : await sql`SELECT 1 FROM propagations WHERE tenant_id = ${tx.tenantId} AND rule_id = ${k.ruleId} AND source_id = ${k.sourceId}
+                  AND key = ${k.key} LIMIT 1`.execute(tx.db);
+    return rows.rows.length > 0;
+  }
+
   // --- tags (classifications with source = propagated) ---
 
   async propagatedTags(tx: TenantTx, k: PropagationKey, partitions: number, partition: number): Promise<DesiredRow[]> {
