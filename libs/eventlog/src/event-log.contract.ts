@@ -57,6 +57,18 @@ export function describeEventLogContract(adapter: string, start: () => Promise<{
       expect(first.headers.ce_id).toMatch(/^[0-9a-f-]{36}$/);
     });
 
+    it('takes many appends at once (they may share a commit or a produce request): each lands once, each caller\'s key in order', async () => {
+      const stream: Stream = 'inbound';
+      const callers = Array.from({ length: 20 }, (_, c) => c);
+      await Promise.all(callers.map(async (c) => {
+        for (let n = 0; n < 5; n++) await log.append(stream, [record(`caller-${c}`, `${c}:${n}`)]);
+      }));
+      // the stream also holds the first test's three records
+      const got = (await consume('concurrent', stream, 103)).filter((r) => r.key.startsWith('caller-'));
+      expect(got).toHaveLength(100);
+      for (const c of callers) expect(bodies(got.filter((r) => r.key === `caller-${c}`))).toEqual([0, 1, 2, 3, 4].map((n) => `${c}:${n}`));
+    });
+
     it('resumes a group after its last committed batch: nothing lost, nothing twice', async () => {
       const stream: Stream = 'changes';
       await log.append(stream, [record('k', '1'), record('k', '2')]);

@@ -1,4 +1,4 @@
-import { Admin, CompressionTypes, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, CompressionTypes, Consumer, Kafka, logLevel, Message, Producer } from 'kafkajs';
 import { Placement, TenantId } from '@tributary/store';
 import { EventLog, LogRecord, NewRecord, Stream, SubscribeOptions, Subscription } from './event-log';
 import { SingleObjectWireFormat, WireFormat } from './wire-format';
@@ -16,6 +16,20 @@ export function topicOf(stream: Stream, tenantId: TenantId, placement: Placement
 /** Every topic of a stream under a prefix (pooled and per tenant). */
 const topicsOf = (stream: Stream, prefix: string): RegExp => new RegExp(`^${escape(prefix)}\\.[a-z0-9-]+\\.${escape(stream)}\\.v1$`);
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+
+/**
+ * What one produce request carries at most, in whole appends (a larger append goes alone): well
+ * under the broker's default message.max.bytes (1 MiB), which bounds a partition's batch.
+ */
+const SEND_RECORDS = 1000;
+const SEND_BYTES = 512 * 1024;
+
+interface Outgoing {
+  topic: string;
+  message: Message;
+}
+
+const sizeOf = (append: { messages: Outgoing[] }) => append.messages.reduce((n, m) => n + ((m.message.value as Buffer | null)?.length ?? 0), 0);
 
 export interface KafkaEventLogOptions {
   brokers: string[];
@@ -64,20 +78,53 @@ export class KafkaEventLog implements EventLog {
 
   async append(stream: Stream, records: NewRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const byTopic = new Map<string, NewRecord[]>();
+    const messages: Outgoing[] = [];
     for (const r of records) {
-      const topic = topicOf(stream, r.tenantId, await this.options.placementOf(r.tenantId), this.prefix);
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { ...r, value: await this.wire.toWire(r.value) }]);
+      messages.push({ topic: topicOf(stream, r.tenantId, await this.options.placementOf(r.tenantId), this.prefix),
+        message: { key: r.key, value: await this.wire.toWire(r.value), headers: { ...r.headers, tenant: r.tenantId } } });
     }
-    const producer = await this.connectedProducer();
-    await producer.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, rs]) => ({
-        topic,
-        messages: rs.map((r) => ({ key: r.key, value: r.value, headers: { ...r.headers, tenant: r.tenantId } })),
-      })),
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ messages, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.sending) void this.sendWaiting();
     });
+  }
+
+  /** Appends waiting for the produce request in flight; they go together in the next one. */
+  private waiting: { messages: Outgoing[]; done: (err?: unknown) => void }[] = [];
+  private sending = false;
+
+  /**
+   * Group send: the idempotent producer keeps one produce request in flight (that is what keeps a
+   * partition's order across retries), so appends that arrive while one is in flight wait and then
+   * go in one request, whole appends at a time up to SEND_RECORDS and SEND_BYTES. With a request per
+   * append, each webhook waited for a broker round trip per append queued before it. A caller still
+   * resolves only once the broker acknowledged its records (acks=all).
+   */
+  private async sendWaiting(): Promise<void> {
+    this.sending = true;
+    while (this.waiting.length > 0) {
+      let [take, records, bytes] = [1, this.waiting[0].messages.length, sizeOf(this.waiting[0])];
+      for (; take < this.waiting.length; take++) {
+        const next = this.waiting[take];
+        if (records + next.messages.length > SEND_RECORDS || bytes + sizeOf(next) > SEND_BYTES) break;
+        [records, bytes] = [records + next.messages.length, bytes + sizeOf(next)];
+      }
+      const group = this.waiting.splice(0, take);
+      try {
+        const byTopic = new Map<string, Message[]>();
+        for (const { topic, message } of group.flatMap((g) => g.messages)) {
+          if (!byTopic.has(topic)) byTopic.set(topic, []);
+          byTopic.get(topic)!.push(message);
+        }
+        const producer = await this.connectedProducer();
+        await producer.sendBatch({ acks: -1, compression: CompressionTypes.None,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+        for (const g of group) g.done();
+      } catch (err) {
+        for (const g of group) g.done(err);
+      }
+    }
+    this.sending = false;
   }
 
   async subscribe(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Subscription> {
