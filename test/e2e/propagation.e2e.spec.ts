@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { platformApp } from '../../apps/platform/src/platform.app';
 import { randomUUID } from 'node:crypto';
 import { changeEventCodec } from '@tributary/contracts';
@@ -161,6 +162,28 @@ describe('Propagation', () => {
         .filter((e: { type: string; subject: string; origin: string }) => e.type === 'asset.health.changed' && e.subject === 'inc/leaf');
       expect(downstream.map((e: { origin: string; data: { after: unknown } }) => [e.origin, e.data.after])).toEqual([1, 2, 1, 0].map((n) =>
         ['rule:incident-propagation', { status: n ? 'warning' : 'healthy', upstreamOpenIncidents: n }]));
+    });
+  });
+
+  describe('incident propagation from a table with nothing downstream', () => {
+    it('plans nothing while nothing is downstream, and reaches what is linked below it later', async () => {
+      const lone = 'snowflake/acme/ANALYTICS/PUBLIC/LONE';
+      await assets(lone, 'lone/below');
+      const connector = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'mc-lone',
+        config: { mappings: [{ template: 'snowflake/acme/{database}/{schema}/{table}', case: 'upper' }] } })).body;
+      const body = JSON.stringify(incidentWebhook({ incidentId: 'lone-1', tables: ['analytics:public.lone'] }));
+      await t.http().post(`/v1/hooks/montecarlo/${connector.id}`).set('Content-Type', 'application/json')
+        .set('x-mcd-signature', signMonteCarlo(body, connector.signingSecret)).send(body).expect(202);
+      const health = async (qn: string) => (await t.http().get(`/v1/assets/${enc(qn)}/health`).set(auth())).body;
+      await waitFor('the incident', async () => ((await health(lone)).openIncidents === 1 ? true : undefined));
+      await settled(t);
+      const generations = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenant_pooled.propagation_generations g
+        JOIN tenant_pooled.assets a ON a.id = g.source_id WHERE a.qualified_name = ${lone}`.execute(t.runtime.database.control)).rows[0].n;
+      expect(await generations()).toBe(0);
+      await link([lone, 'lone/below']);
+      await settled(t);
+      expect(await health('lone/below')).toMatchObject({ status: 'warning', upstreamOpenIncidents: 1 });
+      expect(await generations()).toBe(1);
     });
   });
 

@@ -96,17 +96,25 @@ export class PropagationPlanner {
    * (a bulk load before any tag exists) needs no upstream walk at all.
    */
   private async structural(tx: TenantTx, rules: CompiledRule[], roots: number[]): Promise<{ ruleId: string; sourceId: number; key: string }[]> {
-    if (!(await this.repo.hasPropagations(tx))) return [];
-    const upstream = [...roots, ...(await this.lineage.walk(tx, roots, 'upstream', 50)).map((r) => r.id)];
     const out: { ruleId: string; sourceId: number; key: string }[] = [];
+    // A source of derived values is first fanned out once it has something downstream (see
+    // dropIdleSubjects), so the source of a new edge may be one that never was: it has no generation
+    // row yet. Anything further upstream had something downstream already, so it has one.
+    for (const rule of rules.filter((r) => r.action.type !== 'propagate_classification')) {
+      out.push(...(await this.activeSources(tx, rule, roots)).map((s) => ({ ruleId: rule.id, ...s })));
+    }
+    if (!(await this.repo.hasPropagations(tx))) return out;
+    const upstream = [...roots, ...(await this.lineage.walk(tx, roots, 'upstream', 50)).map((r) => r.id)];
     for (const rule of rules) out.push(...(await this.repo.keysFromSources(tx, rule.id, upstream)));
     return out;
   }
 
   /**
-   * Drops planned recomputations of incident and attribute rules whose subject neither is a source
-   * now nor was one before: recomputing them would stage nothing over nothing (every created or
-   * updated asset triggers the deprecation rule, most of them never deprecated).
+   * Drops planned recomputations of incident and attribute rules whose subject never propagated
+   * anything (no generation row) and has nothing to propagate now: it is no source, or it has no
+   * edge out of it (an incident on a table nothing reads from). Recomputing them would stage nothing
+   * over nothing; every created or updated asset triggers the deprecation rule, and every incident
+   * count change the incident rule. structural() plans the subject when it gains an edge.
    */
   private async dropIdleSubjects(tx: TenantTx, rules: CompiledRule[], jobs: Map<string, FanoutJob>): Promise<void> {
     for (const rule of rules.filter((r) => r.action.type !== 'propagate_classification')) {
@@ -114,8 +122,12 @@ export class PropagationPlanner {
       if (planned.length === 0) continue;
       const ids = planned.map((j) => j.sourceId);
       const known = new Set((await this.repo.keysFromSources(tx, rule.id, ids)).map((k) => k.sourceId));
-      const active = new Set((await this.activeSources(tx, rule, ids)).map((k) => k.sourceId));
-      for (const j of planned) if (!known.has(j.sourceId) && !active.has(j.sourceId)) jobs.delete(`${j.ruleId}/${j.sourceId}/${j.key}`);
+      const unknown = ids.filter((id) => !known.has(id));
+      const active = new Set((await this.activeSources(tx, rule, unknown)).map((k) => k.sourceId));
+      const reaching = await this.lineage.withDownstream(tx, [...active]);
+      for (const j of planned) {
+        if (!known.has(j.sourceId) && !(active.has(j.sourceId) && reaching.has(j.sourceId))) jobs.delete(`${j.ruleId}/${j.sourceId}/${j.key}`);
+      }
     }
   }
 

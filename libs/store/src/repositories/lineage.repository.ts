@@ -50,6 +50,14 @@ export class LineageRepository {
     return rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
   }
 
+  /** Those of the given assets that have at least one edge out of them. */
+  async withDownstream(tx: TenantTx, ids: number[]): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const rows = await sql<{ src_id: number }>`
+      SELECT DISTINCT src_id FROM lineage_edges WHERE tenant_id = ${tx.tenantId} AND src_id = ANY (${ids}::bigint[])`.execute(tx.db);
+    return new Set(rows.rows.map((r) => r.src_id));
+  }
+
   async walk(tx: TenantTx, rootIds: number[], direction: Direction, maxDepth: number): Promise<Reached[]> {
     return (await walkQuery(tx, rootIds, direction, maxDepth).execute(tx.db)).rows;
   }
