@@ -21,6 +21,8 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
   private relay?: ChangeRelay;
   private subscription?: Subscription;
   private workers: { stop(): Promise<void> }[] = [];
+  /** Apply jobs running in this process; the relay yields to them. */
+  private applying = 0;
 
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
@@ -44,7 +46,7 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     // with Debezium, its connector fills the change topics from the outbox: a relay too would publish every change twice
     if (this.runtime.config.changeCapture === 'relay') {
       this.relay = new ChangeRelay(this.runtime.database, this.log, this.runtime.postgres.connectionString(),
-        (err) => this.logger.warn({ message: 'change relay failed; retrying', error: String(err) }));
+        (err) => this.logger.warn({ message: 'change relay failed; retrying', error: String(err) }), () => this.applying > 0);
       await this.relay.start();
     }
   }
@@ -57,7 +59,8 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
 
   /** Applies a partition; once its writes are committed, the end-to-end latency from the change that caused it. */
   private async apply(job: Job<ApplyJob>): Promise<JobOutcome> {
-    const outcome = await this.engine.apply(job);
+    this.applying += 1;
+    const outcome = await this.engine.apply(job).finally(() => { this.applying -= 1; });
     const cause = job.data.cause;
     if (outcome.status === 'success' && cause) this.metrics.propagationLatency.observe(Math.max(0, Date.now() - Date.parse(cause.changedAt)) / 1000);
     return outcome;

@@ -44,4 +44,42 @@ describe(ChangeRelay.name, () => {
       expect(seen).toEqual(feed.map((e) => e.id));
     });
   });
+
+  describe('a relay whose process is busy with propagation', () => {
+    let t: TestApp;
+    let relay: ChangeRelay | undefined;
+    let reader: Subscription | undefined;
+
+    beforeAll(async () => { t = await startTestApp(); });
+    afterAll(async () => {
+      await relay?.stop();
+      await reader?.stop();
+      await t.close();
+    });
+
+    it('still relays every change, in order, only more slowly', async () => {
+      const auth = { Authorization: `Bearer ${t.adminKey}` };
+      // more than one relay batch (1000), so the relay yields between batches while it is busy
+      for (let i = 0; i < 3; i++) {
+        await t.http().put('/v1/assets').set(auth)
+          .send({ assets: Array.from({ length: 500 }, (_, j) => ({ qualifiedName: `busy/${i}/${j}`, typeName: 'Table' })) }).expect(200);
+      }
+      relay = new ChangeRelay(t.runtime.database, t.runtime.eventLog, t.runtime.postgres.connectionString(), () => undefined, () => true);
+      await relay.start();
+      const seen: string[] = [];
+      reader = await t.runtime.eventLog.subscribe('relay-busy-spec', CHANGES_STREAM, async (batch: LogRecord[]) => {
+        seen.push(...batch.map((r) => r.headers.ce_id));
+      }, { batchSize: 1000, onError: () => undefined });
+      const feed: string[] = [];
+      for (let after = 0; ;) {
+        const page = (await t.http().get(`/v1/changes?after=${after}&limit=1000`).set(auth)).body as { items: { id: string }[]; next: number };
+        if (page.items.length === 0) break;
+        feed.push(...page.items.map((e) => e.id));
+        after = page.next;
+      }
+      expect(feed.length).toBeGreaterThan(1000);
+      await waitFor('every change in the log', async () => (seen.length >= feed.length ? true : undefined));
+      expect(seen).toEqual(feed);
+    });
+  });
 });
