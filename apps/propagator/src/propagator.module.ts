@@ -37,7 +37,7 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     const { jobAttempts: attempts, jobBackoffMs: backoffMs } = this.runtime.config;
     this.workers = [
       await this.runtime.jobQueue.work<FanoutJob>(FANOUT_QUEUE, (job) => this.engine.fanout(job), { concurrency: 2, attempts, backoffMs }),
-      await this.runtime.jobQueue.work<ApplyJob>(APPLY_QUEUE, (job) => this.apply(job), { concurrency: 2, attempts, backoffMs }),
+      await this.runtime.jobQueue.work<ApplyJob>(APPLY_QUEUE, (job) => this.apply(job), { concurrency: 3, attempts, backoffMs }),
     ];
     this.subscription = await this.log.subscribe('propagator', CHANGES_STREAM, (batch) => this.handle(batch), {
       batchSize: 1000,
