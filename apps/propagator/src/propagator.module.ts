@@ -73,8 +73,7 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
       try {
         event = changeEventCodec.decode(record.value);
       } catch (err) {
-        await this.deadLetters.park(record.tenantId, CHANGES_STREAM, `undecodable change record: ${(err as Error).message}`,
-          { key: record.key, headers: record.headers, value: record.value.toString('base64') });
+        await this.deadLetters.parkRecord(record.tenantId, CHANGES_STREAM, `undecodable change record: ${(err as Error).message}`, record);
         continue;
       }
       byTenant.set(record.tenantId, [...(byTenant.get(record.tenantId) ?? []), event]);

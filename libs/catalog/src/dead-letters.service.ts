@@ -56,6 +56,12 @@ export class DeadLettersService {
     });
   }
 
+  /** Parks a log record a consumer could not process, as its original key, headers and bytes (replayable unchanged). */
+  async parkRecord(tenantId: TenantId, stream: string, reason: string, record: { key: string; headers: Record<string, string>; value: Buffer }): Promise<string> {
+    const parked: ParkedRecord = { key: record.key, headers: record.headers, value: record.value.toString('base64') };
+    return this.park(tenantId, stream, reason, parked);
+  }
+
   async list(ctx: ReadContext, limit: number, cursor?: string): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
     const rows = await this.database.inTenant(ctx.tenantId, (tx) => this.deadLetters.list(tx, limit + 1, cursor ? toBefore(timeIdCursor.decode(cursor)) : undefined));
     const page = rows.slice(0, limit);

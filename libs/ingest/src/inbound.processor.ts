@@ -7,13 +7,6 @@ import { TenantId } from '@tributary/store';
 
 export const INBOUND_STREAM = 'inbound';
 
-/** What a parked inbound record keeps: enough to append it to the inbound log again, unchanged. */
-export interface ParkedInbound {
-  key: string;
-  headers: Record<string, string>;
-  value: string; // base64 of the Avro bytes
-}
-
 /**
  * The ingestor's work on the inbound log: each delivery is decoded (Avro), normalized by its
  * connector, transformed by the connector's CEL transform, checked against the IncidentObservation
@@ -122,8 +115,7 @@ export class InboundProcessor {
   }
 
   private async park(record: LogRecord, reason: string): Promise<null> {
-    const payload: ParkedInbound = { key: record.key, headers: record.headers, value: record.value.toString('base64') };
-    await this.deadLetters.park(record.tenantId, INBOUND_STREAM, reason, payload);
+    await this.deadLetters.parkRecord(record.tenantId, INBOUND_STREAM, reason, record);
     this.metrics.deadLettered.inc({ tenant: record.tenantId, stream: INBOUND_STREAM });
     return null;
   }

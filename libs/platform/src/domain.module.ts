@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ApiKeyService } from '@tributary/auth';
 import {
-  AssetsService, ChangeFeedService, ClassificationsService, DeadLettersService, IncidentsService, LineageService,
+  AssetsService, ChangeFeedService, ClassificationsService, DeadLettersService, IncidentsService, LineageService, ParkedRecord,
 } from '@tributary/catalog';
 import { ConnectorRegistry, ConnectorsService, HooksService } from '@tributary/connectors';
 import { DeadLetterRecord, deadLetterCodec } from '@tributary/contracts';
@@ -9,7 +9,7 @@ import type { NewRecord } from '@tributary/eventlog';
 import { ApiKeysRepository, asTenantId, ConnectorsRepository, TenantsRepository } from '@tributary/store';
 import { TenantsService } from '@tributary/tenancy';
 import { APPLY_QUEUE, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RulesService } from '@tributary/propagation';
-import { BACKFILL_QUEUE, BackfillJob, BackfillsService, INBOUND_STREAM, ParkedInbound } from '@tributary/ingest';
+import { BACKFILL_QUEUE, BackfillJob, BackfillsService, INBOUND_STREAM } from '@tributary/ingest';
 import { defaultConnectors } from './default-connectors';
 import { Runtime } from './runtime';
 
@@ -39,7 +39,7 @@ export class DomainModule {
     const deadLetters = new DeadLettersService(db, (letter) => runtime.eventLog.append('dead-letters', [deadLetterRecord(letter)]));
     // A parked inbound record goes back on the inbound log as it was, and through the same path.
     deadLetters.registerReplayer(INBOUND_STREAM, async (tenantId, payload) => {
-      const p = payload as ParkedInbound;
+      const p = payload as ParkedRecord;
       await runtime.eventLog.append('inbound', [{ tenantId, key: p.key, headers: p.headers, value: Buffer.from(p.value, 'base64') }]);
     });
     const backfills = new BackfillsService(db, connectors, runtime.eventLog, runtime.jobQueue, deadLetters);
