@@ -51,22 +51,19 @@ const toAsset = (r: Row): AssetRow => ({
   updatedAt: r.updated_at, deletedAt: r.deleted_at,
 });
 
+/** The incidents linked to asset `a`: the FROM of the correlated health aggregates below. */
+const incidentsOfAsset = sql`FROM incident_assets ia JOIN incidents i ON i.id = ia.incident_id
+  WHERE ia.tenant_id = a.tenant_id AND ia.asset_id = a.id`;
+
 /**
  * Health as the API defines it, in SQL so that lists can filter on it: critical with an open SEV-1/2
  * incident, warning with another open incident or an open one upstream, else healthy.
  */
-const healthOf = sql<HealthStatus>`(
-  SELECT CASE
+const statusOf = sql<HealthStatus>`CASE
     WHEN bool_or(i.status = 'open' AND i.severity IN ('SEV-1', 'SEV-2')) THEN 'critical'
     WHEN count(*) FILTER (WHERE i.status = 'open') > 0 OR a.upstream_open_incidents > 0 THEN 'warning'
-    ELSE 'healthy' END
-  FROM incident_assets ia JOIN incidents i ON i.id = ia.incident_id
-  WHERE ia.tenant_id = a.tenant_id AND ia.asset_id = a.id)`;
-
-/** Open incidents on an asset (one incident naming it through two tables counts once). */
-const openIncidentsOf = sql<number>`(
-  SELECT count(DISTINCT i.id)::int FROM incident_assets ia JOIN incidents i ON i.id = ia.incident_id AND i.status = 'open'
-  WHERE ia.tenant_id = a.tenant_id AND ia.asset_id = a.id)`;
+    ELSE 'healthy' END`;
+const healthOf = sql<HealthStatus>`(SELECT ${statusOf} ${incidentsOfAsset})`;
 
 export interface AssetHealth {
   status: HealthStatus;
@@ -192,9 +189,11 @@ export class AssetsRepository {
   /** The health status and open-incident count of live assets: the fields an `asset.health.changed` event reports. */
   async healthByIds(tx: TenantTx, ids: number[]): Promise<Map<number, AssetHealth>> {
     if (ids.length === 0) return new Map();
+    // One pass over each asset's incidents for both; an incident naming the asset through two tables counts once.
     const rows = await sql<{ id: number; health: HealthStatus; open_incidents: number }>`
-      SELECT a.id, ${healthOf} AS health, ${openIncidentsOf} AS open_incidents
-      FROM assets a JOIN unnest(${ids}::bigint[]) AS n(id) ON a.id = n.id
+      SELECT a.id, h.health, h.open_incidents
+      FROM assets a JOIN unnest(${ids}::bigint[]) AS n(id) ON a.id = n.id,
+        LATERAL (SELECT ${statusOf} AS health, count(DISTINCT i.id) FILTER (WHERE i.status = 'open')::int AS open_incidents ${incidentsOfAsset}) h
       WHERE a.tenant_id = ${tx.tenantId} AND a.deleted_at IS NULL`.execute(tx.db);
     return new Map(rows.rows.map((r) => [r.id, { status: r.health, openIncidents: r.open_incidents }]));
   }
