@@ -49,8 +49,9 @@ export class AppProcess {
   private readonly exited: Promise<void>;
   private log = '';
 
-  constructor(readonly label: string, app: AppName, readonly port: number, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [mainOf(app)], {
+  /** `nodeArgs`: options for node itself, e.g. `--cpu-prof` (which NODE_OPTIONS does not allow). */
+  constructor(readonly label: string, app: AppName, readonly port: number, env: Record<string, string>, nodeArgs: string[] = []) {
+    this.child = spawn(process.execPath, [...nodeArgs, mainOf(app)], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
     });

@@ -1,6 +1,7 @@
 import { Admin, CompressionTypes, Consumer, Kafka, logLevel, Message, Producer } from 'kafkajs';
 import { Placement, TenantId } from '@tributary/store';
 import { EventLog, LogRecord, NewRecord, Stream, SubscribeOptions, Subscription } from './event-log';
+import { GroupedCalls } from './grouped-calls';
 import { SingleObjectWireFormat, WireFormat } from './wire-format';
 
 export const STREAMS: Stream[] = ['inbound', 'changes', 'incidents', 'dead-letters'];
@@ -24,12 +25,23 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 const SEND_RECORDS = 1000;
 const SEND_BYTES = 512 * 1024;
 
+/** How many partition batches a consumer handles at once (together, see `subscribe`): more than a stream has partitions. */
+const PARTITIONS_AT_ONCE = 64;
+
+/** A partition's records consumed, and the offset to commit once they are handled. */
+interface ConsumedSlice {
+  records: LogRecord[];
+  topic: string;
+  partition: number;
+  next: string;
+}
+
 interface Outgoing {
   topic: string;
   message: Message;
 }
 
-const sizeOf = (append: { messages: Outgoing[] }) => append.messages.reduce((n, m) => n + ((m.message.value as Buffer | null)?.length ?? 0), 0);
+const sizeOf = (append: Outgoing[]) => append.reduce((n, m) => n + ((m.message.value as Buffer | null)?.length ?? 0), 0);
 
 export interface KafkaEventLogOptions {
   brokers: string[];
@@ -83,15 +95,8 @@ export class KafkaEventLog implements EventLog {
       messages.push({ topic: topicOf(stream, r.tenantId, await this.options.placementOf(r.tenantId), this.prefix),
         message: { key: r.key, value: await this.wire.toWire(r.value), headers: { ...r.headers, tenant: r.tenantId } } });
     }
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ messages, done: (err) => (err === undefined ? resolve() : reject(err)) });
-      if (!this.sending) void this.sendWaiting();
-    });
+    return this.sends.call(messages);
   }
-
-  /** Appends waiting for the produce request in flight; they go together in the next one. */
-  private waiting: { messages: Outgoing[]; done: (err?: unknown) => void }[] = [];
-  private sending = false;
 
   /**
    * Group send: the idempotent producer keeps one produce request in flight (that is what keeps a
@@ -100,32 +105,15 @@ export class KafkaEventLog implements EventLog {
    * append, each webhook waited for a broker round trip per append queued before it. A caller still
    * resolves only once the broker acknowledged its records (acks=all).
    */
-  private async sendWaiting(): Promise<void> {
-    this.sending = true;
-    while (this.waiting.length > 0) {
-      let [take, records, bytes] = [1, this.waiting[0].messages.length, sizeOf(this.waiting[0])];
-      for (; take < this.waiting.length; take++) {
-        const next = this.waiting[take];
-        if (records + next.messages.length > SEND_RECORDS || bytes + sizeOf(next) > SEND_BYTES) break;
-        [records, bytes] = [records + next.messages.length, bytes + sizeOf(next)];
-      }
-      const group = this.waiting.splice(0, take);
-      try {
-        const byTopic = new Map<string, Message[]>();
-        for (const { topic, message } of group.flatMap((g) => g.messages)) {
-          if (!byTopic.has(topic)) byTopic.set(topic, []);
-          byTopic.get(topic)!.push(message);
-        }
-        const producer = await this.connectedProducer();
-        await producer.sendBatch({ acks: -1, compression: CompressionTypes.None,
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-        for (const g of group) g.done();
-      } catch (err) {
-        for (const g of group) g.done(err);
-      }
+  private readonly sends = new GroupedCalls<Outgoing[]>(async (appends) => {
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, message } of appends.flat()) {
+      if (!byTopic.has(topic)) byTopic.set(topic, []);
+      byTopic.get(topic)!.push(message);
     }
-    this.sending = false;
-  }
+    const producer = await this.connectedProducer();
+    await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+  }, (group, next) => group.reduce((n, a) => n + a.length, next.length) <= SEND_RECORDS && group.reduce((n, a) => n + sizeOf(a), sizeOf(next)) <= SEND_BYTES);
 
   async subscribe(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Subscription> {
     const consumer = this.kafka.consumer({ groupId: this.groupId(group), readUncommitted: false, allowAutoTopicCreation: false,
@@ -135,9 +123,16 @@ export class KafkaEventLog implements EventLog {
     // A pattern matches the topics that exist now; a tenant placed in its own topics later is
     // consumed after the process restarts (or the group rebalances).
     await consumer.subscribe({ topics: [topicsOf(stream, this.prefix)], fromBeginning: true });
+    // Partition batches handled at the same time go to the handler together (one store transaction,
+    // one offset commit for all of them); one partition's batches still go one after another.
+    const handled = new GroupedCalls<ConsumedSlice>(async (slices) => {
+      await handler(slices.flatMap((s) => s.records));
+      await consumer.commitOffsets(slices.map(({ topic, partition, next }) => ({ topic, partition, offset: next })));
+    }, (group, next) => group.reduce((n, s) => n + s.records.length, next.records.length) <= options.batchSize);
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         for (let i = 0; i < batch.messages.length; i += options.batchSize) {
           const slice = batch.messages.slice(i, i + options.batchSize);
@@ -148,17 +143,16 @@ export class KafkaEventLog implements EventLog {
               .filter(([k, v]) => k !== 'tenant' && v !== undefined && v !== null).map(([k, v]) => [k, String(v)])),
             offset: `${batch.topic}/${batch.partition}/${m.offset}`, appendedAt: new Date(Number(m.timestamp)),
           }));
+          const last = slice[slice.length - 1].offset;
           try {
             // a registry that cannot be reached fails the batch here: it is retried, not parked
             const records = await Promise.all(consumed.map(async (r) => ({ ...r, value: await this.wire.fromWire(r.value) })));
-            await handler(records);
+            await handled.call({ records, topic: batch.topic, partition: batch.partition, next: (BigInt(last) + 1n).toString() });
           } catch (err) {
             options.onError(err, consumed);
             throw err; // kafkajs re-delivers from the last committed offset
           }
-          const last = slice[slice.length - 1].offset;
           resolveOffset(last);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
           await heartbeat();
         }
       },
