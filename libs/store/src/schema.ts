@@ -109,6 +109,9 @@ export interface IncidentAssetsTable {
   qualified_name: string | null;
   source_ref: string;
   asset_id: number | null;
+  /** whether the incident is open, and open with a critical severity (kept with the incident) */
+  open: boolean;
+  critical: boolean;
 }
 
 export interface ChangeEventsTable {

@@ -5,6 +5,7 @@ import { changeEventCodec } from '@tributary/contracts';
 import { Database, POOLED_SCHEMA, TenantTx } from './database';
 import { AssetsRepository } from './repositories/assets.repository';
 import { changeEventPayload, ChangeEventsRepository, NewChangeEvent } from './repositories/change-events.repository';
+import { IncidentRow, IncidentsRepository } from './repositories/incidents.repository';
 import { LineageRepository } from './repositories/lineage.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
 import { tenantDataMigrations } from './migrations/tenant-data.migrations';
@@ -218,6 +219,63 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
         } finally {
           await client.query('ROLLBACK');
         }
+      });
+    });
+
+    describe('asset health', () => {
+      const incidents = new IncidentsRepository();
+      const incident = (id: string, status: 'open' | 'resolved', severity: string | null): IncidentRow & { raw: unknown } => ({
+        id, source: 'montecarlo', externalId: id, connectorId: null, type: 'anomaly', rawType: null, severity, status, rawStatus: null,
+        title: null, url: null, owner: null, startedAt: new Date(), updatedAt: new Date(), sourceTime: null, raw: {},
+      });
+      const health = async (t: TenantId, names: string[]) => db.inTenant(t, async (tx) => {
+        const ids = await Promise.all(names.map(async (n) => (await assets.findLive(tx, n))!.id));
+        const byId = await assets.healthByIds(tx, ids);
+        return names.map((_, i) => byId.get(ids[i]));
+      });
+
+      it('follows its open incidents: counted once however many tables name it, critical while an open one is SEV-1/2', async () => {
+        const t = await tenant('health-tenant');
+        const [x, y] = [randomUUID(), randomUUID()];
+        const ids = await db.inTenant(t, async (tx) => { const made = await createAssets(tx, ['a', 'b']); return [made.get('a')!, made.get('b')!]; });
+        await db.inTenant(t, async (tx) => {
+          await incidents.upsert(tx, [incident(x, 'open', 'SEV-3')]);
+          await incidents.addTables(tx, [{ incidentId: x, sourceRef: 'a1', qualifiedName: 'a', assetId: ids[0] },
+            { incidentId: x, sourceRef: 'a2', qualifiedName: 'a', assetId: ids[0] }]);
+        });
+        expect(await health(t, ['a', 'b'])).toEqual([{ status: 'warning', openIncidents: 1 }, { status: 'healthy', openIncidents: 0 }]);
+
+        await db.inTenant(t, (tx) => incidents.upsert(tx, [incident(x, 'open', 'SEV-1')]));
+        expect(await health(t, ['a'])).toEqual([{ status: 'critical', openIncidents: 1 }]);
+
+        await db.inTenant(t, async (tx) => {
+          await incidents.upsert(tx, [incident(y, 'open', null)]);
+          await incidents.addTables(tx, [{ incidentId: y, sourceRef: 'a', qualifiedName: 'a', assetId: ids[0] },
+            { incidentId: y, sourceRef: 'b', qualifiedName: 'b', assetId: ids[1] }]);
+        });
+        expect(await health(t, ['a', 'b'])).toEqual([{ status: 'critical', openIncidents: 2 }, { status: 'warning', openIncidents: 1 }]);
+
+        await db.inTenant(t, (tx) => incidents.upsert(tx, [incident(x, 'resolved', 'SEV-1')]));
+        expect(await health(t, ['a', 'b'])).toEqual([{ status: 'warning', openIncidents: 1 }, { status: 'warning', openIncidents: 1 }]);
+        await db.inTenant(t, (tx) => incidents.upsert(tx, [incident(y, 'resolved', null)]));
+        expect(await health(t, ['a', 'b'])).toEqual([{ status: 'healthy', openIncidents: 0 }, { status: 'healthy', openIncidents: 0 }]);
+        // reopened
+        await db.inTenant(t, (tx) => incidents.upsert(tx, [incident(x, 'open', 'SEV-2')]));
+        expect(await health(t, ['a'])).toEqual([{ status: 'critical', openIncidents: 1 }]);
+      });
+
+      it('counts an incident on a table that had no asset yet once the asset appears', async () => {
+        const t = await tenant('health-later');
+        const z = randomUUID();
+        await db.inTenant(t, async (tx) => {
+          await incidents.upsert(tx, [incident(z, 'open', 'SEV-2')]);
+          await incidents.addTables(tx, [{ incidentId: z, sourceRef: 'c', qualifiedName: 'c', assetId: null }]);
+        });
+        await db.inTenant(t, async (tx) => {
+          const made = await createAssets(tx, ['c']);
+          await incidents.attachUnresolved(tx, [{ id: made.get('c')!, qualifiedName: 'c' }]);
+        });
+        expect(await health(t, ['c'])).toEqual([{ status: 'critical', openIncidents: 1 }]);
       });
     });
 

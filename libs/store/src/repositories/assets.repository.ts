@@ -52,18 +52,19 @@ const toAsset = (r: Row): AssetRow => ({
 });
 
 /** The incidents linked to asset `a`: the FROM of the correlated health aggregates below. */
-const incidentsOfAsset = sql`FROM incident_assets ia JOIN incidents i ON i.id = ia.incident_id
-  WHERE ia.tenant_id = a.tenant_id AND ia.asset_id = a.id`;
+/** The asset's links to open incidents (an index-only read: see the incidents repository's `open` and `critical`). */
+const openIncidentsOfAsset = sql`FROM incident_assets ia WHERE ia.tenant_id = a.tenant_id AND ia.asset_id = a.id AND ia.open`;
 
 /**
  * Health as the API defines it, in SQL so that lists can filter on it: critical with an open SEV-1/2
- * incident, warning with another open incident or an open one upstream, else healthy.
+ * incident, warning with another open incident or an open one upstream, else healthy. Over the
+ * asset's open links.
  */
 const statusOf = sql<HealthStatus>`CASE
-    WHEN bool_or(i.status = 'open' AND i.severity IN ('SEV-1', 'SEV-2')) THEN 'critical'
-    WHEN count(*) FILTER (WHERE i.status = 'open') > 0 OR a.upstream_open_incidents > 0 THEN 'warning'
+    WHEN bool_or(ia.critical) THEN 'critical'
+    WHEN count(*) > 0 OR a.upstream_open_incidents > 0 THEN 'warning'
     ELSE 'healthy' END`;
-const healthOf = sql<HealthStatus>`(SELECT ${statusOf} ${incidentsOfAsset})`;
+const healthOf = sql<HealthStatus>`(SELECT ${statusOf} ${openIncidentsOfAsset})`;
 
 export interface AssetHealth {
   status: HealthStatus;
@@ -193,7 +194,7 @@ export class AssetsRepository {
     const rows = await sql<{ id: number; health: HealthStatus; open_incidents: number }>`
       SELECT a.id, h.health, h.open_incidents
       FROM assets a JOIN unnest(${ids}::bigint[]) AS n(id) ON a.id = n.id,
-        LATERAL (SELECT ${statusOf} AS health, count(DISTINCT i.id) FILTER (WHERE i.status = 'open')::int AS open_incidents ${incidentsOfAsset}) h
+        LATERAL (SELECT ${statusOf} AS health, count(DISTINCT ia.incident_id)::int AS open_incidents ${openIncidentsOfAsset}) h
       WHERE a.tenant_id = ${tx.tenantId} AND a.deleted_at IS NULL`.execute(tx.db);
     return new Map(rows.rows.map((r) => [r.id, { status: r.health, openIncidents: r.open_incidents }]));
   }

@@ -63,6 +63,10 @@ const toIncident = (r: Row): IncidentRow => ({
 const columns = ['id', 'source', 'external_id', 'connector_id', 'type', 'raw_type', 'severity', 'status', 'raw_status',
   'title', 'url', 'owner', 'started_at', 'updated_at', 'source_time'] as const;
 
+/** An open incident of these severities makes its assets critical (API.md's health). */
+export const CRITICAL_SEVERITIES = ['SEV-1', 'SEV-2'];
+const isCriticalSeverity = (severity: string | null) => severity !== null && CRITICAL_SEVERITIES.includes(severity);
+
 export class IncidentsRepository {
   /** Records delivery keys as processed; returns the keys that were new (the others are redeliveries). */
   async claimDeliveries(tx: TenantTx, keys: string[]): Promise<Set<string>> {
@@ -87,9 +91,10 @@ export class IncidentsRepository {
     return new Map(rows.map((r) => [r.external_id, toIncident(r)]));
   }
 
+  /** Inserts or updates incidents, and keeps their links' `open` and `critical` in step (see `addTables`). */
   async upsert(tx: TenantTx, rows: (IncidentRow & { raw: unknown })[]): Promise<void> {
     if (rows.length === 0) return;
-    await tx.db.insertInto('incidents').values(rows.map((r) => ({
+    const written = await tx.db.insertInto('incidents').values(rows.map((r) => ({
       id: r.id, tenant_id: tx.tenantId, source: r.source, external_id: r.externalId, connector_id: r.connectorId, type: r.type,
       raw_type: r.rawType, severity: r.severity, status: r.status, raw_status: r.rawStatus, title: r.title, url: r.url,
       owner: r.owner, started_at: r.startedAt, updated_at: r.updatedAt, source_time: r.sourceTime, raw: JSON.stringify(r.raw),
@@ -98,18 +103,30 @@ export class IncidentsRepository {
       status: eb.ref('excluded.status'), raw_status: eb.ref('excluded.raw_status'), title: eb.ref('excluded.title'),
       url: eb.ref('excluded.url'), owner: eb.ref('excluded.owner'), updated_at: eb.ref('excluded.updated_at'),
       source_time: eb.ref('excluded.source_time'), connector_id: eb.ref('excluded.connector_id'), raw: eb.ref('excluded.raw'),
-    }))).execute();
+    }))).returning(['id', 'status', 'severity']).execute();
+    const open = written.map((w) => w.status === 'open');
+    await sql`
+      UPDATE incident_assets ia SET open = u.open, critical = u.critical
+      FROM unnest(${written.map((w) => w.id)}::uuid[], ${open}::boolean[],
+                  ${written.map((w, i) => open[i] && isCriticalSeverity(w.severity))}::boolean[]) AS u(id, open, critical)
+      WHERE ia.tenant_id = ${tx.tenantId} AND ia.incident_id = u.id AND (ia.open, ia.critical) IS DISTINCT FROM (u.open, u.critical)`.execute(tx.db);
   }
 
-  /** Adds the tables an incident touches; a known table keeps the asset it already resolved to. */
+  /**
+   * Adds the tables an incident touches (after the incident is written); a known table keeps the
+   * asset it already resolved to. Each link carries whether its incident is open and open with a
+   * critical severity, so that an asset's health reads only its open links.
+   */
   async addTables(tx: TenantTx, rows: IncidentTableRow[]): Promise<void> {
     if (rows.length === 0) return;
     await sql`
-      INSERT INTO incident_assets (tenant_id, incident_id, source_ref, qualified_name, asset_id)
-      SELECT ${tx.tenantId}, u.incident_id, u.source_ref, u.qualified_name, u.asset_id
+      INSERT INTO incident_assets (tenant_id, incident_id, source_ref, qualified_name, asset_id, open, critical)
+      SELECT ${tx.tenantId}, u.incident_id, u.source_ref, u.qualified_name, u.asset_id,
+             i.status = 'open', i.status = 'open' AND coalesce(i.severity = ANY (${CRITICAL_SEVERITIES}::text[]), false)
       FROM unnest(${rows.map((r) => r.incidentId)}::uuid[], ${rows.map((r) => r.sourceRef)}::text[],
                   ${rows.map((r) => r.qualifiedName)}::text[], ${rows.map((r) => r.assetId)}::bigint[])
         AS u(incident_id, source_ref, qualified_name, asset_id)
+        LEFT JOIN incidents i ON i.tenant_id = ${tx.tenantId} AND i.id = u.incident_id
       ON CONFLICT (tenant_id, incident_id, source_ref) DO UPDATE
         SET qualified_name = EXCLUDED.qualified_name,
             asset_id = COALESCE(EXCLUDED.asset_id, incident_assets.asset_id)`.execute(tx.db);

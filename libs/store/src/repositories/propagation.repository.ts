@@ -252,10 +252,9 @@ export class PropagationRepository {
   async openIncidents(tx: TenantTx, assetIds: number[]): Promise<Map<number, number>> {
     if (assetIds.length === 0) return new Map();
     const rows = await sql<{ asset_id: number; n: number }>`
-      SELECT ia.asset_id, count(DISTINCT i.id)::int AS n FROM incident_assets ia
-      JOIN incidents i ON i.tenant_id = ia.tenant_id AND i.id = ia.incident_id AND i.status = 'open'
+      SELECT ia.asset_id, count(DISTINCT ia.incident_id)::int AS n FROM incident_assets ia
       JOIN assets a ON a.tenant_id = ia.tenant_id AND a.id = ia.asset_id AND a.deleted_at IS NULL
-      WHERE ia.tenant_id = ${tx.tenantId} AND ia.asset_id = ANY (${assetIds}::bigint[])
+      WHERE ia.tenant_id = ${tx.tenantId} AND ia.open AND ia.asset_id = ANY (${assetIds}::bigint[])
       GROUP BY ia.asset_id`.execute(tx.db);
     return new Map(rows.rows.map((r) => [r.asset_id, r.n]));
   }
