@@ -24,12 +24,14 @@ export function verifyMonteCarloSignature(rawBody: Buffer, signatureHeader: stri
   if (!SIGNATURE.test(header)) return false;
   const given = Buffer.from(header, 'hex');
 
-  // Both forms are always computed and compared: the time taken does not depend on which matched.
-  const overRaw = timingSafeEqual(given, hmacSha512(secret, rawBody));
+  // The form is computed only when the raw bytes did not match. That tells a caller nothing it could
+  // use: only someone holding the secret can make the raw form match, and every signature that
+  // matches neither takes both computations. (Building the form was 7 % of the api's CPU at 1,500
+  // webhooks a second.)
+  if (timingSafeEqual(given, hmacSha512(secret, rawBody))) return true;
   const text = decodeUtf8(rawBody);
   const form = text === undefined ? undefined : pythonUrlencodeForm(text);
-  const overForm = form !== undefined && timingSafeEqual(given, hmacSha512(secret, Buffer.from(form, 'utf8')));
-  return overRaw || overForm;
+  return form !== undefined && timingSafeEqual(given, hmacSha512(secret, Buffer.from(form, 'utf8')));
 }
 
 function hmacSha512(secret: string, data: Buffer): Buffer {
