@@ -121,11 +121,15 @@ export class BackfillsService {
     await this.queue.enqueue<BackfillJob>(BACKFILL_QUEUE, [{ data: job, dedupKey: `${job.tenantId}/${job.backfillId}` }]);
   }
 
-  /** A backfill job out of attempts: marked failed with its last reason, and parked for a replay. */
+  /**
+   * A backfill job out of attempts: parked for a replay, then marked failed with its last reason. In
+   * that order, a backfill that shows as failed always has its dead letter (the other order left a
+   * moment, or after a crash for good, where it was failed with nothing to replay).
+   */
   async onDead(job: DeadJob<BackfillJob>): Promise<void> {
     const { tenantId, backfillId } = job.data;
-    await this.database.inTenant(tenantId, (tx) => this.backfills.finish(tx, backfillId, 'failed', job.reason));
     await this.deadLetters.park(tenantId, `jobs:${BACKFILL_QUEUE}`, `backfill failed after ${job.attempt} attempts: ${job.reason}`, job.data);
+    await this.database.inTenant(tenantId, (tx) => this.backfills.finish(tx, backfillId, 'failed', job.reason));
   }
 }
 
