@@ -10,7 +10,7 @@ module.exports = {
     // ESM-only packages, turned into CommonJS for jest's runtime (Node itself loads them with require).
     '^.+\\.js$': ['babel-jest', { babelrc: false, configFile: false, plugins: ['@babel/plugin-transform-modules-commonjs'] }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@marcbachmann/cel-js|@fastify/static/node_modules/content-disposition|content-disposition)/)'],
   moduleNameMapper: { '^@tributary/(.*)$': '<rootDir>/libs/$1/src' },
   testTimeout: 60000,
   globalSetup: '<rootDir>/test/global-setup.ts',

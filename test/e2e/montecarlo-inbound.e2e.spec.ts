@@ -284,5 +284,15 @@ describe('Monte Carlo inbound', () => {
       expect(text).toMatch(/tributary_consumer_lag_records\{[^}]*group="ingestor",stream="inbound"[^}]*\} \d+/);
       expect(text).toMatch(/tributary_queue_depth_jobs\{[^}]*queue="backfill"[^}]*\} \d+/);
     });
+
+    it('counts and times HTTP requests by route pattern, not by URL', async () => {
+      await t.http().get('/v1/no-such-route').set(auth());
+      const text = (await t.http().get('/metrics')).text;
+      expect(text).toMatch(/tributary_http_requests_total\{[^}]*method="POST",route="\/v1\/hooks\/:connectorType\/:connectorId",status="202"[^}]*\} [1-9]/);
+      expect(text).toMatch(/tributary_http_requests_total\{[^}]*method="POST",route="\/v1\/hooks\/:connectorType\/:connectorId",status="401"[^}]*\} [1-9]/);
+      expect(text).toMatch(/tributary_http_requests_total\{[^}]*method="GET",route="unmatched",status="404"[^}]*\} [1-9]/);
+      expect(text).toMatch(/tributary_http_request_duration_seconds_count\{[^}]*method="POST",route="\/v1\/hooks\/:connectorType\/:connectorId"[^}]*\} [1-9]/);
+      expect(text).not.toMatch(/route="\/v1\/hooks\/montecarlo\//);
+    });
   });
 });

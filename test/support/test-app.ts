@@ -35,6 +35,8 @@ export async function startTestApp(opts: { parts?: AppParts; config?: Partial<Co
   const app = await buildApp(parts, runtime, false);
   await parts.onReady?.(app, new ConsoleLogger());
   await app.init();
+  // Fastify registers routes and plugins when it is ready; listen() waits for that, supertest does not.
+  await app.getHttpAdapter().getInstance().ready();
   const server = app.getHttpServer();
   return {
     app, runtime, adminKey, databaseUrl: db.url,

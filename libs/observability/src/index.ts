@@ -1,4 +1,4 @@
 export * from './metrics';
-export * from './http-metrics.middleware';
+export * from './http-metrics.hooks';
 export * from './trace-context';
 export * from './scrape-cache';

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '@tributary/auth';
 import { Metrics } from '@tributary/observability';
 import { Database } from '@tributary/store';
@@ -19,12 +19,12 @@ export class HealthController {
 
   @Get('readyz')
   @Public()
-  async readyz(@Res() res: Response) {
+  async readyz(@Res() res: FastifyReply) {
     try {
       await this.database.ping();
-      res.status(200).json({ status: 'ready', checks: { store: 'ok' } });
+      void res.status(200).send({ status: 'ready', checks: { store: 'ok' } });
     } catch (err) {
-      res.status(503).json({ status: 'not ready', checks: { store: (err as Error).message } });
+      void res.status(503).send({ status: 'not ready', checks: { store: (err as Error).message } });
     }
   }
 

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Public } from '@tributary/auth';
 import { HooksService } from '@tributary/connectors';
 import { traceparentFor } from '@tributary/observability';
@@ -14,7 +14,7 @@ export class HooksController {
   @Post(':connectorType/:connectorId')
   @HttpCode(202)
   @Public()
-  async receive(@Param('connectorType') type: string, @Param('connectorId') id: string, @Req() req: Request) {
+  async receive(@Param('connectorType') type: string, @Param('connectorId') id: string, @Req() req: FastifyRequest) {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const { eventIds } = await this.hooks.receive(type, id, raw, req.headers, traceparentFor(req.headers.traceparent as string | undefined));
     return { eventIds };

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorKind } from '@tributary/errors';
 import { UnknownTenantError } from '@tributary/store';
 import { sendError } from '@tributary/platform';
@@ -16,19 +16,21 @@ export class DomainErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<FastifyReply>();
+    const req = host.switchToHttp().getRequest<FastifyRequest>();
     if (exception instanceof DomainError) return sendError(res, exception);
     if (exception instanceof UnknownTenantError) {
       return sendError(res, new DomainError('forbidden', 'unknown_tenant', `tenant ${exception.tenantId} does not exist`));
     }
     if (exception instanceof HttpException && httpKinds[exception.getStatus()]) {
       const [kind, code] = httpKinds[exception.getStatus()];
-      const message = exception.getStatus() === 404 ? `no route ${req.method} ${req.path}` : exception.message;
+      const message = exception.getStatus() === 404 ? `no route ${req.method} ${pathOf(req)}` : exception.message;
       return sendError(res, new DomainError(kind, code, message));
     }
-    this.logger.error({ message: 'unhandled error', method: req.method, path: req.path, error: String(exception),
+    this.logger.error({ message: 'unhandled error', method: req.method, path: pathOf(req), error: String(exception),
       stack: exception instanceof Error ? exception.stack : undefined });
-    res.status(500).json({ error: { code: 'internal', message: 'internal error; it has been logged' } });
+    void res.status(500).send({ error: { code: 'internal', message: 'internal error; it has been logged' } });
   }
 }
+
+const pathOf = (req: FastifyRequest) => req.url.split('?')[0];

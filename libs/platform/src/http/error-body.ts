@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DomainError, ErrorKind } from '@tributary/errors';
 
 /** The one place where an error kind becomes an HTTP status. */
@@ -7,11 +7,11 @@ export const STATUS: Record<ErrorKind, number> = {
   invalid: 422, rate_limited: 429, unavailable: 503,
 };
 
-export function sendError(res: Response, error: DomainError): void {
-  if (error.kind === 'unauthenticated') res.setHeader('WWW-Authenticate', 'Bearer');
+export function sendError(reply: FastifyReply, error: DomainError): void {
+  if (error.kind === 'unauthenticated') reply.header('WWW-Authenticate', 'Bearer');
   const retryAfter = error.details?.retryAfterSeconds;
-  if (error.kind === 'rate_limited' && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
-  res.status(STATUS[error.kind]).json({
+  if (error.kind === 'rate_limited' && typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
+  void reply.status(STATUS[error.kind]).send({
     error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
   });
 }
