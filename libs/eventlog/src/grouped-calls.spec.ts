@@ -1,16 +1,20 @@
 import { GroupedCalls } from './grouped-calls';
 
 /** A run that records its groups and finishes when the test says so. */
-function recorder(fits: (group: number[], next: number) => boolean = () => true) {
+function recorder(fits: (group: number[], next: number) => boolean = () => true, lingerMs = 0) {
   const groups: number[][] = [];
   const finish: ((err?: Error) => void)[] = [];
   const calls = new GroupedCalls<number>((items) => {
     groups.push(items);
     return new Promise((resolve, reject) => { finish.push((err) => (err ? reject(err) : resolve())); });
-  }, fits);
+  }, fits, lingerMs);
   return { calls, groups, finish };
 }
-const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** A few turns of the event loop: a group runs at the end of the turn its first call was made in. */
+const turn = async () => {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('GroupedCalls', () => {
   it('puts calls made in the same turn into one group', async () => {
@@ -61,5 +65,18 @@ describe('GroupedCalls', () => {
     expect(groups).toEqual([[1, 2], [3]]);
     finish[1]();
     await expect(c).resolves.toBeUndefined();
+  });
+
+  it('with a linger, waits that long for more calls before a group runs', async () => {
+    const { calls, groups, finish } = recorder(() => true, 500);
+    const done = [calls.call(1)];
+    await turn();
+    done.push(calls.call(2)); // a later turn, within the linger
+    await turn();
+    expect(groups).toEqual([]);
+    await sleep(700);
+    expect(groups).toEqual([[1, 2]]);
+    finish[0]();
+    await Promise.all(done);
   });
 });

@@ -10,7 +10,9 @@ export class GroupedCalls<T> {
   private waiting: { item: T; done: (err?: unknown) => void }[] = [];
   private running = false;
 
-  constructor(private readonly run: (items: T[]) => Promise<void>, private readonly fits: (group: T[], next: T) => boolean) {}
+  /** `lingerMs`: how long each group waits for more calls before it runs (0: until the end of the current turn). */
+  constructor(private readonly run: (items: T[]) => Promise<void>, private readonly fits: (group: T[], next: T) => boolean,
+    private readonly lingerMs = 0) {}
 
   call(item: T): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -21,10 +23,10 @@ export class GroupedCalls<T> {
 
   private async drain(): Promise<void> {
     this.running = true;
-    // Calls made in the same turn of the event loop go together too (kafkajs hands out one fetch's
-    // partition batches one after another; several HTTP requests are parsed in one turn).
-    await new Promise((resolve) => setImmediate(resolve));
     while (this.waiting.length > 0) {
+      // Calls made in the same turn of the event loop go together too (kafkajs hands out one fetch's
+      // partition batches one after another; several HTTP requests are parsed in one turn).
+      await new Promise((resolve) => (this.lingerMs > 0 ? setTimeout(resolve, this.lingerMs) : setImmediate(resolve)));
       const items = [this.waiting[0].item];
       while (items.length < this.waiting.length && this.fits(items, this.waiting[items.length].item)) items.push(this.waiting[items.length].item);
       const group = this.waiting.splice(0, items.length);

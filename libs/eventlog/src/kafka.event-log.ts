@@ -23,6 +23,13 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
  * under the broker's default message.max.bytes (1 MiB), which bounds a partition's batch.
  */
 const SEND_RECORDS = 1000;
+/**
+ * How long a produce request waits for more appends before it goes: the Java client's `linger.ms`,
+ * and its default since Kafka 4.0. A produce request is a socket write and a broker request on
+ * each side; at 2,000 webhooks a second, requests of a few appends each cost the api and the
+ * broker more than the few milliseconds cost a webhook's answer.
+ */
+const SEND_LINGER_MS = 5;
 const SEND_BYTES = 512 * 1024;
 
 /** How many partition batches a consumer handles at once (together, see `subscribe`): more than a stream has partitions. */
@@ -100,8 +107,9 @@ export class KafkaEventLog implements EventLog {
 
   /**
    * Group send: the idempotent producer keeps one produce request in flight (that is what keeps a
-   * partition's order across retries), so appends that arrive while one is in flight wait and then
-   * go in one request, whole appends at a time up to SEND_RECORDS and SEND_BYTES. With a request per
+   * partition's order across retries), so appends that arrive while one is in flight, or within
+   * SEND_LINGER_MS, wait and then go in one request, whole appends at a time up to SEND_RECORDS and
+   * SEND_BYTES. With a request per
    * append, each webhook waited for a broker round trip per append queued before it. A caller still
    * resolves only once the broker acknowledged its records (acks=all).
    */
@@ -113,7 +121,8 @@ export class KafkaEventLog implements EventLog {
     }
     const producer = await this.connectedProducer();
     await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-  }, (group, next) => group.reduce((n, a) => n + a.length, next.length) <= SEND_RECORDS && group.reduce((n, a) => n + sizeOf(a), sizeOf(next)) <= SEND_BYTES);
+  }, (group, next) => group.reduce((n, a) => n + a.length, next.length) <= SEND_RECORDS && group.reduce((n, a) => n + sizeOf(a), sizeOf(next)) <= SEND_BYTES,
+  SEND_LINGER_MS);
 
   async subscribe(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Subscription> {
     const consumer = this.kafka.consumer({ groupId: this.groupId(group), readUncommitted: false, allowAutoTopicCreation: false,
