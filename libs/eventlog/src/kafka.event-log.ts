@@ -32,6 +32,9 @@ const SEND_RECORDS = 1000;
 const SEND_LINGER_MS = 5;
 const SEND_BYTES = 512 * 1024;
 
+/** How often a subscription looks for topics created since it subscribed (see `subscribe`). */
+export const TOPIC_REFRESH_MS = 30_000;
+
 /** How many partition batches a consumer handles at once (together, see `subscribe`): more than a stream has partitions. */
 const PARTITIONS_AT_ONCE = 64;
 
@@ -57,6 +60,8 @@ export interface KafkaEventLogOptions {
   placementOf: (tenantId: TenantId) => Promise<Placement>;
   /** first part of every topic name, so several deployments can share a cluster (default `tributary`) */
   topicPrefix?: string;
+  /** how often a subscription looks for new topics of its stream (default TOPIC_REFRESH_MS) */
+  topicRefreshMs?: number;
   /** how bodies are framed on the topics (default: single-object, as the application holds them) */
   wireFormat?: WireFormat;
 }
@@ -73,7 +78,7 @@ export class KafkaEventLog implements EventLog {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private producer?: Promise<Producer>;
-  private readonly consumers = new Set<Consumer>();
+  private readonly subscriptions = new Set<Subscription>();
   private readonly wire: WireFormat;
 
   private get prefix(): string {
@@ -124,13 +129,50 @@ export class KafkaEventLog implements EventLog {
   }, (group, next) => group.reduce((n, a) => n + a.length, next.length) <= SEND_RECORDS && group.reduce((n, a) => n + sizeOf(a), sizeOf(next)) <= SEND_BYTES,
   SEND_LINGER_MS);
 
+  /**
+   * kafkajs subscribes a pattern to the topics that exist when it subscribes, so a tenant given topics
+   * of its own later (`npm run topics:create` after it was created with placement schema or
+   * dedicated) would be consumed only after a restart. Every `topicRefreshMs` the subscription looks
+   * for new topics of its stream and, when there are, starts its consumer again (one rebalance of the
+   * group; offsets are committed only after handling, so nothing is lost or skipped).
+   */
   async subscribe(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Subscription> {
+    const pattern = topicsOf(stream, this.prefix);
+    // listed before subscribing: a topic created in between is taken for new at the next check (one restart too many, never one too few)
+    let known = await this.topicsMatching(pattern);
+    let consumer = await this.consume(group, stream, handler, options);
+    let checking = Promise.resolve();
+    const timer = setInterval(() => {
+      checking = checking.then(async () => {
+        const now = await this.topicsMatching(pattern);
+        if (now.every((t) => known.includes(t))) return;
+        await consumer.disconnect();
+        known = now;
+        consumer = await this.consume(group, stream, handler, options);
+      }).catch(() => undefined); // the broker unreachable: the next check tries again (the consumer retries on its own)
+    }, this.options.topicRefreshMs ?? TOPIC_REFRESH_MS);
+    const subscription: Subscription = {
+      stop: async () => {
+        this.subscriptions.delete(subscription);
+        clearInterval(timer);
+        await checking;
+        await consumer.disconnect();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  private async topicsMatching(pattern: RegExp): Promise<string[]> {
+    await this.admin.connect();
+    return (await this.admin.listTopics()).filter((t) => pattern.test(t));
+  }
+
+  /** A consumer of the stream's topics (as they are now) in the group, running the handler. */
+  private async consume(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Consumer> {
     const consumer = this.kafka.consumer({ groupId: this.groupId(group), readUncommitted: false, allowAutoTopicCreation: false,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 } });
-    this.consumers.add(consumer);
     await consumer.connect();
-    // A pattern matches the topics that exist now; a tenant placed in its own topics later is
-    // consumed after the process restarts (or the group rebalances).
     await consumer.subscribe({ topics: [topicsOf(stream, this.prefix)], fromBeginning: true });
     // Partition batches handled at the same time go to the handler together (one store transaction,
     // one offset commit for all of them); one partition's batches still go one after another.
@@ -166,12 +208,7 @@ export class KafkaEventLog implements EventLog {
         }
       },
     });
-    return {
-      stop: async () => {
-        this.consumers.delete(consumer);
-        await consumer.disconnect();
-      },
-    };
+    return consumer;
   }
 
   async lag(group: string, stream: Stream): Promise<number> {
@@ -191,8 +228,7 @@ export class KafkaEventLog implements EventLog {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.consumers].map((c) => c.disconnect()));
-    this.consumers.clear();
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
     if (this.producer) await (await this.producer).disconnect();
     await this.admin.disconnect();
   }
