@@ -58,6 +58,17 @@ describe('Lineage API', () => {
     expect((await graph('raw', 'depth=1')).body.nodes.map((n: { qualifiedName: string }) => n.qualifiedName)).toEqual(['stg']);
   });
 
+  it('answers JSON whatever the names hold, siblings ordered by name in code-point order', async () => {
+    const odd = ['src "quoted" \\ back', 'Zeta/ü', 'alpha\ttab', 'emoji 🚀'];
+    await assets(...odd);
+    await addEdges(odd.slice(1).map((to) => ({ from: odd[0], to })));
+    const res = await graph(odd[0]);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body.root).toBe(odd[0]);
+    expect(res.body.nodes).toEqual(['Zeta/ü', 'alpha\ttab', 'emoji 🚀'].map((qualifiedName) => ({ qualifiedName, typeName: 'Table', depth: 1 })));
+    expect(res.body.edges).toHaveLength(3);
+  });
+
   describe('bad input changes nothing', () => {
     const rejects = async (res: Promise<{ status: number; body: { error: { code: string; details?: Record<string, unknown> } } }>, status: number, code: string) => {
       const before = await edgeCount();
