@@ -12,6 +12,12 @@ export interface EdgeInput {
   process?: string;
 }
 
+export interface LineageGraph {
+  root: string;
+  nodes: { qualifiedName: string; typeName: string; depth: number }[];
+  edges: { from: string; to: string }[];
+}
+
 export class LineageService {
   constructor(
     private readonly database: Database,
@@ -65,12 +71,22 @@ export class LineageService {
     });
   }
 
-  /** The lineage answer (root, nodes, edges; API.md) as JSON text: PostgreSQL builds it (see LineageRepository.graphJson). */
-  async graph(ctx: ReadContext, root: string, direction: Direction, depth: number): Promise<string> {
+  async graph(ctx: ReadContext, root: string, direction: Direction, depth: number): Promise<LineageGraph> {
     return this.database.inTenant(ctx.tenantId, async (tx) => {
       const asset = await this.assets.findLive(tx, root);
       if (!asset) throw assetNotFound(root);
-      return this.lineage.graphJson(tx, { id: asset.id, qualifiedName: root }, direction, depth);
+      const reached = await this.lineage.walk(tx, [asset.id], direction, depth);
+      const ids = [asset.id, ...reached.map((r) => r.id)];
+      // one transaction, one connection: the two queries run one after the other
+      const rows = await this.assets.namesByIds(tx, ids);
+      const edges = await this.lineage.edgesAmong(tx, ids);
+      const qn = (id: number) => rows.get(id)!.qualifiedName;
+      return {
+        root,
+        nodes: reached.map((r) => ({ qualifiedName: qn(r.id), typeName: rows.get(r.id)!.typeName, depth: r.depth }))
+          .sort((a, b) => a.depth - b.depth || (a.qualifiedName < b.qualifiedName ? -1 : 1)),
+        edges: edges.map((e) => ({ from: qn(e.srcId), to: qn(e.dstId) })),
+      };
     });
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireRole } from '@tributary/auth';
@@ -29,8 +29,6 @@ export class LineageController {
 
   @Get(':qualifiedName')
   @RequireRole('viewer')
-  // the service answers with JSON text, built by PostgreSQL
-  @Header('Content-Type', 'application/json; charset=utf-8')
   graph(@Reader() ctx: ReadContext, @Param('qualifiedName', new ParseParam('qualifiedName', QualifiedName)) qn: string,
     @Query(new ParseQuery(LineageQuery)) query: z.infer<typeof LineageQuery>) {
     return this.lineage.graph(ctx, qn, query.direction, query.depth);

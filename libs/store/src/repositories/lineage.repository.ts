@@ -62,31 +62,15 @@ export class LineageRepository {
     return (await walkQuery(tx, rootIds, direction, maxDepth).execute(tx.db)).rows;
   }
 
-  /**
-   * The lineage answer of API.md as JSON text, built by PostgreSQL in one statement: the assets the
-   * walk reaches from `root` (each with its type and shortest depth, ordered by depth, then by name
-   * in code-point order) and the edges among them and the root. At 10,000 descendants and 30,000
-   * edges, turning those rows into objects in Node and serializing them again took longer than the
-   * walk itself.
-   */
-  async graphJson(tx: TenantTx, root: { id: number; qualifiedName: string }, direction: Direction, maxDepth: number): Promise<string> {
-    const { rows } = await sql<{ graph: string }>`
-      WITH reached AS (${walkQuery(tx, [root.id], direction, maxDepth)}),
-      nodes AS (
-        SELECT a.id, a.qualified_name, a.type_name, r.depth FROM reached r JOIN assets a ON a.tenant_id = ${tx.tenantId} AND a.id = r.id
-      ),
-      members AS (SELECT id, qualified_name FROM nodes UNION ALL SELECT ${root.id}::bigint, ${root.qualifiedName}::text)
-      SELECT json_build_object(
-        'root', ${root.qualifiedName}::text,
-        'nodes', COALESCE((SELECT json_agg(json_build_object('qualifiedName', qualified_name, 'typeName', type_name, 'depth', depth)
-                                    ORDER BY depth, qualified_name COLLATE "C") FROM nodes), '[]'::json),
-        'edges', COALESCE((SELECT json_agg(json_build_object('from', s.qualified_name, 'to', d.qualified_name))
-                           FROM members s JOIN lineage_edges e ON e.tenant_id = ${tx.tenantId} AND e.src_id = s.id
-                           JOIN members d ON d.id = e.dst_id), '[]'::json)
-      )::text AS graph`.execute(tx.db);
-    return rows[0].graph;
+  /** The edges between the given assets (both ends in the set). */
+  async edgesAmong(tx: TenantTx, ids: number[]): Promise<EdgeIds[]> {
+    if (ids.length < 2) return [];
+    const rows = await sql<{ src_id: number; dst_id: number }>`
+      SELECT e.src_id, e.dst_id FROM unnest(${ids}::bigint[]) AS s(id)
+      JOIN lineage_edges e ON e.tenant_id = ${tx.tenantId} AND e.src_id = s.id
+      WHERE e.dst_id = ANY (${ids}::bigint[])`.execute(tx.db);
+    return rows.rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
   }
-
 }
 
 /**
