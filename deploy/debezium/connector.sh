@@ -3,8 +3,8 @@
 #
 #   deploy/debezium/connector.sh config   pooled|per-tenant   print the filled configuration
 #   deploy/debezium/connector.sh register pooled|per-tenant   create or update the connector, wait until its task runs
-#   deploy/debezium/connector.sh restart  pooled|per-tenant   restart the connector's task (a per-tenant connector then
-#                                                             adds the outbox tables of tenants created since to its publication)
+#   deploy/debezium/connector.sh restart  pooled|per-tenant   restart the connector's task (new tenants need none: provisioning
+#                                                             adds their outbox tables to the per-tenant publication)
 #   deploy/debezium/connector.sh remove   pooled|per-tenant   delete the connector, then drop its slot and publication
 #
 # pooled      tenant_pooled.change_events               -> <prefix>.pooled.changes.v1

@@ -168,9 +168,13 @@ describe('Change capture with Debezium', () => {
       expect(reader.records.filter((r) => r.topic === pooledTopic && r.event.tenant === schemaTenant)).toEqual([]);
     });
 
-    it('of a tenant created after the connector started is captured once the connector restarted', async () => {
+    it('of a tenant created after the connector started is captured from its first write, without a restart', async () => {
       const created = await t.http().post('/v1/tenants').set(auth()).send({ id: laterTenant, name: 'Later', placement: 'schema' }).expect(201);
-      await outboxConnector('restart', 'per-tenant', t.databaseUrl, prefix);
+      // provisioning put the tenant's outbox in the connector's publication: nothing to restart
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_publication_tables
+        WHERE pubname = 'outbox_per_tenant_' || current_database() AND schemaname = ${`tenant_${laterTenant.replace(/-/g, '_')}`}`
+        .execute(t.runtime.database.control);
+      expect(rows[0].n).toBe(1);
       await t.http().put('/v1/assets').set(auth(created.body.adminKey)).send({ assets: [{ qualifiedName: 'later/table', typeName: 'Table' }] }).expect(200);
       const [record] = await waitFor('the later tenant\'s change on its topic', async () => {
         const found = reader.records.filter((r) => r.topic === laterTopic && r.event.subject === 'later/table');

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql, Transaction } from 'kysely';
 import { Pool, types } from 'pg';
 import { controlMigrations } from './migrations/control.migrations';
 import { migrate } from './migrations/migrator';
+import { joinOutboxPublication } from './migrations/outbox-publication';
 import { tenantDataMigrations } from './migrations/tenant-data.migrations';
 import { ControlSchema, TenantDataSchema } from './schema';
 import { SecretBox } from './secret-box';
@@ -88,6 +89,8 @@ export class Database {
   async provision(p: TenantPlacement): Promise<void> {
     const conn = this.connectionFor(p);
     await migrate(conn.pool, p.dataSchema, this.appRole, tenantDataMigrations);
+    // the pooled outbox is the pooled connector's from the start
+    if (p.placement !== 'pooled') await joinOutboxPublication(conn.pool, p.dataSchema);
     this.placements.set(p.tenantId, p);
   }
 
