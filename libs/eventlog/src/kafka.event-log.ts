@@ -23,6 +23,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
  * under the broker's default message.max.bytes (1 MiB), which bounds a partition's batch.
  */
 const SEND_RECORDS = 1000;
+const SEND_BYTES = 512 * 1024;
 /**
  * How long a produce request waits for more appends before it goes: the Java client's `linger.ms`,
  * and its default since Kafka 4.0. A produce request is a socket write and a broker request on
@@ -30,7 +31,6 @@ const SEND_RECORDS = 1000;
  * broker more than the few milliseconds cost a webhook's answer.
  */
 const SEND_LINGER_MS = 5;
-const SEND_BYTES = 512 * 1024;
 
 /** How often a subscription looks for topics created since it subscribed (see `subscribe`). */
 export const TOPIC_REFRESH_MS = 30_000;
@@ -114,9 +114,8 @@ export class KafkaEventLog implements EventLog {
    * Group send: the idempotent producer keeps one produce request in flight (that is what keeps a
    * partition's order across retries), so appends that arrive while one is in flight, or within
    * SEND_LINGER_MS, wait and then go in one request, whole appends at a time up to SEND_RECORDS and
-   * SEND_BYTES. With a request per
-   * append, each webhook waited for a broker round trip per append queued before it. A caller still
-   * resolves only once the broker acknowledged its records (acks=all).
+   * SEND_BYTES. With a request per append, each webhook waited for a broker round trip per append
+   * queued before it. A caller still resolves only once the broker acknowledged its records (acks=all).
    */
   private readonly sends = new GroupedCalls<Outgoing[]>(async (appends) => {
     const byTopic = new Map<string, Message[]>();
@@ -147,9 +146,9 @@ export class KafkaEventLog implements EventLog {
         const now = await this.topicsMatching(pattern);
         if (now.every((t) => known.includes(t))) return;
         await consumer.disconnect();
-        known = now;
         consumer = await this.consume(group, stream, handler, options);
-      }).catch(() => undefined); // the broker unreachable: the next check tries again (the consumer retries on its own)
+        known = now; // only now: if starting again failed, the next check tries again
+      }).catch(() => undefined); // the broker unreachable: the next check tries again
     }, this.options.topicRefreshMs ?? TOPIC_REFRESH_MS);
     const subscription: Subscription = {
       stop: async () => {
@@ -172,8 +171,19 @@ export class KafkaEventLog implements EventLog {
   private async consume(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Consumer> {
     const consumer = this.kafka.consumer({ groupId: this.groupId(group), readUncommitted: false, allowAutoTopicCreation: false,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 } });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topicsOf(stream, this.prefix)], fromBeginning: true });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topicsOf(stream, this.prefix)], fromBeginning: true });
+      await this.run(consumer, stream, handler, options);
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    return consumer;
+  }
+
+  /** Runs the handler on what the consumer reads. */
+  private async run(consumer: Consumer, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<void> {
     // Partition batches handled at the same time go to the handler together (one store transaction,
     // one offset commit for all of them); one partition's batches still go one after another.
     const handled = new GroupedCalls<ConsumedSlice>(async (slices) => {
@@ -208,7 +218,6 @@ export class KafkaEventLog implements EventLog {
         }
       },
     });
-    return consumer;
   }
 
   async lag(group: string, stream: Stream): Promise<number> {
