@@ -1,4 +1,4 @@
-import { AssetIncidentRow, AssetRow, ClassificationRow, CRITICAL_SEVERITIES, HealthStatus } from '@tributary/store';
+import { AssetIncidentRow, AssetRow, ClassificationRow, HealthStatus, isCriticalSeverity } from '@tributary/store';
 
 /** The asset as the API shows it (API.md, "The asset view"). */
 export interface AssetView {
@@ -47,7 +47,7 @@ export function toClassificationView(c: ClassificationRow): ClassificationView {
 /** Health per API.md: critical with an open SEV-1/2, warning with any other open incident here or upstream. */
 export function healthView(asset: AssetRow, incidents: AssetIncidentRow[]): HealthView {
   const open = incidents.filter((i) => i.status === 'open');
-  const critical = open.some((i) => i.severity !== null && CRITICAL_SEVERITIES.includes(i.severity));
+  const critical = open.some((i) => isCriticalSeverity(i.severity));
   const status: HealthStatus = critical ? 'critical' : open.length > 0 || asset.upstreamOpenIncidents > 0 ? 'warning' : 'healthy';
   const last = incidents.reduce<Date | null>((m, i) => (m === null || i.startedAt > m ? i.startedAt : m), null);
   return {

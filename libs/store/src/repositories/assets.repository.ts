@@ -51,7 +51,6 @@ const toAsset = (r: Row): AssetRow => ({
   updatedAt: r.updated_at, deletedAt: r.deleted_at,
 });
 
-/** The incidents linked to asset `a`: the FROM of the correlated health aggregates below. */
 /** The asset's links to open incidents (an index-only read: see the incidents repository's `open` and `critical`). */
 const openIncidentsOfAsset = sql`FROM incident_assets ia WHERE ia.tenant_id = a.tenant_id AND ia.asset_id = a.id AND ia.open`;
 
@@ -190,7 +189,7 @@ export class AssetsRepository {
   /** The health status and open-incident count of live assets: the fields an `asset.health.changed` event reports. */
   async healthByIds(tx: TenantTx, ids: number[]): Promise<Map<number, AssetHealth>> {
     if (ids.length === 0) return new Map();
-    // One pass over each asset's incidents for both; an incident naming the asset through two tables counts once.
+    // One pass over each asset's open links for both; an incident naming the asset through two tables counts once.
     const rows = await sql<{ id: number; health: HealthStatus; open_incidents: number }>`
       SELECT a.id, h.health, h.open_incidents
       FROM assets a JOIN unnest(${ids}::bigint[]) AS n(id) ON a.id = n.id,

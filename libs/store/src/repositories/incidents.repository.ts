@@ -64,8 +64,12 @@ const columns = ['id', 'source', 'external_id', 'connector_id', 'type', 'raw_typ
   'title', 'url', 'owner', 'started_at', 'updated_at', 'source_time'] as const;
 
 /** An open incident of these severities makes its assets critical (API.md's health). */
-export const CRITICAL_SEVERITIES = ['SEV-1', 'SEV-2'];
-const isCriticalSeverity = (severity: string | null) => severity !== null && CRITICAL_SEVERITIES.includes(severity);
+const CRITICAL_SEVERITIES = ['SEV-1', 'SEV-2'];
+export const isCriticalSeverity = (severity: string | null) => severity !== null && CRITICAL_SEVERITIES.includes(severity);
+
+/** What a link to incident `i` carries (see `addTables`): whether it is open, and open with a critical severity. */
+const linkOpen = sql<boolean>`i.status = 'open'`;
+const linkCritical = sql<boolean>`i.status = 'open' AND coalesce(i.severity = ANY (${CRITICAL_SEVERITIES}::text[]), false)`;
 
 export class IncidentsRepository {
   /** Records delivery keys as processed; returns the keys that were new (the others are redeliveries). */
@@ -103,13 +107,12 @@ export class IncidentsRepository {
       status: eb.ref('excluded.status'), raw_status: eb.ref('excluded.raw_status'), title: eb.ref('excluded.title'),
       url: eb.ref('excluded.url'), owner: eb.ref('excluded.owner'), updated_at: eb.ref('excluded.updated_at'),
       source_time: eb.ref('excluded.source_time'), connector_id: eb.ref('excluded.connector_id'), raw: eb.ref('excluded.raw'),
-    }))).returning(['id', 'status', 'severity']).execute();
-    const open = written.map((w) => w.status === 'open');
+    }))).returning('id').execute();
     await sql`
-      UPDATE incident_assets ia SET open = u.open, critical = u.critical
-      FROM unnest(${written.map((w) => w.id)}::uuid[], ${open}::boolean[],
-                  ${written.map((w, i) => open[i] && isCriticalSeverity(w.severity))}::boolean[]) AS u(id, open, critical)
-      WHERE ia.tenant_id = ${tx.tenantId} AND ia.incident_id = u.id AND (ia.open, ia.critical) IS DISTINCT FROM (u.open, u.critical)`.execute(tx.db);
+      UPDATE incident_assets ia SET open = ${linkOpen}, critical = ${linkCritical}
+      FROM incidents i
+      WHERE i.tenant_id = ${tx.tenantId} AND i.id = ANY (${written.map((w) => w.id)}::uuid[])
+        AND ia.tenant_id = i.tenant_id AND ia.incident_id = i.id AND (ia.open, ia.critical) IS DISTINCT FROM (${linkOpen}, ${linkCritical})`.execute(tx.db);
   }
 
   /**
@@ -122,7 +125,7 @@ export class IncidentsRepository {
     await sql`
       INSERT INTO incident_assets (tenant_id, incident_id, source_ref, qualified_name, asset_id, open, critical)
       SELECT ${tx.tenantId}, u.incident_id, u.source_ref, u.qualified_name, u.asset_id,
-             i.status = 'open', i.status = 'open' AND coalesce(i.severity = ANY (${CRITICAL_SEVERITIES}::text[]), false)
+             ${linkOpen}, ${linkCritical}
       FROM unnest(${rows.map((r) => r.incidentId)}::uuid[], ${rows.map((r) => r.sourceRef)}::text[],
                   ${rows.map((r) => r.qualifiedName)}::text[], ${rows.map((r) => r.assetId)}::bigint[])
         AS u(incident_id, source_ref, qualified_name, asset_id)
