@@ -57,4 +57,18 @@ export const CreateTenantBody = z.strictObject({
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
 });
 
+/**
+ * Ids in paths. One rule for all: a path parameter that cannot be what it names is 400
+ * `invalid_path` (so a malformed id never reaches a query as one), a well-formed id that names
+ * nothing is 404.
+ */
+const uuid = (what: string) => z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, `not ${what} id (a UUID)`);
+export const ConnectorId = uuid('a connector');
+export const IncidentId = uuid('an incident');
+export const DeadLetterId = uuid('a dead letter');
+export const BackfillId = uuid('a backfill');
+export const ApiKeyId = z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'not an API key id');
+export const RuleId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "not a rule id (a UUID or a built-in rule's name)");
+export const ConnectorType = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'not a connector type');
+
 export { ClassificationName, QualifiedName };
