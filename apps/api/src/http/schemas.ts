@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '@tributary/auth';
 import { ClassificationName, QualifiedName, TypeName } from '@tributary/catalog';
-import { TENANT_ID_PATTERN } from '@tributary/store';
+import { NewTenantId } from '@tributary/tenancy';
 
 /** Request shapes of the public API. Objects are strict: an unknown field is an error, not ignored. */
 
@@ -51,7 +51,7 @@ export const CreateApiKeyBody = z.strictObject({
 });
 
 export const CreateTenantBody = z.strictObject({
-  id: z.string().regex(TENANT_ID_PATTERN, 'a tenant id is 2-63 lowercase letters, digits or -, starting with a letter'),
+  id: NewTenantId,
   name: z.string().min(1).max(200),
   placement: z.enum(['pooled', 'schema', 'dedicated']),
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
