@@ -15,6 +15,10 @@ export const UpsertAssetsBody = z.strictObject({
   })).min(1, 'send at least one asset').max(1000, 'send at most 1000 assets per request'),
 });
 
+export const AssetQuery = z.strictObject({
+  includeDeleted: z.enum(['true', 'false'], 'true or false').default('false').transform((v) => v === 'true'),
+});
+
 export const AssetListQuery = z.strictObject({
   typeName: TypeName.optional(),
   tag: ClassificationName.optional(),
