@@ -258,5 +258,17 @@ describe('Bad input never answers 500', () => {
       expect(incident).toMatchObject({ title: 'rows\ufffd dropped \ufffd', owner: 'ann\ufffd' });
       expect((await t.http().get('/v1/dead-letters').set(auth())).body.items).toEqual([]);
     });
+
+    it('with an unknown field nested 10,000 levels deep is accepted and applied (webhook bodies are the source\'s, not the API\'s)', async () => {
+      const connector = await t.http().post('/v1/connectors').set(auth())
+        .send({ type: 'montecarlo', name: 'mc-deep', config: { mappings: [{ template: 'x/{database}/{schema}/{table}' }] } }).expect(201);
+      const body = JSON.stringify({ ...incidentWebhook({ incidentId: 'deep-1' }), extra: 'X' }).replace('"X"', nested(10_000));
+      const res = await t.http().post(`/v1/hooks/montecarlo/${connector.body.id}`).set('Content-Type', 'application/json')
+        .set('x-mcd-signature', signMonteCarlo(body, connector.body.signingSecret)).send(body);
+      expect(res.status).toBe(202);
+      await waitFor('the incident', async () => ((await t.http().get('/v1/incidents').set(auth())).body.items
+        .some((i: { externalId: string }) => i.externalId === 'deep-1') ? true : undefined));
+      expect((await t.http().get('/v1/dead-letters').set(auth())).body.items).toEqual([]);
+    });
   });
 });

@@ -63,11 +63,11 @@ const schema = z.object({
   rateLimitPerCredential: z.coerce.number().min(0).default(1000)
     .describe('TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL: requests a second each API key or OIDC subject may make, per api process (more get 429 with Retry-After); 0 is no limit.'),
   rateLimitPerCredentialBurst: z.coerce.number().int().min(1).default(2000)
-    .describe('TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL_BURST: requests a credential may make at once above its rate (its token bucket\'s size).'),
+    .describe('TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL_BURST: how many requests a credential may make at once (its token bucket\'s size).'),
   rateLimitPerConnector: z.coerce.number().min(0).default(5000)
     .describe('TRIBUTARY_RATE_LIMIT_PER_CONNECTOR: signed webhook deliveries a second each connector may send, per api process (more get 429 with Retry-After); 0 is no limit.'),
   rateLimitPerConnectorBurst: z.coerce.number().int().min(1).default(10_000)
-    .describe('TRIBUTARY_RATE_LIMIT_PER_CONNECTOR_BURST: deliveries a connector may send at once above its rate (its token bucket\'s size).'),
+    .describe('TRIBUTARY_RATE_LIMIT_PER_CONNECTOR_BURST: how many deliveries a connector may send at once (its token bucket\'s size).'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
