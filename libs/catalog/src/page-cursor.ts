@@ -1,6 +1,6 @@
 import { malformed } from '@tributary/errors';
 import { unstorableText } from '@tributary/store';
-import { QualifiedName } from './qualified-name';
+import { QualifiedName, UUID_PATTERN } from './qualified-name';
 
 /**
  * Keyset-paging cursors: the sort key of the last item of a page, opaque to clients. Lists ordered
@@ -17,14 +17,12 @@ export const nameCursor = {
   },
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 export const timeIdCursor = {
   encode: (at: Date, id: string) => Buffer.from(`${at.toISOString()}|${id}`).toString('base64url'),
   decode(cursor: string): { at: Date; id: string } {
     const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
     const at = new Date(parts[0]);
-    if (parts.length !== 2 || Number.isNaN(at.getTime()) || !UUID.test(parts[1]) || timeIdCursor.encode(at, parts[1]) !== cursor) throw invalidCursor();
+    if (parts.length !== 2 || Number.isNaN(at.getTime()) || !UUID_PATTERN.test(parts[1]) || timeIdCursor.encode(at, parts[1]) !== cursor) throw invalidCursor();
     return { at, id: parts[1] };
   },
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '@tributary/auth';
-import { ClassificationName, QualifiedName, TypeName } from '@tributary/catalog';
+import { ClassificationName, QualifiedName, TypeName, UUID_PATTERN } from '@tributary/catalog';
 import { NewTenantId } from '@tributary/tenancy';
 
 /** Request shapes of the public API. Objects are strict: an unknown field is an error, not ignored. */
@@ -66,7 +66,7 @@ export const CreateTenantBody = z.strictObject({
  * `invalid_path` (so a malformed id never reaches a query as one), a well-formed id that names
  * nothing is 404.
  */
-const uuid = (what: string) => z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, `not ${what} id (a UUID)`);
+const uuid = (what: string) => z.string().regex(UUID_PATTERN, `not ${what} id (a UUID)`);
 export const ConnectorId = uuid('a connector');
 export const IncidentId = uuid('an incident');
 export const DeadLetterId = uuid('a dead letter');

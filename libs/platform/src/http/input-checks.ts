@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, malformed } from '@tributary/errors';
+import { malformed } from '@tributary/errors';
 import { unstorableText } from '@tributary/store';
 import { sendError } from './error-body';
 
@@ -28,14 +28,15 @@ export function registerInputChecks(fastify: FastifyInstance): void {
 /**
  * Fastify's own answers to a URL it cannot route (a broken percent-escape, bytes that are not UTF-8,
  * a parameter longer than the router takes), in the API's error format. Passed as the server's
- * `frameworkErrors` option.
+ * `frameworkErrors` option, which also receives failures of asynchronous route constraints (the API
+ * has none): those stay a 500, as Fastify would answer them.
  */
 export function answerFrameworkError(error: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
-  const message = error.code === 'FST_ERR_BAD_URL'
-    ? 'the path is not valid: a percent-escape is broken or does not decode to UTF-8 text'
-    : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is longer than any the API takes' : undefined;
-  if (message) return sendError(reply, malformed('invalid_path', message));
-  sendError(reply, new DomainError('unavailable', 'routing_failed', 'the request could not be routed; try again'));
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return sendError(reply, malformed('invalid_path', 'the path is not valid: a percent-escape is broken or does not decode to UTF-8 text'));
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, malformed('invalid_path', 'a path parameter is longer than any the API takes'));
+  void reply.status(500).send({ error: { code: 'internal', message: 'the request could not be routed' } });
 }
 
 const parameterError = (code: string, where: 'path' | 'query', name: string, why: string) =>
