@@ -94,6 +94,7 @@ describe('Monte Carlo backfill', () => {
     expect((await post({ connectorId: '00000000-0000-4000-8000-000000000000', since: '2026-11-01T00:00:00Z' })).status).toBe(404);
     const noApi = await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'hooks-only', config: { mappings: MAPPINGS } });
     expect((await post({ connectorId: noApi.body.id, since: '2026-11-01T00:00:00Z' })).body.error.code).toBe('no_history');
-    expect((await t.http().get('/v1/backfills/nope').set(auth())).status).toBe(404);
+    expect((await t.http().get('/v1/backfills/nope').set(auth())).status).toBe(400);
+    expect((await t.http().get('/v1/backfills/00000000-0000-4000-8000-000000000000').set(auth())).status).toBe(404);
   });
 });

@@ -374,7 +374,7 @@ export function describeReferenceModel(): void {
       expect(hasEdge(s, 'a', 'c')).toBe(false);
       expect(show(s)).toEqual(['b:PII<-d@2', 'e:PII<-d@1']);
       s = upsertAsset(s, 'c');
-      expect(tagsOf(s, 'c')).toEqual([{ name: 'PII', propagate: true }]);
+      expect(tagsOf(s, 'c')).toEqual([]);
       expect(show(s)).toEqual(['b:PII<-d@2', 'e:PII<-d@1']);
       s = addTag(s, 'd', 'PII', false);
       expect(show(s)).toEqual([]);

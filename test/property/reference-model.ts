@@ -14,7 +14,7 @@ export interface CatalogState {
   readonly deleted: ReadonlySet<string>;
   /** Lineage edges `from -> to`, both ends live (deleting an asset removes its edges). */
   readonly edges: readonly Edge[];
-  /** Direct tags per asset, name -> propagate; a soft-deleted asset keeps them and gets them back when re-created. */
+  /** Direct tags per asset, name -> propagate; a soft-deleted asset keeps them (hidden) until it is created again, without them. */
   readonly directTags: ReadonlyMap<string, ReadonlyMap<string, boolean>>;
 }
 
@@ -47,11 +47,14 @@ export const sourceTagsOf = (s: CatalogState, asset: string): string[] => tagsOf
 
 // --- the catalog's writes (what the API does to the state) ---
 
-/** PUT /v1/assets: creates the asset, or brings a soft-deleted one back (with its direct tags, without edges). */
+/** PUT /v1/assets: creates the asset, or creates a soft-deleted one again: a new life, without its old direct tags or edges. */
 export function upsertAsset(s: CatalogState, asset: string): CatalogState {
+  if (isLive(s, asset)) return s;
   const deleted = new Set(s.deleted);
   deleted.delete(asset);
-  return { ...s, assets: s.assets.includes(asset) ? s.assets : [...s.assets, asset], deleted };
+  const directTags = new Map(s.directTags);
+  directTags.delete(asset);
+  return { ...s, assets: s.assets.includes(asset) ? s.assets : [...s.assets, asset], deleted, directTags };
 }
 
 /** DELETE /v1/assets/{qn}: soft delete; its edges go, its direct tags stay (hidden while deleted). */

@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { AccessGuard, OIDC_SETTINGS, OidcEnabled, OidcSettings, OidcStrategy, parseGroupRoles } from '@tributary/auth';
+import {
+  AccessGuard, CREDENTIAL_RATE_LIMITER, OIDC_SETTINGS, OidcEnabled, OidcSettings, OidcStrategy, parseGroupRoles, RateLimiter,
+} from '@tributary/auth';
 import { Config } from '@tributary/config';
 import { ApiKeysController } from './controllers/api-keys.controller';
 import { AssetsController } from './controllers/assets.controller';
@@ -40,6 +42,7 @@ export class ApiModule {
         ConnectorsController, HooksController, IncidentsController, DeadLettersController, BackfillsController, RulesController],
       providers: [
         ...oidc,
+        { provide: CREDENTIAL_RATE_LIMITER, useValue: new RateLimiter('credential', config.rateLimitPerCredential, config.rateLimitPerCredentialBurst) },
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
       ],

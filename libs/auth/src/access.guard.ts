@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable, Optional } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { forbidden, malformed, unauthenticated } from '@tributary/errors';
@@ -6,10 +6,14 @@ import { asTenantId, TENANT_ID_PATTERN, TenantId } from '@tributary/store';
 import { PLATFORM_ADMIN, PUBLIC, REQUIRED_ROLES } from './access.decorators';
 import { ApiKeyService } from './api-key.service';
 import { Access, Principal } from './principal';
+import { RateLimiter } from './rate-limiter';
 import { hasAnyRole, Role } from './roles';
 
 /** Present (as a provider) when OIDC is configured. */
 export class OidcEnabled {}
+
+/** The per-credential rate limit (a RateLimiter), when the app provides one. */
+export const CREDENTIAL_RATE_LIMITER = Symbol('CREDENTIAL_RATE_LIMITER');
 
 /** passport-jwt's failures, turned into our error with the reason jsonwebtoken gave. */
 class OidcGuard extends AuthGuard('oidc') {
@@ -26,14 +30,15 @@ class OidcGuard extends AuthGuard('oidc') {
  * Authentication and authorization for every route, in one place. A route declares what it needs
  * with @Public, @RequireRole or @RequirePlatformAdmin; a route that declares nothing is refused, so a
  * new route cannot be open by accident. The tenant comes from the credential; X-Tenant-Id only picks
- * among the tenants the credential grants.
+ * among the tenants the credential grants. Each verified credential (API key or OIDC subject) has
+ * its own rate limit; requests that fail authentication spend nobody's.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
   private readonly oidc?: OidcGuard;
 
   constructor(private readonly reflector: Reflector, private readonly apiKeys: ApiKeyService,
-    @Optional() oidcEnabled?: OidcEnabled) {
+    @Optional() oidcEnabled?: OidcEnabled, @Optional() @Inject(CREDENTIAL_RATE_LIMITER) private readonly limiter?: RateLimiter) {
     if (oidcEnabled) this.oidc = new OidcGuard();
   }
 
@@ -46,6 +51,7 @@ export class AccessGuard implements CanActivate {
 
     const req = context.switchToHttp().getRequest();
     const principal = await this.authenticate(context, req.headers.authorization as string | undefined);
+    this.limiter?.take(principal.actor);
     const tenantId = selectTenant(principal, req.headers['x-tenant-id'] as string | undefined);
     const roles = principal.grants.get(tenantId) ?? [];
     if (platformAdmin && !principal.platformAdmin) {

@@ -4,3 +4,4 @@ export * from './api-key.service';
 export * from './oidc.strategy';
 export * from './access.decorators';
 export * from './access.guard';
+export * from './rate-limiter';

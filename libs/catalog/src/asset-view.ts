@@ -11,6 +11,8 @@ export interface AssetView {
   incidents: IncidentSummary[];
   version: number;
   updatedAt: string;
+  /** `deleted` only when asked for with `includeDeleted=true`: a deleted asset is otherwise 404 */
+  status: 'active' | 'deleted';
 }
 
 export type ClassificationView =
@@ -73,5 +75,6 @@ export function toAssetView(asset: AssetRow, classifications: ClassificationRow[
     })),
     version: asset.version,
     updatedAt: asset.updatedAt.toISOString(),
+    status: asset.deletedAt === null ? 'active' : 'deleted',
   };
 }

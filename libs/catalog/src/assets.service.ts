@@ -50,6 +50,13 @@ export class AssetsService {
    * Creates or updates a batch of assets, all or nothing. An asset whose content does not change is
    * left alone (same version, no event), so a repeated upsert is harmless. A stale `ifVersion`
    * fails the whole batch with 409 and writes nothing.
+   *
+   * A deleted asset created again starts a new life, announced as `asset.created`: its name,
+   * attributes and direct tags are only what this request gives (the old ones ended with its
+   * `asset.deleted`), and what rules derived for it was retracted with its edges, so it flows
+   * afresh once lineage links it again. It keeps its row, so its version continues (a reader's
+   * `ifVersion` from the old life fails), and its incidents: they name the table, not the catalog
+   * entry, as incidents reported before an asset exists attach when it is created.
    */
   async upsert(ctx: WriteContext, inputs: AssetInput[]): Promise<UpsertResult[]> {
     const seen = new Set<string>();
@@ -70,6 +77,7 @@ export class AssetsService {
       const updates: (typeof inserts[number] & { id: number })[] = [];
       const events: NewChangeEvent[] = [];
       const results: UpsertResult[] = [];
+      const revived = new Map<string, number>();
       for (const input of inputs) {
         const current = existing.get(input.qualifiedName);
         const live = current && current.deletedAt === null ? current : undefined;
@@ -89,17 +97,21 @@ export class AssetsService {
           events.push(changeEvent(ctx, 'asset.updated', input.qualifiedName, { ...diff, version }));
           results.push({ qualifiedName: input.qualifiedName, version, created: false });
         } else {
-          // A soft-deleted asset comes back with its version history continued.
           const version = current ? current.version + 1 : 1;
-          if (current) updates.push({ id: current.id, qualifiedName: input.qualifiedName, ...next, version });
-          else inserts.push({ qualifiedName: input.qualifiedName, ...next, version });
+          if (current) {
+            updates.push({ id: current.id, qualifiedName: input.qualifiedName, ...next, version });
+            revived.set(input.qualifiedName, current.id);
+          } else {
+            inserts.push({ qualifiedName: input.qualifiedName, ...next, version });
+          }
           events.push(changeEvent(ctx, 'asset.created', input.qualifiedName, { before: null, after: next, version }));
           results.push({ qualifiedName: input.qualifiedName, version, created: true });
         }
       }
       const insertedIds = await this.assets.insertMany(tx, inserts);
       await this.assets.updateMany(tx, updates);
-      events.push(...await this.attachWaitingIncidents(ctx, tx, insertedIds));
+      await this.classifications.deleteAllDirect(tx, [...revived.values()]);
+      events.push(...await this.attachWaitingIncidents(ctx, tx, insertedIds, revived));
       if (events.length > 0) {
         const created = results.filter((r) => r.created).length;
         await this.audit.record(tx, { actor: ctx.actor, action: 'assets.upsert', subject: null,
@@ -111,9 +123,10 @@ export class AssetsService {
     });
   }
 
-  async get(ctx: ReadContext, qualifiedName: string): Promise<AssetView> {
+  /** The asset; a deleted one only with `includeDeleted` (its last state, `status: "deleted"`). */
+  async get(ctx: ReadContext, qualifiedName: string, { includeDeleted = false } = {}): Promise<AssetView> {
     return this.database.inTenant(ctx.tenantId, async (tx) => {
-      const asset = await this.assets.findLive(tx, qualifiedName);
+      const asset = includeDeleted ? await this.assets.findAny(tx, qualifiedName) : await this.assets.findLive(tx, qualifiedName);
       if (!asset) throw assetNotFound(qualifiedName);
       return (await this.views(tx, [asset]))[0];
     });
@@ -153,14 +166,19 @@ export class AssetsService {
   }
 
   /**
-   * Incidents that named an asset before it existed kept an unresolved reference; a new asset picks
-   * them up, and its health (no longer unknown) is announced.
+   * Incidents that named an asset before it existed (or while it was deleted) kept an unresolved
+   * reference; a new asset picks them up, and its health (no longer unknown) is announced. So is the
+   * health of an asset created again with incidents of its table.
    */
-  private async attachWaitingIncidents(ctx: WriteContext, tx: TenantTx, created: Map<string, number>): Promise<NewChangeEvent[]> {
+  private async attachWaitingIncidents(ctx: WriteContext, tx: TenantTx, inserted: Map<string, number>, revived: Map<string, number>): Promise<NewChangeEvent[]> {
+    const created = new Map([...inserted, ...revived]);
     const attached = await this.incidents.attachUnresolved(tx, [...created].map(([qualifiedName, id]) => ({ id, qualifiedName })));
-    const health = await this.assets.healthByIds(tx, attached);
+    const kept = (await this.incidents.forAssets(tx, [...revived.values()])).map((i) => i.assetId);
+    const announced = new Set([...attached, ...kept]);
+    const health = await this.assets.healthByIds(tx, [...announced]);
     const names = new Map([...created].map(([qn, id]) => [id, qn]));
-    return attached.map((id) => changeEvent(ctx, 'asset.health.changed', names.get(id)!, { before: null, after: health.get(id) }));
+    return [...created.values()].filter((id) => announced.has(id))
+      .map((id) => changeEvent(ctx, 'asset.health.changed', names.get(id)!, { before: null, after: health.get(id) }));
   }
 
   private async views(tx: TenantTx, assets: AssetRow[]): Promise<AssetView[]> {

@@ -12,5 +12,8 @@ export const QualifiedName = z.string()
 
 export const TypeName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,127}$/, 'a type name is a letter then up to 127 letters, digits or _');
 
+/** The ids the platform makes (incidents, connectors, dead letters, backfills, rules): UUIDs. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const ClassificationName = z.string()
   .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.:/-]{0,255}$/u, 'a classification name is 1-256 letters, digits, space, _ . : / or -');

@@ -9,6 +9,15 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('rate limits', () => {
+    it('default to limits the benchmarks never reach (2,000 webhooks/s to one connector), and 0 switches one off', () => {
+      expect(loadConfig({})).toMatchObject({ rateLimitPerCredential: 1000, rateLimitPerCredentialBurst: 2000,
+        rateLimitPerConnector: 5000, rateLimitPerConnectorBurst: 10_000 });
+      expect(loadConfig({ TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL: '0', TRIBUTARY_RATE_LIMIT_PER_CONNECTOR: '2.5',
+        TRIBUTARY_RATE_LIMIT_PER_CONNECTOR_BURST: '5' })).toMatchObject({ rateLimitPerCredential: 0, rateLimitPerConnector: 2.5, rateLimitPerConnectorBurst: 5 });
+    });
+  });
+
   describe('environment', () => {
     it('reads each setting from its variable', () => {
       const c = loadConfig({ PORT: '9000', TRIBUTARY_DATA_DIR: '/data', DATABASE_URL: 'postgres://u@h:5432/db',

@@ -59,6 +59,15 @@ const schema = z.object({
   oidcGroupRoles: z.string().default('')
     .describe('OIDC_GROUP_ROLES: group=role pairs, comma separated (e.g. data-stewards=steward); a group named like a role maps to it.'),
   logLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log').describe('LOG_LEVEL: lowest level logged.'),
+  // rate limits (issue 10, point 15)
+  rateLimitPerCredential: z.coerce.number().min(0).default(1000)
+    .describe('TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL: requests a second each API key or OIDC subject may make, per api process (more get 429 with Retry-After); 0 is no limit.'),
+  rateLimitPerCredentialBurst: z.coerce.number().int().min(1).default(2000)
+    .describe('TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL_BURST: how many requests a credential may make at once (its token bucket\'s size).'),
+  rateLimitPerConnector: z.coerce.number().min(0).default(5000)
+    .describe('TRIBUTARY_RATE_LIMIT_PER_CONNECTOR: signed webhook deliveries a second each connector may send, per api process (more get 429 with Retry-After); 0 is no limit.'),
+  rateLimitPerConnectorBurst: z.coerce.number().int().min(1).default(10_000)
+    .describe('TRIBUTARY_RATE_LIMIT_PER_CONNECTOR_BURST: how many deliveries a connector may send at once (its token bucket\'s size).'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
@@ -90,6 +99,8 @@ const envNames: Record<keyof Config, string> = {
   oidcIssuer: 'OIDC_ISSUER', oidcAudience: 'OIDC_AUDIENCE', oidcJwksUri: 'OIDC_JWKS_URI',
   oidcTenantClaim: 'OIDC_TENANT_CLAIM', oidcGroupsClaim: 'OIDC_GROUPS_CLAIM', oidcGroupRoles: 'OIDC_GROUP_ROLES',
   logLevel: 'LOG_LEVEL',
+  rateLimitPerCredential: 'TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL', rateLimitPerCredentialBurst: 'TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL_BURST',
+  rateLimitPerConnector: 'TRIBUTARY_RATE_LIMIT_PER_CONNECTOR', rateLimitPerConnectorBurst: 'TRIBUTARY_RATE_LIMIT_PER_CONNECTOR_BURST',
 };
 
 export class ConfigError extends Error {}

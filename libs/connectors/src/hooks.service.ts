@@ -14,13 +14,19 @@ export function inboundHeaders(d: InboundDelivery): Record<string, string> {
   };
 }
 
+/** Admits or refuses (429) one more delivery to a connector: the per-connector rate limit. */
+export interface DeliveryLimiter {
+  take(connectorId: string): void;
+}
+
 /**
  * Receives a source's webhook: the connector by id, its signature over the raw bytes (before the body
- * is even parsed), then the body's shape; then the delivery is appended to the inbound log, and only
- * once it is durably there does the source get its 202. Every rejection writes nothing.
+ * is even parsed), then its rate limit (only signed deliveries spend it, so a stranger who knows the
+ * URL cannot block the source), then the body's shape; then the delivery is appended to the inbound
+ * log, and only once it is durably there does the source get its 202. Every rejection writes nothing.
  */
 export class HooksService {
-  constructor(private readonly connectors: ConnectorsService, private readonly log: EventLog) {}
+  constructor(private readonly connectors: ConnectorsService, private readonly log: EventLog, private readonly limiter?: DeliveryLimiter) {}
 
   async receive(type: string, connectorId: string, rawBody: Buffer, headers: IncomingHttpHeaders, traceparent: string): Promise<{ eventIds: string[]; tenant: string }> {
     const connector = await this.connectors.load(connectorId);
@@ -29,6 +35,7 @@ export class HooksService {
       throw unauthenticated('invalid_signature', `the webhook signature is missing or does not match the connector's signing secret`);
     }
     if (!connector.row.enabled) throw forbidden('connector_disabled', `connector ${connectorId} is disabled; enable it to accept deliveries`);
+    this.limiter?.take(connectorId);
     let body: unknown;
     try {
       body = JSON.parse(rawBody.toString('utf8'));

@@ -3,7 +3,7 @@ import { DeadLettersService, IncidentsService, ObservationToApply } from '@tribu
 import { ConnectorsService, LoadedConnector } from '@tributary/connectors';
 import { LogRecord } from '@tributary/eventlog';
 import { Metrics } from '@tributary/observability';
-import { TenantId } from '@tributary/store';
+import { TenantId, toStorableJson } from '@tributary/store';
 
 export const INBOUND_STREAM = 'inbound';
 
@@ -76,7 +76,10 @@ export class InboundProcessor {
       } catch (err) {
         return this.park(record, `observation breaks the IncidentObservation schema after the transform: ${(err as Error).message}`);
       }
-      items.push({ observation: transformed, connectorId: delivery.connectorId, receivedAt: delivery.receivedAt, traceparent: delivery.traceparent });
+      // A signed delivery is the source's word and is taken as it is, but PostgreSQL cannot hold NUL or
+      // a lone surrogate (JSON escapes can carry both): they become U+FFFD rather than a dead letter.
+      items.push({ observation: toStorableJson(transformed), connectorId: delivery.connectorId, receivedAt: delivery.receivedAt,
+        traceparent: delivery.traceparent });
     }
     return { connectorId: delivery.connectorId, items };
   }

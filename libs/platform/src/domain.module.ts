@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ApiKeyService } from '@tributary/auth';
+import { ApiKeyService, RateLimiter } from '@tributary/auth';
 import {
   AssetsService, ChangeFeedService, ClassificationsService, DeadLettersService, IncidentsService, LineageService, ParkedRecord,
 } from '@tributary/catalog';
@@ -69,7 +69,8 @@ export class DomainModule {
       [DeadLettersService, deadLetters],
       [ConnectorRegistry, registry],
       [ConnectorsService, connectors],
-      [HooksService, new HooksService(connectors, runtime.eventLog)],
+      [HooksService, new HooksService(connectors, runtime.eventLog,
+        new RateLimiter('connector', runtime.config.rateLimitPerConnector, runtime.config.rateLimitPerConnectorBurst))],
       [BackfillsService, backfills],
       [RulesService, rules],
       [PropagationEngine, engine],

@@ -1,1 +1,2 @@
 export * from './tenants.service';
+export * from './new-tenant-id';

@@ -4,6 +4,7 @@ import {
   AuditRepository, Database, DEFAULT_TENANT, Placement, POOLED_SCHEMA, SecretBox, TenantId, TenantPlacement,
   TenantsRepository,
 } from '@tributary/store';
+import { tenantSchemaOf } from './new-tenant-id';
 
 export interface CreatedTenant {
   id: TenantId;
@@ -37,7 +38,7 @@ export class TenantsService {
       tenantId: input.id,
       placement: input.placement,
       dataSchema: input.placement === 'pooled' ? POOLED_SCHEMA
-        : input.placement === 'schema' ? `tenant_${input.id.replace(/-/g, '_')}` : DEDICATED_SCHEMA,
+        : input.placement === 'schema' ? tenantSchemaOf(input.id) : DEDICATED_SCHEMA,
       databaseUrl: input.databaseUrl,
     };
     const inserted = await this.tenants.insert({ id: input.id, name: input.name, placement: input.placement,

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { type Access, ApiKeyService, CurrentAccess, RequireRole } from '@tributary/auth';
-import { CreateApiKeyBody } from '../http/schemas';
+import { ApiKeyId, CreateApiKeyBody } from '../http/schemas';
 import { ParseBody, ParseParam } from '../http/zod.pipe';
 
 @ApiTags('api-keys')
@@ -28,7 +28,7 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(204)
   @RequireRole('admin')
-  async revoke(@CurrentAccess() access: Access, @Param('id', new ParseParam('id', z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'not an API key id'))) id: string) {
+  async revoke(@CurrentAccess() access: Access, @Param('id', new ParseParam('id', ApiKeyId)) id: string) {
     await this.keys.revoke(access.tenantId, id);
   }
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RequireRole } from '@tributary/auth';
 import { AssetsService, type ReadContext, type WriteContext } from '@tributary/catalog';
 import { Reader, Writer } from '../http/request-context';
-import { AssetListQuery, QualifiedName, UpsertAssetsBody } from '../http/schemas';
+import { AssetListQuery, AssetQuery, QualifiedName, UpsertAssetsBody } from '../http/schemas';
 import { ParseBody, ParseParam, ParseQuery } from '../http/zod.pipe';
 
 const qualifiedName = new ParseParam('qualifiedName', QualifiedName);
@@ -30,8 +30,9 @@ export class AssetsController {
 
   @Get(':qualifiedName')
   @RequireRole('viewer')
-  get(@Reader() ctx: ReadContext, @Param('qualifiedName', qualifiedName) qn: string) {
-    return this.assets.get(ctx, qn);
+  get(@Reader() ctx: ReadContext, @Param('qualifiedName', qualifiedName) qn: string,
+    @Query(new ParseQuery(AssetQuery)) query: z.infer<typeof AssetQuery>) {
+    return this.assets.get(ctx, qn, query);
   }
 
   @Get(':qualifiedName/health')

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
 import { BackfillsService } from '@tributary/ingest';
+import { BackfillId } from '../http/schemas';
 import { ParseBody, ParseParam } from '../http/zod.pipe';
 
 const CreateBackfill = z.strictObject({
@@ -27,7 +28,7 @@ export class BackfillsController {
 
   @Get(':id')
   @RequireRole('support')
-  get(@CurrentAccess() a: Access, @Param('id', new ParseParam('id', z.string().max(64))) id: string) {
+  get(@CurrentAccess() a: Access, @Param('id', new ParseParam('id', BackfillId)) id: string) {
     return this.backfills.get(a.tenantId, id);
   }
 }

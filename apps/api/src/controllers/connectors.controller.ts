@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
 import { ConnectorsService } from '@tributary/connectors';
+import { ConnectorId } from '../http/schemas';
 import { ParseBody, ParseParam } from '../http/zod.pipe';
 
 const CreateConnector = z.strictObject({
@@ -16,7 +17,7 @@ const UpdateConnector = z.strictObject({
   config: z.record(z.string(), z.unknown()).optional(),
   rotateSigningSecret: z.boolean().optional(),
 });
-const connectorId = new ParseParam('id', z.string().max(64));
+const connectorId = new ParseParam('id', ConnectorId);
 
 @ApiTags('connectors')
 @ApiBearerAuth()

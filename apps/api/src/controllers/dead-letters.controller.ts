@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
 import { DeadLettersService, type ReadContext } from '@tributary/catalog';
 import { Reader } from '../http/request-context';
+import { DeadLetterId } from '../http/schemas';
 import { ParseParam, ParseQuery } from '../http/zod.pipe';
 
 const ListQuery = z.strictObject({
@@ -26,7 +27,7 @@ export class DeadLettersController {
   @Post(':id/replay')
   @HttpCode(202)
   @RequireRole('support')
-  async replay(@CurrentAccess() a: Access, @Param('id', new ParseParam('id', z.string().max(64))) id: string) {
+  async replay(@CurrentAccess() a: Access, @Param('id', new ParseParam('id', DeadLetterId)) id: string) {
     await this.deadLetters.replay(a.tenantId, a.principal.actor, id);
     return { id, status: 'replayed' };
   }

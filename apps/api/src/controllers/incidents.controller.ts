@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RequireRole } from '@tributary/auth';
 import { IncidentsService, type ReadContext } from '@tributary/catalog';
 import { Reader } from '../http/request-context';
-import { QualifiedName } from '../http/schemas';
+import { IncidentId, QualifiedName } from '../http/schemas';
 import { ParseParam, ParseQuery } from '../http/zod.pipe';
 
 const IncidentQuery = z.strictObject({
@@ -29,7 +29,7 @@ export class IncidentsController {
 
   @Get(':id')
   @RequireRole('viewer')
-  get(@Reader() ctx: ReadContext, @Param('id', new ParseParam('id', z.string().max(64))) id: string) {
+  get(@Reader() ctx: ReadContext, @Param('id', new ParseParam('id', IncidentId)) id: string) {
     return this.incidents.get(ctx, id);
   }
 }

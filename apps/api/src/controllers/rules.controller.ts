@@ -3,9 +3,10 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
 import { CreateRuleBody, RulesService, UpdateRuleBody } from '@tributary/propagation';
+import { RuleId } from '../http/schemas';
 import { ParseBody, ParseParam } from '../http/zod.pipe';
 
-const ruleId = new ParseParam('id', z.string().min(1).max(64));
+const ruleId = new ParseParam('id', RuleId);
 
 @ApiTags('rules')
 @ApiBearerAuth()

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '@tributary/auth';
-import { ClassificationName, QualifiedName, TypeName } from '@tributary/catalog';
-import { TENANT_ID_PATTERN } from '@tributary/store';
+import { ClassificationName, QualifiedName, TypeName, UUID_PATTERN } from '@tributary/catalog';
+import { NewTenantId } from '@tributary/tenancy';
 
 /** Request shapes of the public API. Objects are strict: an unknown field is an error, not ignored. */
 
@@ -13,6 +13,10 @@ export const UpsertAssetsBody = z.strictObject({
     attributes: z.record(z.string().min(1).max(256), z.unknown()).optional(),
     ifVersion: z.number().int().min(0).optional(),
   })).min(1, 'send at least one asset').max(1000, 'send at most 1000 assets per request'),
+});
+
+export const AssetQuery = z.strictObject({
+  includeDeleted: z.enum(['true', 'false'], 'true or false').default('false').transform((v) => v === 'true'),
 });
 
 export const AssetListQuery = z.strictObject({
@@ -51,10 +55,24 @@ export const CreateApiKeyBody = z.strictObject({
 });
 
 export const CreateTenantBody = z.strictObject({
-  id: z.string().regex(TENANT_ID_PATTERN, 'a tenant id is 2-63 lowercase letters, digits or -, starting with a letter'),
+  id: NewTenantId,
   name: z.string().min(1).max(200),
   placement: z.enum(['pooled', 'schema', 'dedicated']),
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
 });
+
+/**
+ * Ids in paths. One rule for all: a path parameter that cannot be what it names is 400
+ * `invalid_path` (so a malformed id never reaches a query as one), a well-formed id that names
+ * nothing is 404.
+ */
+const uuid = (what: string) => z.string().regex(UUID_PATTERN, `not ${what} id (a UUID)`);
+export const ConnectorId = uuid('a connector');
+export const IncidentId = uuid('an incident');
+export const DeadLetterId = uuid('a dead letter');
+export const BackfillId = uuid('a backfill');
+export const ApiKeyId = z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'not an API key id');
+export const RuleId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "not a rule id (a UUID or a built-in rule's name)");
+export const ConnectorType = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'not a connector type');
 
 export { ClassificationName, QualifiedName };

@@ -41,6 +41,7 @@ export class ParseParam<S extends z.ZodType> implements PipeTransform<unknown, z
   transform(value: unknown): z.infer<S> {
     const parsed = this.schema.safeParse(value);
     if (parsed.success) return parsed.data;
-    throw malformed('invalid_path', `path parameter ${this.name}: ${parsed.error.issues[0].message}`);
+    const { message } = parsed.error.issues[0];
+    throw malformed('invalid_path', `path parameter ${this.name}: ${message}`, { issues: [{ path: this.name, message }] });
   }
 }

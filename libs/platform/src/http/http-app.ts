@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Metrics, recordHttpMetrics } from '@tributary/observability';
 import { registerBodyParsers } from './body-parsers';
+import { answerFrameworkError, registerInputChecks } from './input-checks';
 
 const MAX_PARAM_LENGTH = 2048 * 6;
 
@@ -15,8 +16,9 @@ const MAX_PARAM_LENGTH = 2048 * 6;
 export async function createHttpApp(module: unknown, opts: { maxBodyBytes: number; maxWebhookBytes: number; logger: LoggerService | false }): Promise<INestApplication> {
   // A route parameter may be a whole qualified name (2,048 characters, up to 6 bytes each once
   // percent-encoded); Fastify's default is 100.
-  const adapter = new FastifyAdapter({ routerOptions: { maxParamLength: MAX_PARAM_LENGTH } });
+  const adapter = new FastifyAdapter({ routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors: answerFrameworkError });
   registerBodyParsers(adapter.getInstance(), opts);
+  registerInputChecks(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(module as Type, adapter, { bodyParser: false, logger: opts.logger });
   recordHttpMetrics(adapter.getInstance(), app.get(Metrics));
   const document = SwaggerModule.createDocument(app, new DocumentBuilder()

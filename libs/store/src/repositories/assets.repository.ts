@@ -101,7 +101,7 @@ export class AssetsRepository {
     return new Map(rows.rows.map((r) => [r.qualified_name, r.id]));
   }
 
-  /** Rewrites existing assets (and brings soft-deleted ones back). */
+  /** Rewrites existing assets (and brings soft-deleted ones back: the caller clears what their old life left). */
   async updateMany(tx: TenantTx, assets: (AssetWrite & { id: number })[]): Promise<void> {
     if (assets.length === 0) return;
     await sql`
@@ -112,6 +112,13 @@ export class AssetsRepository {
                   ${assets.map((x) => x.version)}::int[])
         AS u(id, type_name, name, attributes, version)
       WHERE a.tenant_id = ${tx.tenantId} AND a.id = u.id`.execute(tx.db);
+  }
+
+  /** The asset of that name, live or deleted (a deleted one keeps its row, and its name, until it is created again). */
+  async findAny(tx: TenantTx, qualifiedName: string): Promise<AssetRow | undefined> {
+    const row = await tx.db.selectFrom('assets').select(columns)
+      .where('tenant_id', '=', tx.tenantId).where('qualified_name', '=', qualifiedName).executeTakeFirst();
+    return row && toAsset(row);
   }
 
   /** A live asset, locked for update when `lock` is set. */

@@ -32,6 +32,17 @@ export class ClassificationsRepository {
       .where('source', '=', 'direct').returning('propagate').executeTakeFirst();
   }
 
+  /**
+   * Removes the direct tags of the given assets, without a trace: for an asset created again, whose
+   * old life's tags ended with its `asset.deleted`. (Propagated ones belong to the rules, which
+   * retract them when the asset's edges go.)
+   */
+  async deleteAllDirect(tx: TenantTx, assetIds: number[]): Promise<void> {
+    if (assetIds.length === 0) return;
+    await tx.db.deleteFrom('classifications')
+      .where('tenant_id', '=', tx.tenantId).where('asset_id', 'in', assetIds).where('source', '=', 'direct').execute();
+  }
+
   /** The tags of the given assets, direct first, with the qualified name each propagated one came from. */
   async forAssets(tx: TenantTx, assetIds: number[]): Promise<ClassificationRow[]> {
     if (assetIds.length === 0) return [];
