@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { platformApp } from '../../apps/platform/src/platform.app';
-import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
+import { incidentUpdateWebhook, incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
 import { enc, startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
@@ -207,6 +207,55 @@ describe('Monte Carlo inbound', () => {
       const { pythonUrlencodeForm } = jest.requireActual('../../libs/connectors/src/montecarlo/montecarlo-signature');
       const res = await post(mc, body, signMonteCarlo(pythonUrlencodeForm(body), mc.signingSecret));
       expect(res.status).toBe(202);
+    });
+  });
+
+  describe('partial updates: a field a delivery leaves out keeps its value', () => {
+    const PARTIAL = 'snowflake/acme/ANALYTICS/PUBLIC/PARTIAL_ORDERS';
+    const incidentOn = async (qn: string, externalId: string) =>
+      (await asset(qn)).incidents.find((i: { externalId: string }) => i.externalId === externalId);
+
+    it('an owner-only update keeps severity, kind, title and tables; a null severity (unmarked) clears it', async () => {
+      await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: PARTIAL, typeName: 'Table' }] });
+      const id = 'inc-partial-1';
+      await deliver(mc, incidentWebhook({ incidentId: id, tables: ['analytics:public.partial_orders'], severity: 'SEV-1' }));
+      await drained();
+      const created = await incidentOn(PARTIAL, id);
+      expect(created).toMatchObject({ type: 'volume', severity: 'SEV-1', status: 'open', title: 'Has 42 rows vs. 101 expected',
+        url: `https://getmontecarlo.com/incidents/${id}` });
+      expect((await asset(PARTIAL)).health.status).toBe('critical');
+
+      await deliver(mc, incidentUpdateWebhook({ incidentId: id, owner: 'dana@acme.io' }));
+      await drained();
+      const [owned] = await incidentsOf(id);
+      expect(owned).toMatchObject({ type: 'volume', rawType: 'open_anomaly_incident', severity: 'SEV-1', status: 'open',
+        title: 'Has 42 rows vs. 101 expected', url: `https://getmontecarlo.com/incidents/${id}`, owner: 'dana@acme.io' });
+      expect(owned.assets).toEqual([{ qualifiedName: PARTIAL, sourceRef: 'analytics:public.partial_orders', resolved: true }]);
+      expect((await asset(PARTIAL)).health.status).toBe('critical');
+      const updated = (await changes()).filter((e) => e.type === 'incident.updated' && (e.data as { incidentId: string }).incidentId === owned.id);
+      expect(updated.map((e) => [e.data.before, e.data.after])).toEqual([[
+        expect.objectContaining({ severity: 'SEV-1', type: 'volume', owner: null }),
+        expect.objectContaining({ severity: 'SEV-1', type: 'volume', owner: 'dana@acme.io' }),
+      ]]);
+
+      await deliver(mc, incidentUpdateWebhook({ incidentId: id, feedback: 'investigating' }));
+      await drained();
+      expect((await incidentsOf(id))[0]).toMatchObject({ severity: 'SEV-1', rawStatus: 'investigating', owner: 'dana@acme.io', type: 'volume' });
+
+      await deliver(mc, incidentUpdateWebhook({ incidentId: id, severity: null }));
+      await drained();
+      expect((await incidentsOf(id))[0]).toMatchObject({ severity: null, rawStatus: 'investigating', owner: 'dana@acme.io', type: 'volume',
+        title: 'Has 42 rows vs. 101 expected' });
+      expect((await asset(PARTIAL)).health.status).toBe('warning');
+    });
+
+    it('an update naming only feedback resolves the incident and keeps the rest', async () => {
+      const id = 'inc-partial-2';
+      await deliver(mc, incidentWebhook({ incidentId: id, tables: ['analytics:public.partial_orders'], severity: 'SEV-2', owner: 'lee@acme.io' }));
+      await deliver(mc, incidentUpdateWebhook({ incidentId: id, feedback: 'fixed' }));
+      await drained();
+      expect((await incidentsOf(id))[0]).toMatchObject({ status: 'resolved', rawStatus: 'fixed', severity: 'SEV-2', owner: 'lee@acme.io',
+        type: 'volume', title: 'Has 42 rows vs. 101 expected' });
     });
   });
 

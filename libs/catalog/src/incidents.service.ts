@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IncidentObservation } from '@tributary/contracts';
+import { IncidentField, IncidentObservation, statedFieldsOf } from '@tributary/contracts';
 import { notFound } from '@tributary/errors';
 import {
   AssetsRepository, AuditRepository, ChangeEventsRepository, Database, IncidentRow, IncidentsRepository,
@@ -51,7 +51,8 @@ export interface IncidentListQuery {
  * Incidents on assets. `apply` takes a batch of source observations and makes the store say what
  * the newest of them says, idempotently: a delivery key seen before changes nothing, an observation
  * older (by the source's own time) than the stored state changes nothing, and where no time orders
- * two observations, arrival order stands.
+ * two observations, arrival order stands. An observation changes only the fields it states (a
+ * partial update); the others keep their stored values.
  */
 export class IncidentsService {
   constructor(
@@ -99,13 +100,13 @@ export class IncidentsService {
         const at = sourceTime ?? item.receivedAt;
         state.set(key, {
           id: current?.id ?? randomUUID(), source: o.source, externalId: o.externalId, connectorId: item.connectorId,
-          type: o.type, rawType: o.rawType, severity: o.severity, status: o.status, rawStatus: o.rawStatus,
-          title: o.title ?? current?.title ?? null, url: o.url ?? current?.url ?? null, owner: o.owner,
+          ...merged(current, o),
           startedAt: current?.startedAt ?? at, updatedAt: current && current.updatedAt > at ? current.updatedAt : at,
           sourceTime: sourceTime ?? current?.sourceTime ?? null,
         });
         raw.set(key, o);
-        for (const t of o.tables) {
+        // Links are only ever added: a delivery without an event list says nothing about tables.
+        for (const t of current && !statedFieldsOf(o).has('tables') ? [] : o.tables) {
           tables.push({ incidentId: state.get(key)!.id, sourceRef: t.ref, qualifiedName: t.qualifiedName,
             assetId: t.qualifiedName ? live.get(t.qualifiedName)?.id ?? null : null });
         }
@@ -186,6 +187,22 @@ export class IncidentsService {
         .map((t) => ({ qualifiedName: t.qualifiedName, sourceRef: t.sourceRef, resolved: t.assetLive })),
     }));
   }
+}
+
+type StatedState = Pick<IncidentRow, 'type' | 'rawType' | 'severity' | 'status' | 'rawStatus' | 'title' | 'url' | 'owner'>;
+
+/**
+ * The incident's fields after an observation: what it states, and the stored value of every field
+ * it leaves out (a partial update). A new incident takes every field as observed.
+ */
+function merged(current: IncidentRow | undefined, o: IncidentObservation): StatedState {
+  const stated = statedFieldsOf(o);
+  const pick = <F extends keyof StatedState>(field: F & IncidentField): StatedState[F] =>
+    (current === undefined || stated.has(field) ? o[field] : current[field]) as StatedState[F];
+  return {
+    type: pick('type'), rawType: pick('rawType'), severity: pick('severity'), status: pick('status'), rawStatus: pick('rawStatus'),
+    title: pick('title'), url: pick('url'), owner: pick('owner'),
+  };
 }
 
 /** Which change event a new state is, against the one before it (none when nothing visible changed). */

@@ -1,4 +1,4 @@
-import { IncidentObservation, incidentObservationCodec, InboundDelivery, inboundDeliveryCodec } from '@tributary/contracts';
+import { INCIDENT_FIELDS, IncidentObservation, incidentObservationCodec, InboundDelivery, inboundDeliveryCodec } from '@tributary/contracts';
 import { DeadLettersService, IncidentsService, ObservationToApply } from '@tributary/catalog';
 import { ConnectorsService, LoadedConnector } from '@tributary/connectors';
 import { LogRecord } from '@tributary/eventlog';
@@ -121,7 +121,10 @@ export class InboundProcessor {
   }
 }
 
-/** The connector's filter (false drops the observation) and transform (a map merged over it; null drops it). */
+/**
+ * The connector's filter (false drops the observation) and transform (a map merged over it; null
+ * drops it). A field the transform sets is stated, so that it applies to a partial update too.
+ */
 function transform(connector: LoadedConnector, observation: IncidentObservation): IncidentObservation | null {
   if (connector.filter) {
     const keep = connector.filter.evaluate({ event: observation });
@@ -132,7 +135,11 @@ function transform(connector: LoadedConnector, observation: IncidentObservation)
   const result = connector.transform.evaluate({ event: observation });
   if (result === null) return null;
   if (typeof result !== 'object' || Array.isArray(result)) throw new Error(`the transform must return a map or null, not ${JSON.stringify(result)}`);
-  return { ...observation, ...(result as Partial<IncidentObservation>) };
+  const changes = result as Partial<IncidentObservation>;
+  const transformed = { ...observation, ...changes };
+  if (transformed.statedFields === null || 'statedFields' in changes) return transformed;
+  const set = INCIDENT_FIELDS.filter((field) => field in changes);
+  return { ...transformed, statedFields: [...new Set([...transformed.statedFields, ...set])] };
 }
 
 /** Errors worth retrying the whole batch for: the database is unreachable, restarting or busy. */
