@@ -196,6 +196,15 @@ describe('Monte Carlo inbound', () => {
       expect(announced.map((e) => e.data.after)).toEqual([{ status: 'critical', openIncidents: 1 }]);
     });
 
+    it("attaches a bare table name to its asset through the payload's group_id (database:schema)", async () => {
+      const ZEUS_ORDERS = 'snowflake/acme/ZEUS/ARES/ORDERS';
+      await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: ZEUS_ORDERS, typeName: 'Table' }] });
+      await deliver(mc, incidentWebhook({ incidentId: 'inc-group-1', groupId: 'zeus:ares', tables: ['orders'] }));
+      await drained();
+      expect((await incidentsOf('inc-group-1'))[0].assets).toEqual([{ qualifiedName: ZEUS_ORDERS, sourceRef: 'zeus:ares.orders', resolved: true }]);
+      expect((await asset(ZEUS_ORDERS)).health).toMatchObject({ status: 'warning', openIncidents: 1 });
+    });
+
     it('keeps an unknown incident kind with its raw type', async () => {
       await deliver(mc, incidentWebhook({ incidentId: 'inc-kind-1', type: 'open_quantum_flux_incident' }));
       await drained();

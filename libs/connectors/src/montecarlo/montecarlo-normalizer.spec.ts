@@ -293,6 +293,20 @@ describe('normalizeMonteCarloWebhook', () => {
       ]);
     });
 
+    it("reads a bare table name with the payload's group_id as its database:schema", () => {
+      expect(observe(webhook({}, { group_id: 'zeus:ares', event_list: [event({ table_name: 'orders' }), event({ table_name: 'analytics:public.orders' })] })).tables)
+        .toEqual([
+          { ref: 'zeus:ares.orders', qualifiedName: 'snowflake/acme/ZEUS/ARES/ORDERS' },
+          { ref: 'analytics:public.orders', qualifiedName: 'snowflake/acme/ANALYTICS/PUBLIC/ORDERS' },
+        ]);
+    });
+
+    it('keeps a bare table name unresolved when the group_id names no database:schema', () => {
+      expect(observe(webhook({}, { group_id: null, event_list: [event({ table_name: 'orders' })] })).tables).toEqual([{ ref: 'orders', qualifiedName: null }]);
+      expect(observe(webhook({}, { group_id: 'b2f9a3c4-0d1e-4f5a-9b8c-7d6e5f4a3b2c', event_list: [event({ table_name: 'orders' })] })).tables)
+        .toEqual([{ ref: 'orders', qualifiedName: null }]);
+    });
+
     it('is empty for a custom SQL rule bound to no table', () => {
       expect(observe(webhook({ type: 'open_custom_rule_anomaly_incident' }, { event_list: [customRuleEvent()] })).tables).toEqual([]);
     });
