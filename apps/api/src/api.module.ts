@@ -11,6 +11,7 @@ import { ClassificationsController } from './controllers/classifications.control
 import { ConnectorsController } from './controllers/connectors.controller';
 import { DeadLettersController } from './controllers/dead-letters.controller';
 import { HooksController } from './controllers/hooks.controller';
+import { IgnoredDeliveriesController } from './controllers/ignored-deliveries.controller';
 import { IncidentsController } from './controllers/incidents.controller';
 import { LineageController } from './controllers/lineage.controller';
 import { RulesController } from './controllers/rules.controller';
@@ -37,7 +38,8 @@ export class ApiModule {
       module: ApiModule,
       imports: [PassportModule],
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
-        ConnectorsController, HooksController, IncidentsController, DeadLettersController, BackfillsController, RulesController],
+        ConnectorsController, HooksController, IncidentsController, DeadLettersController, IgnoredDeliveriesController, BackfillsController,
+        RulesController],
       providers: [
         ...oidc,
         { provide: APP_GUARD, useClass: AccessGuard },

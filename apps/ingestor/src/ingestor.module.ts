@@ -1,5 +1,5 @@
 import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DeadLettersService, IncidentsService } from '@tributary/catalog';
+import { DeadLettersService, IgnoredDeliveriesService, IncidentsService } from '@tributary/catalog';
 import { ConnectorsService } from '@tributary/connectors';
 import type { EventLog, Subscription } from '@tributary/eventlog';
 import { BACKFILL_QUEUE, BackfillJob, BackfillsService, InboundProcessor, INBOUND_STREAM } from '@tributary/ingest';
@@ -21,13 +21,14 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
     private readonly connectors: ConnectorsService,
     private readonly incidents: IncidentsService,
     private readonly deadLetters: DeadLettersService,
+    private readonly ignored: IgnoredDeliveriesService,
     private readonly metrics: Metrics,
     private readonly backfills: BackfillsService,
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.metrics);
+    const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.ignored, this.metrics);
     this.subscription = await this.log.subscribe('ingestor', INBOUND_STREAM, (batch) => processor.handle(batch), {
       batchSize: 500,
       onError: (err, batch) => this.logger.warn({ message: 'inbound batch failed; it will be retried', records: batch.length, error: String(err) }),

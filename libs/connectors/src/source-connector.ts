@@ -24,6 +24,23 @@ export class SourceRateLimited extends Error {
 /** Thrown by `normalize` for a delivery that cannot be understood; it goes to the dead letters. */
 export class NormalizeError extends Error {}
 
+/**
+ * A delivery the source sent that is not one to act on (a notification about a monitor, a payload
+ * version this connector does not read): acknowledged with 202 so that the sender does not count
+ * the webhook as failing, kept and counted, never applied.
+ */
+export interface IgnoredDelivery {
+  /** why, in a word (the metric's `kind`), e.g. `not_an_incident`, `unsupported_version`, `no_incident_id` */
+  reason: string;
+  /** what the body calls itself, where it says */
+  action: string | null;
+  type: string | null;
+  version: string | null;
+}
+
+/** What a logged delivery is to the ingestor: observations to apply, or a delivery to keep as ignored. */
+export type Normalized = { observations: IncidentObservation[] } | { ignored: IgnoredDelivery };
+
 export interface HistorySource {
   /** One page of the time range, starting at `after` (null for the first page). */
   page(range: { since: Date; until: Date | null }, after: string | null): Promise<HistoryPage>;
@@ -43,10 +60,13 @@ export interface SourceConnector<C = unknown> {
   readonly secretPaths: readonly string[];
   /** The source's webhook signature over the raw body (checked before anything else). */
   verifySignature(rawBody: Buffer, headers: IncomingHttpHeaders, signingSecret: string): boolean;
-  /** The body's shape; on success, the key that orders this source object's deliveries (e.g. the incident id). */
+  /**
+   * The body's shape; on success, the key that orders this source object's deliveries (e.g. the
+   * incident id). A delivery to ignore (see IgnoredDelivery) is a success: it is logged like any other.
+   */
   validateBody(body: unknown): { ok: true; orderingKey: string } | { ok: false; issues: BodyIssue[] };
-  /** A logged delivery (webhook body or history item) as observations. Throws NormalizeError. */
-  normalize(delivery: InboundDelivery, config: C): IncidentObservation[];
+  /** A logged delivery (webhook body or history item) as observations, or as ignored. Throws NormalizeError. */
+  normalize(delivery: InboundDelivery, config: C): Normalized;
   /** The source's history, for backfills; absent when the source has no API. */
   history?(config: C): HistorySource | undefined;
 }

@@ -1,6 +1,6 @@
 import { INCIDENT_FIELDS, IncidentObservation, incidentObservationCodec, InboundDelivery, inboundDeliveryCodec } from '@tributary/contracts';
-import { DeadLettersService, IncidentsService, ObservationToApply } from '@tributary/catalog';
-import { ConnectorsService, LoadedConnector } from '@tributary/connectors';
+import { DeadLettersService, IgnoredDeliveriesService, IncidentsService, ObservationToApply } from '@tributary/catalog';
+import { ConnectorsService, IgnoredDelivery, LoadedConnector, Normalized } from '@tributary/connectors';
 import { LogRecord } from '@tributary/eventlog';
 import { Metrics } from '@tributary/observability';
 import { TenantId } from '@tributary/store';
@@ -11,13 +11,15 @@ export const INBOUND_STREAM = 'inbound';
  * The ingestor's work on the inbound log: each delivery is decoded (Avro), normalized by its
  * connector, transformed by the connector's CEL transform, checked against the IncidentObservation
  * schema, and applied to the store, a tenant and connector at a time, in log order. A record that
- * fails any step goes to the dead letters with the reason; the rest of the batch goes on.
+ * fails any step goes to the dead letters with the reason; the rest of the batch goes on. A
+ * delivery the connector ignores (not an incident) is kept as such and counted, never applied.
  */
 export class InboundProcessor {
   constructor(
     private readonly connectors: ConnectorsService,
     private readonly incidents: IncidentsService,
     private readonly deadLetters: DeadLettersService,
+    private readonly ignored: IgnoredDeliveriesService,
     private readonly metrics: Metrics,
   ) {}
 
@@ -52,12 +54,14 @@ export class InboundProcessor {
     if (delivery.tenant !== record.tenantId) return this.park(record, `delivery names tenant ${delivery.tenant} but was logged for ${record.tenantId}`);
     const connector = await load(delivery.connectorId);
     if (!connector || connector.row.tenantId !== record.tenantId) return this.park(record, `connector ${delivery.connectorId} no longer exists`);
-    let observations: IncidentObservation[];
+    let normalized: Normalized;
     try {
-      observations = connector.plugin.normalize(delivery, connector.config);
+      normalized = connector.plugin.normalize(delivery, connector.config);
     } catch (err) {
       return this.park(record, `${connector.row.type} delivery could not be normalized: ${(err as Error).message}`);
     }
+    if ('ignored' in normalized) return this.keepIgnored(record, delivery, normalized.ignored);
+    const { observations } = normalized;
     const items: ObservationToApply[] = [];
     for (const observation of observations) {
       let transformed: IncidentObservation | null;
@@ -79,6 +83,19 @@ export class InboundProcessor {
       items.push({ observation: transformed, connectorId: delivery.connectorId, receivedAt: delivery.receivedAt, traceparent: delivery.traceparent });
     }
     return { connectorId: delivery.connectorId, items };
+  }
+
+  /** A delivery that is not one to act on: kept (once) and counted, never applied. */
+  private async keepIgnored(record: LogRecord, delivery: InboundDelivery, ignored: IgnoredDelivery): Promise<null> {
+    try {
+      const kept = await this.ignored.record(record.tenantId, { id: delivery.id, connectorId: delivery.connectorId, receivedAt: delivery.receivedAt,
+        reason: ignored.reason, action: ignored.action, type: ignored.type, version: ignored.version, body: delivery.body });
+      if (kept) this.metrics.ignoredDeliveries.inc({ tenant: record.tenantId, source: delivery.connectorType, kind: ignored.reason });
+    } catch (err) {
+      if (isTransient(err)) throw err; // the whole batch is retried
+      await this.park(record, `an ignored delivery could not be kept: ${(err as Error).message}`);
+    }
+    return null;
   }
 
   private async apply(tenantId: TenantId, connectorId: string, items: ObservationToApply[], records: LogRecord[]): Promise<void> {

@@ -13,6 +13,7 @@ export class Metrics {
   readonly ingested: Counter<'tenant' | 'source' | 'outcome'>;
   readonly deadLettered: Counter<'tenant' | 'stream'>;
   readonly webhooks: Counter<'tenant' | 'type' | 'status'>;
+  readonly ignoredDeliveries: Counter<'tenant' | 'source' | 'kind'>;
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -33,5 +34,8 @@ export class Metrics {
       labelNames: ['tenant', 'stream'], registers: [this.registry] });
     this.webhooks = new Counter({ name: 'tributary_webhooks_total', help: 'Webhook deliveries by connector type and HTTP status',
       labelNames: ['tenant', 'type', 'status'], registers: [this.registry] });
+    this.ignoredDeliveries = new Counter({ name: 'tributary_ignored_deliveries_total',
+      help: 'Deliveries acknowledged and kept but not applied (not an incident, a payload version not read, no incident id), by kind',
+      labelNames: ['tenant', 'source', 'kind'], registers: [this.registry] });
   }
 }

@@ -1,7 +1,8 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ApiKeyService } from '@tributary/auth';
 import {
-  AssetsService, ChangeFeedService, ClassificationsService, DeadLettersService, IncidentsService, LineageService, ParkedRecord,
+  AssetsService, ChangeFeedService, ClassificationsService, DeadLettersService, IgnoredDeliveriesService, IncidentsService, LineageService,
+  ParkedRecord,
 } from '@tributary/catalog';
 import { ConnectorRegistry, ConnectorsService, HooksService } from '@tributary/connectors';
 import { DeadLetterRecord, deadLetterCodec } from '@tributary/contracts';
@@ -67,6 +68,7 @@ export class DomainModule {
       [ChangeFeedService, new ChangeFeedService(db)],
       [IncidentsService, new IncidentsService(db)],
       [DeadLettersService, deadLetters],
+      [IgnoredDeliveriesService, new IgnoredDeliveriesService(db)],
       [ConnectorRegistry, registry],
       [ConnectorsService, connectors],
       [HooksService, new HooksService(connectors, runtime.eventLog)],

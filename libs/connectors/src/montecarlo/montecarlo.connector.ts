@@ -6,7 +6,7 @@ import { MonteCarloRateLimited } from './graphql/montecarlo-graphql.errors';
 import { MonteCarloAlertNodeSchema, MonteCarloIncidentNodeSchema } from './graphql/montecarlo-graphql.schema';
 import { normalizeAlertNode, normalizeIncidentNode } from './graphql/montecarlo-incident-node.normalizer';
 import { verifyMonteCarloSignature, MONTE_CARLO_SIGNATURE_HEADER } from './montecarlo-signature';
-import { parseMonteCarloWebhook } from './montecarlo-webhook.schema';
+import { classifyMonteCarloDelivery } from './montecarlo-webhook.schema';
 import { normalizeMonteCarloWebhook } from './montecarlo-normalizer';
 import { mapTableRef, TableMappingConfig } from './table-mapping';
 
@@ -29,6 +29,8 @@ export const WEBHOOK_CONTENT_TYPE = 'application/json';
 const INCIDENT_NODE_TYPE = 'application/vnd.montecarlo.incident+json';
 const ALERT_NODE_TYPE = 'application/vnd.montecarlo.alert+json';
 const PAGE_SIZE = 100;
+/** Deliveries that are not incidents have no incident to keep in order; they share one key. */
+const IGNORED_ORDERING_KEY = 'ignored';
 
 /** Where a backfill stands: the model being read and Monte Carlo's cursor within it. */
 interface HistoryCursor {
@@ -49,8 +51,9 @@ export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
   },
 
   validateBody(body) {
-    const parsed = parseMonteCarloWebhook(body);
-    return parsed.ok ? { ok: true, orderingKey: parsed.value.payload.incident_id } : { ok: false, issues: parsed.issues };
+    const delivery = classifyMonteCarloDelivery(body);
+    if (delivery.kind === 'invalid') return { ok: false, issues: delivery.issues };
+    return { ok: true, orderingKey: delivery.kind === 'incident' ? delivery.value.payload.incident_id : IGNORED_ORDERING_KEY };
   },
 
   normalize(delivery, config) {
@@ -58,14 +61,15 @@ export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
     const mapTable = (ref: string) => mapTableRef(ref, config.mappings, {}).qualifiedName;
     switch (delivery.contentType) {
       case WEBHOOK_CONTENT_TYPE: {
-        const parsed = parseMonteCarloWebhook(body);
-        if (!parsed.ok) throw new NormalizeError(parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
-        return [normalizeMonteCarloWebhook(parsed.value, Buffer.from(delivery.body, 'utf8'), config.mappings)];
+        const classified = classifyMonteCarloDelivery(body);
+        if (classified.kind === 'invalid') throw new NormalizeError(classified.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+        if (classified.kind === 'ignored') return { ignored: classified.ignored };
+        return { observations: [normalizeMonteCarloWebhook(classified.value, Buffer.from(delivery.body, 'utf8'), config.mappings)] };
       }
       case INCIDENT_NODE_TYPE:
-        return [normalizeNode(MonteCarloIncidentNodeSchema, body, (n) => normalizeIncidentNode(n, mapTable))];
+        return { observations: [normalizeNode(MonteCarloIncidentNodeSchema, body, (n) => normalizeIncidentNode(n, mapTable))] };
       case ALERT_NODE_TYPE:
-        return [normalizeNode(MonteCarloAlertNodeSchema, body, (n) => normalizeAlertNode(n, mapTable))];
+        return { observations: [normalizeNode(MonteCarloAlertNodeSchema, body, (n) => normalizeAlertNode(n, mapTable))] };
       default:
         throw new NormalizeError(`unknown content type ${delivery.contentType}`);
     }
