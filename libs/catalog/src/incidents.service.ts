@@ -16,6 +16,13 @@ export interface ObservationToApply {
   traceparent: string | null;
 }
 
+export interface IncidentsOptions {
+  /** how long the same delivery (same key) counts as a redelivery (TRIBUTARY_DEDUP_WINDOW_HOURS) */
+  dedupWindowMs: number;
+}
+
+const DEFAULT_DEDUP_WINDOW_MS = 24 * 3_600_000;
+
 export interface ApplyResult {
   applied: ObservationToApply[];
   duplicates: number;
@@ -49,14 +56,15 @@ export interface IncidentListQuery {
 
 /**
  * Incidents on assets. `apply` takes a batch of source observations and makes the store say what
- * the newest of them says, idempotently: a delivery key seen before changes nothing, an observation
- * older (by the source's own time) than the stored state changes nothing, and where no time orders
- * two observations, arrival order stands. An observation changes only the fields it states (a
- * partial update); the others keep their stored values.
+ * the newest of them says, idempotently: a delivery key seen within the dedup window (a sender's
+ * retry) changes nothing, an observation older (by the source's own time) than the stored state
+ * changes nothing, and where no time orders two observations, arrival order stands. An observation
+ * changes only the fields it states (a partial update); the others keep their stored values.
  */
 export class IncidentsService {
   constructor(
     private readonly database: Database,
+    private readonly options: IncidentsOptions = { dedupWindowMs: DEFAULT_DEDUP_WINDOW_MS },
     private readonly incidents = new IncidentsRepository(),
     private readonly assets = new AssetsRepository(),
     private readonly changes = new ChangeEventsRepository(),
@@ -66,7 +74,13 @@ export class IncidentsService {
   async apply(ctx: WriteContext, items: ObservationToApply[]): Promise<ApplyResult> {
     if (items.length === 0) return { applied: [], duplicates: 0, stale: 0 };
     return this.database.inTenant(ctx.tenantId, async (tx) => {
-      const fresh = await this.incidents.claimDeliveries(tx, [...new Set(items.map((i) => i.observation.deliveryKey))]);
+      // A key twice in one batch is claimed by its first delivery; the later one is its redelivery.
+      const claims = new Map<string, Date>();
+      for (const { observation, receivedAt } of items) {
+        const first = claims.get(observation.deliveryKey);
+        if (!first || receivedAt < first) claims.set(observation.deliveryKey, receivedAt);
+      }
+      const fresh = await this.incidents.claimDeliveries(tx, claims, this.options.dedupWindowMs);
       const once = new Set<string>();
       const candidates = items.filter((i) => fresh.has(i.observation.deliveryKey) && !once.has(i.observation.deliveryKey)
         && once.add(i.observation.deliveryKey));

@@ -59,6 +59,11 @@ const schema = z.object({
   oidcGroupRoles: z.string().default('')
     .describe('OIDC_GROUP_ROLES: group=role pairs, comma separated (e.g. data-stewards=steward); a group named like a role maps to it.'),
   logLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log').describe('LOG_LEVEL: lowest level logged.'),
+  // Monte Carlo ordering without timestamps (issue 10, point 4)
+  dedupWindowHours: z.coerce.number().positive().max(24 * 365).default(24)
+    .describe('TRIBUTARY_DEDUP_WINDOW_HOURS: a delivery received again (same incident, same bytes) within this many hours of the first is a redelivery and changes nothing; after it, the same bytes are a new observation (fractions allowed).'),
+  reconcileMinutes: z.coerce.number().min(0).max(24 * 60).default(15)
+    .describe('TRIBUTARY_RECONCILE_MINUTES: how often each connector with API credentials re-reads its open and recently changed incidents from the source and repairs drift (fractions allowed; 0 turns reconciliation off).'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
@@ -90,6 +95,7 @@ const envNames: Record<keyof Config, string> = {
   oidcIssuer: 'OIDC_ISSUER', oidcAudience: 'OIDC_AUDIENCE', oidcJwksUri: 'OIDC_JWKS_URI',
   oidcTenantClaim: 'OIDC_TENANT_CLAIM', oidcGroupsClaim: 'OIDC_GROUPS_CLAIM', oidcGroupRoles: 'OIDC_GROUP_ROLES',
   logLevel: 'LOG_LEVEL',
+  dedupWindowHours: 'TRIBUTARY_DEDUP_WINDOW_HOURS', reconcileMinutes: 'TRIBUTARY_RECONCILE_MINUTES',
 };
 
 export class ConfigError extends Error {}

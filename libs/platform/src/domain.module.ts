@@ -66,7 +66,7 @@ export class DomainModule {
       [LineageService, new LineageService(db)],
       [ClassificationsService, new ClassificationsService(db)],
       [ChangeFeedService, new ChangeFeedService(db)],
-      [IncidentsService, new IncidentsService(db)],
+      [IncidentsService, new IncidentsService(db, { dedupWindowMs: runtime.config.dedupWindowHours * 3_600_000 })],
       [DeadLettersService, deadLetters],
       [IgnoredDeliveriesService, new IgnoredDeliveriesService(db)],
       [ConnectorRegistry, registry],

@@ -72,12 +72,21 @@ const linkOpen = sql<boolean>`i.status = 'open'`;
 const linkCritical = sql<boolean>`i.status = 'open' AND coalesce(i.severity = ANY (${CRITICAL_SEVERITIES}::text[]), false)`;
 
 export class IncidentsRepository {
-  /** Records delivery keys as processed; returns the keys that were new (the others are redeliveries). */
-  async claimDeliveries(tx: TenantTx, keys: string[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
+  /**
+   * Claims delivery keys, each with the time its delivery was received; returns the keys that are
+   * new, or were last claimed by a delivery received at least `windowMs` before (the sender's retry
+   * window is over, so the same bytes are a new observation: Monte Carlo's deliveries carry no time,
+   * and investigating → fixed → investigating repeats a body). The others are redeliveries. Needs no
+   * pruning of old keys to be right; pruning only keeps the table small.
+   */
+  async claimDeliveries(tx: TenantTx, claims: ReadonlyMap<string, Date>, windowMs: number): Promise<Set<string>> {
+    if (claims.size === 0) return new Set();
     const rows = await sql<{ event_key: string }>`
-      INSERT INTO processed_events (tenant_id, event_key) SELECT ${tx.tenantId}, k FROM unnest(${keys}::text[]) AS k
-      ON CONFLICT DO NOTHING RETURNING event_key`.execute(tx.db);
+      INSERT INTO processed_events AS p (tenant_id, event_key, processed_at)
+      SELECT ${tx.tenantId}, k, r FROM unnest(${[...claims.keys()]}::text[], ${[...claims.values()]}::timestamptz[]) AS u(k, r)
+      ON CONFLICT (tenant_id, event_key) DO UPDATE SET processed_at = EXCLUDED.processed_at
+        WHERE p.processed_at <= EXCLUDED.processed_at - make_interval(secs => ${windowMs / 1000})
+      RETURNING event_key`.execute(tx.db);
     return new Set(rows.rows.map((r) => r.event_key));
   }
 
