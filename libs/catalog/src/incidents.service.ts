@@ -166,6 +166,11 @@ export class IncidentsService {
     });
   }
 
+  /** The stored status of those of these incidents of one source that exist. */
+  async statusesOf(ctx: ReadContext, source: string, externalIds: string[]): Promise<Map<string, 'open' | 'resolved'>> {
+    return this.database.inTenant(ctx.tenantId, (tx) => this.incidents.statusesBySourceIds(tx, source, externalIds));
+  }
+
   async get(ctx: ReadContext, id: string): Promise<IncidentView> {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw incidentNotFound(id);
     return this.database.inTenant(ctx.tenantId, async (tx) => {

@@ -41,6 +41,27 @@ export interface IgnoredDelivery {
 /** What a logged delivery is to the ingestor: observations to apply, or a delivery to keep as ignored. */
 export type Normalized = { observations: IncidentObservation[] } | { ignored: IgnoredDelivery };
 
+/** A delivery read from a source's API: one source object's state, for the inbound log. */
+export interface PulledDelivery {
+  /** the key that orders this source object's deliveries (validateBody's, e.g. the incident id) */
+  orderingKey: string;
+  contentType: string;
+  body: string;
+}
+
+/**
+ * The source's current state of its incidents, read through its API (absent without credentials).
+ * A webhook that would reopen a resolved incident is confirmed with it first, and reconciliation
+ * repairs drift from it. Each delivery normalizes to the incident's whole current state, applied
+ * over whatever was seen before: these deliveries are never deduplicated by state.
+ */
+export interface CurrentStateSource {
+  /** These incidents as the source sees them now; ids it does not know are left out. Throws SourceRateLimited or the source's failure. */
+  byIds(externalIds: readonly string[]): Promise<PulledDelivery[]>;
+  /** One page of the incidents the source lists for a time range (recent ones), starting at `after` (null first). */
+  recent(range: { since: Date; until: Date | null }, after: string | null): Promise<{ deliveries: PulledDelivery[]; next: string | null }>;
+}
+
 export interface HistorySource {
   /** One page of the time range, starting at `after` (null for the first page). */
   page(range: { since: Date; until: Date | null }, after: string | null): Promise<HistoryPage>;
@@ -69,4 +90,6 @@ export interface SourceConnector<C = unknown> {
   normalize(delivery: InboundDelivery, config: C): Normalized;
   /** The source's history, for backfills; absent when the source has no API. */
   history?(config: C): HistorySource | undefined;
+  /** The source's current state, for reopen confirmation and reconciliation; absent without API credentials. */
+  currentState?(config: C): CurrentStateSource | undefined;
 }

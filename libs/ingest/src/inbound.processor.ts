@@ -4,6 +4,7 @@ import { ConnectorsService, IgnoredDelivery, LoadedConnector, Normalized } from 
 import { LogRecord } from '@tributary/eventlog';
 import { Metrics } from '@tributary/observability';
 import { TenantId } from '@tributary/store';
+import { ReopenConfirmation } from './reopen-confirmation';
 
 export const INBOUND_STREAM = 'inbound';
 
@@ -12,19 +13,26 @@ export const INBOUND_STREAM = 'inbound';
  * connector, transformed by the connector's CEL transform, checked against the IncidentObservation
  * schema, and applied to the store, a tenant and connector at a time, in log order. A record that
  * fails any step goes to the dead letters with the reason; the rest of the batch goes on. A
- * delivery the connector ignores (not an incident) is kept as such and counted, never applied.
+ * delivery the connector ignores (not an incident) is kept as such and counted, never applied; a
+ * webhook that would reopen a resolved incident is first checked with the source (ReopenConfirmation).
  */
 export class InboundProcessor {
+  /** Checks reopens with the source before they apply; long-lived, as it remembers a source that failed. */
+  private readonly reopens: ReopenConfirmation;
+
   constructor(
     private readonly connectors: ConnectorsService,
     private readonly incidents: IncidentsService,
     private readonly deadLetters: DeadLettersService,
     private readonly ignored: IgnoredDeliveriesService,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.reopens = new ReopenConfirmation(incidents, metrics);
+  }
 
   async handle(batch: LogRecord[]): Promise<void> {
-    const groups = new Map<string, { tenantId: TenantId; connectorId: string; items: ObservationToApply[]; records: LogRecord[] }>();
+    const groups = new Map<string, { tenantId: TenantId; connector: LoadedConnector; items: ObservationToApply[]; records: LogRecord[];
+      vias: InboundDelivery['via'][] }>();
     // One lookup per connector per batch, not per record: a batch is hundreds of one connector's deliveries.
     const loaded = new Map<string, Promise<LoadedConnector | undefined>>();
     const load = (id: string) => {
@@ -34,17 +42,22 @@ export class InboundProcessor {
     for (const record of batch) {
       const prepared = await this.prepare(record, load);
       if (!prepared) continue;
-      const key = `${record.tenantId}/${prepared.connectorId}`;
-      const group = groups.get(key) ?? { tenantId: record.tenantId, connectorId: prepared.connectorId, items: [], records: [] };
+      const key = `${record.tenantId}/${prepared.connector.row.id}`;
+      const group = groups.get(key) ?? { tenantId: record.tenantId, connector: prepared.connector, items: [], records: [], vias: [] };
       group.items.push(...prepared.items);
       group.records.push(...prepared.items.map(() => record));
+      group.vias.push(...prepared.items.map(() => prepared.via));
       groups.set(key, group);
     }
-    for (const g of groups.values()) await this.apply(g.tenantId, g.connectorId, g.items, g.records);
+    for (const g of groups.values()) {
+      const apply = await this.reopens.check(g.tenantId, g.connector, g.items.map((item, i) => ({ observation: item.observation, via: g.vias[i] })));
+      await this.apply(g.tenantId, g.connector.row.id, g.items.filter((_, i) => apply[i]), g.records.filter((_, i) => apply[i]));
+    }
   }
 
-  /** Decode, normalize, transform, schema-check; null when the record was parked or dropped. */
-  private async prepare(record: LogRecord, load: (id: string) => Promise<LoadedConnector | undefined>): Promise<{ connectorId: string; items: ObservationToApply[] } | null> {
+  /** Decode, normalize, transform, schema-check; null when the record was parked, dropped or ignored. */
+  private async prepare(record: LogRecord, load: (id: string) => Promise<LoadedConnector | undefined>):
+    Promise<{ connector: LoadedConnector; via: InboundDelivery['via']; items: ObservationToApply[] } | null> {
     let delivery: InboundDelivery;
     try {
       delivery = inboundDeliveryCodec.decode(record.value);
@@ -82,7 +95,7 @@ export class InboundProcessor {
       }
       items.push({ observation: transformed, connectorId: delivery.connectorId, receivedAt: delivery.receivedAt, traceparent: delivery.traceparent });
     }
-    return { connectorId: delivery.connectorId, items };
+    return { connector, via: delivery.via, items };
   }
 
   /** A delivery that is not one to act on: kept (once) and counted, never applied. */

@@ -1,2 +1,3 @@
 export * from './inbound.processor';
 export * from './backfills.service';
+export * from './reopen-confirmation';

@@ -14,6 +14,7 @@ export class Metrics {
   readonly deadLettered: Counter<'tenant' | 'stream'>;
   readonly webhooks: Counter<'tenant' | 'type' | 'status'>;
   readonly ignoredDeliveries: Counter<'tenant' | 'source' | 'kind'>;
+  readonly reopenConfirmations: Counter<'tenant' | 'source' | 'result'>;
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -37,5 +38,8 @@ export class Metrics {
     this.ignoredDeliveries = new Counter({ name: 'tributary_ignored_deliveries_total',
       help: 'Deliveries acknowledged and kept but not applied (not an incident, a payload version not read, no incident id), by kind',
       labelNames: ['tenant', 'source', 'kind'], registers: [this.registry] });
+    this.reopenConfirmations = new Counter({ name: 'tributary_reopen_confirmations_total',
+      help: 'Webhook deliveries that would reopen a resolved incident, checked with the source: confirmed, refused (not applied), unknown to the source or unavailable (both applied in arrival order)',
+      labelNames: ['tenant', 'source', 'result'], registers: [this.registry] });
   }
 }

@@ -104,6 +104,14 @@ export class IncidentsRepository {
     return new Map(rows.map((r) => [r.external_id, toIncident(r)]));
   }
 
+  /** The status of those of these source ids that exist, without locking them. */
+  async statusesBySourceIds(tx: TenantTx, source: string, externalIds: string[]): Promise<Map<string, 'open' | 'resolved'>> {
+    if (externalIds.length === 0) return new Map();
+    const rows = await tx.db.selectFrom('incidents').select(['external_id', 'status']).where('tenant_id', '=', tx.tenantId)
+      .where('source', '=', source).where('external_id', 'in', [...new Set(externalIds)]).execute();
+    return new Map(rows.map((r) => [r.external_id, r.status]));
+  }
+
   /** Inserts or updates incidents, and keeps their links' `open` and `critical` in step (see `addTables`). */
   async upsert(tx: TenantTx, rows: (IncidentRow & { raw: unknown })[]): Promise<void> {
     if (rows.length === 0) return;
