@@ -34,7 +34,8 @@ describe('Monte Carlo inbound', () => {
   const deadLetters = async () => (await t.http().get('/v1/dead-letters').set(auth())).body.items as { id: string; reason: string }[];
 
   beforeAll(async () => {
-    t = await startTestApp({ parts: platformApp });
+    // no reconciliation: the connector with API credentials here names Monte Carlo's real endpoint
+    t = await startTestApp({ parts: platformApp, config: { reconcileMinutes: 0 } });
     await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: ORDERS, typeName: 'Table' }, { qualifiedName: CUSTOMERS, typeName: 'Table' }] });
     const res = await createConnector({ mappings: MAPPINGS });
     expect(res.status).toBe(201);

@@ -171,6 +171,11 @@ export class IncidentsService {
     return this.database.inTenant(ctx.tenantId, (tx) => this.incidents.statusesBySourceIds(tx, source, externalIds));
   }
 
+  /** A page of one connector's open incidents of one source (external ids, in order, after `after`). */
+  async openExternalIds(ctx: ReadContext, connectorId: string, source: string, after: string | null, limit: number): Promise<string[]> {
+    return this.database.inTenant(ctx.tenantId, (tx) => this.incidents.openExternalIds(tx, connectorId, source, after, limit));
+  }
+
   async get(ctx: ReadContext, id: string): Promise<IncidentView> {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw incidentNotFound(id);
     return this.database.inTenant(ctx.tenantId, async (tx) => {

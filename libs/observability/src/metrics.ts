@@ -15,6 +15,7 @@ export class Metrics {
   readonly webhooks: Counter<'tenant' | 'type' | 'status'>;
   readonly ignoredDeliveries: Counter<'tenant' | 'source' | 'kind'>;
   readonly reopenConfirmations: Counter<'tenant' | 'source' | 'result'>;
+  readonly reconciliations: Counter<'tenant' | 'source' | 'outcome'>;
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -41,5 +42,8 @@ export class Metrics {
     this.reopenConfirmations = new Counter({ name: 'tributary_reopen_confirmations_total',
       help: 'Webhook deliveries that would reopen a resolved incident, checked with the source: confirmed, refused (not applied), unknown to the source or unavailable (both applied in arrival order)',
       labelNames: ['tenant', 'source', 'result'], registers: [this.registry] });
+    this.reconciliations = new Counter({ name: 'tributary_reconciliations_total',
+      help: 'Reconciliation passes per connector with API credentials (re-reading open and recent incidents from the source): succeeded or failed',
+      labelNames: ['tenant', 'source', 'outcome'], registers: [this.registry] });
   }
 }

@@ -112,6 +112,14 @@ export class IncidentsRepository {
     return new Map(rows.map((r) => [r.external_id, r.status]));
   }
 
+  /** One connector's open incidents of one source, by external id, paged in external-id order after `after`. */
+  async openExternalIds(tx: TenantTx, connectorId: string, source: string, after: string | null, limit: number): Promise<string[]> {
+    let q = tx.db.selectFrom('incidents').select('external_id').where('tenant_id', '=', tx.tenantId)
+      .where('connector_id', '=', connectorId).where('source', '=', source).where('status', '=', 'open');
+    if (after !== null) q = q.where('external_id', '>', after);
+    return (await q.orderBy('external_id').limit(limit).execute()).map((r) => r.external_id);
+  }
+
   /** Inserts or updates incidents, and keeps their links' `open` and `critical` in step (see `addTables`). */
   async upsert(tx: TenantTx, rows: (IncidentRow & { raw: unknown })[]): Promise<void> {
     if (rows.length === 0) return;
