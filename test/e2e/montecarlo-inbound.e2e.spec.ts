@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { platformApp } from '../../apps/platform/src/platform.app';
-import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
+import { incidentUpdateWebhook, incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
 import { enc, startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
@@ -34,7 +34,8 @@ describe('Monte Carlo inbound', () => {
   const deadLetters = async () => (await t.http().get('/v1/dead-letters').set(auth())).body.items as { id: string; reason: string }[];
 
   beforeAll(async () => {
-    t = await startTestApp({ parts: platformApp });
+    // no reconciliation: the connector with API credentials here names Monte Carlo's real endpoint
+    t = await startTestApp({ parts: platformApp, config: { reconcileMinutes: 0 } });
     await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: ORDERS, typeName: 'Table' }, { qualifiedName: CUSTOMERS, typeName: 'Table' }] });
     const res = await createConnector({ mappings: MAPPINGS });
     expect(res.status).toBe(201);
@@ -196,6 +197,15 @@ describe('Monte Carlo inbound', () => {
       expect(announced.map((e) => e.data.after)).toEqual([{ status: 'critical', openIncidents: 1 }]);
     });
 
+    it("attaches a bare table name to its asset through the payload's group_id (database:schema)", async () => {
+      const ZEUS_ORDERS = 'snowflake/acme/ZEUS/ARES/ORDERS';
+      await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: ZEUS_ORDERS, typeName: 'Table' }] });
+      await deliver(mc, incidentWebhook({ incidentId: 'inc-group-1', groupId: 'zeus:ares', tables: ['orders'] }));
+      await drained();
+      expect((await incidentsOf('inc-group-1'))[0].assets).toEqual([{ qualifiedName: ZEUS_ORDERS, sourceRef: 'zeus:ares.orders', resolved: true }]);
+      expect((await asset(ZEUS_ORDERS)).health).toMatchObject({ status: 'warning', openIncidents: 1 });
+    });
+
     it('keeps an unknown incident kind with its raw type', async () => {
       await deliver(mc, incidentWebhook({ incidentId: 'inc-kind-1', type: 'open_quantum_flux_incident' }));
       await drained();
@@ -207,6 +217,127 @@ describe('Monte Carlo inbound', () => {
       const { pythonUrlencodeForm } = jest.requireActual('../../libs/connectors/src/montecarlo/montecarlo-signature');
       const res = await post(mc, body, signMonteCarlo(pythonUrlencodeForm(body), mc.signingSecret));
       expect(res.status).toBe(202);
+    });
+  });
+
+  describe('partial updates: a field a delivery leaves out keeps its value', () => {
+    const PARTIAL = 'snowflake/acme/ANALYTICS/PUBLIC/PARTIAL_ORDERS';
+    const incidentOn = async (qn: string, externalId: string) =>
+      (await asset(qn)).incidents.find((i: { externalId: string }) => i.externalId === externalId);
+
+    it('an owner-only update keeps severity, kind, title and tables; a null severity (unmarked) clears it', async () => {
+      await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: PARTIAL, typeName: 'Table' }] });
+      const id = 'inc-partial-1';
+      await deliver(mc, incidentWebhook({ incidentId: id, tables: ['analytics:public.partial_orders'], severity: 'SEV-1' }));
+      await drained();
+      const created = await incidentOn(PARTIAL, id);
+      expect(created).toMatchObject({ type: 'volume', severity: 'SEV-1', status: 'open', title: 'Has 42 rows vs. 101 expected',
+        url: `https://getmontecarlo.com/incidents/${id}` });
+      expect((await asset(PARTIAL)).health.status).toBe('critical');
+
+      await deliver(mc, incidentUpdateWebhook({ incidentId: id, owner: 'dana@acme.io' }));
+      await drained();
+      const [owned] = await incidentsOf(id);
+      expect(owned).toMatchObject({ type: 'volume', rawType: 'open_anomaly_incident', severity: 'SEV-1', status: 'open',
+        title: 'Has 42 rows vs. 101 expected', url: `https://getmontecarlo.com/incidents/${id}`, owner: 'dana@acme.io' });
+      expect(owned.assets).toEqual([{ qualifiedName: PARTIAL, sourceRef: 'analytics:public.partial_orders', resolved: true }]);
+      expect((await asset(PARTIAL)).health.status).toBe('critical');
+      const updated = (await changes()).filter((e) => e.type === 'incident.updated' && (e.data as { incidentId: string }).incidentId === owned.id);
+      expect(updated.map((e) => [e.data.before, e.data.after])).toEqual([[
+        expect.objectContaining({ severity: 'SEV-1', type: 'volume', owner: null }),
+        expect.objectContaining({ severity: 'SEV-1', type: 'volume', owner: 'dana@acme.io' }),
+      ]]);
+
+      await deliver(mc, incidentUpdateWebhook({ incidentId: id, feedback: 'investigating' }));
+      await drained();
+      expect((await incidentsOf(id))[0]).toMatchObject({ severity: 'SEV-1', rawStatus: 'investigating', owner: 'dana@acme.io', type: 'volume' });
+
+      await deliver(mc, incidentUpdateWebhook({ incidentId: id, severity: null }));
+      await drained();
+      expect((await incidentsOf(id))[0]).toMatchObject({ severity: null, rawStatus: 'investigating', owner: 'dana@acme.io', type: 'volume',
+        title: 'Has 42 rows vs. 101 expected' });
+      expect((await asset(PARTIAL)).health.status).toBe('warning');
+    });
+
+    it('an update naming only feedback resolves the incident and keeps the rest', async () => {
+      const id = 'inc-partial-2';
+      await deliver(mc, incidentWebhook({ incidentId: id, tables: ['analytics:public.partial_orders'], severity: 'SEV-2', owner: 'lee@acme.io' }));
+      await deliver(mc, incidentUpdateWebhook({ incidentId: id, feedback: 'fixed' }));
+      await drained();
+      expect((await incidentsOf(id))[0]).toMatchObject({ status: 'resolved', rawStatus: 'fixed', severity: 'SEV-2', owner: 'lee@acme.io',
+        type: 'volume', title: 'Has 42 rows vs. 101 expected' });
+    });
+  });
+
+  describe('deliveries that are not incidents: 202, kept as ignored, never applied', () => {
+    type Ignored = { id: string; connectorId: string; receivedAt: string; reason: string; action: string | null; type: string | null;
+      version: string | null; body: unknown };
+    const ignored = async (query = '') => (await t.http().get(`/v1/ignored-deliveries${query}`).set(auth())).body as { items: Ignored[]; nextCursor: string | null };
+    const monitor = { account: { id: '9a59c6f1-203a-4c72-8cd7-132db7f21b92' }, action: 'monitor', type: 'monitor_paused', version: 'v0.1',
+      payload: { monitor_id: 'b2f9a3c4-0d1e-4f5a-9b8c-7d6e5f4a3b2c', name: 'orders freshness' } };
+
+    it('a monitor notification, a newer version and a body without an incident id are acknowledged, listed with the reason, and change nothing', async () => {
+      await drained();
+      const eventsBefore = (await changes()).length;
+      const incidentsBefore = (await t.http().get('/v1/incidents?limit=500').set(auth())).body.items.length;
+      const [monitorId] = await deliver(mc, monitor);
+      const [versionId] = await deliver(mc, { ...incidentWebhook({ incidentId: 'inc-v2-1' }), version: 'v2' });
+      const [noIdOne] = await deliver(mc, { action: 'incident', type: 'open_anomaly_incident', payload: { url: null } });
+      const [noIdTwo] = await deliver(mc, { hello: 'world' });
+      await drained();
+
+      const { items } = await ignored();
+      const byId = new Map(items.map((i) => [i.id, i]));
+      expect(byId.get(monitorId)).toEqual({ id: monitorId, connectorId: mc.id, receivedAt: expect.any(String), reason: 'not_an_incident',
+        action: 'monitor', type: 'monitor_paused', version: 'v0.1', body: monitor });
+      expect(byId.get(versionId)).toMatchObject({ reason: 'unsupported_version', action: 'incident', type: 'open_anomaly_incident', version: 'v2' });
+      expect(byId.get(noIdOne)).toMatchObject({ reason: 'no_incident_id', action: 'incident' });
+      expect(byId.get(noIdTwo)).toMatchObject({ reason: 'no_incident_id', action: null, type: null, version: null, body: { hello: 'world' } });
+
+      expect((await changes()).length).toBe(eventsBefore);
+      expect((await t.http().get('/v1/incidents?limit=500').set(auth())).body.items.length).toBe(incidentsBefore);
+      const text = (await t.http().get('/metrics')).text;
+      expect(text).toMatch(/tributary_ignored_deliveries_total\{tenant="default",source="montecarlo",kind="not_an_incident"[^}]*\} 1\n/);
+      expect(text).toMatch(/tributary_ignored_deliveries_total\{[^}]*kind="unsupported_version"[^}]*\} 1\n/);
+      expect(text).toMatch(/tributary_ignored_deliveries_total\{[^}]*kind="no_incident_id"[^}]*\} 2\n/);
+    });
+
+    it('is still signature-checked first (401), and bad JSON is still 400; a JSON value that is not an object or an incident with a wrong-typed field is 422', async () => {
+      const body = JSON.stringify(monitor);
+      expect((await post(mc, body, null)).status).toBe(401);
+      expect((await post(mc, body, signMonteCarlo(body, 'not-the-secret'))).status).toBe(401);
+      expect((await post(mc, '{"action": "monitor",')).body.error.code).toBe('invalid_json');
+      const list = await post(mc, '[]');
+      expect([list.status, list.body.error.details.issues]).toEqual([422, [{ path: '(body)', message: 'expected a JSON object' }]]);
+      const action = await post(mc, JSON.stringify({ ...monitor, action: 7 }));
+      expect([action.status, action.body.error.details.issues[0].path]).toEqual([422, 'action']);
+      const events = await post(mc, JSON.stringify({ ...incidentWebhook(), payload: { incident_id: 'inc-bad-1', event_list: 'orders' } }));
+      expect([events.status, events.body.error.details.issues[0].path]).toEqual([422, 'payload.event_list']);
+    });
+
+    it('lists newest first, one connector\'s, paged, for support staff only', async () => {
+      const other: Connector = (await createConnector({ mappings: MAPPINGS }, 'ignored-other')).body;
+      const [otherId] = await deliver(other, monitor);
+      for (let i = 0; i < 3; i++) await deliver(mc, { ...monitor, payload: { n: i } });
+      await drained();
+      const mine = await ignored(`?connectorId=${mc.id}&limit=500`);
+      expect(mine.items.every((i) => i.connectorId === mc.id)).toBe(true);
+      expect(mine.items.slice(0, 3).map((i) => (i.body as { payload: { n: number } }).payload.n)).toEqual([2, 1, 0]);
+      expect((await ignored(`?connectorId=${other.id}`)).items.map((i) => i.id)).toEqual([otherId]);
+
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: Ignored[]; nextCursor: string | null } = await ignored(`?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual((await ignored('?limit=500')).items.map((i) => i.id));
+
+      expect((await t.http().get('/v1/ignored-deliveries?connectorId=nope').set(auth())).status).toBe(400);
+      expect((await t.http().get('/v1/ignored-deliveries?cursor=nope').set(auth())).body.error.code).toBe('invalid_cursor');
+      const viewer = (await t.http().post('/v1/api-keys').set(auth()).send({ name: 'iv', roles: ['viewer'] })).body.key;
+      expect((await t.http().get('/v1/ignored-deliveries').set({ Authorization: `Bearer ${viewer}` })).status).toBe(403);
     });
   });
 

@@ -13,6 +13,7 @@ import { ClassificationsController } from './controllers/classifications.control
 import { ConnectorsController } from './controllers/connectors.controller';
 import { DeadLettersController } from './controllers/dead-letters.controller';
 import { HooksController } from './controllers/hooks.controller';
+import { IgnoredDeliveriesController } from './controllers/ignored-deliveries.controller';
 import { IncidentsController } from './controllers/incidents.controller';
 import { LineageController } from './controllers/lineage.controller';
 import { RulesController } from './controllers/rules.controller';
@@ -39,7 +40,8 @@ export class ApiModule {
       module: ApiModule,
       imports: [PassportModule],
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
-        ConnectorsController, HooksController, IncidentsController, DeadLettersController, BackfillsController, RulesController],
+        ConnectorsController, HooksController, IncidentsController, DeadLettersController, IgnoredDeliveriesController, BackfillsController,
+        RulesController],
       providers: [
         ...oidc,
         { provide: CREDENTIAL_RATE_LIMITER, useValue: new RateLimiter('credential', config.rateLimitPerCredential, config.rateLimitPerCredentialBurst) },

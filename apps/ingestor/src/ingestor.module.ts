@@ -1,33 +1,36 @@
 import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DeadLettersService, IncidentsService } from '@tributary/catalog';
+import { DeadLettersService, IgnoredDeliveriesService, IncidentsService } from '@tributary/catalog';
 import { ConnectorsService } from '@tributary/connectors';
 import type { EventLog, Subscription } from '@tributary/eventlog';
-import { BACKFILL_QUEUE, BackfillJob, BackfillsService, InboundProcessor, INBOUND_STREAM } from '@tributary/ingest';
+import { BACKFILL_QUEUE, BackfillJob, BackfillsService, InboundProcessor, INBOUND_STREAM, RECONCILE_QUEUE, ReconciliationService } from '@tributary/ingest';
 import { Metrics } from '@tributary/observability';
 import { EVENT_LOG, RUNTIME, type Runtime } from '@tributary/platform';
+import { schedulePeriodic } from '@tributary/queue';
 
 /**
  * Consumes the inbound log (consumer group `ingestor`) and applies what it reads to the store; runs
- * the backfill jobs, which feed the same log.
+ * the backfill jobs and the periodic reconciliation, which feed the same log.
  */
 @Module({})
 export class IngestorModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ingestor');
   private subscription?: Subscription;
   private backfillWorker?: { stop(): Promise<void> };
+  private reconciliation?: { stop(): Promise<void> };
 
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
     private readonly connectors: ConnectorsService,
     private readonly incidents: IncidentsService,
     private readonly deadLetters: DeadLettersService,
+    private readonly ignored: IgnoredDeliveriesService,
     private readonly metrics: Metrics,
     private readonly backfills: BackfillsService,
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.metrics);
+    const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.ignored, this.metrics);
     this.subscription = await this.log.subscribe('ingestor', INBOUND_STREAM, (batch) => processor.handle(batch), {
       batchSize: 500,
       onError: (err, batch) => this.logger.warn({ message: 'inbound batch failed; it will be retried', records: batch.length, error: String(err) }),
@@ -35,9 +38,18 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
     const { jobAttempts, jobBackoffMs } = this.runtime.config;
     this.backfillWorker = await this.runtime.jobQueue.work<BackfillJob>(BACKFILL_QUEUE, (job) => this.backfills.run(job),
       { concurrency: 2, attempts: jobAttempts, backoffMs: jobBackoffMs });
+    const { reconcileMinutes } = this.runtime.config;
+    if (reconcileMinutes > 0) {
+      const reconciler = new ReconciliationService(this.connectors, this.incidents, this.log, this.metrics,
+        (connectorId, err) => this.logger.warn({ message: 'reconciliation of a connector failed; the next pass tries again', connectorId, error: String(err) }));
+      this.reconciliation = await schedulePeriodic(this.runtime.jobQueue,
+        { name: RECONCILE_QUEUE, everyMs: Math.max(1, Math.round(reconcileMinutes * 60_000)), run: () => reconciler.runAll() },
+        (task, err) => this.logger.warn({ message: 'a reconciliation pass failed; the next one still comes', task, error: String(err) }));
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.reconciliation?.stop();
     await this.backfillWorker?.stop();
     await this.subscription?.stop();
   }

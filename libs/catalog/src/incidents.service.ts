@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IncidentObservation } from '@tributary/contracts';
+import { IncidentField, IncidentObservation, statedFieldsOf } from '@tributary/contracts';
 import { notFound } from '@tributary/errors';
 import {
   AssetsRepository, AuditRepository, ChangeEventsRepository, Database, IncidentRow, IncidentsRepository,
@@ -15,6 +15,13 @@ export interface ObservationToApply {
   receivedAt: Date;
   traceparent: string | null;
 }
+
+export interface IncidentsOptions {
+  /** how long the same delivery (same key) counts as a redelivery (TRIBUTARY_DEDUP_WINDOW_HOURS) */
+  dedupWindowMs: number;
+}
+
+const DEFAULT_DEDUP_WINDOW_MS = 24 * 3_600_000;
 
 export interface ApplyResult {
   applied: ObservationToApply[];
@@ -49,13 +56,15 @@ export interface IncidentListQuery {
 
 /**
  * Incidents on assets. `apply` takes a batch of source observations and makes the store say what
- * the newest of them says, idempotently: a delivery key seen before changes nothing, an observation
- * older (by the source's own time) than the stored state changes nothing, and where no time orders
- * two observations, arrival order stands.
+ * the newest of them says, idempotently: a delivery key seen within the dedup window (a sender's
+ * retry) changes nothing, an observation older (by the source's own time) than the stored state
+ * changes nothing, and where no time orders two observations, arrival order stands. An observation
+ * changes only the fields it states (a partial update); the others keep their stored values.
  */
 export class IncidentsService {
   constructor(
     private readonly database: Database,
+    private readonly options: IncidentsOptions = { dedupWindowMs: DEFAULT_DEDUP_WINDOW_MS },
     private readonly incidents = new IncidentsRepository(),
     private readonly assets = new AssetsRepository(),
     private readonly changes = new ChangeEventsRepository(),
@@ -65,7 +74,13 @@ export class IncidentsService {
   async apply(ctx: WriteContext, items: ObservationToApply[]): Promise<ApplyResult> {
     if (items.length === 0) return { applied: [], duplicates: 0, stale: 0 };
     return this.database.inTenant(ctx.tenantId, async (tx) => {
-      const fresh = await this.incidents.claimDeliveries(tx, [...new Set(items.map((i) => i.observation.deliveryKey))]);
+      // A key twice in one batch is claimed by its first delivery; the later one is its redelivery.
+      const claims = new Map<string, Date>();
+      for (const { observation, receivedAt } of items) {
+        const first = claims.get(observation.deliveryKey);
+        if (!first || receivedAt < first) claims.set(observation.deliveryKey, receivedAt);
+      }
+      const fresh = await this.incidents.claimDeliveries(tx, claims, this.options.dedupWindowMs);
       const once = new Set<string>();
       const candidates = items.filter((i) => fresh.has(i.observation.deliveryKey) && !once.has(i.observation.deliveryKey)
         && once.add(i.observation.deliveryKey));
@@ -99,13 +114,13 @@ export class IncidentsService {
         const at = sourceTime ?? item.receivedAt;
         state.set(key, {
           id: current?.id ?? randomUUID(), source: o.source, externalId: o.externalId, connectorId: item.connectorId,
-          type: o.type, rawType: o.rawType, severity: o.severity, status: o.status, rawStatus: o.rawStatus,
-          title: o.title ?? current?.title ?? null, url: o.url ?? current?.url ?? null, owner: o.owner,
+          ...merged(current, o),
           startedAt: current?.startedAt ?? at, updatedAt: current && current.updatedAt > at ? current.updatedAt : at,
           sourceTime: sourceTime ?? current?.sourceTime ?? null,
         });
         raw.set(key, o);
-        for (const t of o.tables) {
+        // Links are only ever added: a delivery without an event list says nothing about tables.
+        for (const t of current && !statedFieldsOf(o).has('tables') ? [] : o.tables) {
           tables.push({ incidentId: state.get(key)!.id, sourceRef: t.ref, qualifiedName: t.qualifiedName,
             assetId: t.qualifiedName ? live.get(t.qualifiedName)?.id ?? null : null });
         }
@@ -151,6 +166,16 @@ export class IncidentsService {
     });
   }
 
+  /** The stored status of those of these incidents of one source that exist. */
+  async statusesOf(ctx: ReadContext, source: string, externalIds: string[]): Promise<Map<string, 'open' | 'resolved'>> {
+    return this.database.inTenant(ctx.tenantId, (tx) => this.incidents.statusesBySourceIds(tx, source, externalIds));
+  }
+
+  /** A page of one connector's open incidents of one source (external ids, in order, after `after`). */
+  async openExternalIds(ctx: ReadContext, connectorId: string, source: string, after: string | null, limit: number): Promise<string[]> {
+    return this.database.inTenant(ctx.tenantId, (tx) => this.incidents.openExternalIds(tx, connectorId, source, after, limit));
+  }
+
   async get(ctx: ReadContext, id: string): Promise<IncidentView> {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw incidentNotFound(id);
     return this.database.inTenant(ctx.tenantId, async (tx) => {
@@ -186,6 +211,22 @@ export class IncidentsService {
         .map((t) => ({ qualifiedName: t.qualifiedName, sourceRef: t.sourceRef, resolved: t.assetLive })),
     }));
   }
+}
+
+type StatedState = Pick<IncidentRow, 'type' | 'rawType' | 'severity' | 'status' | 'rawStatus' | 'title' | 'url' | 'owner'>;
+
+/**
+ * The incident's fields after an observation: what it states, and the stored value of every field
+ * it leaves out (a partial update). A new incident takes every field as observed.
+ */
+function merged(current: IncidentRow | undefined, o: IncidentObservation): StatedState {
+  const stated = statedFieldsOf(o);
+  const pick = <F extends keyof StatedState>(field: F & IncidentField): StatedState[F] =>
+    (current === undefined || stated.has(field) ? o[field] : current[field]) as StatedState[F];
+  return {
+    type: pick('type'), rawType: pick('rawType'), severity: pick('severity'), status: pick('status'), rawStatus: pick('rawStatus'),
+    title: pick('title'), url: pick('url'), owner: pick('owner'),
+  };
 }
 
 /** Which change event a new state is, against the one before it (none when nothing visible changed). */

@@ -8,3 +8,4 @@ export * from './classifications.service';
 export * from './change-feed.service';
 export * from './incidents.service';
 export * from './dead-letters.service';
+export * from './ignored-deliveries.service';

@@ -68,6 +68,11 @@ const schema = z.object({
     .describe('TRIBUTARY_RATE_LIMIT_PER_CONNECTOR: signed webhook deliveries a second each connector may send, per api process (more get 429 with Retry-After); 0 is no limit.'),
   rateLimitPerConnectorBurst: z.coerce.number().int().min(1).default(10_000)
     .describe('TRIBUTARY_RATE_LIMIT_PER_CONNECTOR_BURST: how many deliveries a connector may send at once (its token bucket\'s size).'),
+  // Monte Carlo ordering without timestamps (issue 10, point 4)
+  dedupWindowHours: z.coerce.number().positive().max(24 * 365).default(24)
+    .describe('TRIBUTARY_DEDUP_WINDOW_HOURS: a delivery received again (same incident, same bytes) within this many hours of the first is a redelivery and changes nothing; after it, the same bytes are a new observation (fractions allowed).'),
+  reconcileMinutes: z.coerce.number().min(0).max(24 * 60).default(15)
+    .describe('TRIBUTARY_RECONCILE_MINUTES: how often each connector with API credentials re-reads its open and recently changed incidents from the source and repairs drift (fractions allowed; 0 turns reconciliation off).'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
@@ -101,6 +106,7 @@ const envNames: Record<keyof Config, string> = {
   logLevel: 'LOG_LEVEL',
   rateLimitPerCredential: 'TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL', rateLimitPerCredentialBurst: 'TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL_BURST',
   rateLimitPerConnector: 'TRIBUTARY_RATE_LIMIT_PER_CONNECTOR', rateLimitPerConnectorBurst: 'TRIBUTARY_RATE_LIMIT_PER_CONNECTOR_BURST',
+  dedupWindowHours: 'TRIBUTARY_DEDUP_WINDOW_HOURS', reconcileMinutes: 'TRIBUTARY_RECONCILE_MINUTES',
 };
 
 export class ConfigError extends Error {}

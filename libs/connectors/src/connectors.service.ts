@@ -113,6 +113,11 @@ export class ConnectorsService {
     await this.record(tenantId, actor, 'connector.delete', id, {});
   }
 
+  /** Every tenant's enabled connectors, by id (load each with `load`): for periodic work such as reconciliation. */
+  async enabledIds(): Promise<string[]> {
+    return this.repository.listEnabledIds();
+  }
+
   /**
    * The connector behind a webhook or a logged delivery, by id alone (before the tenant is known).
    * A change made through this instance is seen at once; one made elsewhere (another api or ingestor

@@ -24,6 +24,44 @@ export class SourceRateLimited extends Error {
 /** Thrown by `normalize` for a delivery that cannot be understood; it goes to the dead letters. */
 export class NormalizeError extends Error {}
 
+/**
+ * A delivery the source sent that is not one to act on (a notification about a monitor, a payload
+ * version this connector does not read): acknowledged with 202 so that the sender does not count
+ * the webhook as failing, kept and counted, never applied.
+ */
+export interface IgnoredDelivery {
+  /** why, in a word (the metric's `kind`), e.g. `not_an_incident`, `unsupported_version`, `no_incident_id` */
+  reason: string;
+  /** what the body calls itself, where it says */
+  action: string | null;
+  type: string | null;
+  version: string | null;
+}
+
+/** What a logged delivery is to the ingestor: observations to apply, or a delivery to keep as ignored. */
+export type Normalized = { observations: IncidentObservation[] } | { ignored: IgnoredDelivery };
+
+/** A delivery read from a source's API: one source object's state, for the inbound log. */
+export interface PulledDelivery {
+  /** the key that orders this source object's deliveries (validateBody's, e.g. the incident id) */
+  orderingKey: string;
+  contentType: string;
+  body: string;
+}
+
+/**
+ * The source's current state of its incidents, read through its API (absent without credentials).
+ * A webhook that would reopen a resolved incident is confirmed with it first, and reconciliation
+ * repairs drift from it. Each delivery normalizes to the incident's whole current state, applied
+ * over whatever was seen before: these deliveries are never deduplicated by state.
+ */
+export interface CurrentStateSource {
+  /** These incidents as the source sees them now; ids it does not know are left out. Throws SourceRateLimited or the source's failure. */
+  byIds(externalIds: readonly string[]): Promise<PulledDelivery[]>;
+  /** One page of the incidents the source lists for a time range (recent ones), starting at `after` (null first). */
+  recent(range: { since: Date; until: Date | null }, after: string | null): Promise<{ deliveries: PulledDelivery[]; next: string | null }>;
+}
+
 export interface HistorySource {
   /** One page of the time range, starting at `after` (null for the first page). */
   page(range: { since: Date; until: Date | null }, after: string | null): Promise<HistoryPage>;
@@ -43,10 +81,15 @@ export interface SourceConnector<C = unknown> {
   readonly secretPaths: readonly string[];
   /** The source's webhook signature over the raw body (checked before anything else). */
   verifySignature(rawBody: Buffer, headers: IncomingHttpHeaders, signingSecret: string): boolean;
-  /** The body's shape; on success, the key that orders this source object's deliveries (e.g. the incident id). */
+  /**
+   * The body's shape; on success, the key that orders this source object's deliveries (e.g. the
+   * incident id). A delivery to ignore (see IgnoredDelivery) is a success: it is logged like any other.
+   */
   validateBody(body: unknown): { ok: true; orderingKey: string } | { ok: false; issues: BodyIssue[] };
-  /** A logged delivery (webhook body or history item) as observations. Throws NormalizeError. */
-  normalize(delivery: InboundDelivery, config: C): IncidentObservation[];
+  /** A logged delivery (webhook body or history item) as observations, or as ignored. Throws NormalizeError. */
+  normalize(delivery: InboundDelivery, config: C): Normalized;
   /** The source's history, for backfills; absent when the source has no API. */
   history?(config: C): HistorySource | undefined;
+  /** The source's current state, for reopen confirmation and reconciliation; absent without API credentials. */
+  currentState?(config: C): CurrentStateSource | undefined;
 }

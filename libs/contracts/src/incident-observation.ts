@@ -1,8 +1,12 @@
+/** The fields of an observation that a partial update may leave out (each keeps its stored value then). */
+export const INCIDENT_FIELDS = ['type', 'rawType', 'severity', 'status', 'rawStatus', 'title', 'url', 'owner', 'tables'] as const;
+export type IncidentField = (typeof INCIDENT_FIELDS)[number];
+
 /**
- * What a source tells us about one incident at one moment: its full current state as the source
- * sees it. Sources differ (webhook deliveries, GraphQL pages); every one is normalized to this shape
- * before the ingestor applies it. Whether it opens, updates or resolves the incident is decided at
- * apply time, against what the store already holds.
+ * What a source tells us about one incident at one moment: its current state as the source sees
+ * it, whole or in part (`statedFields`). Sources differ (webhook deliveries, GraphQL pages); every
+ * one is normalized to this shape before the ingestor applies it. Whether it opens, updates or
+ * resolves the incident is decided at apply time, against what the store already holds.
  */
 export interface IncidentObservation {
   /** the source system, e.g. `montecarlo` */
@@ -31,6 +35,18 @@ export interface IncidentObservation {
    * or, when there is none, a hash of the payload.
    */
   deliveryKey: string;
+  /**
+   * The fields this observation states. A field left out keeps the incident's stored value (a
+   * partial update: Monte Carlo sends only what changed); for a new incident every field is taken
+   * as observed. Null states every field: a full state (a GraphQL node) and every v1 record.
+   */
+  statedFields: IncidentField[] | null;
+}
+
+/** The fields an observation states (see `statedFields`); unknown names are ignored. */
+export function statedFieldsOf(observation: Pick<IncidentObservation, 'statedFields'>): ReadonlySet<IncidentField> {
+  const stated = observation.statedFields;
+  return new Set(stated === null || stated === undefined ? INCIDENT_FIELDS : INCIDENT_FIELDS.filter((f) => stated.includes(f)));
 }
 
 export interface ObservedTable {

@@ -1,6 +1,7 @@
 export * from './incident-observation';
 export * from './schemas/inbound-delivery.v1';
 export * from './schemas/incident-observation.v1';
+export * from './schemas/incident-observation.v2';
 export * from './schemas/change-event.v1';
 export * from './schemas/dead-letter.v1';
 export * from './schemas/schema-catalogue';

@@ -1,9 +1,10 @@
-import { IncidentObservation, incidentObservationCodec, InboundDelivery, inboundDeliveryCodec } from '@tributary/contracts';
-import { DeadLettersService, IncidentsService, ObservationToApply } from '@tributary/catalog';
-import { ConnectorsService, LoadedConnector } from '@tributary/connectors';
+import { INCIDENT_FIELDS, IncidentObservation, incidentObservationCodec, InboundDelivery, inboundDeliveryCodec } from '@tributary/contracts';
+import { DeadLettersService, IgnoredDeliveriesService, IncidentsService, ObservationToApply } from '@tributary/catalog';
+import { ConnectorsService, IgnoredDelivery, LoadedConnector, Normalized } from '@tributary/connectors';
 import { LogRecord } from '@tributary/eventlog';
 import { Metrics } from '@tributary/observability';
-import { TenantId, toStorableJson } from '@tributary/store';
+import { TenantId, toStorableJson, toStorableText } from '@tributary/store';
+import { ReopenConfirmation } from './reopen-confirmation';
 
 export const INBOUND_STREAM = 'inbound';
 
@@ -11,18 +12,27 @@ export const INBOUND_STREAM = 'inbound';
  * The ingestor's work on the inbound log: each delivery is decoded (Avro), normalized by its
  * connector, transformed by the connector's CEL transform, checked against the IncidentObservation
  * schema, and applied to the store, a tenant and connector at a time, in log order. A record that
- * fails any step goes to the dead letters with the reason; the rest of the batch goes on.
+ * fails any step goes to the dead letters with the reason; the rest of the batch goes on. A
+ * delivery the connector ignores (not an incident) is kept as such and counted, never applied; a
+ * webhook that would reopen a resolved incident is first checked with the source (ReopenConfirmation).
  */
 export class InboundProcessor {
+  /** Checks reopens with the source before they apply; long-lived, as it remembers a source that failed. */
+  private readonly reopens: ReopenConfirmation;
+
   constructor(
     private readonly connectors: ConnectorsService,
     private readonly incidents: IncidentsService,
     private readonly deadLetters: DeadLettersService,
+    private readonly ignored: IgnoredDeliveriesService,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.reopens = new ReopenConfirmation(incidents, metrics);
+  }
 
   async handle(batch: LogRecord[]): Promise<void> {
-    const groups = new Map<string, { tenantId: TenantId; connectorId: string; items: ObservationToApply[]; records: LogRecord[] }>();
+    const groups = new Map<string, { tenantId: TenantId; connector: LoadedConnector; items: ObservationToApply[]; records: LogRecord[];
+      vias: InboundDelivery['via'][] }>();
     // One lookup per connector per batch, not per record: a batch is hundreds of one connector's deliveries.
     const loaded = new Map<string, Promise<LoadedConnector | undefined>>();
     const load = (id: string) => {
@@ -32,17 +42,22 @@ export class InboundProcessor {
     for (const record of batch) {
       const prepared = await this.prepare(record, load);
       if (!prepared) continue;
-      const key = `${record.tenantId}/${prepared.connectorId}`;
-      const group = groups.get(key) ?? { tenantId: record.tenantId, connectorId: prepared.connectorId, items: [], records: [] };
+      const key = `${record.tenantId}/${prepared.connector.row.id}`;
+      const group = groups.get(key) ?? { tenantId: record.tenantId, connector: prepared.connector, items: [], records: [], vias: [] };
       group.items.push(...prepared.items);
       group.records.push(...prepared.items.map(() => record));
+      group.vias.push(...prepared.items.map(() => prepared.via));
       groups.set(key, group);
     }
-    for (const g of groups.values()) await this.apply(g.tenantId, g.connectorId, g.items, g.records);
+    for (const g of groups.values()) {
+      const apply = await this.reopens.check(g.tenantId, g.connector, g.items.map((item, i) => ({ observation: item.observation, via: g.vias[i] })));
+      await this.apply(g.tenantId, g.connector.row.id, g.items.filter((_, i) => apply[i]), g.records.filter((_, i) => apply[i]));
+    }
   }
 
-  /** Decode, normalize, transform, schema-check; null when the record was parked or dropped. */
-  private async prepare(record: LogRecord, load: (id: string) => Promise<LoadedConnector | undefined>): Promise<{ connectorId: string; items: ObservationToApply[] } | null> {
+  /** Decode, normalize, transform, schema-check; null when the record was parked, dropped or ignored. */
+  private async prepare(record: LogRecord, load: (id: string) => Promise<LoadedConnector | undefined>):
+    Promise<{ connector: LoadedConnector; via: InboundDelivery['via']; items: ObservationToApply[] } | null> {
     let delivery: InboundDelivery;
     try {
       delivery = inboundDeliveryCodec.decode(record.value);
@@ -52,12 +67,14 @@ export class InboundProcessor {
     if (delivery.tenant !== record.tenantId) return this.park(record, `delivery names tenant ${delivery.tenant} but was logged for ${record.tenantId}`);
     const connector = await load(delivery.connectorId);
     if (!connector || connector.row.tenantId !== record.tenantId) return this.park(record, `connector ${delivery.connectorId} no longer exists`);
-    let observations: IncidentObservation[];
+    let normalized: Normalized;
     try {
-      observations = connector.plugin.normalize(delivery, connector.config);
+      normalized = connector.plugin.normalize(delivery, connector.config);
     } catch (err) {
       return this.park(record, `${connector.row.type} delivery could not be normalized: ${(err as Error).message}`);
     }
+    if ('ignored' in normalized) return this.keepIgnored(record, delivery, normalized.ignored);
+    const { observations } = normalized;
     const items: ObservationToApply[] = [];
     for (const observation of observations) {
       let transformed: IncidentObservation | null;
@@ -81,7 +98,20 @@ export class InboundProcessor {
       items.push({ observation: toStorableJson(transformed), connectorId: delivery.connectorId, receivedAt: delivery.receivedAt,
         traceparent: delivery.traceparent });
     }
-    return { connectorId: delivery.connectorId, items };
+    return { connector, via: delivery.via, items };
+  }
+
+  /** A delivery that is not one to act on: kept (once) and counted, never applied. */
+  private async keepIgnored(record: LogRecord, delivery: InboundDelivery, ignored: IgnoredDelivery): Promise<null> {
+    try {
+      const kept = await this.ignored.record(record.tenantId, { id: delivery.id, connectorId: delivery.connectorId, receivedAt: delivery.receivedAt,
+        reason: ignored.reason, action: ignored.action, type: ignored.type, version: ignored.version, body: toStorableText(delivery.body) });
+      if (kept) this.metrics.ignoredDeliveries.inc({ tenant: record.tenantId, source: delivery.connectorType, kind: ignored.reason });
+    } catch (err) {
+      if (isTransient(err)) throw err; // the whole batch is retried
+      await this.park(record, `an ignored delivery could not be kept: ${(err as Error).message}`);
+    }
+    return null;
   }
 
   private async apply(tenantId: TenantId, connectorId: string, items: ObservationToApply[], records: LogRecord[]): Promise<void> {
@@ -124,7 +154,10 @@ export class InboundProcessor {
   }
 }
 
-/** The connector's filter (false drops the observation) and transform (a map merged over it; null drops it). */
+/**
+ * The connector's filter (false drops the observation) and transform (a map merged over it; null
+ * drops it). A field the transform sets is stated, so that it applies to a partial update too.
+ */
 function transform(connector: LoadedConnector, observation: IncidentObservation): IncidentObservation | null {
   if (connector.filter) {
     const keep = connector.filter.evaluate({ event: observation });
@@ -135,7 +168,11 @@ function transform(connector: LoadedConnector, observation: IncidentObservation)
   const result = connector.transform.evaluate({ event: observation });
   if (result === null) return null;
   if (typeof result !== 'object' || Array.isArray(result)) throw new Error(`the transform must return a map or null, not ${JSON.stringify(result)}`);
-  return { ...observation, ...(result as Partial<IncidentObservation>) };
+  const changes = result as Partial<IncidentObservation>;
+  const transformed = { ...observation, ...changes };
+  if (transformed.statedFields === null || 'statedFields' in changes) return transformed;
+  const set = INCIDENT_FIELDS.filter((field) => field in changes);
+  return { ...transformed, statedFields: [...new Set([...transformed.statedFields, ...set])] };
 }
 
 /** Errors worth retrying the whole batch for: the database is unreachable, restarting or busy. */

@@ -1,2 +1,4 @@
 export * from './inbound.processor';
 export * from './backfills.service';
+export * from './reopen-confirmation';
+export * from './reconciliation.service';

@@ -13,6 +13,9 @@ export class Metrics {
   readonly ingested: Counter<'tenant' | 'source' | 'outcome'>;
   readonly deadLettered: Counter<'tenant' | 'stream'>;
   readonly webhooks: Counter<'tenant' | 'type' | 'status'>;
+  readonly ignoredDeliveries: Counter<'tenant' | 'source' | 'kind'>;
+  readonly reopenConfirmations: Counter<'tenant' | 'source' | 'result'>;
+  readonly reconciliations: Counter<'tenant' | 'source' | 'outcome'>;
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -33,5 +36,14 @@ export class Metrics {
       labelNames: ['tenant', 'stream'], registers: [this.registry] });
     this.webhooks = new Counter({ name: 'tributary_webhooks_total', help: 'Webhook deliveries by connector type and HTTP status',
       labelNames: ['tenant', 'type', 'status'], registers: [this.registry] });
+    this.ignoredDeliveries = new Counter({ name: 'tributary_ignored_deliveries_total',
+      help: 'Deliveries acknowledged and kept but not applied (not an incident, a payload version not read, no incident id), by kind',
+      labelNames: ['tenant', 'source', 'kind'], registers: [this.registry] });
+    this.reopenConfirmations = new Counter({ name: 'tributary_reopen_confirmations_total',
+      help: 'Webhook deliveries that would reopen a resolved incident, checked with the source: confirmed, refused (not applied), unknown to the source or unavailable (both applied in arrival order)',
+      labelNames: ['tenant', 'source', 'result'], registers: [this.registry] });
+    this.reconciliations = new Counter({ name: 'tributary_reconciliations_total',
+      help: 'Reconciliation passes per connector with API credentials (re-reading open and recent incidents from the source): succeeded or failed',
+      labelNames: ['tenant', 'source', 'outcome'], registers: [this.registry] });
   }
 }

@@ -1,7 +1,8 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ApiKeyService, RateLimiter } from '@tributary/auth';
 import {
-  AssetsService, ChangeFeedService, ClassificationsService, DeadLettersService, IncidentsService, LineageService, ParkedRecord,
+  AssetsService, ChangeFeedService, ClassificationsService, DeadLettersService, IgnoredDeliveriesService, IncidentsService, LineageService,
+  ParkedRecord,
 } from '@tributary/catalog';
 import { ConnectorRegistry, ConnectorsService, HooksService } from '@tributary/connectors';
 import { DeadLetterRecord, deadLetterCodec } from '@tributary/contracts';
@@ -65,8 +66,9 @@ export class DomainModule {
       [LineageService, new LineageService(db)],
       [ClassificationsService, new ClassificationsService(db)],
       [ChangeFeedService, new ChangeFeedService(db)],
-      [IncidentsService, new IncidentsService(db)],
+      [IncidentsService, new IncidentsService(db, { dedupWindowMs: runtime.config.dedupWindowHours * 3_600_000 })],
       [DeadLettersService, deadLetters],
+      [IgnoredDeliveriesService, new IgnoredDeliveriesService(db)],
       [ConnectorRegistry, registry],
       [ConnectorsService, connectors],
       [HooksService, new HooksService(connectors, runtime.eventLog,

@@ -15,6 +15,7 @@ export * from './repositories/tenants.repository';
 export * from './repositories/api-keys.repository';
 export * from './repositories/connectors.repository';
 export * from './repositories/dead-letters.repository';
+export * from './repositories/ignored-deliveries.repository';
 export * from './repositories/backfills.repository';
 export * from './repositories/rules.repository';
 export * from './repositories/propagation.repository';

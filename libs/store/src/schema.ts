@@ -159,6 +159,18 @@ export interface DeadLettersTable {
   replayed_at: Date | null;
 }
 
+export interface IgnoredDeliveriesTable {
+  tenant_id: string;
+  id: string;
+  connector_id: string;
+  received_at: Date;
+  reason: string;
+  action: string | null;
+  type: string | null;
+  version: string | null;
+  body: string;
+}
+
 export interface BackfillsTable {
   id: string;
   tenant_id: string;
@@ -227,4 +239,5 @@ export interface TenantDataSchema {
   processed_events: ProcessedEventsTable;
   audit_log: AuditLogTable;
   dead_letters: DeadLettersTable;
+  ignored_deliveries: IgnoredDeliveriesTable;
 }

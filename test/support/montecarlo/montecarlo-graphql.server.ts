@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
  * and of the jobs that page through it. It follows the documented contract, not an implementation:
  *
  * - credentials in `x-mcd-id` / `x-mcd-token`, else 401;
- * - `getIncidents(first, after, startTime, endTime)` and
+ * - `getIncidents(first, after, startTime, endTime)`, `getIncidents(first, after, incidentIds)` and
  *   `getAlerts(first, after, createdTime | updatedTime: { after, before })`, answered as relay
  *   connections (`edges { node }`, `pageInfo { hasNextPage endCursor }`) over in-memory lists;
  *   the time range is `[start, end)` on the node's `createdTime` (incidents) or on the named field
@@ -105,8 +105,12 @@ export class MonteCarloGraphqlServer {
     if (!body || !query) return send(400, { errors: [{ message: 'Must provide query string.' }] });
     if (!root) return send(400, { errors: [{ message: 'Syntax Error: could not read the query' }] });
     switch (root.name) {
-      case 'getIncidents':
-        return send(200, { data: { getIncidents: page(this.incidents, root.args, 'createdTime', root.args.startTime, root.args.endTime) } });
+      case 'getIncidents': {
+        // incidentIds picks incidents by id, whatever their time
+        const ids = root.args.incidentIds;
+        const nodes = Array.isArray(ids) ? this.incidents.filter((node) => ids.includes(node.uuid)) : this.incidents;
+        return send(200, { data: { getIncidents: page(nodes, root.args, 'createdTime', root.args.startTime, root.args.endTime) } });
+      }
       case 'getAlerts': {
         const field = root.args.updatedTime !== undefined ? 'updatedTime' : 'createdTime';
         const range = isRecord(root.args[field]) ? root.args[field] : {};

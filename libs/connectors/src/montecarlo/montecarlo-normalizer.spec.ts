@@ -75,7 +75,54 @@ describe('normalizeMonteCarloWebhook', () => {
         tables: [{ ref: 'analytics:public.orders', qualifiedName: 'snowflake/acme/ANALYTICS/PUBLIC/ORDERS' }],
         sourceTime: null,
         deliveryKey: expect.stringMatching(new RegExp(`^montecarlo:${INCIDENT}:open_anomaly_incident:[0-9a-f]{64}$`)),
+        // no feedback, severity or owner yet: a creation states what its events and url say
+        statedFields: ['type', 'rawType', 'title', 'url', 'tables'],
       });
+    });
+  });
+
+  describe('partial updates: only what the delivery carries is stated', () => {
+    /** An update as the contract describes it: the incident id and the changed fields, no event list or url. */
+    const updateBody = (fields: Body, type = 'open_anomaly_incident'): Body =>
+      ({ account: { id: ACCOUNT }, action: 'incident', type, version: 'v0.1', payload: { incident_id: INCIDENT, ...fields } });
+    const update = (fields: Body, type?: string) => observe(updateBody(fields, type));
+
+    it('an owner-only update states the owner alone; the defaults it carries are not stated', () => {
+      expect(update({ owner: 'dana@acme.io' })).toMatchObject({ owner: 'dana@acme.io', statedFields: ['owner'],
+        type: 'other', title: 'Open anomaly incident', severity: null, tables: [] });
+    });
+
+    it('a severity update states the severity, and a null severity (unmarked) states it cleared', () => {
+      expect(update({ declared_alert_severity: 'SEV-2' })).toMatchObject({ severity: 'SEV-2', statedFields: ['severity'] });
+      expect(update({ declared_alert_severity: null })).toMatchObject({ severity: null, statedFields: ['severity'] });
+      expect(observe({ ...updateBody({}), declared_alert_severity: null })).toMatchObject({ statedFields: ['severity'] });
+    });
+
+    it('a null owner or feedback states nothing: the contract gives null no "cleared" meaning for them', () => {
+      expect(update({ owner: null, alert_feedback: null }).statedFields).toEqual([]);
+      expect(update({ owner: '  ' }).statedFields).toEqual([]);
+    });
+
+    it('feedback states the raw status and the status', () => {
+      expect(update({ alert_feedback: 'fixed' })).toMatchObject({ status: 'resolved', rawStatus: 'fixed', statedFields: ['status', 'rawStatus'] });
+    });
+
+    it('a type that resolves states the status alone', () => {
+      expect(update({}, 'resolved_anomaly_incident')).toMatchObject({ status: 'resolved', statedFields: ['status'] });
+    });
+
+    it('a type naming a kind states the kind; a generic one needs events to say which', () => {
+      expect(update({}, 'open_freshness_anomaly_incident')).toMatchObject({ type: 'freshness', statedFields: ['type', 'rawType'] });
+      expect(update({ event_list: [] }).statedFields).toEqual(['type', 'rawType', 'tables']);
+    });
+
+    it('an event list states the tables and, when it has a sentence, the title', () => {
+      expect(update({ event_list: [event()] }).statedFields).toEqual(['type', 'rawType', 'title', 'tables']);
+    });
+
+    it('the same fields at the top level are stated too', () => {
+      expect(observe({ ...webhook({ owner: 'dana@acme.io', alert_feedback: 'expected' }) }).statedFields)
+        .toEqual(['type', 'rawType', 'status', 'rawStatus', 'title', 'url', 'owner', 'tables']);
     });
   });
 
@@ -244,6 +291,20 @@ describe('normalizeMonteCarloWebhook', () => {
         { ref: 'analytics:public.customers', qualifiedName: 'snowflake/acme/ANALYTICS/PUBLIC/CUSTOMERS' },
         { ref: 'raw:stripe.charges', qualifiedName: 'snowflake/acme/RAW/STRIPE/CHARGES' },
       ]);
+    });
+
+    it("reads a bare table name with the payload's group_id as its database:schema", () => {
+      expect(observe(webhook({}, { group_id: 'zeus:ares', event_list: [event({ table_name: 'orders' }), event({ table_name: 'analytics:public.orders' })] })).tables)
+        .toEqual([
+          { ref: 'zeus:ares.orders', qualifiedName: 'snowflake/acme/ZEUS/ARES/ORDERS' },
+          { ref: 'analytics:public.orders', qualifiedName: 'snowflake/acme/ANALYTICS/PUBLIC/ORDERS' },
+        ]);
+    });
+
+    it('keeps a bare table name unresolved when the group_id names no database:schema', () => {
+      expect(observe(webhook({}, { group_id: null, event_list: [event({ table_name: 'orders' })] })).tables).toEqual([{ ref: 'orders', qualifiedName: null }]);
+      expect(observe(webhook({}, { group_id: 'b2f9a3c4-0d1e-4f5a-9b8c-7d6e5f4a3b2c', event_list: [event({ table_name: 'orders' })] })).tables)
+        .toEqual([{ ref: 'orders', qualifiedName: null }]);
     });
 
     it('is empty for a custom SQL rule bound to no table', () => {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { IncidentObservation, ObservedTable } from '@tributary/contracts';
+import { INCIDENT_FIELDS, type IncidentField, type IncidentObservation, type ObservedTable } from '@tributary/contracts';
 import { canonicalJson, parseExactJson } from './exact-json';
 import type { MonteCarloEvent, MonteCarloWebhook } from './montecarlo-webhook.schema';
-import { mapTableRef, TableMappingRule } from './table-mapping';
+import { groupedTableId, mapTableRef, TableMappingRule } from './table-mapping';
 
 export const MONTE_CARLO_SOURCE = 'montecarlo';
 
@@ -23,6 +23,18 @@ export type IncidentKind =
  * One webhook delivery as an {@link IncidentObservation}. Pure: the raw body is only hashed.
  * Never rejects a delivery for an unknown kind, status or severity: those map to `other`, `open`
  * and null, with the raw values kept where the observation has room for them.
+ *
+ * Updates are partial (the contract: "a field that is absent keeps its value"), so the observation
+ * states only what the delivery says; every field still carries a value, which is what a new
+ * incident starts with. What each field needs to be stated:
+ * - `severity`: `declared_alert_severity` present; null states "unmarked", clearing the severity;
+ * - `owner`, `rawStatus`, `url`: a non-blank value. A null `owner` or `alert_feedback` is what a
+ *   creation carries (nobody has acted yet); the contract gives null no "cleared" meaning for them,
+ *   so it states nothing, and the GraphQL reconciliation restores a real unassignment;
+ * - `status`: feedback stated, or a raw type that itself resolves (`resolved_…_incident`);
+ * - `tables`: an `event_list`, even empty;
+ * - `type` and `rawType`: a kind the raw type names, or an event list to read a generic kind from;
+ * - `title`: a sentence or rule description from the events (the type in words is only a default).
  */
 export function normalizeMonteCarloWebhook(
   value: MonteCarloWebhook,
@@ -30,37 +42,61 @@ export function normalizeMonteCarloWebhook(
   rules: readonly TableMappingRule[],
 ): IncidentObservation {
   const { payload } = value;
-  const events = payload.event_list ?? [];
+  const eventList = payload.event_list ?? null;
+  const events = eventList ?? [];
   const rawType = value.type;
-  const feedback = updateField(payload.alert_feedback, value.alert_feedback);
+  const feedback = nonBlank(updateField(payload.alert_feedback, value.alert_feedback));
   const severity = updateField(payload.declared_alert_severity, value.declared_alert_severity);
-  const owner = updateField(payload.owner, value.owner)?.trim() || null;
+  const owner = nonBlank(updateField(payload.owner, value.owner))?.trim() ?? null;
+  const url = nonBlank(payload.url);
+  const type = incidentKindOf(rawType, events);
+  const eventTitle = titleFromEvents(events);
   const time = sourceTimeOf(value);
 
+  const stated: Record<IncidentField, boolean> = {
+    type: type !== 'other' || eventList !== null,
+    rawType: type !== 'other' || eventList !== null,
+    severity: severity !== undefined,
+    status: feedback !== null || resolvesByType(rawType),
+    rawStatus: feedback !== null,
+    title: eventTitle !== null,
+    url: url !== null,
+    owner: owner !== null,
+    tables: eventList !== null,
+  };
   return {
     source: MONTE_CARLO_SOURCE,
     externalId: payload.incident_id,
-    type: incidentKindOf(rawType, events),
+    type,
     rawType,
-    severity: severity === null ? null : normalizeSeverity(severity),
+    severity: severity === undefined || severity === null ? null : normalizeSeverity(severity),
     status: monteCarloStatus(feedback, rawType),
     rawStatus: feedback,
-    title: titleOf(rawType, events),
-    url: payload.url ?? null,
+    title: eventTitle ?? typeInWords(rawType),
+    url,
     owner,
-    tables: tablesOf(events, rules, value.account?.id),
+    tables: tablesOf(events, payload.group_id ?? null, rules, value.account?.id),
     sourceTime: time?.value ?? null,
     deliveryKey: deliveryKeyOf(payload.incident_id, rawType, time, rawBody),
+    statedFields: INCIDENT_FIELDS.filter((field) => stated[field]),
   };
 }
 
 /**
  * `alert_feedback`, `declared_alert_severity` and `owner` may sit in `payload` or at the top level
  * (unconfirmed). The first non-null wins, payload first: a null in one place is "not set", not a
- * value that should hide a real one in the other.
+ * value that should hide a real one in the other. Undefined when neither place has the field; null
+ * when one has it as null and neither a value.
  */
-function updateField<T>(inPayload: T | null | undefined, atTop: T | null | undefined): T | null {
-  return inPayload ?? atTop ?? null;
+function updateField<T>(inPayload: T | null | undefined, atTop: T | null | undefined): T | null | undefined {
+  const value = inPayload ?? atTop;
+  if (value !== null && value !== undefined) return value;
+  return inPayload === null || atTop === null ? null : undefined;
+}
+
+/** The text as sent, or null for none, null or blank. */
+function nonBlank(value: string | null | undefined): string | null {
+  return value?.trim() ? value : null;
 }
 
 // ---- kind -------------------------------------------------------------------------------------
@@ -139,8 +175,13 @@ const RESOLVED_FEEDBACK = new Set(['fixed', 'expected', 'no_action_needed', 'fal
  * `resolved_anomaly_incident` or `incident_closed` resolves whatever the feedback says.
  */
 export function monteCarloStatus(feedback: string | null, rawType = ''): 'open' | 'resolved' {
-  if (/_(resolved?|closed?)_/.test(words(rawType))) return 'resolved';
+  if (resolvesByType(rawType)) return 'resolved';
   return feedback !== null && RESOLVED_FEEDBACK.has(token(feedback)) ? 'resolved' : 'open';
+}
+
+/** A transition type that resolves the incident whatever the feedback says. */
+function resolvesByType(rawType: string): boolean {
+  return /_(resolved?|closed?)_/.test(words(rawType));
 }
 
 /** `SEV-2`, `sev_2`, `Sev 2`, `SEV2`, `2` and 2 → `SEV-2`; anything else (a `SEV-5`, `high`) → null. */
@@ -151,8 +192,8 @@ export function normalizeSeverity(raw: string | number): string | null {
 
 // ---- title and tables -------------------------------------------------------------------------
 
-/** The first event's own sentence, else the first rule's description, else the type in words. */
-function titleOf(rawType: string, events: readonly MonteCarloEvent[]): string {
+/** The first event's own sentence, else the first rule's description; null when the events give neither. */
+function titleFromEvents(events: readonly MonteCarloEvent[]): string | null {
   for (const event of events) {
     const details = event.event_details?.trim();
     if (details) return details;
@@ -161,20 +202,27 @@ function titleOf(rawType: string, events: readonly MonteCarloEvent[]): string {
     const description = event.rule?.description?.trim();
     if (description) return description;
   }
+  return null;
+}
+
+/** `open_anomaly_incident` → `Open anomaly incident`: the title of an incident whose events give none. */
+function typeInWords(rawType: string): string {
   const readable = words(rawType).replace(/_/g, ' ').trim();
   return readable ? readable[0].toUpperCase() + readable.slice(1) : rawType;
 }
 
 /**
- * Every table the events name: each non-null `table_name` and each `mcon`, in event order. A ref
- * named twice is one table; two refs that map to the same catalog asset (a table id and its MCON,
- * two fields of one table) are one table too, kept under the first ref. Refs no rule maps stay,
- * unresolved, so the incident can attach when the asset appears.
+ * Every table the events name: each non-null `table_name` and each `mcon`, in event order. A bare
+ * table name with the payload's `group_id` as its `database:schema` is read as the full table id
+ * the two make (see {@link groupedTableId}). A ref named twice is one table; two refs that map to
+ * the same catalog asset (a table id and its MCON, two fields of one table) are one table too,
+ * kept under the first ref. Refs no rule maps stay, unresolved, so the incident can attach when
+ * the asset appears.
  */
-function tablesOf(events: readonly MonteCarloEvent[], rules: readonly TableMappingRule[], account: string | undefined): ObservedTable[] {
+function tablesOf(events: readonly MonteCarloEvent[], groupId: string | null, rules: readonly TableMappingRule[], account: string | undefined): ObservedTable[] {
   const refs = new Set<string>();
   for (const event of events) {
-    if (event.table_name) refs.add(event.table_name);
+    if (event.table_name) refs.add((groupId && groupedTableId(groupId, event.table_name)) || event.table_name);
     if (event.mcon) refs.add(event.mcon);
   }
   const tables: ObservedTable[] = [];

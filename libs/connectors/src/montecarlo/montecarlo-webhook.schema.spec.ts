@@ -1,4 +1,4 @@
-import { parseMonteCarloWebhook } from './montecarlo-webhook.schema';
+import { classifyMonteCarloDelivery, parseMonteCarloWebhook } from './montecarlo-webhook.schema';
 
 /** A legacy v0.1 volume anomaly delivery; overrides replace whole top-level fields. */
 function webhook(overrides: Record<string, unknown> = {}, payload: Record<string, unknown> = {}): Record<string, unknown> {
@@ -108,5 +108,54 @@ describe('parseMonteCarloWebhook', () => {
       expect(issuesOf('incident').map((i) => i.path)).toEqual(['(body)']);
       expect(issuesOf(null).map((i) => i.path)).toEqual(['(body)']);
     });
+  });
+});
+
+describe('classifyMonteCarloDelivery', () => {
+  const ignored = (reason: string, labels: Record<string, unknown> = {}) =>
+    ({ kind: 'ignored', ignored: { reason, action: 'incident', type: 'open_anomaly_incident', version: 'v0.1', ...labels } });
+
+  it('reads an incident of the legacy webhook, with or without action and version', () => {
+    expect(classifyMonteCarloDelivery(webhook())).toMatchObject({ kind: 'incident', value: { type: 'open_anomaly_incident' } });
+    expect(classifyMonteCarloDelivery(webhook({ action: undefined, version: undefined }))).toMatchObject({ kind: 'incident' });
+    expect(classifyMonteCarloDelivery(webhook({ action: 'Incident', version: 'V0.1' }))).toMatchObject({ kind: 'incident' });
+  });
+
+  it('ignores another action, whatever its payload', () => {
+    expect(classifyMonteCarloDelivery(webhook({ action: 'monitor', type: 'monitor_paused' })))
+      .toEqual(ignored('not_an_incident', { action: 'monitor', type: 'monitor_paused' }));
+    expect(classifyMonteCarloDelivery({ action: 'monitor', payload: 'anything' })).toEqual(ignored('not_an_incident', { action: 'monitor', type: null, version: null }));
+  });
+
+  it('ignores a payload version it does not read', () => {
+    expect(classifyMonteCarloDelivery(webhook({ version: 'v2' }))).toEqual(ignored('unsupported_version', { version: 'v2' }));
+  });
+
+  it('ignores a body without an incident id', () => {
+    expect(classifyMonteCarloDelivery({})).toEqual(ignored('no_incident_id', { action: null, type: null, version: null }));
+    expect(classifyMonteCarloDelivery(webhook({}, { incident_id: null }))).toEqual(ignored('no_incident_id'));
+    expect(classifyMonteCarloDelivery(webhook({ payload: null }))).toEqual(ignored('no_incident_id'));
+    expect(classifyMonteCarloDelivery(webhook({ type: 42, payload: 'x' }))).toEqual(ignored('no_incident_id', { type: null }));
+  });
+
+  it('keeps at most 200 characters of the labels', () => {
+    const long = 'm'.repeat(1000);
+    expect(classifyMonteCarloDelivery({ action: long })).toMatchObject({ ignored: { action: 'm'.repeat(200) } });
+  });
+
+  it('refuses what is not a JSON object, a wrong-typed action or version, and a malformed incident', () => {
+    const issues = (body: unknown) => {
+      const classified = classifyMonteCarloDelivery(body);
+      return classified.kind === 'invalid' ? classified.issues.map((i) => i.path) : classified.kind;
+    };
+    expect(issues([])).toEqual(['(body)']);
+    expect(issues('incident')).toEqual(['(body)']);
+    expect(issues(null)).toEqual(['(body)']);
+    expect(issues(webhook({ action: 7 }))).toEqual(['action']);
+    expect(issues(webhook({ version: 1 }))).toEqual(['version']);
+    expect(issues(webhook({}, { incident_id: 42 }))).toEqual(['payload.incident_id']);
+    expect(issues(webhook({}, { incident_id: '' }))).toEqual(['payload.incident_id']);
+    expect(issues(webhook({ type: undefined }))).toEqual(['type']);
+    expect(issues(webhook({}, { event_list: 'orders' }))).toEqual(['payload.event_list']);
   });
 });

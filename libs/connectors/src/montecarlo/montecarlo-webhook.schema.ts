@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { IgnoredDelivery } from '../source-connector';
 
 /*
  * The legacy Monte Carlo incident webhook (`version: "v0.1"`). Every object is loose: Monte Carlo
@@ -84,4 +85,54 @@ function pathOf(path: readonly PropertyKey[]): string {
     '',
   );
   return joined || '(body)';
+}
+
+/** The payload versions read as incidents: the legacy incident webhook's. A delivery without one is read as it. */
+const INCIDENT_VERSIONS = new Set(['v0.1']);
+/** Longest action, type or version kept with an ignored delivery (they are the sender's text). */
+const LABEL_CHARS = 200;
+
+/** What a delivery is: an incident to apply, one to acknowledge and keep but not apply, or a malformed incident. */
+export type ClassifiedMonteCarloDelivery =
+  | { kind: 'incident'; value: MonteCarloWebhook }
+  | { kind: 'ignored'; ignored: IgnoredDelivery }
+  | { kind: 'invalid'; issues: WebhookIssue[] };
+
+/** Just enough of the envelope to tell an incident from anything else Monte Carlo may send. */
+const Envelope = z.looseObject({ action: z.string().nullish(), version: z.string().nullish() });
+
+/**
+ * Monte Carlo sends more than incidents (the contract: `action: "monitor"` events, other
+ * `version`s), and a 4xx makes it count the webhook as failing. So, in this order:
+ * 1. a body that is not a JSON object, or whose `action` or `version` is not text: invalid (422);
+ * 2. an `action` other than `incident`: ignored, `not_an_incident`;
+ * 3. a `version` other than the legacy incident webhook's `v0.1`: ignored, `unsupported_version`;
+ * 4. no `payload.incident_id` (absent or null, or no payload object): ignored, `no_incident_id`;
+ * 5. anything else claims to be an incident and must parse as one: a wrong-typed field (an incident
+ *    id that is a number or empty, a missing `type`, a non-list `event_list`) is invalid (422), since
+ *    Monte Carlo never sends one and a 202 would hide a broken sender.
+ * An ignored delivery is still logged, kept and counted; it never reaches the catalog.
+ */
+export function classifyMonteCarloDelivery(body: unknown): ClassifiedMonteCarloDelivery {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { kind: 'invalid', issues: [{ path: '(body)', message: 'expected a JSON object' }] };
+  }
+  const envelope = Envelope.safeParse(body);
+  if (!envelope.success) return { kind: 'invalid', issues: envelope.error.issues.map((i) => ({ path: pathOf(i.path), message: i.message })) };
+  const { action, version } = envelope.data;
+  const type = (body as { type?: unknown }).type;
+  const ignored = (reason: string): ClassifiedMonteCarloDelivery => ({ kind: 'ignored', ignored: {
+    reason, action: label(action), type: typeof type === 'string' ? label(type) : null, version: label(version),
+  } });
+  if (action !== null && action !== undefined && action.trim().toLowerCase() !== 'incident') return ignored('not_an_incident');
+  if (version !== null && version !== undefined && !INCIDENT_VERSIONS.has(version.trim().toLowerCase())) return ignored('unsupported_version');
+  const payload = (body as { payload?: unknown }).payload;
+  const incidentId = typeof payload === 'object' && payload !== null ? (payload as { incident_id?: unknown }).incident_id : undefined;
+  if (incidentId === undefined || incidentId === null) return ignored('no_incident_id');
+  const parsed = parseMonteCarloWebhook(body);
+  return parsed.ok ? { kind: 'incident', value: parsed.value } : { kind: 'invalid', issues: parsed.issues };
+}
+
+function label(text: string | null | undefined): string | null {
+  return text === null || text === undefined ? null : text.slice(0, LABEL_CHARS);
 }

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { IncidentObservation } from '@tributary/contracts';
-import { HistorySource, NormalizeError, SourceConnector, SourceRateLimited } from '../source-connector';
+import { NormalizeError, SourceConnector } from '../source-connector';
 import { MonteCarloGraphqlClient } from './graphql/montecarlo-graphql.client';
-import { MonteCarloRateLimited } from './graphql/montecarlo-graphql.errors';
+import { currentStateSource, historySource, NODE_TYPES, STATE_TYPES } from './montecarlo-api.source';
 import { MonteCarloAlertNodeSchema, MonteCarloIncidentNodeSchema } from './graphql/montecarlo-graphql.schema';
 import { normalizeAlertNode, normalizeIncidentNode } from './graphql/montecarlo-incident-node.normalizer';
 import { verifyMonteCarloSignature, MONTE_CARLO_SIGNATURE_HEADER } from './montecarlo-signature';
-import { parseMonteCarloWebhook } from './montecarlo-webhook.schema';
+import { classifyMonteCarloDelivery } from './montecarlo-webhook.schema';
 import { normalizeMonteCarloWebhook } from './montecarlo-normalizer';
 import { mapTableRef, TableMappingConfig } from './table-mapping';
 
@@ -24,22 +24,17 @@ export const MonteCarloConfig = z.strictObject({
 });
 export type MonteCarloConfig = z.infer<typeof MonteCarloConfig>;
 
-/** Content types of logged deliveries: a webhook body as sent, and one GraphQL node of a backfill page. */
+/** The content type of a logged webhook body, as sent. */
 export const WEBHOOK_CONTENT_TYPE = 'application/json';
-const INCIDENT_NODE_TYPE = 'application/vnd.montecarlo.incident+json';
-const ALERT_NODE_TYPE = 'application/vnd.montecarlo.alert+json';
-const PAGE_SIZE = 100;
+/** Deliveries that are not incidents have no incident to keep in order; they share one key. */
+const IGNORED_ORDERING_KEY = 'ignored';
+/** A state read for a reopen's confirmation waits no longer than this: the ingest stream waits on it. */
+const STATE_READ_TIMEOUT_MS = 5000;
 
-/** Where a backfill stands: the model being read and Monte Carlo's cursor within it. */
-interface HistoryCursor {
-  model: 'incidents' | 'alerts';
-  after: string | null;
-}
-
-/** Monte Carlo (montecarlodata.com): incident webhooks, and its GraphQL API for history. */
+/** Monte Carlo (montecarlodata.com): incident webhooks, and its GraphQL API for history and the current state. */
 export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
   type: 'montecarlo',
-  description: 'Monte Carlo data-observability incidents: signed webhooks (x-mcd-signature) and GraphQL backfills',
+  description: 'Monte Carlo data-observability incidents: signed webhooks (x-mcd-signature), GraphQL backfills and reconciliation',
   configSchema: MonteCarloConfig,
   secretPaths: ['graphql.apiToken'],
 
@@ -49,8 +44,9 @@ export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
   },
 
   validateBody(body) {
-    const parsed = parseMonteCarloWebhook(body);
-    return parsed.ok ? { ok: true, orderingKey: parsed.value.payload.incident_id } : { ok: false, issues: parsed.issues };
+    const delivery = classifyMonteCarloDelivery(body);
+    if (delivery.kind === 'invalid') return { ok: false, issues: delivery.issues };
+    return { ok: true, orderingKey: delivery.kind === 'incident' ? delivery.value.payload.incident_id : IGNORED_ORDERING_KEY };
   },
 
   normalize(delivery, config) {
@@ -58,14 +54,19 @@ export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
     const mapTable = (ref: string) => mapTableRef(ref, config.mappings, {}).qualifiedName;
     switch (delivery.contentType) {
       case WEBHOOK_CONTENT_TYPE: {
-        const parsed = parseMonteCarloWebhook(body);
-        if (!parsed.ok) throw new NormalizeError(parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
-        return [normalizeMonteCarloWebhook(parsed.value, Buffer.from(delivery.body, 'utf8'), config.mappings)];
+        const classified = classifyMonteCarloDelivery(body);
+        if (classified.kind === 'invalid') throw new NormalizeError(classified.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+        if (classified.kind === 'ignored') return { ignored: classified.ignored };
+        return { observations: [normalizeMonteCarloWebhook(classified.value, Buffer.from(delivery.body, 'utf8'), config.mappings)] };
       }
-      case INCIDENT_NODE_TYPE:
-        return [normalizeNode(MonteCarloIncidentNodeSchema, body, (n) => normalizeIncidentNode(n, mapTable))];
-      case ALERT_NODE_TYPE:
-        return [normalizeNode(MonteCarloAlertNodeSchema, body, (n) => normalizeAlertNode(n, mapTable))];
+      case NODE_TYPES.incidents:
+        return { observations: [normalizeNode(MonteCarloIncidentNodeSchema, body, (n) => normalizeIncidentNode(n, mapTable))] };
+      case NODE_TYPES.alerts:
+        return { observations: [normalizeNode(MonteCarloAlertNodeSchema, body, (n) => normalizeAlertNode(n, mapTable))] };
+      case STATE_TYPES.incidents:
+        return { observations: [asCurrentState(normalizeNode(MonteCarloIncidentNodeSchema, body, (n) => normalizeIncidentNode(n, mapTable)), delivery.id)] };
+      case STATE_TYPES.alerts:
+        return { observations: [asCurrentState(normalizeNode(MonteCarloAlertNodeSchema, body, (n) => normalizeAlertNode(n, mapTable)), delivery.id)] };
       default:
         throw new NormalizeError(`unknown content type ${delivery.contentType}`);
     }
@@ -74,35 +75,23 @@ export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
   history(config) {
     if (!config.graphql) return undefined;
     const { apiId, apiToken, endpoint, models } = config.graphql;
-    const client = new MonteCarloGraphqlClient({ apiId, apiToken, endpoint });
-    return historySource(client, models);
+    return historySource(new MonteCarloGraphqlClient({ apiId, apiToken, endpoint }), models);
+  },
+
+  currentState(config) {
+    if (!config.graphql) return undefined;
+    const { apiId, apiToken, endpoint, models } = config.graphql;
+    return currentStateSource(new MonteCarloGraphqlClient({ apiId, apiToken, endpoint, timeoutMs: STATE_READ_TIMEOUT_MS }), models);
   },
 };
 
-/** Pages through each configured model in turn; the cursor says which model and where in it. */
-function historySource(client: MonteCarloGraphqlClient, models: ('incidents' | 'alerts')[]): HistorySource {
-  return {
-    async page(range, after) {
-      const cursor: HistoryCursor = after ? JSON.parse(after) : { model: models[0], after: null };
-      const request = { since: range.since, until: range.until, after: cursor.after, first: PAGE_SIZE };
-      let page;
-      try {
-        page = cursor.model === 'incidents' ? await client.incidentsPage(request) : await client.alertsPage(request);
-      } catch (err) {
-        if (err instanceof MonteCarloRateLimited) throw new SourceRateLimited(err.retryAfterMs);
-        throw err;
-      }
-      const contentType = cursor.model === 'incidents' ? INCIDENT_NODE_TYPE : ALERT_NODE_TYPE;
-      const nextModel = models[models.indexOf(cursor.model) + 1];
-      const next: HistoryCursor | null = page.hasNextPage && page.endCursor
-        ? { model: cursor.model, after: page.endCursor }
-        : nextModel ? { model: nextModel, after: null } : null;
-      return {
-        deliveries: page.nodes.map((node) => ({ contentType, body: JSON.stringify(node) })),
-        next: next && JSON.stringify(next),
-      };
-    },
-  };
+/**
+ * A node read as the incident's current state: keyed by the read (the logged delivery's id), not
+ * by the state, so that a state read again after a drift is applied again instead of being taken
+ * for a redelivery of the first read; the same logged record read twice is still one.
+ */
+function asCurrentState(observation: IncidentObservation, deliveryId: string): IncidentObservation {
+  return { ...observation, deliveryKey: `${observation.source}:${observation.externalId}:state:${deliveryId}` };
 }
 
 function parseJson(body: string): unknown {

@@ -1,4 +1,4 @@
-import { mapTableRef, parseTableRef, TableMappingConfig, TableMappingRule } from './table-mapping';
+import { groupedTableId, mapTableRef, parseTableRef, TableMappingConfig, TableMappingRule } from './table-mapping';
 
 const ACCOUNT = '9a59c6f1-203a-4c72-8cd7-132db7f21b92';
 const RESOURCE = '3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
@@ -186,5 +186,54 @@ describe('mapTableRef', () => {
     it('is null for an unvalidated rule with an unknown placeholder', () => {
       expect(qualifiedName('a:b.c', [rule('{constructor}/{table}')])).toBeNull();
     });
+  });
+});
+
+describe('groupedTableId', () => {
+  it("joins a group_id `database:schema` and a bare table name into the full table id", () => {
+    expect(groupedTableId('zeus:ares', 'orders')).toBe('zeus:ares.orders');
+    expect(parseTableRef(groupedTableId('zeus:ares', 'orders')!)).toEqual({ database: part('zeus'), schema: part('ares'), table: part('orders') });
+  });
+
+  it('keeps a quoted table name whole, dots and all, and a domain-scoped BigQuery project', () => {
+    expect(parseTableRef(groupedTableId('example.com:project:dataset', '"daily.events"')!))
+      .toEqual({ database: part('example.com:project'), schema: part('dataset'), table: part('daily.events', true) });
+  });
+
+  it('is null when the group is not database:schema or the name is not one identifier', () => {
+    expect(groupedTableId('b2f9a3c4-0d1e-4f5a-9b8c-7d6e5f4a3b2c', 'orders')).toBeNull();
+    expect(groupedTableId('zeus:ares.x', 'orders')).toBeNull();
+    expect(groupedTableId(':ares', 'orders')).toBeNull();
+    expect(groupedTableId('zeus:', 'orders')).toBeNull();
+    expect(groupedTableId('zeus:ares', 'ares.orders')).toBeNull();
+    expect(groupedTableId('zeus:ares', 'zeus:ares.orders')).toBeNull();
+    expect(groupedTableId('zeus:ares', '')).toBeNull();
+    expect(groupedTableId('zeus:"ares', 'orders')).toBeNull();
+  });
+});
+
+describe('every form of a table id maps through the same rules', () => {
+  const RULES = [
+    rule('snowflake/zeus/{database}/{schema}/{table}', { match: { database: 'zeus' }, case: 'upper' }),
+    rule('bigquery/{database}/{schema}/{table}', { match: { database: '*-project' } }),
+  ];
+  const ORDERS = 'snowflake/zeus/ZEUS/ARES/ORDERS';
+
+  it('database:schema.table', () => {
+    expect(qualifiedName('zeus:ares.orders', RULES)).toBe(ORDERS);
+  });
+
+  it('project:dataset.table', () => {
+    expect(qualifiedName('acme-project:sales.daily_orders', RULES)).toBe('bigquery/acme-project/sales/daily_orders');
+  });
+
+  it('an MCON of the table, and of one of its fields', () => {
+    expect(qualifiedName(mcon('table', 'zeus:ares.orders'), RULES)).toBe(ORDERS);
+    expect(qualifiedName(mcon('field', 'zeus:ares.orders+++customer_id'), RULES)).toBe(ORDERS);
+  });
+
+  it('a bare table name with its database:schema in payload.group_id', () => {
+    expect(qualifiedName(groupedTableId('zeus:ares', 'orders')!, RULES)).toBe(ORDERS);
+    expect(qualifiedName(groupedTableId('acme-project:sales', 'daily_orders')!, RULES)).toBe('bigquery/acme-project/sales/daily_orders');
   });
 });

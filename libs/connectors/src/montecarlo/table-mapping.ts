@@ -108,6 +108,24 @@ export function parseTableRef(ref: string): ParsedTableRef | null {
   return { ...table, account, resource };
 }
 
+/**
+ * A table named in two parts (the contract: "`payload.group_id` as `database:schema` ... and
+ * `event_list[].table_name` as the bare table name"; a public sample shows `"zeus:ares"`): the full
+ * table id the two make, `database:schema.table`, so that it maps, and is stored, like a table
+ * named whole. Null when the group is not `database:schema` (a schema part without a `.`, read like
+ * a full id's) or the name is not one identifier (a name with a separator is read as it is).
+ */
+export function groupedTableId(groupId: string, tableName: string): string | null {
+  const group = splitUnquoted(groupId);
+  const table = splitUnquoted(tableName);
+  if (!group || !table || table.length === 0 || table.some((t) => t.kind === 'separator')) return null;
+  const lastColon = group.map((t) => t.kind === 'separator' && t.text === ':').lastIndexOf(true);
+  if (lastColon < 0) return null;
+  const schema = group.slice(lastColon + 1);
+  if (!joinPart(group.slice(0, lastColon)) || schema.some((t) => t.kind === 'separator') || !joinPart(schema) || !joinPart(table)) return null;
+  return `${groupId}.${tableName}`;
+}
+
 function parseTableId(id: string): ParsedTableRef | null {
   const tokens = splitUnquoted(id);
   if (!tokens) return null;

@@ -4,6 +4,7 @@ import { ChangeEventV1 } from './change-event.v1';
 import { DeadLetterV1 } from './dead-letter.v1';
 import { InboundDeliveryV1 } from './inbound-delivery.v1';
 import { IncidentObservationV1 } from './incident-observation.v1';
+import { IncidentObservationV2 } from './incident-observation.v2';
 
 /**
  * Every published version of every event schema, oldest first. A subject is the record's full name
@@ -14,7 +15,7 @@ import { IncidentObservationV1 } from './incident-observation.v1';
 const VERSIONS: readonly (readonly object[])[] = [
   [ChangeEventV1],
   [InboundDeliveryV1],
-  [IncidentObservationV1],
+  [IncidentObservationV1, IncidentObservationV2],
   [DeadLetterV1],
 ];
 

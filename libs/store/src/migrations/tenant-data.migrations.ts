@@ -320,5 +320,31 @@ export const tenantDataMigrations: Migration[] = [
       CREATE INDEX incident_assets_open ON ${schema}.incident_assets (tenant_id, asset_id) INCLUDE (incident_id, critical) WHERE open;
     `,
   },
+  {
+    version: 8,
+    name: 'ignored deliveries',
+    sql: (schema, role) => `
+      -- Deliveries a source sent that are not ones Tributary acts on (a Monte Carlo monitor
+      -- notification, a payload version it does not read, a body without an incident id): answered
+      -- 202, kept verbatim with the reason for GET /v1/ignored-deliveries, never applied. Keyed by the
+      -- inbound delivery's id, so a log record read twice is kept once.
+      CREATE TABLE ${schema}.ignored_deliveries (
+        tenant_id text NOT NULL,
+        id uuid NOT NULL,
+        connector_id text NOT NULL,
+        received_at timestamptz NOT NULL,
+        reason text NOT NULL,
+        action text,
+        type text,
+        version text,
+        body text NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX ignored_deliveries_by_time ON ${schema}.ignored_deliveries (tenant_id, received_at, id);
+      CREATE INDEX ignored_deliveries_by_connector ON ${schema}.ignored_deliveries (tenant_id, connector_id, received_at, id);
+      ${tenantIsolation(`${schema}.ignored_deliveries`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.ignored_deliveries TO ${role};
+    `,
+  },
 ];
 

@@ -41,6 +41,13 @@ export class ConnectorsRepository {
     return r && toConnector(r);
   }
 
+  /** The ids of every tenant's enabled connectors: for the platform's own periodic work (reconciliation). */
+  async listEnabledIds(): Promise<string[]> {
+    const rows = await this.database.control.selectFrom('tributary.connectors').select('id')
+      .where('enabled', '=', true).where('deleted_at', 'is', null).orderBy('id').execute();
+    return rows.map((r) => r.id);
+  }
+
   async insert(tenantId: TenantId, c: { id: string; type: string; name: string; config: Record<string, unknown>; secretsSealed: string }): Promise<ConnectorRow> {
     return this.database.inControlForTenant(tenantId, async (trx) => toConnector(await trx.insertInto('tributary.connectors')
       .values({ id: c.id, tenant_id: tenantId, type: c.type, name: c.name, config: JSON.stringify(c.config), secrets_sealed: c.secretsSealed })

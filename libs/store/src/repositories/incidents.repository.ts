@@ -72,12 +72,21 @@ const linkOpen = sql<boolean>`i.status = 'open'`;
 const linkCritical = sql<boolean>`i.status = 'open' AND coalesce(i.severity = ANY (${CRITICAL_SEVERITIES}::text[]), false)`;
 
 export class IncidentsRepository {
-  /** Records delivery keys as processed; returns the keys that were new (the others are redeliveries). */
-  async claimDeliveries(tx: TenantTx, keys: string[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
+  /**
+   * Claims delivery keys, each with the time its delivery was received; returns the keys that are
+   * new, or were last claimed by a delivery received at least `windowMs` before (the sender's retry
+   * window is over, so the same bytes are a new observation: Monte Carlo's deliveries carry no time,
+   * and investigating → fixed → investigating repeats a body). The others are redeliveries. Needs no
+   * pruning of old keys to be right; pruning only keeps the table small.
+   */
+  async claimDeliveries(tx: TenantTx, claims: ReadonlyMap<string, Date>, windowMs: number): Promise<Set<string>> {
+    if (claims.size === 0) return new Set();
     const rows = await sql<{ event_key: string }>`
-      INSERT INTO processed_events (tenant_id, event_key) SELECT ${tx.tenantId}, k FROM unnest(${keys}::text[]) AS k
-      ON CONFLICT DO NOTHING RETURNING event_key`.execute(tx.db);
+      INSERT INTO processed_events AS p (tenant_id, event_key, processed_at)
+      SELECT ${tx.tenantId}, k, r FROM unnest(${[...claims.keys()]}::text[], ${[...claims.values()]}::timestamptz[]) AS u(k, r)
+      ON CONFLICT (tenant_id, event_key) DO UPDATE SET processed_at = EXCLUDED.processed_at
+        WHERE p.processed_at <= EXCLUDED.processed_at - make_interval(secs => ${windowMs / 1000})
+      RETURNING event_key`.execute(tx.db);
     return new Set(rows.rows.map((r) => r.event_key));
   }
 
@@ -93,6 +102,22 @@ export class IncidentsRepository {
     const rows = await tx.db.selectFrom('incidents').select(columns).where('tenant_id', '=', tx.tenantId)
       .where('source', '=', source).where('external_id', 'in', sorted).forUpdate().execute();
     return new Map(rows.map((r) => [r.external_id, toIncident(r)]));
+  }
+
+  /** The status of those of these source ids that exist, without locking them. */
+  async statusesBySourceIds(tx: TenantTx, source: string, externalIds: string[]): Promise<Map<string, 'open' | 'resolved'>> {
+    if (externalIds.length === 0) return new Map();
+    const rows = await tx.db.selectFrom('incidents').select(['external_id', 'status']).where('tenant_id', '=', tx.tenantId)
+      .where('source', '=', source).where('external_id', 'in', [...new Set(externalIds)]).execute();
+    return new Map(rows.map((r) => [r.external_id, r.status]));
+  }
+
+  /** One connector's open incidents of one source, by external id, paged in external-id order after `after`. */
+  async openExternalIds(tx: TenantTx, connectorId: string, source: string, after: string | null, limit: number): Promise<string[]> {
+    let q = tx.db.selectFrom('incidents').select('external_id').where('tenant_id', '=', tx.tenantId)
+      .where('connector_id', '=', connectorId).where('source', '=', source).where('status', '=', 'open');
+    if (after !== null) q = q.where('external_id', '>', after);
+    return (await q.orderBy('external_id').limit(limit).execute()).map((r) => r.external_id);
   }
 
   /** Inserts or updates incidents, and keeps their links' `open` and `critical` in step (see `addTables`). */

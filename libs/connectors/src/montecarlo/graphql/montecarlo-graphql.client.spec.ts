@@ -93,6 +93,17 @@ describe(MonteCarloGraphqlClient.name, () => {
     });
   });
 
+  describe('incidents by id', () => {
+    it('reads the given incidents whatever their time, sending incidentIds and no time range', async () => {
+      server.incidents.push(...incidentsAt('2020-01-01T00:00:00Z', '2024-05-01T10:00:00Z', '2024-05-02T00:00:00Z'));
+      const wanted = [server.incidents[0]!.uuid as string, server.incidents[2]!.uuid as string];
+      const page = await client.incidentsByIdsPage({ incidentIds: wanted, first: 100 });
+
+      expect(page.nodes.map((n) => n.uuid)).toEqual(wanted);
+      expect(server.requests[0]!.args).toEqual({ first: 100, after: undefined, incidentIds: wanted });
+    });
+  });
+
   describe('credentials', () => {
     it('sends the key id and secret as x-mcd-id and x-mcd-token, with a JSON {query, variables} body', async () => {
       await client.incidentsPage({ since: SINCE, first: 1 });

@@ -5,7 +5,7 @@ import {
   MonteCarloResponseError,
   MonteCarloUnavailable,
 } from './montecarlo-graphql.errors';
-import { INCIDENTS_PAGE_QUERY, alertsPageQuery, type MonteCarloAlertTimeField } from './montecarlo-graphql.queries';
+import { INCIDENTS_BY_IDS_QUERY, INCIDENTS_PAGE_QUERY, alertsPageQuery, type MonteCarloAlertTimeField } from './montecarlo-graphql.queries';
 import {
   GraphqlEnvelopeSchema,
   MonteCarloAlertNodeSchema,
@@ -84,6 +84,12 @@ export class MonteCarloGraphqlClient {
     const { since, until } = timeRange(request);
     const variables = { first: pageSize(request.first), after: request.after ?? undefined, startTime: since, endTime: until };
     return this.page('getIncidents', INCIDENTS_PAGE_QUERY, variables, MonteCarloIncidentNodeSchema, request.after);
+  }
+
+  /** One page of `getIncidents` for the given incident ids (UUIDs), whatever their time. */
+  async incidentsByIdsPage(request: { incidentIds: readonly string[]; first: number; after?: string | null }): Promise<MonteCarloPage<MonteCarloIncidentNode>> {
+    const variables = { first: pageSize(request.first), after: request.after ?? undefined, incidentIds: request.incidentIds };
+    return this.page('getIncidents', INCIDENTS_BY_IDS_QUERY, variables, MonteCarloIncidentNodeSchema, request.after);
   }
 
   /** One page of `getAlerts` (the newer alerts model), filtered by a `DateTimeRangeInput`. */

@@ -14,17 +14,8 @@
  */
 export const EVENTS_PER_INCIDENT = 100;
 
-/**
- * `getIncidents(first, after, startTime, endTime)`: argument names and types (`DateTime`) as
- * declared in Monte Carlo's published schema. Which incident time the range applies to is
- * *unconfirmed* (most likely when the incident was created), so a reconciliation pass must use a
- * window that covers every incident it wants to refresh, not just the ones that changed.
- */
-export const INCIDENTS_PAGE_QUERY = `query TributaryIncidentsPage($first: Int!, $after: String, $startTime: DateTime, $endTime: DateTime) {
-  getIncidents(first: $first, after: $after, startTime: $startTime, endTime: $endTime) {
-    edges {
-      node {
-        uuid
+/** What Tributary reads of an incident: the fields montecarlo-incident-node.normalizer.ts uses. */
+const INCIDENT_NODE = `uuid
         incidentType
         incidentSubTypes
         feedback
@@ -35,7 +26,35 @@ export const INCIDENTS_PAGE_QUERY = `query TributaryIncidentsPage($first: Int!, 
         updatedTime
         events(first: ${EVENTS_PER_INCIDENT}) {
           edges { node { table { fullTableId mcon } } }
-        }
+        }`;
+
+/**
+ * `getIncidents(first, after, startTime, endTime)`: argument names and types (`DateTime`) as
+ * declared in Monte Carlo's published schema. Which incident time the range applies to is
+ * *unconfirmed* (most likely when the incident was created), so a reconciliation pass must use a
+ * window that covers every incident it wants to refresh, not just the ones that changed.
+ */
+export const INCIDENTS_PAGE_QUERY = `query TributaryIncidentsPage($first: Int!, $after: String, $startTime: DateTime, $endTime: DateTime) {
+  getIncidents(first: $first, after: $after, startTime: $startTime, endTime: $endTime) {
+    edges {
+      node {
+        ${INCIDENT_NODE}
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+/**
+ * `getIncidents(first, after, incidentIds: [UUID])`: the current state of given incidents, for
+ * confirming a reopen and for reconciliation. The `incidentIds` argument is *unconfirmed* beyond
+ * the `pycarlo` SDK's generated schema; no time range is sent with it.
+ */
+export const INCIDENTS_BY_IDS_QUERY = `query TributaryIncidentsByIds($first: Int!, $after: String, $incidentIds: [UUID]) {
+  getIncidents(first: $first, after: $after, incidentIds: $incidentIds) {
+    edges {
+      node {
+        ${INCIDENT_NODE}
       }
     }
     pageInfo { hasNextPage endCursor }

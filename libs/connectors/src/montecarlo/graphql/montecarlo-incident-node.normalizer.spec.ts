@@ -49,6 +49,8 @@ describe(normalizeIncidentNode.name, () => {
       tables: [{ ref: 'analytics:public.orders', qualifiedName: 'snowflake/acme/ANALYTICS/PUBLIC/ORDERS' }],
       sourceTime: '2024-05-01T13:30:00.500Z',
       deliveryKey: 'montecarlo:f83867b6-8f25-428b-807c-08518f63384c:ANOMALIES:2024-05-01T13:30:00.500Z',
+      // the whole state, but for the title and url an incident node does not carry
+      statedFields: ['type', 'rawType', 'severity', 'status', 'rawStatus', 'owner', 'tables'],
     });
   });
 
@@ -285,6 +287,7 @@ describe(normalizeAlertNode.name, () => {
       ],
       sourceTime: '2024-05-02T08:00:00.000Z',
       deliveryKey: 'montecarlo:b1b2b3b4-0000-4000-8000-000000000002:ANOMALIES:2024-05-02T08:00:00.000Z',
+      statedFields: ['type', 'rawType', 'severity', 'status', 'rawStatus', 'title', 'url', 'owner', 'tables'],
     });
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IncidentObservation, ObservedTable } from '@tributary/contracts';
+import { INCIDENT_FIELDS, type IncidentObservation, type ObservedTable } from '@tributary/contracts';
 import type { MonteCarloAlertNode, MonteCarloIncidentNode, MonteCarloTableRef } from './montecarlo-graphql.schema';
 import { canonicalMonteCarloTime } from './montecarlo-time';
 
@@ -59,7 +59,8 @@ const KINDS = new Set(['freshness', 'volume', 'schema', 'field_health', 'dimensi
 const RESOLVED = new Set(['fixed', 'expected', 'no_action_needed', 'false_positive', 'resolved', 'closed']);
 
 /**
- * One `getIncidents` node as an observation of the incident's full current state.
+ * One `getIncidents` node as an observation of the incident's full current state (every field but
+ * a title or url the node does not carry).
  *
  * `sourceTime` is the incident's last-modified time: the latest of `updatedTime`, `feedbackTime`
  * and `createdTime` (feedback changes carry their own time, which `updatedTime` may not reflect),
@@ -133,6 +134,8 @@ function observation(parts: ObservationParts): IncidentObservation {
   const createdTime = latest([parts.createdTime]);
   const perState = stateTime !== null && (createdTime === null || stateTime >= createdTime);
   const sourceTime = perState ? stateTime : createdTime;
+  const title = nonEmpty(node.title);
+  const url = nonEmpty(node.url);
   return {
     source: SOURCE,
     externalId,
@@ -141,12 +144,15 @@ function observation(parts: ObservationParts): IncidentObservation {
     severity: severityOf(node.severity),
     status: rawStatus !== null && RESOLVED.has(token(rawStatus)) ? 'resolved' : 'open',
     rawStatus,
-    title: nonEmpty(node.title),
-    url: nonEmpty(node.url),
+    title,
+    url,
     owner: ownerOf(node.owner),
     tables: observedTables(parts.tableRefs, parts.mapTable),
     sourceTime,
     deliveryKey: `${SOURCE}:${externalId}:${rawType}:${perState ? stateTime : `sha256:${sha256(stableJson(node))}`}`,
+    // A node is the incident's whole state, but `getIncidents` selects no title or url (and an
+    // alert may lack them): what the node does not carry is not stated, so the webhook's stays.
+    statedFields: INCIDENT_FIELDS.filter((field) => (field !== 'title' || title !== null) && (field !== 'url' || url !== null)),
   };
 }
 
