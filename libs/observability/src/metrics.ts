@@ -13,6 +13,7 @@ export class Metrics {
   readonly ingested: Counter<'tenant' | 'source' | 'outcome'>;
   readonly deadLettered: Counter<'tenant' | 'stream'>;
   readonly webhooks: Counter<'tenant' | 'type' | 'status'>;
+  readonly retentionPruned: Counter<'table'>;
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -33,5 +34,8 @@ export class Metrics {
       labelNames: ['tenant', 'stream'], registers: [this.registry] });
     this.webhooks = new Counter({ name: 'tributary_webhooks_total', help: 'Webhook deliveries by connector type and HTTP status',
       labelNames: ['tenant', 'type', 'status'], registers: [this.registry] });
+    this.retentionPruned = new Counter({ name: 'tributary_retention_pruned_rows_total',
+      help: 'Rows removed by retention, per table (event_log, processed_events, change_events, dead_letters, audit_log)',
+      labelNames: ['table'], registers: [this.registry] });
   }
 }

@@ -3,7 +3,7 @@ import { DomainError, ErrorKind } from '@tributary/errors';
 
 /** The one place where an error kind becomes an HTTP status. */
 export const STATUS: Record<ErrorKind, number> = {
-  malformed: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_large: 413,
+  malformed: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, gone: 410, too_large: 413,
   invalid: 422, rate_limited: 429, unavailable: 503,
 };
 
