@@ -3,7 +3,7 @@ import { DeadLettersService, IncidentsService, ObservationToApply } from '@tribu
 import { ConnectorsService, LoadedConnector } from '@tributary/connectors';
 import { LogRecord } from '@tributary/eventlog';
 import { Metrics } from '@tributary/observability';
-import { TenantId } from '@tributary/store';
+import { isStoreTimeout, TenantId } from '@tributary/store';
 
 export const INBOUND_STREAM = 'inbound';
 
@@ -135,8 +135,8 @@ function transform(connector: LoadedConnector, observation: IncidentObservation)
   return { ...observation, ...(result as Partial<IncidentObservation>) };
 }
 
-/** Errors worth retrying the whole batch for: the database is unreachable, restarting or busy. */
+/** Errors worth retrying the whole batch for: the database is unreachable, restarting, busy or past a time limit. */
 function isTransient(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
-  return /^(08|53|57P)/.test(code) || ['40001', '40P01', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code);
+  return /^(08|53|57P)/.test(code) || ['40001', '40P01', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code) || isStoreTimeout(err);
 }

@@ -19,7 +19,9 @@ export interface AppParts {
 export async function buildApp(parts: AppParts, runtime: Runtime, logger: ConsoleLogger | false): Promise<INestApplication> {
   @Module({ imports: [PlatformModule.forRuntime(runtime, parts.name), DomainModule.forRuntime(runtime), RetentionModule, ...parts.modules(runtime)] })
   class AppModule {}
-  return createHttpApp(AppModule, { maxBodyBytes: runtime.config.maxBodyBytes, maxWebhookBytes: runtime.config.maxWebhookBytes, logger });
+  const { maxBodyBytes, maxWebhookBytes, httpRequestTimeoutMs, httpConnectionTimeoutMs, httpKeepAliveTimeoutMs } = runtime.config;
+  return createHttpApp(AppModule, { maxBodyBytes, maxWebhookBytes, logger,
+    timeouts: { requestMs: httpRequestTimeoutMs, connectionMs: httpConnectionTimeoutMs, keepAliveMs: httpKeepAliveTimeoutMs } });
 }
 
 /**

@@ -1,6 +1,7 @@
 export * from './database';
 export * from './schema';
 export * from './secret-box';
+export * from './session-limits';
 export * from './tenant-id';
 export * from './server/postgres-server';
 export * from './server/embedded-postgres.server';

@@ -10,7 +10,7 @@ export const STATUS: Record<ErrorKind, number> = {
 export function sendError(reply: FastifyReply, error: DomainError): void {
   if (error.kind === 'unauthenticated') reply.header('WWW-Authenticate', 'Bearer');
   const retryAfter = error.details?.retryAfterSeconds;
-  if (error.kind === 'rate_limited' && typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
+  if ((error.kind === 'rate_limited' || error.kind === 'unavailable') && typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
   void reply.status(STATUS[error.kind]).send({
     error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
   });
