@@ -1,5 +1,5 @@
 import { STREAMS } from '@tributary/eventlog';
-import { Database, HeldBackStream, RetentionRepository, TenantId, TenantTx } from '@tributary/store';
+import { Database, HeldBackStream, RetentionRepository, TenantId, TenantsRepository, TenantTx } from '@tributary/store';
 
 const DAY_MS = 86_400_000;
 
@@ -39,6 +39,7 @@ export class RetentionService {
     private readonly policy: RetentionPolicy,
     private readonly onPruned: (table: PrunedTable, rows: number) => void = () => {},
     private readonly retention = new RetentionRepository(database),
+    private readonly tenants = new TenantsRepository(database),
   ) {}
 
   /** One pass over everything; idempotent, so a run repeated or cut short does no harm. */
@@ -64,7 +65,8 @@ export class RetentionService {
         }
       });
     }
-    for (const tenantId of await this.retention.tenantIds()) {
+    // every tenant, whatever its placement (pooled, schema, dedicated): inTenant finds its data
+    for (const { id: tenantId } of await this.tenants.list()) {
       await attempt(`tenant ${tenantId}`, async () => {
         if (deliveryKeysDays > 0) await this.drainTenant(report, 'processed_events', tenantId, (tx, n) => this.retention.pruneDeliveryKeys(tx, before(deliveryKeysDays), n));
         if (outboxDays > 0) {

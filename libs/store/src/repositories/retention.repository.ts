@@ -19,12 +19,6 @@ export interface HeldBackStream {
 export class RetentionRepository {
   constructor(private readonly database: Database) {}
 
-  /** Every tenant, whatever its placement: retention visits each one's data. */
-  async tenantIds(): Promise<TenantId[]> {
-    const rows = await this.database.control.selectFrom('tributary.tenants').select('id').orderBy('id').execute();
-    return rows.map((r) => r.id as TenantId);
-  }
-
   /** The last outbox sequence of the tenant that the embedded relay has copied to the change log (0: none). */
   async relayedUpTo(tenantId: TenantId): Promise<number> {
     const row = await this.database.control.selectFrom('tributary.relay_offsets').select('sequence').where('tenant_id', '=', tenantId).executeTakeFirst();
