@@ -87,9 +87,8 @@ export class Database {
     const pool = new Pool({ connectionString: url, max: this.poolSize, types: pgTypes, ...(this.limits && pgSessionOptions(this.limits)) });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
-    // Nor may a checked-out one's: PostgreSQL ends a session left idle in a transaction (or a
-    // terminated backend) between two of its statements, when no query is there to take the error.
-    // The transaction's next statement fails instead, and the pool drops the client when it is released.
+    // Nor may that of a client checked out between two statements of a transaction (the pool listens
+    // only to idle ones): its connection lost, the transaction's next statement fails instead.
     pool.on('connect', (client) => client.on('error', () => undefined));
     return { pool, db: new Kysely<TenantDataSchema>({ dialect: new PostgresDialect({ pool }) }) };
   }
