@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { changeEventCodec, ChangeEventRecord } from '@tributary/contracts';
 import { createTopics, STREAMS, topicOf } from '@tributary/eventlog';
 import { AppParts } from '@tributary/platform';
+import { RetentionService } from '@tributary/retention';
 import { asTenantId } from '@tributary/store';
 import { apiApp } from '../../apps/api/src/api.app';
 import { propagatorApp } from '../../apps/propagator/src/propagator.app';
@@ -181,6 +182,26 @@ describe('Change capture with Debezium', () => {
         return found.length ? found : undefined;
       }, 60_000);
       expect(record.event.tenant).toBe(laterTenant);
+    });
+  });
+
+  describe('retention of the outbox', () => {
+    it('deletes old outbox rows by age alone, and the connector ignores the deletes: nothing new on the topic, later writes still captured', async () => {
+      const tenant = asTenantId('default');
+      const rows = () => t.runtime.database.inTenant(tenant, (tx) => tx.db.selectFrom('change_events').select('id').execute());
+      const outbox = await rows();
+      await waitFor('every outbox row on the topic', async () =>
+        outbox.every((e) => reader.records.some((r) => r.event.id === e.id)) ? true : undefined, 60_000);
+      await t.runtime.database.inTenant(tenant, (tx) => sql`UPDATE change_events SET time = now() - interval '30 days'`.execute(tx.db));
+      const report = await t.app.get(RetentionService).run();
+      expect(report.pruned.change_events).toBe(outbox.length);
+      expect(await rows()).toEqual([]);
+      const before = reader.records.filter((r) => r.topic === pooledTopic).length;
+
+      await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: 'after-retention', typeName: 'Table' }] }).expect(200);
+      await waitFor('the write after retention on the topic', async () => (onTopic(pooledTopic, 'asset.created', 'after-retention').length ? true : undefined), 60_000);
+      // the row updates and deletes above produced no record (the router drops both); only the new write did
+      expect(reader.records.filter((r) => r.topic === pooledTopic).length).toBe(before + 1);
     });
   });
 

@@ -1,31 +1,36 @@
 import 'reflect-metadata';
-import { loadConfig } from '@tributary/config';
+import { Config, loadConfig } from '@tributary/config';
 import { createTopics, STREAMS, topicOf } from '@tributary/eventlog';
-import { Database, SecretBox } from '@tributary/store';
+import { Database, SecretBox, TenantsRepository } from '@tributary/store';
 
 /**
- * `npm run topics:create`: creates the Kafka topics of every stream, for the pooled tenants and for
- * each tenant placed in its own schema or database, with the configured partitions and retention.
- * Topics are never created implicitly (brokers run with auto.create.topics.enable=false).
+ * Creates the Kafka topics of every stream, for the pooled tenants and for each tenant placed in its
+ * own schema or database, with the configured partitions, retention, replication factor and
+ * `min.insync.replicas`; returns the names it created. Topics are never created implicitly (brokers
+ * run with auto.create.topics.enable=false).
  */
-async function main(): Promise<void> {
-  const config = loadConfig();
+export async function createTenantTopics(config: Config): Promise<string[]> {
   if (!config.kafkaBrokers || !config.databaseUrl || !config.encryptionKey) {
     throw new Error('set KAFKA_BROKERS, DATABASE_URL and TRIBUTARY_ENCRYPTION_KEY');
   }
   const database = await Database.open({ url: config.databaseUrl, appRole: config.appRole, poolSize: 1, secrets: new SecretBox(config.encryptionKey) });
   try {
-    const tenants = await database.control.selectFrom('tributary.tenants').select(['id', 'placement']).execute();
+    const tenants = await new TenantsRepository(database).list();
     const names = new Set(STREAMS.map((s) => topicOf(s, 'pooled' as never, 'pooled', config.topicPrefix)));
-    for (const t of tenants) for (const s of STREAMS) names.add(topicOf(s, t.id as never, t.placement, config.topicPrefix));
-    const created = await createTopics(config.kafkaBrokers.split(','), [...names].sort(), config.kafkaPartitions, config.kafkaRetentionHours * 3_600_000);
-    console.log(created.length ? `created ${created.join(', ')}` : 'all topics exist');
+    for (const t of tenants) for (const s of STREAMS) names.add(topicOf(s, t.id, t.placement, config.topicPrefix));
+    return await createTopics(config.kafkaBrokers.split(','), [...names].sort(), config.kafkaPartitions, config.kafkaRetentionHours * 3_600_000,
+      { factor: config.kafkaReplicationFactor, minInsync: config.kafkaMinInsyncReplicas });
   } finally {
     await database.close();
   }
 }
 
-main().catch((err) => {
-  console.error(String(err instanceof Error ? err.message : err));
-  process.exit(1);
-});
+/** `npm run topics:create` */
+if (require.main === module) {
+  createTenantTopics(loadConfig()).then(
+    (created) => console.log(created.length ? `created ${created.join(', ')}` : 'all topics exist'),
+    (err) => {
+      console.error(String(err instanceof Error ? err.message : err));
+      process.exit(1);
+    });
+}

@@ -57,6 +57,27 @@ describe('loadConfig', () => {
       expect(loadConfig({}).changeCapture).toBe('relay');
     });
 
+    it('keeps the audit log longest: no retention may outlast it, and 0 (forever) outlasts every other', () => {
+      expect(loadConfig({})).toMatchObject({ retentionEventLogDays: 7, retentionDeliveryKeysDays: 7, retentionOutboxDays: 7,
+        retentionDeadLettersDays: 30, retentionAuditDays: 365 });
+      expect(message({ TRIBUTARY_RETENTION_DEAD_LETTERS_DAYS: '400' }))
+        .toMatch(/TRIBUTARY_RETENTION_AUDIT_DAYS: the audit log is kept longest: set it to at least 400 days/);
+      expect(message({ TRIBUTARY_RETENTION_OUTBOX_DAYS: '0' })).toMatch(/TRIBUTARY_RETENTION_AUDIT_DAYS: .*at least 0 \(forever\)/);
+      expect(loadConfig({ TRIBUTARY_RETENTION_OUTBOX_DAYS: '0', TRIBUTARY_RETENTION_AUDIT_DAYS: '0' }).retentionOutboxDays).toBe(0);
+    });
+
+    it('keeps delivery keys at least as long as the dedup window, so a redelivery inside it stays a duplicate', () => {
+      expect(message({ TRIBUTARY_DEDUP_WINDOW_HOURS: '200' }))
+        .toMatch(/TRIBUTARY_RETENTION_DELIVERY_KEYS_DAYS: keep delivery keys at least as long as TRIBUTARY_DEDUP_WINDOW_HOURS \(200 h\): set at least 9 days/);
+      expect(loadConfig({ TRIBUTARY_DEDUP_WINDOW_HOURS: '200', TRIBUTARY_RETENTION_DELIVERY_KEYS_DAYS: '9' }).dedupWindowHours).toBe(200);
+      expect(loadConfig({ TRIBUTARY_DEDUP_WINDOW_HOURS: '200', TRIBUTARY_RETENTION_DELIVERY_KEYS_DAYS: '0', TRIBUTARY_RETENTION_AUDIT_DAYS: '0' }).retentionDeliveryKeysDays).toBe(0);
+    });
+
+    it('refuses a min.insync.replicas above the replication factor', () => {
+      expect(message({ KAFKA_MIN_INSYNC_REPLICAS: '2' })).toMatch(/KAFKA_MIN_INSYNC_REPLICAS: at most KAFKA_REPLICATION_FACTOR \(1\)/);
+      expect(loadConfig({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' })).toMatchObject({ kafkaReplicationFactor: 3, kafkaMinInsyncReplicas: 2 });
+    });
+
     it('lists every problem at once', () => {
       expect(message({ PORT: '-1', TRIBUTARY_MAX_BODY_BYTES: '1' }).split('\n')).toHaveLength(3);
     });

@@ -4,6 +4,9 @@ import { z } from 'zod';
  * The one configuration object. Every setting is read from the environment here and nowhere else,
  * validated at boot, and documented by its `describe` text (the README's configuration table).
  */
+/** A retention in whole days; 0 keeps forever. */
+const days = (byDefault: number) => z.coerce.number().int().min(0).max(36_500).default(byDefault);
+
 const schema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8080)
     .describe('PORT: HTTP port of the api (0 picks a free port).'),
@@ -73,6 +76,38 @@ const schema = z.object({
     .describe('TRIBUTARY_DEDUP_WINDOW_HOURS: a delivery received again (same incident, same bytes) within this many hours of the first is a redelivery and changes nothing; after it, the same bytes are a new observation (fractions allowed).'),
   reconcileMinutes: z.coerce.number().min(0).max(24 * 60).default(15)
     .describe('TRIBUTARY_RECONCILE_MINUTES: how often each connector with API credentials re-reads its open and recently changed incidents from the source and repairs drift (fractions allowed; 0 turns reconciliation off).'),
+
+  // retention, topic replication and time limits (issue 10, points 8 and 9)
+  retentionEventLogDays: days(7)
+    .describe('TRIBUTARY_RETENTION_EVENT_LOG_DAYS: days the embedded event log keeps a record that every consumer group of its stream has passed (0: forever).'),
+  retentionDeliveryKeysDays: days(7)
+    .describe('TRIBUTARY_RETENTION_DELIVERY_KEYS_DAYS: days a processed delivery key is kept, so that a redelivery within them changes nothing (0: forever). Never shorter than the dedup window.'),
+  retentionOutboxDays: days(7)
+    .describe('TRIBUTARY_RETENTION_OUTBOX_DAYS: days the outbox (the change feed, GET /v1/changes) keeps an event, once relayed (0: forever).'),
+  retentionDeadLettersDays: days(30)
+    .describe('TRIBUTARY_RETENTION_DEAD_LETTERS_DAYS: days a dead letter is kept, replayed or not (0: forever).'),
+  retentionAuditDays: days(365)
+    .describe('TRIBUTARY_RETENTION_AUDIT_DAYS: days an audit entry is kept (0: forever); at least as long as every other retention.'),
+  retentionIntervalMs: z.coerce.number().int().min(1000).default(60 * 60 * 1000)
+    .describe('TRIBUTARY_RETENTION_INTERVAL_MS: how often retention runs (on one process of the deployment at a time).'),
+  retentionBatchSize: z.coerce.number().int().min(1).max(50_000).default(1000)
+    .describe('TRIBUTARY_RETENTION_BATCH_SIZE: rows one retention DELETE removes at most; each batch is its own short transaction.'),
+  kafkaReplicationFactor: z.coerce.number().int().min(1).max(32).default(1)
+    .describe('KAFKA_REPLICATION_FACTOR: replicas of each topic `npm run topics:create` creates (3 on a real cluster).'),
+  kafkaMinInsyncReplicas: z.coerce.number().int().min(1).max(32).default(1)
+    .describe('KAFKA_MIN_INSYNC_REPLICAS: `min.insync.replicas` of each topic `npm run topics:create` creates (2 on a real cluster): an append (acks=all) fails rather than land on fewer replicas.'),
+  dbStatementTimeoutMs: z.coerce.number().int().min(0).default(30_000)
+    .describe('TRIBUTARY_DB_STATEMENT_TIMEOUT_MS: longest a PostgreSQL statement may run, lock waits included; the API then answers 503 store_timeout and workers retry (0: no limit; migrations have none).'),
+  dbIdleInTransactionTimeoutMs: z.coerce.number().int().min(0).default(60_000)
+    .describe('TRIBUTARY_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: a session idle this long inside a transaction is ended by PostgreSQL, releasing its locks (0: no limit).'),
+  dbConnectTimeoutMs: z.coerce.number().int().min(0).default(10_000)
+    .describe('TRIBUTARY_DB_CONNECT_TIMEOUT_MS: longest wait for a PostgreSQL connection, new or from a full pool (0: no limit).'),
+  httpRequestTimeoutMs: z.coerce.number().int().min(1000).default(60_000)
+    .describe('TRIBUTARY_HTTP_REQUEST_TIMEOUT_MS: longest time to receive a whole request, headers and body; a slower one gets 408 and its connection is closed.'),
+  httpConnectionTimeoutMs: z.coerce.number().int().min(0).default(120_000)
+    .describe('TRIBUTARY_HTTP_CONNECTION_TIMEOUT_MS: a connection with no traffic either way for this long is closed (0: no limit).'),
+  httpKeepAliveTimeoutMs: z.coerce.number().int().min(1000).default(72_000)
+    .describe('TRIBUTARY_HTTP_KEEP_ALIVE_TIMEOUT_MS: how long an idle keep-alive connection is kept open; longer than the idle timeout of a load balancer in front.'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
@@ -83,6 +118,21 @@ const schema = z.object({
   }
   if (c.schemaRegistryUrl && !c.kafkaBrokers) {
     ctx.addIssue({ code: 'custom', path: ['schemaRegistryUrl'], message: 'the schema registry frames bodies on Kafka: set KAFKA_BROKERS too, or unset SCHEMA_REGISTRY_URL' });
+  }
+  const forever = (d: number) => (d === 0 ? Infinity : d);
+  const longestOther = Math.max(...[c.retentionEventLogDays, c.retentionDeliveryKeysDays, c.retentionOutboxDays, c.retentionDeadLettersDays].map(forever));
+  if (forever(c.retentionAuditDays) < longestOther) {
+    ctx.addIssue({ code: 'custom', path: ['retentionAuditDays'],
+      message: `the audit log is kept longest: set it to at least ${longestOther === Infinity ? '0 (forever)' : `${longestOther} days`}, the longest other retention` });
+  }
+  // a key pruned inside the dedup window would let a redelivery through as a new observation
+  if (c.retentionDeliveryKeysDays > 0 && c.retentionDeliveryKeysDays * 24 < c.dedupWindowHours) {
+    ctx.addIssue({ code: 'custom', path: ['retentionDeliveryKeysDays'],
+      message: `keep delivery keys at least as long as TRIBUTARY_DEDUP_WINDOW_HOURS (${c.dedupWindowHours} h): set at least ${Math.ceil(c.dedupWindowHours / 24)} days, or 0 (forever)` });
+  }
+  if (c.kafkaMinInsyncReplicas > c.kafkaReplicationFactor) {
+    ctx.addIssue({ code: 'custom', path: ['kafkaMinInsyncReplicas'],
+      message: `at most KAFKA_REPLICATION_FACTOR (${c.kafkaReplicationFactor}): acks=all appends would always fail` });
   }
   if (c.oidcIssuer && !c.oidcAudience) {
     ctx.addIssue({ code: 'custom', path: ['oidcAudience'], message: 'set OIDC_AUDIENCE when OIDC_ISSUER is set' });
@@ -107,6 +157,15 @@ const envNames: Record<keyof Config, string> = {
   rateLimitPerCredential: 'TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL', rateLimitPerCredentialBurst: 'TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL_BURST',
   rateLimitPerConnector: 'TRIBUTARY_RATE_LIMIT_PER_CONNECTOR', rateLimitPerConnectorBurst: 'TRIBUTARY_RATE_LIMIT_PER_CONNECTOR_BURST',
   dedupWindowHours: 'TRIBUTARY_DEDUP_WINDOW_HOURS', reconcileMinutes: 'TRIBUTARY_RECONCILE_MINUTES',
+  retentionEventLogDays: 'TRIBUTARY_RETENTION_EVENT_LOG_DAYS', retentionDeliveryKeysDays: 'TRIBUTARY_RETENTION_DELIVERY_KEYS_DAYS',
+  retentionOutboxDays: 'TRIBUTARY_RETENTION_OUTBOX_DAYS', retentionDeadLettersDays: 'TRIBUTARY_RETENTION_DEAD_LETTERS_DAYS',
+  retentionAuditDays: 'TRIBUTARY_RETENTION_AUDIT_DAYS', retentionIntervalMs: 'TRIBUTARY_RETENTION_INTERVAL_MS',
+  retentionBatchSize: 'TRIBUTARY_RETENTION_BATCH_SIZE',
+  kafkaReplicationFactor: 'KAFKA_REPLICATION_FACTOR', kafkaMinInsyncReplicas: 'KAFKA_MIN_INSYNC_REPLICAS',
+  dbStatementTimeoutMs: 'TRIBUTARY_DB_STATEMENT_TIMEOUT_MS', dbIdleInTransactionTimeoutMs: 'TRIBUTARY_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+  dbConnectTimeoutMs: 'TRIBUTARY_DB_CONNECT_TIMEOUT_MS',
+  httpRequestTimeoutMs: 'TRIBUTARY_HTTP_REQUEST_TIMEOUT_MS', httpConnectionTimeoutMs: 'TRIBUTARY_HTTP_CONNECTION_TIMEOUT_MS',
+  httpKeepAliveTimeoutMs: 'TRIBUTARY_HTTP_KEEP_ALIVE_TIMEOUT_MS',
 };
 
 export class ConfigError extends Error {}

@@ -252,16 +252,33 @@ export class KafkaEventLog implements EventLog {
   }
 }
 
-/** Creates every stream's topic for a placement (pooled, or one tenant), with partitions and retention. */
-export async function createTopics(brokers: string[], names: string[], partitions: number, retentionMs: number): Promise<string[]> {
+/** How many brokers hold each partition, and how many must have an append before acks=all succeeds. */
+export interface TopicReplication {
+  factor: number;
+  minInsync: number;
+}
+
+/**
+ * Creates the topics that do not exist yet, with partitions, retention and replication (returns
+ * their names). A replication factor the cluster cannot hold is refused up front, naming both
+ * numbers, instead of the broker's bare INVALID_REPLICATION_FACTOR.
+ */
+export async function createTopics(brokers: string[], names: string[], partitions: number, retentionMs: number,
+  replication: TopicReplication = { factor: 1, minInsync: 1 }): Promise<string[]> {
   const admin = new Kafka({ clientId: 'tributary-topics', brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = names.filter((n) => !existing.has(n));
     if (missing.length > 0) {
+      const available = (await admin.describeCluster()).brokers.length;
+      if (replication.factor > available) {
+        throw new Error(`replication factor ${replication.factor} needs at least ${replication.factor} brokers, and the cluster has ${available}: `
+          + 'set KAFKA_REPLICATION_FACTOR (and KAFKA_MIN_INSYNC_REPLICAS) to what it can hold');
+      }
       await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({
-        topic, numPartitions: partitions, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: String(retentionMs) }],
+        topic, numPartitions: partitions, replicationFactor: replication.factor,
+        configEntries: [{ name: 'retention.ms', value: String(retentionMs) }, { name: 'min.insync.replicas', value: String(replication.minInsync) }],
       })) });
     }
     return missing;

@@ -1,4 +1,4 @@
-import { Client, Pool } from 'pg';
+import { Client, ClientConfig, Pool } from 'pg';
 import { EventLog, LogRecord, NewRecord, Stream, SubscribeOptions, Subscription } from './event-log';
 
 const CHANNEL = 'tributary_event_log';
@@ -18,8 +18,9 @@ export class PostgresEventLog implements EventLog {
   private readonly pool: Pool;
   private readonly subscriptions = new Set<Subscription>();
 
-  constructor(private readonly url: string) {
-    this.pool = new Pool({ connectionString: url, max: 4 });
+  /** `session`: time limits of its connections (connect, statement, idle in transaction), as node-postgres takes them. */
+  constructor(private readonly url: string, private readonly session: Pick<ClientConfig, 'connectionTimeoutMillis' | 'statement_timeout' | 'idle_in_transaction_session_timeout'> = {}) {
+    this.pool = new Pool({ connectionString: url, max: 4, ...session });
     this.pool.on('error', () => undefined);
   }
 
@@ -65,7 +66,7 @@ export class PostgresEventLog implements EventLog {
   }
 
   async subscribe(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Subscription> {
-    const client = new Client({ connectionString: this.url });
+    const client = new Client({ connectionString: this.url, ...this.session });
     client.on('error', () => undefined);
     await client.connect();
     let running = true;

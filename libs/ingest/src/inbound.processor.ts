@@ -3,7 +3,7 @@ import { DeadLettersService, IgnoredDeliveriesService, IncidentsService, Observa
 import { ConnectorsService, IgnoredDelivery, LoadedConnector, Normalized } from '@tributary/connectors';
 import { LogRecord } from '@tributary/eventlog';
 import { Metrics } from '@tributary/observability';
-import { TenantId, toStorableJson, toStorableText } from '@tributary/store';
+import { isStoreTimeout, TenantId, toStorableJson, toStorableText } from '@tributary/store';
 import { ReopenConfirmation } from './reopen-confirmation';
 
 export const INBOUND_STREAM = 'inbound';
@@ -175,8 +175,8 @@ function transform(connector: LoadedConnector, observation: IncidentObservation)
   return { ...transformed, statedFields: [...new Set([...transformed.statedFields, ...set])] };
 }
 
-/** Errors worth retrying the whole batch for: the database is unreachable, restarting or busy. */
+/** Errors worth retrying the whole batch for: the database is unreachable, restarting, busy or past a time limit. */
 function isTransient(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
-  return /^(08|53|57P)/.test(code) || ['40001', '40P01', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code);
+  return /^(08|53|57P)/.test(code) || ['40001', '40P01', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code) || isStoreTimeout(err);
 }

@@ -16,6 +16,7 @@ export class Metrics {
   readonly ignoredDeliveries: Counter<'tenant' | 'source' | 'kind'>;
   readonly reopenConfirmations: Counter<'tenant' | 'source' | 'result'>;
   readonly reconciliations: Counter<'tenant' | 'source' | 'outcome'>;
+  readonly retentionPruned: Counter<'table'>;
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -45,5 +46,8 @@ export class Metrics {
     this.reconciliations = new Counter({ name: 'tributary_reconciliations_total',
       help: 'Reconciliation passes per connector with API credentials (re-reading open and recent incidents from the source): succeeded or failed',
       labelNames: ['tenant', 'source', 'outcome'], registers: [this.registry] });
+    this.retentionPruned = new Counter({ name: 'tributary_retention_pruned_rows_total',
+      help: 'Rows removed by retention, per table (event_log, processed_events, change_events, dead_letters, audit_log)',
+      labelNames: ['table'], registers: [this.registry] });
   }
 }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '@tributary/config';
 import { DomainModule } from './domain.module';
 import { createHttpApp } from './http/http-app';
 import { PlatformModule } from './platform.module';
+import { RetentionModule } from './retention.module';
 import { Runtime, startRuntime, stopRuntime } from './runtime';
 
 export interface AppParts {
@@ -16,9 +17,11 @@ export interface AppParts {
 
 /** Builds the Nest app of one process: the platform module plus the app's own modules. */
 export async function buildApp(parts: AppParts, runtime: Runtime, logger: ConsoleLogger | false): Promise<INestApplication> {
-  @Module({ imports: [PlatformModule.forRuntime(runtime, parts.name), DomainModule.forRuntime(runtime), ...parts.modules(runtime)] })
+  @Module({ imports: [PlatformModule.forRuntime(runtime, parts.name), DomainModule.forRuntime(runtime), RetentionModule, ...parts.modules(runtime)] })
   class AppModule {}
-  return createHttpApp(AppModule, { maxBodyBytes: runtime.config.maxBodyBytes, maxWebhookBytes: runtime.config.maxWebhookBytes, logger });
+  const { maxBodyBytes, maxWebhookBytes, httpRequestTimeoutMs, httpConnectionTimeoutMs, httpKeepAliveTimeoutMs } = runtime.config;
+  return createHttpApp(AppModule, { maxBodyBytes, maxWebhookBytes, logger,
+    timeouts: { requestMs: httpRequestTimeoutMs, connectionMs: httpConnectionTimeoutMs, keepAliveMs: httpKeepAliveTimeoutMs } });
 }
 
 /**

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Config } from '@tributary/config';
 import { ConfluentWireFormat, EventLog, KafkaEventLog, PostgresEventLog, SchemaRegistryClient } from '@tributary/eventlog';
 import { BullMqJobQueue, DeadJob, JobQueue, PostgresJobQueue } from '@tributary/queue';
-import { Database, EmbeddedPostgresServer, ExternalPostgresServer, PostgresServer, SecretBox } from '@tributary/store';
+import { Database, EmbeddedPostgresServer, ExternalPostgresServer, pgSessionOptions, PostgresServer, SecretBox, SessionLimits } from '@tributary/store';
 
 /** What every app process shares: its configuration, the PostgreSQL it runs on, the store, the event log. */
 export interface Runtime {
@@ -46,17 +46,19 @@ export async function startRuntime(config: Config, log: (line: string) => void =
   await postgres.start();
   try {
     const secrets = new SecretBox(config.encryptionKey ?? localEncryptionKey(config.dataDir));
-    const database = await Database.open({ url: postgres.connectionString(), appRole: config.appRole, poolSize: config.dbPoolSize, secrets });
+    const limits: SessionLimits = { statementTimeoutMs: config.dbStatementTimeoutMs, idleInTransactionTimeoutMs: config.dbIdleInTransactionTimeoutMs,
+      connectTimeoutMs: config.dbConnectTimeoutMs };
+    const database = await Database.open({ url: postgres.connectionString(), appRole: config.appRole, poolSize: config.dbPoolSize, secrets, limits });
     const eventLog: EventLog = config.kafkaBrokers
       ? new KafkaEventLog({ brokers: config.kafkaBrokers.split(','), clientId: 'tributary', topicPrefix: config.topicPrefix,
         placementOf: async (tenantId) => (await database.placementOf(tenantId)).placement,
         wireFormat: config.schemaRegistryUrl ? new ConfluentWireFormat(new SchemaRegistryClient(config.schemaRegistryUrl)) : undefined })
-      : new PostgresEventLog(postgres.connectionString());
+      : new PostgresEventLog(postgres.connectionString(), pgSessionOptions(limits));
     const deadJobs = new DeadJobRouter();
     const onDead = (job: DeadJob<unknown>) => deadJobs.route(job);
     const jobQueue: JobQueue = config.redisUrl
       ? await BullMqJobQueue.open({ url: config.redisUrl, prefix: config.queuePrefix, onDead })
-      : await PostgresJobQueue.open({ connectionString: postgres.connectionString(), onDead, pollIntervalMs: 500 });
+      : await PostgresJobQueue.open({ connectionString: postgres.connectionString(), onDead, pollIntervalMs: 500, session: pgSessionOptions(limits) });
     return { config, postgres, database, secrets, eventLog, jobQueue, deadJobs };
   } catch (err) {
     await postgres.stop();

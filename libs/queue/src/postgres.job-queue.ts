@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import type { ClientConfig } from 'pg';
 import { defaultOnError, LIBRARY_ATTEMPTS, runAttempt } from './job-attempt';
 import { Job, JobHandler, JobQueue, JobQueueHooks, NewJob, WorkerOptions } from './job-queue';
 
@@ -11,6 +12,8 @@ export interface PostgresJobQueueOptions extends JobQueueHooks {
   /** How often an idle worker looks for jobs that fell due (delays, retries) or were added by other processes; pg-boss's minimum is 500. */
   pollIntervalMs?: number;
   poolSize?: number;
+  /** Time limits of pg-boss's connections (connect, statement, idle in transaction), as node-postgres takes them. */
+  session?: Pick<ClientConfig, 'connectionTimeoutMillis' | 'statement_timeout' | 'idle_in_transaction_session_timeout'>;
 }
 
 type Row<T> = PgBoss.JobWithMetadata<T>;
@@ -51,6 +54,7 @@ export class PostgresJobQueue implements JobQueue {
     const schema = options.schema ?? 'tributary_queue';
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid queue schema name "${schema}"`);
     const boss = new PgBoss({
+      ...options.session, // pg-boss hands its options to its node-postgres pool
       connectionString: options.connectionString,
       schema,
       max: options.poolSize ?? 10,

@@ -6,6 +6,7 @@ import { joinOutboxPublication } from './migrations/outbox-publication';
 import { tenantDataMigrations } from './migrations/tenant-data.migrations';
 import { ControlSchema, TenantDataSchema } from './schema';
 import { SecretBox } from './secret-box';
+import { pgSessionOptions, SessionLimits } from './session-limits';
 import { TenantId } from './tenant-id';
 
 export type Placement = 'pooled' | 'schema' | 'dedicated';
@@ -60,14 +61,18 @@ export class Database {
     private readonly appRole: string,
     private readonly poolSize: number,
     private readonly secrets: SecretBox,
+    private readonly limits: SessionLimits | undefined,
   ) {
-    this.main = Database.connect(url, poolSize);
+    this.main = this.connect(url);
     this.control = this.main.db as unknown as Kysely<ControlSchema>;
   }
 
-  /** Connects and brings the control plane and the pooled tenant schema up to date. */
-  static async open(opts: { url: string; appRole: string; poolSize: number; secrets: SecretBox }): Promise<Database> {
-    const database = new Database(opts.url, opts.appRole, opts.poolSize, opts.secrets);
+  /**
+   * Connects and brings the control plane and the pooled tenant schema up to date. `limits` bound
+   * every connection of the store, the dedicated tenants' too (none when absent: tools and tests).
+   */
+  static async open(opts: { url: string; appRole: string; poolSize: number; secrets: SecretBox; limits?: SessionLimits }): Promise<Database> {
+    const database = new Database(opts.url, opts.appRole, opts.poolSize, opts.secrets, opts.limits);
     try {
       await migrate(database.main.pool, CONTROL_SCHEMA, opts.appRole, controlMigrations);
       await migrate(database.main.pool, POOLED_SCHEMA, opts.appRole, tenantDataMigrations);
@@ -78,10 +83,13 @@ export class Database {
     return database;
   }
 
-  private static connect(url: string, max: number): Connection {
-    const pool = new Pool({ connectionString: url, max, types: pgTypes });
+  private connect(url: string): Connection {
+    const pool = new Pool({ connectionString: url, max: this.poolSize, types: pgTypes, ...(this.limits && pgSessionOptions(this.limits)) });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
+    // Nor may that of a client checked out between two statements of a transaction (the pool listens
+    // only to idle ones): its connection lost, the transaction's next statement fails instead.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return { pool, db: new Kysely<TenantDataSchema>({ dialect: new PostgresDialect({ pool }) }) };
   }
 
@@ -133,7 +141,7 @@ export class Database {
     if (p.placement !== 'dedicated' || !p.databaseUrl) return this.main;
     let conn = this.dedicated.get(p.databaseUrl);
     if (!conn) {
-      conn = Database.connect(p.databaseUrl, this.poolSize);
+      conn = this.connect(p.databaseUrl);
       this.dedicated.set(p.databaseUrl, conn);
     }
     return conn;

@@ -1,6 +1,7 @@
 export * from './database';
 export * from './schema';
 export * from './secret-box';
+export * from './session-limits';
 export * from './tenant-id';
 export * from './server/postgres-server';
 export * from './server/embedded-postgres.server';
@@ -20,3 +21,4 @@ export * from './repositories/backfills.repository';
 export * from './repositories/rules.repository';
 export * from './repositories/propagation.repository';
 export * from './storable-text';
+export * from './repositories/retention.repository';

@@ -1,8 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorKind } from '@tributary/errors';
-import { UnknownTenantError } from '@tributary/store';
+import { isStoreTimeout, UnknownTenantError } from '@tributary/store';
 import { sendError } from '@tributary/platform';
+
+/** How long a client should wait before trying again a request the store did not answer in time. */
+const STORE_RETRY_AFTER_SECONDS = 5;
 
 const httpKinds: Record<number, [ErrorKind, string]> = {
   400: ['malformed', 'bad_request'], 401: ['unauthenticated', 'unauthenticated'], 403: ['forbidden', 'forbidden'],
@@ -19,6 +22,11 @@ export class DomainErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<FastifyReply>();
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     if (exception instanceof DomainError) return sendError(res, exception);
+    if (isStoreTimeout(exception)) {
+      // the statement's transaction was rolled back: the request changed nothing and may be sent again
+      return sendError(res, new DomainError('unavailable', 'store_timeout',
+        'the metadata store did not answer within its time limit; nothing was changed, try again later', { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS }));
+    }
     if (exception instanceof UnknownTenantError) {
       return sendError(res, new DomainError('forbidden', 'unknown_tenant', `tenant ${exception.tenantId} does not exist`));
     }

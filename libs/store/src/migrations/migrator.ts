@@ -10,6 +10,9 @@ export async function migrate(pool: Pool, schema: string, appRole: string, migra
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // Migrations may rebuild large tables, and the processes starting meanwhile wait on this lock for
+    // as long: neither is bound by the session's statement timeout.
+    await client.query('SET LOCAL statement_timeout = 0');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tributary.migrate.${schema}`]);
     await ensureAppRole(client, appRole);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);

@@ -346,5 +346,15 @@ export const tenantDataMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.ignored_deliveries TO ${role};
     `,
   },
+  {
+    version: 12,
+    name: 'delivery keys by age',
+    sql: (schema) => `
+      -- Retention deletes the oldest delivery keys a batch at a time (RetentionRepository): found
+      -- through this index, not by scanning every key of the tenant. The other pruned tables are read
+      -- in the order of an index they already have (change feed sequence, dead letters and audit by time).
+      CREATE INDEX processed_events_by_time ON ${schema}.processed_events (tenant_id, processed_at);
+    `,
+  },
 ];
 

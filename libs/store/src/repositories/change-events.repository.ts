@@ -68,6 +68,17 @@ export class ChangeEventsRepository {
     return events.map((_, i) => first + i);
   }
 
+  /**
+   * The first sequence the feed still holds; when it holds none, the next one to be written.
+   * Retention prunes the outbox from its oldest end only, so every sequence from this one on is there.
+   */
+  async firstRetained(tx: TenantTx): Promise<number> {
+    const { rows } = await sql<{ first: number }>`
+      SELECT coalesce((SELECT min(sequence) FROM change_events WHERE tenant_id = ${tx.tenantId}),
+                      (SELECT last_sequence + 1 FROM tenant_sequences WHERE tenant_id = ${tx.tenantId}), 1) AS first`.execute(tx.db);
+    return rows[0].first;
+  }
+
   async listAfter(tx: TenantTx, after: number, limit: number): Promise<ChangeEvent[]> {
     const rows = await tx.db
       .selectFrom('change_events')

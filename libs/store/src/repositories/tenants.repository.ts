@@ -26,6 +26,13 @@ export class TenantsRepository {
     await this.database.control.deleteFrom('tributary.tenants').where('id', '=', id).execute();
   }
 
+  /** Every tenant, by id. */
+  async list(): Promise<TenantRow[]> {
+    const rows = await this.database.control.selectFrom('tributary.tenants')
+      .select(['id', 'name', 'placement', 'data_schema', 'created_at']).orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id as TenantId, name: r.name, placement: r.placement, dataSchema: r.data_schema, createdAt: r.created_at }));
+  }
+
   async find(id: TenantId): Promise<TenantRow | undefined> {
     const r = await this.database.control.selectFrom('tributary.tenants')
       .select(['id', 'name', 'placement', 'data_schema', 'created_at']).where('id', '=', id).executeTakeFirst();

@@ -1,0 +1,118 @@
+import { sql } from 'kysely';
+import { Database, TenantTx } from '../database';
+import { TenantId } from '../tenant-id';
+
+/** A consumer group whose position keeps records older than the retention in its stream. */
+export interface HeldBackStream {
+  stream: string;
+  group: string;
+  /** when the group last moved its position */
+  committedAt: Date;
+}
+
+/**
+ * Removes what has outlived its retention, one bounded batch per call: each call is one short
+ * statement that deletes at most `limit` rows found through an index (never a DELETE of a whole
+ * range that would hold its row locks, and the hot path's writes behind them, for long), and returns
+ * how many it deleted, so that the caller repeats it until a call deletes fewer than `limit`.
+ */
+export class RetentionRepository {
+  constructor(private readonly database: Database) {}
+
+  /** The last outbox sequence of the tenant that the embedded relay has copied to the change log (0: none). */
+  async relayedUpTo(tenantId: TenantId): Promise<number> {
+    const row = await this.database.control.selectFrom('tributary.relay_offsets').select('sequence').where('tenant_id', '=', tenantId).executeTakeFirst();
+    return row?.sequence ?? 0;
+  }
+
+  /**
+   * Embedded event log: records of `stream` appended before `before` that every consumer group of
+   * the stream (every group with a position in it) has passed. A stream no group has ever read (the
+   * dead-letters stream, kept for outside readers) is pruned by age alone. Walks the oldest `limit`
+   * records in log order through the primary key.
+   */
+  async pruneEventLog(stream: string, before: Date, limit: number): Promise<number> {
+    const passed = await this.slowestPosition(stream);
+    const result = await sql`
+      DELETE FROM tributary.event_log l USING (
+        SELECT txid, seq FROM tributary.event_log
+        WHERE stream = ${stream} ${passed ? sql`AND (txid, seq) <= (${passed.txid}::xid8, ${passed.seq}::bigint)` : sql``}
+        ORDER BY txid, seq LIMIT ${limit}) head
+      WHERE l.stream = ${stream} AND l.txid = head.txid AND l.seq = head.seq AND l.appended_at < ${before}`.execute(this.database.control);
+    return Number(result.numAffectedRows ?? 0);
+  }
+
+  /**
+   * The group that keeps records appended before `before` in `stream` (its next record is that old),
+   * if any: a group that was retired keeps them forever, until its position is deleted.
+   */
+  async heldBack(stream: string, before: Date): Promise<HeldBackStream | undefined> {
+    const passed = await this.slowestPosition(stream);
+    if (!passed) return undefined;
+    const { rows } = await sql<{ appended_at: Date }>`
+      SELECT appended_at FROM tributary.event_log
+      WHERE stream = ${stream} AND (txid, seq) > (${passed.txid}::xid8, ${passed.seq}::bigint)
+      ORDER BY txid, seq LIMIT 1`.execute(this.database.control);
+    return rows[0] && rows[0].appended_at < before ? { stream, group: passed.group, committedAt: passed.updatedAt } : undefined;
+  }
+
+  /** The position of the group furthest behind in a stream. */
+  private async slowestPosition(stream: string): Promise<{ group: string; txid: string; seq: number; updatedAt: Date } | undefined> {
+    const { rows } = await sql<{ group_id: string; txid: string; seq: number; updated_at: Date }>`
+      SELECT group_id, txid::text AS txid, seq, updated_at FROM tributary.event_log_offsets
+      WHERE stream = ${stream} ORDER BY txid, seq LIMIT 1`.execute(this.database.control);
+    const r = rows[0];
+    return r && { group: r.group_id, txid: r.txid, seq: r.seq, updatedAt: r.updated_at };
+  }
+
+  /** Delivery keys recorded before `before`: a redelivery of one of them would be applied again. */
+  async pruneDeliveryKeys(tx: TenantTx, before: Date, limit: number): Promise<number> {
+    const result = await sql`
+      DELETE FROM processed_events WHERE tenant_id = ${tx.tenantId} AND event_key IN (
+        SELECT event_key FROM processed_events WHERE tenant_id = ${tx.tenantId} AND processed_at < ${before}
+        ORDER BY processed_at LIMIT ${limit})`.execute(tx.db);
+    return Number(result.numAffectedRows ?? 0);
+  }
+
+  /**
+   * The oldest outbox events, written before `before` and with a sequence up to `upTo` (what the
+   * relay has copied; unbounded when Debezium captures the outbox from the WAL, where a deleted row
+   * was already read). Only a prefix of the feed goes, from its oldest event up to the first one that
+   * must stay: what the feed keeps is always every sequence from its first on, which is how
+   * `firstRetained` can say where the feed starts.
+   */
+  async pruneOutbox(tx: TenantTx, before: Date, upTo: number | null, limit: number): Promise<number> {
+    const result = await sql`
+      WITH head AS (
+        SELECT sequence, time FROM change_events WHERE tenant_id = ${tx.tenantId} ${upTo === null ? sql`` : sql`AND sequence <= ${upTo}`}
+        ORDER BY sequence LIMIT ${limit}),
+      kept AS (SELECT min(sequence) AS first FROM head WHERE time >= ${before})
+      DELETE FROM change_events c USING head, kept
+      WHERE c.tenant_id = ${tx.tenantId} AND c.sequence = head.sequence AND (kept.first IS NULL OR head.sequence < kept.first)`.execute(tx.db);
+    return Number(result.numAffectedRows ?? 0);
+  }
+
+  /** Dead letters parked before `before`, replayed or not. */
+  async pruneDeadLetters(tx: TenantTx, before: Date, limit: number): Promise<number> {
+    const result = await sql`
+      DELETE FROM dead_letters WHERE tenant_id = ${tx.tenantId} AND id IN (
+        SELECT id FROM dead_letters WHERE tenant_id = ${tx.tenantId} AND created_at < ${before} ORDER BY created_at LIMIT ${limit})`.execute(tx.db);
+    return Number(result.numAffectedRows ?? 0);
+  }
+
+  /** Ignored deliveries received before `before` (kept as long as dead letters: both are what support looks at). */
+  async pruneIgnoredDeliveries(tx: TenantTx, before: Date, limit: number): Promise<number> {
+    const result = await sql`
+      DELETE FROM ignored_deliveries WHERE tenant_id = ${tx.tenantId} AND id IN (
+        SELECT id FROM ignored_deliveries WHERE tenant_id = ${tx.tenantId} AND received_at < ${before} ORDER BY received_at LIMIT ${limit})`.execute(tx.db);
+    return Number(result.numAffectedRows ?? 0);
+  }
+
+  /** Audit entries written before `before`. */
+  async pruneAudit(tx: TenantTx, before: Date, limit: number): Promise<number> {
+    const result = await sql`
+      DELETE FROM audit_log WHERE tenant_id = ${tx.tenantId} AND id IN (
+        SELECT id FROM audit_log WHERE tenant_id = ${tx.tenantId} AND at < ${before} ORDER BY at LIMIT ${limit})`.execute(tx.db);
+    return Number(result.numAffectedRows ?? 0);
+  }
+}
