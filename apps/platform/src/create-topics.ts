@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '@tributary/config';
 import { createTopics, STREAMS, topicOf } from '@tributary/eventlog';
-import { Database, SecretBox } from '@tributary/store';
+import { Database, SecretBox, TenantsRepository } from '@tributary/store';
 
 /**
  * `npm run topics:create`: creates the Kafka topics of every stream, for the pooled tenants and for
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   }
   const database = await Database.open({ url: config.databaseUrl, appRole: config.appRole, poolSize: 1, secrets: new SecretBox(config.encryptionKey) });
   try {
-    const tenants = await database.control.selectFrom('tributary.tenants').select(['id', 'placement']).execute();
+    const tenants = await new TenantsRepository(database).list();
     const names = new Set(STREAMS.map((s) => topicOf(s, 'pooled' as never, 'pooled', config.topicPrefix)));
     for (const t of tenants) for (const s of STREAMS) names.add(topicOf(s, t.id as never, t.placement, config.topicPrefix));
     const created = await createTopics(config.kafkaBrokers.split(','), [...names].sort(), config.kafkaPartitions, config.kafkaRetentionHours * 3_600_000);

@@ -18,3 +18,5 @@ export * from './repositories/dead-letters.repository';
 export * from './repositories/backfills.repository';
 export * from './repositories/rules.repository';
 export * from './repositories/propagation.repository';
+export * from './repositories/relay-offsets.repository';
+export * from './repositories/server.repository';

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { Database } from '../database';
+import { privileged } from '../privileged';
 import { TenantId } from '../tenant-id';
 
 export interface ConnectorRow {
@@ -36,7 +37,7 @@ export class ConnectorsRepository {
   constructor(private readonly database: Database) {}
 
   async findById(id: string): Promise<ConnectorRow | undefined> {
-    const r = await this.database.control.selectFrom('tributary.connectors').select(columns)
+    const r = await privileged(this.database).selectFrom('tributary.connectors').select(columns)
       .where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
     return r && toConnector(r);
   }
