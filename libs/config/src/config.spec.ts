@@ -48,6 +48,11 @@ describe('loadConfig', () => {
       expect(loadConfig({}).changeCapture).toBe('relay');
     });
 
+    it('takes the tenant login\'s user and password together or not at all', () => {
+      expect(message({ TRIBUTARY_DB_TENANT_USER: 'tenant_login' })).toMatch(/TRIBUTARY_DB_TENANT_PASSWORD: set both/);
+      expect(message({ TRIBUTARY_DB_TENANT_PASSWORD: 'secret' })).toMatch(/TRIBUTARY_DB_TENANT_USER: set both/);
+    });
+
     it('lists every problem at once', () => {
       expect(message({ PORT: '-1', TRIBUTARY_MAX_BODY_BYTES: '1' }).split('\n')).toHaveLength(3);
     });

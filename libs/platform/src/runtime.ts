@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Config } from '@tributary/config';
+import { Config, tenantLoginOf } from '@tributary/config';
 import { ConfluentWireFormat, EventLog, KafkaEventLog, PostgresEventLog, SchemaRegistryClient } from '@tributary/eventlog';
 import { BullMqJobQueue, DeadJob, JobQueue, PostgresJobQueue } from '@tributary/queue';
 import { Database, EmbeddedPostgresServer, ExternalPostgresServer, PostgresServer, SecretBox } from '@tributary/store';
@@ -46,7 +46,8 @@ export async function startRuntime(config: Config, log: (line: string) => void =
   await postgres.start();
   try {
     const secrets = new SecretBox(config.encryptionKey ?? localEncryptionKey(config.dataDir));
-    const database = await Database.open({ url: postgres.connectionString(), appRole: config.appRole, poolSize: config.dbPoolSize, secrets });
+    const database = await Database.open({ url: postgres.connectionString(), appRole: config.appRole, poolSize: config.dbPoolSize, secrets,
+      tenantLogin: tenantLoginOf(config) });
     const eventLog: EventLog = config.kafkaBrokers
       ? new KafkaEventLog({ brokers: config.kafkaBrokers.split(','), clientId: 'tributary', topicPrefix: config.topicPrefix,
         placementOf: async (tenantId) => (await database.placementOf(tenantId)).placement,

@@ -263,6 +263,60 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
       });
     });
 
+    describe('the store\'s own tenant login', () => {
+      it('follows a new encryption key: a store opened with another key repairs the login\'s password', async () => {
+        const t = await tenant('login-rekeyed');
+        const rekeyed = await Database.open({ url: server.connectionString(), appRole: 'tributary_app', poolSize: 2,
+          secrets: new SecretBox(randomBytes(32).toString('base64')) });
+        try {
+          expect(await rekeyed.inTenant(t, (tx) => createAssets(tx, ['after-rekey']))).toBeInstanceOf(Map);
+        } finally {
+          await rekeyed.close();
+          // and back, for the stores of the other tests
+          await (await open()).close();
+        }
+      });
+    });
+
+    describe('a tenant login the operator made', () => {
+      let admin: Client;
+      const made: string[] = [];
+      /** A login role made as the operator would; `options` e.g. BYPASSRLS. Dropped after the suite. */
+      const makeLogin = async (options: string) => {
+        const user = `op_login_${randomBytes(4).toString('hex')}`;
+        await admin.query(`CREATE ROLE ${user} LOGIN PASSWORD 'op-secret' ${options}`);
+        made.push(user);
+        return { user, password: 'op-secret' };
+      };
+
+      beforeAll(async () => {
+        admin = new Client({ connectionString: server.connectionString() });
+        await admin.connect();
+      });
+      afterAll(async () => {
+        for (const user of made) await admin.query(`DROP ROLE IF EXISTS ${user}`);
+        await admin.end();
+      });
+
+      it('is the login tenant transactions run on', async () => {
+        const login = await makeLogin('NOSUPERUSER NOBYPASSRLS IN ROLE tributary_app');
+        const own = await Database.open({ url: server.connectionString(), appRole: 'tributary_app', poolSize: 2, secrets, tenantLogin: login });
+        try {
+          const t = await tenant('op-login');
+          const who = await own.inTenant(t, (tx) => sql<{ login: string }>`SELECT session_user AS login`.execute(tx.db));
+          expect(who.rows[0].login).toBe(login.user);
+        } finally {
+          await own.close();
+        }
+      });
+
+      it('is refused when it could bypass row-level security, saying what to create', async () => {
+        const login = await makeLogin('BYPASSRLS IN ROLE tributary_app');
+        await expect(Database.open({ url: server.connectionString(), appRole: 'tributary_app', poolSize: 2, secrets, tenantLogin: login }))
+          .rejects.toThrow(`create it with: CREATE ROLE ${login.user} LOGIN PASSWORD '…' NOSUPERUSER NOBYPASSRLS IN ROLE tributary_app`);
+      });
+    });
+
     describe('asset health', () => {
       const incidents = new IncidentsRepository();
       const incident = (id: string, status: 'open' | 'resolved', severity: string | null): IncidentRow & { raw: unknown } => ({
