@@ -6,7 +6,7 @@ import { asTenantId, TENANT_ID_PATTERN, TenantId } from '@tributary/store';
 import { PLATFORM_ADMIN, PUBLIC, REQUIRED_ROLES } from './access.decorators';
 import { ApiKeyService } from './api-key.service';
 import { Access, Principal } from './principal';
-import { hasAnyRole, Role } from './roles';
+import { hasAnyRole, PLATFORM_ROLES, Role } from './roles';
 
 /** Present (as a provider) when OIDC is configured. */
 export class OidcEnabled {}
@@ -62,7 +62,7 @@ export class AccessGuard implements CanActivate {
     const req = context.switchToHttp().getRequest();
     const principal = await this.authenticate(context, req.headers.authorization as string | undefined);
     const tenantId = selectTenant(principal, req.headers['x-tenant-id'] as string | undefined);
-    const roles = principal.grants.get(tenantId) ?? [];
+    const roles = [...principal.grants.get(tenantId) ?? [], ...(principal.platformAdmin ? PLATFORM_ROLES : [])];
     if (platformAdmin && !principal.platformAdmin) {
       throw forbidden('platform_admin_required', 'this operation needs a platform admin credential');
     }
