@@ -17,6 +17,14 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('security defaults', () => {
+    it('keep metrics on the main port behind a credential; a metrics port binds to loopback', () => {
+      const c = loadConfig({});
+      expect([c.metricsPort, c.metricsHost]).toEqual([undefined, '127.0.0.1']);
+      expect(loadConfig({ METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    });
+  });
+
   describe('failing fast', () => {
     const message = (env: Record<string, string>) => {
       try {
