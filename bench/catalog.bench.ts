@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { Database } from '@tributary/store';
+import { Database, ServerRepository } from '@tributary/store';
 import { addEdges, ASSETS_PER_REQUEST, EDGES_PER_REQUEST, IN_FLIGHT, Throughput, upsertAssets } from './catalog/bulk-load';
 import { DescendantTimes, TIMED_RUNS, timeDescendants, WALK_DEPTH, WARM_UPS } from './catalog/descendant-timing';
 import { ExpectedDescendants, expectedDescendants } from './catalog/expect-descendants';
@@ -51,13 +50,13 @@ export const catalogSuite: BenchSuite = {
       const autovacuumInterfered = (await autovacuumRuns(database)) > 0;
       if (autovacuumInterfered) progress('autovacuum processed the tables during that phase: its numbers are partly after autovacuum');
       progress('VACUUM ANALYZE, then the same again');
-      await sql`VACUUM ANALYZE`.execute(database.control);
+      await new ServerRepository(database).analyze({ vacuum: true });
       const vacuumed = await timeDescendants(database, api, rootName, expected);
-      const postgresVersion = await sql<{ version: string }>`select version()`.execute(database.control);
+      const postgresVersion = await new ServerRepository(database).version();
       // The process's peak so far: this suite runs first, so it is this suite's peak.
       const peakRssBytes = process.resourceUsage().maxRSS * 1024;
       return {
-        postgresVersion: postgresVersion.rows[0].version,
+        postgresVersion,
         parameters: parameters(graph, expected),
         measurements: [
           ...loadMeasurements(graph, upserts, lineage),
@@ -75,9 +74,7 @@ export const catalogSuite: BenchSuite = {
 
 /** How many times autovacuum has vacuumed or analyzed the tables the descendant queries read. */
 async function autovacuumRuns(database: Database): Promise<number> {
-  const result = await sql<{ runs: number }>`SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0)::int AS runs FROM pg_stat_user_tables
-    WHERE relname IN ('assets', 'lineage_edges')`.execute(database.control);
-  return result.rows[0].runs;
+  return new ServerRepository(database).autovacuumRuns(['assets', 'lineage_edges']);
 }
 
 function loadMeasurements(graph: LineageGraph, upserts: Throughput, lineage: Throughput): Measurement[] {

@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { AssetsRepository, DEFAULT_TENANT } from '@tributary/store';
+import { AssetsRepository, DEFAULT_TENANT, ServerRepository } from '@tributary/store';
 import { platformApp } from '../apps/platform/src/platform.app';
 import { addEdges, ASSETS_PER_REQUEST, EDGES_PER_REQUEST, IN_FLIGHT, Throughput, upsertAssets } from './catalog/bulk-load';
 import { expectedDescendants } from './catalog/expect-descendants';
@@ -51,7 +50,7 @@ export const propagationSuite: BenchSuite = {
       await waitUntilSettled(runtime, LOAD_SETTLE_LIMIT_MS, (backlog) => progress(`  still ${describeBacklog(backlog)}`));
       const loadSettledMs = (await lastConsumedAt(runtime.database)) - loaded;
       progress(`settled ${(loadSettledMs / 1000).toFixed(1)} s after the load; VACUUM ANALYZE`);
-      await sql`VACUUM ANALYZE`.execute(runtime.database.control);
+      await new ServerRepository(runtime.database).analyze({ vacuum: true });
       const rootName = graph.assets[graph.root].qualifiedName;
       const root = await runtime.database.inTenant(DEFAULT_TENANT, (tx) => new AssetsRepository().findLive(tx, rootName));
       if (!root) throw new Error(`the root ${rootName} was not stored`);
@@ -62,9 +61,9 @@ export const propagationSuite: BenchSuite = {
       progress(`DELETE ${TAG} on the root, until no descendant shows it`);
       const removal = await measureChange(rig, 'remove', progress);
       progress(`  ${summary(removal)}`);
-      const postgresVersion = await sql<{ version: string }>`select version()`.execute(runtime.database.control);
+      const postgresVersion = await new ServerRepository(runtime.database).version();
       return {
-        postgresVersion: postgresVersion.rows[0].version,
+        postgresVersion,
         parameters: parameters(graph, expected.maxDepth, expected.edgesAmong),
         measurements: [
           ...changeMeasurements('add', `POST /v1/assets/{root}/classifications {name: ${TAG}, propagate: true}`, `${TAG} shown`, add),

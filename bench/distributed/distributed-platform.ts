@@ -56,7 +56,7 @@ export async function startDistributedPlatform(engines: Record<string, string>, 
     progress(`database ${new URL(database.url).pathname.slice(1)}, topics ${config.topicPrefix}.pooled.*.v1 (${config.kafkaPartitions} partitions)`);
     await createTopics(brokers, topics, config.kafkaPartitions, config.kafkaRetentionHours * 3_600_000);
     const start = async (app: ProcessKind) => {
-      const child = new AppProcess(app, app, await freePort(), env, profiling);
+      const child = new AppProcess(app, app, { http: await freePort(), metrics: await freePort() }, env, profiling);
       started.push(child);
       await child.ready();
       return child;

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import { Runtime } from '@tributary/platform';
+import { ServerRepository } from '@tributary/store';
 import { ApiClient } from '../support/api-client';
 import { formatCount, formatMs } from '../support/stats';
 import { ProcessUsage } from '../support/process-usage';
@@ -91,7 +91,7 @@ export async function runInbound(target: InboundTarget, phases: InboundPhases, p
     progress(`  propagator ${settledMs === null ? `still busy after ${SETTLE_LIMIT_MS / 1000} s` : `idle after ${formatMs(settledMs)}`}`);
     // What autovacuum does within a minute or two on a running platform; done here so that the
     // measured phases do not depend on when it happens to run.
-    await sql`ANALYZE`.execute(database.control);
+    await new ServerRepository(database).analyze({ vacuum: false });
     await phase('warm-up', phases.warmUp);
     const steady = await phase('steady', phases.steady);
     progress(`throughput search: ${phases.rates.join(', ')}/s for ${phases.stepSeconds} s each, until one is not sustained`);
@@ -99,8 +99,7 @@ export async function runInbound(target: InboundTarget, phases: InboundPhases, p
       (step) => progress(`  ${phaseSummary(step.result, target.self)}${step.shortfalls.length > 0 ? `; NOT SUSTAINED: ${step.shortfalls.join('; ')}` : ''}`));
     progress('checking that every accepted webhook was applied');
     const check = await verifyIngest(database, api, eventLog, watcher, { acceptedKeys: rig.acceptedKeys, openings: rig.incidents.size });
-    const version = await sql<{ version: string }>`select version()`.execute(database.control);
-    return { steady, steps, check, postgresVersion: version.rows[0].version };
+    return { steady, steps, check, postgresVersion: await new ServerRepository(database).version() };
   } finally {
     await sender?.close();
     await watcher?.stop();

@@ -1,7 +1,6 @@
-import { sql } from 'kysely';
 import { Runtime } from '@tributary/platform';
 import { APPLY_QUEUE, CHANGES_STREAM, FANOUT_QUEUE } from '@tributary/propagation';
-import { Database, DEFAULT_TENANT } from '@tributary/store';
+import { Database, DEFAULT_TENANT, RelayOffsetsRepository, ServerRepository } from '@tributary/store';
 
 /** The propagator's consumer group on the change log (PropagatorModule). */
 const CONSUMER_GROUP = 'propagator';
@@ -23,12 +22,8 @@ export const describeBacklog = (b: Backlog): string =>
 
 /** The bench's tenant is the only one, so its outbox is the whole outbox. */
 async function readBacklog(runtime: Runtime): Promise<Backlog> {
-  const { rows } = await sql<{ n: number }>`
-    SELECT (SELECT coalesce(max(sequence), 0) FROM tenant_pooled.change_events WHERE tenant_id = ${DEFAULT_TENANT})
-         - coalesce((SELECT sequence FROM tributary.relay_offsets WHERE tenant_id = ${DEFAULT_TENANT}), 0) AS n`
-    .execute(runtime.database.control);
   return {
-    unrelayed: Number(rows[0].n),
+    unrelayed: await new RelayOffsetsRepository(runtime.database).backlog(DEFAULT_TENANT),
     unplanned: await runtime.eventLog.lag(CONSUMER_GROUP, CHANGES_STREAM),
     fanoutJobs: await runtime.jobQueue.depth(FANOUT_QUEUE),
     applyJobs: await runtime.jobQueue.depth(APPLY_QUEUE),
@@ -72,8 +67,7 @@ export async function waitUntilSettled(runtime: Runtime, limitMs: number, report
  * settled, that is when it had planned every change event: its lag went back to 0 then.
  */
 export async function lastConsumedAt(database: Database): Promise<number> {
-  const { rows } = await sql<{ updated_at: Date }>`SELECT updated_at FROM tributary.event_log_offsets
-    WHERE group_id = ${CONSUMER_GROUP} AND stream = ${CHANGES_STREAM}`.execute(database.control);
-  if (!rows[0]) throw new Error('the propagator has not consumed the change log yet');
-  return rows[0].updated_at.getTime();
+  const committedAt = await new ServerRepository(database).consumerCommittedAt(CONSUMER_GROUP, CHANGES_STREAM);
+  if (!committedAt) throw new Error('the propagator has not consumed the change log yet');
+  return committedAt.getTime();
 }

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { sql } from 'kysely';
-import { Database } from '@tributary/store';
+import { Database, ServerRepository } from '@tributary/store';
 import { epochMs } from './clock';
 
 /**
@@ -55,8 +54,7 @@ export class ProcessUsage {
    * connections. `watched` names other processes (by pid) whose CPU to report apart.
    */
   static async start(database: Database, watched: Record<string, number> = {}): Promise<ProcessUsage> {
-    const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(database.control);
-    return new ProcessUsage(procStat(rows[0].pid).ppid, watched);
+    return new ProcessUsage(procStat(await new ServerRepository(database).backendPid()).ppid, watched);
   }
 
   /** Only this process and the `watched` ones, where no PostgreSQL takes part. */

@@ -6,7 +6,7 @@ import { changeEventCodec, ChangeEventRecord } from '@tributary/contracts';
 import { createTopics, STREAMS, topicOf } from '@tributary/eventlog';
 import { AppParts } from '@tributary/platform';
 import { RetentionService } from '@tributary/retention';
-import { asTenantId } from '@tributary/store';
+import { asTenantId, RelayOffsetsRepository } from '@tributary/store';
 import { apiApp } from '../../apps/api/src/api.app';
 import { propagatorApp } from '../../apps/propagator/src/propagator.app';
 import { outboxConnector } from '../support/debezium';
@@ -152,8 +152,7 @@ describe('Change capture with Debezium', () => {
         outbox.every((e) => reader.records.some((r) => r.event.id === e.id)) ? true : undefined, 60_000);
       const ids = reader.records.filter((r) => r.topic === pooledTopic).map((r) => r.event.id);
       expect(new Set(ids).size).toBe(ids.length);
-      const offsets = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tributary.relay_offsets`.execute(t.runtime.database.control);
-      expect(offsets.rows[0].n).toBe(0);
+      expect(await new RelayOffsetsRepository(t.runtime.database).relayed(asTenantId('default'))).toBe(0);
     });
   });
 
@@ -171,10 +170,12 @@ describe('Change capture with Debezium', () => {
 
     it('of a tenant created after the connector started is captured from its first write, without a restart', async () => {
       const created = await t.http().post('/v1/tenants').set(auth()).send({ id: laterTenant, name: 'Later', placement: 'schema' }).expect(201);
-      // provisioning put the tenant's outbox in the connector's publication: nothing to restart
-      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_publication_tables
+      // provisioning put the tenant's outbox in the connector's publication: nothing to restart (the
+      // catalog view is readable on any connection)
+      const { rows } = await t.runtime.database.inTenant(asTenantId(laterTenant), (tx) => sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM pg_publication_tables
         WHERE pubname = 'outbox_per_tenant_' || current_database() AND schemaname = ${`tenant_${laterTenant.replace(/-/g, '_')}`}`
-        .execute(t.runtime.database.control);
+        .execute(tx.db));
       expect(rows[0].n).toBe(1);
       await t.http().put('/v1/assets').set(auth(created.body.adminKey)).send({ assets: [{ qualifiedName: 'later/table', typeName: 'Table' }] }).expect(200);
       const [record] = await waitFor('the later tenant\'s change on its topic', async () => {

@@ -80,7 +80,7 @@ describe('Scale-out: two ingestors and two propagators, one of each killed mid-s
       KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: topicPrefix, REDIS_URL: redisUrl, TRIBUTARY_QUEUE_PREFIX: queuePrefix,
       TRIBUTARY_CHANGE_CAPTURE: 'relay', TRIBUTARY_DB_POOL_SIZE: '4', TRIBUTARY_JOB_BACKOFF_MS: '200', LOG_LEVEL: 'warn',
     };
-    const p = new AppProcess(label, app, await freePort(), env);
+    const p = new AppProcess(label, app, { http: await freePort(), metrics: await freePort() }, env);
     procs.push(p);
     return p;
   };

@@ -296,7 +296,7 @@ describe('Monte Carlo inbound', () => {
 
       expect((await changes()).length).toBe(eventsBefore);
       expect((await t.http().get('/v1/incidents?limit=500').set(auth())).body.items.length).toBe(incidentsBefore);
-      const text = (await t.http().get('/metrics')).text;
+      const text = (await t.http().get('/metrics').set(auth()).expect(200)).text;
       expect(text).toMatch(/tributary_ignored_deliveries_total\{tenant="default",source="montecarlo",kind="not_an_incident"[^}]*\} 1\n/);
       expect(text).toMatch(/tributary_ignored_deliveries_total\{[^}]*kind="unsupported_version"[^}]*\} 1\n/);
       expect(text).toMatch(/tributary_ignored_deliveries_total\{[^}]*kind="no_incident_id"[^}]*\} 2\n/);
@@ -409,7 +409,7 @@ describe('Monte Carlo inbound', () => {
 
   describe('near real time, measured', () => {
     it('exports the webhook-to-asset latency histogram', async () => {
-      const text = (await t.http().get('/metrics')).text;
+      const text = (await t.http().get('/metrics').set(auth()).expect(200)).text;
       expect(text).toMatch(/tributary_ingest_latency_seconds_count\{app="platform",source="montecarlo",from="received"\} [1-9]/);
       expect(text).toMatch(/tributary_ingest_latency_seconds_count\{app="platform",source="montecarlo",from="source"\} [1-9]/);
       expect(text).toMatch(/tributary_consumer_lag_records\{[^}]*group="ingestor",stream="inbound"[^}]*\} \d+/);
@@ -418,7 +418,7 @@ describe('Monte Carlo inbound', () => {
 
     it('counts and times HTTP requests by route pattern, not by URL', async () => {
       await t.http().get('/v1/no-such-route').set(auth());
-      const text = (await t.http().get('/metrics')).text;
+      const text = (await t.http().get('/metrics').set(auth()).expect(200)).text;
       expect(text).toMatch(/tributary_http_requests_total\{[^}]*method="POST",route="\/v1\/hooks\/:connectorType\/:connectorId",status="202"[^}]*\} [1-9]/);
       expect(text).toMatch(/tributary_http_requests_total\{[^}]*method="POST",route="\/v1\/hooks\/:connectorType\/:connectorId",status="401"[^}]*\} [1-9]/);
       expect(text).toMatch(/tributary_http_requests_total\{[^}]*method="GET",route="unmatched",status="404"[^}]*\} [1-9]/);

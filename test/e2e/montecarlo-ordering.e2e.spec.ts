@@ -30,7 +30,7 @@ describe('Monte Carlo ordering without timestamps', () => {
   const feedOf = async (incidentId: string) => ((await t.http().get('/v1/changes?limit=1000').set(auth())).body.items as Change[])
     .filter((e) => e.type.startsWith('incident.') && e.data.incidentId === incidentId).map((e) => e.type);
 
-  const metric = async (pattern: RegExp) => Number(pattern.exec((await t.http().get('/metrics')).text)?.[1] ?? 0);
+  const metric = async (pattern: RegExp) => Number(pattern.exec((await t.http().get('/metrics').set(auth()).expect(200)).text)?.[1] ?? 0);
   const confirmations = (result: string) => metric(new RegExp(`tributary_reopen_confirmations_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`));
   /** Opens an incident and resolves it, through webhooks; Monte Carlo's own record of it is `node` (none: unknown to it). */
   const openedAndResolved = async (c: Connector, node?: Record<string, unknown>) => {

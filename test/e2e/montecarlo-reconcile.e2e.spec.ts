@@ -36,7 +36,7 @@ describe('Monte Carlo reconciliation (TRIBUTARY_RECONCILE_MINUTES)', () => {
   const changesOf = async (incidentId: string) => ((await t.http().get('/v1/changes?limit=1000').set(auth())).body.items as Change[])
     .filter((e) => e.type.startsWith('incident.') && e.data.incidentId === incidentId);
   const passes = async (outcome: string) =>
-    Number(new RegExp(`tributary_reconciliations_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec((await t.http().get('/metrics')).text)?.[1] ?? 0);
+    Number(new RegExp(`tributary_reconciliations_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec((await t.http().get('/metrics').set(auth()).expect(200)).text)?.[1] ?? 0);
   const byIdReads = () => mc.requests.filter((r) => r.rootField === 'getIncidents' && Array.isArray(r.args.incidentIds));
   /** Monte Carlo's record of an incident created an hour ago on the reconciled table. */
   const mcIncident = (uuid: string, overrides: Record<string, unknown> = {}) => incidentNode({ uuid, incidentSubTypes: ['volume_anomaly'],

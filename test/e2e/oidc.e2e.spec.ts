@@ -2,6 +2,7 @@ import { createHmac, createPublicKey, generateKeyPairSync, JsonWebKey, KeyObject
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { startTestApp, TestApp } from '../support/test-app';
+import { freePort } from '../support/test-postgres';
 
 /*
  * Tokens here carry real signatures. jose v6 is ESM-only and this jest setup cannot load it (a static
@@ -150,6 +151,25 @@ describe('OIDC bearer tokens', () => {
     it('when it is not a JWT at all', () => rejected('not-a-jwt-just-garbage', /malformed/));
   });
 
+  describe('a rejection says what failed, never what the platform expects', () => {
+    const rejection = async (token: string) => {
+      const res = await listAssets(token);
+      expect(res.status).toBe(401);
+      return JSON.stringify(res.body);
+    };
+
+    it('names neither the configured issuer nor the configured audience', async () => {
+      const bodies = [
+        await rejection(signJwt(claims({ iss: 'https://evil.example.com/oauth2/default' }), rsa)),
+        await rejection(signJwt(claims({ aud: 'api://someone-else' }), rsa)),
+      ];
+      for (const body of bodies) {
+        expect(body).not.toContain(ISSUER);
+        expect(body).not.toContain(AUDIENCE);
+      }
+    });
+  });
+
   describe('roles come from the groups claim', () => {
     it('refuses a viewer a write with 403 role_required', async () => {
       const res = await putAssets(signJwt(claims({ groups: ['viewer'] }), rsa));
@@ -203,6 +223,24 @@ describe('OIDC bearer tokens', () => {
       const res = await listAssets(t.adminKey);
       expect(res.status).toBe(200);
     });
+  });
+});
+
+describe('OIDC bearer tokens when the issuer\'s keys cannot be fetched', () => {
+  let t: TestApp;
+  let jwksAddress: string;
+
+  beforeAll(async () => {
+    jwksAddress = `127.0.0.1:${await freePort()}`;
+    t = await startTestApp({ config: { oidcIssuer: ISSUER, oidcAudience: AUDIENCE, oidcJwksUri: `http://${jwksAddress}/v1/keys` } });
+  });
+  afterAll(async () => { await t?.close(); });
+
+  it('refuses the token with 401 invalid_token without naming the JWKS address', async () => {
+    const res = await t.http().get('/v1/assets').set('Authorization', `Bearer ${signJwt(claims(), signingKey('RS256'))}`);
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('invalid_token');
+    expect(JSON.stringify(res.body)).not.toContain(jwksAddress);
   });
 });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../support/test-postgres';
+import { waitFor } from '../support/wait-for';
 
 const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'apps', 'platform', 'src', 'main.js');
@@ -16,7 +17,15 @@ function readmeWalkthrough(): string {
   return m[1];
 }
 
-interface Started { child: ChildProcess; output: () => string; url: string }
+interface Started {
+  child: ChildProcess;
+  /** stdout: the JSON log */
+  log: () => string;
+  /** stderr: the terminal's notices (and the log's errors) */
+  terminal: () => string;
+  output: () => string;
+  url: string;
+}
 
 /** `npm start` as built: the real process, on its embedded PostgreSQL, in a fresh data directory. */
 async function startPlatform(dataDir: string, port: number, pgPort: number): Promise<Started> {
@@ -25,16 +34,16 @@ async function startPlatform(dataDir: string, port: number, pgPort: number): Pro
       TRIBUTARY_EMBEDDED_PG_PORT: String(pgPort), DATABASE_URL: '', TRIBUTARY_BOOTSTRAP_ADMIN_KEY: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout!.on('data', (c) => { out += c; });
-  child.stderr!.on('data', (c) => { out += c; });
+  let [log, terminal] = ['', ''];
+  child.stdout!.on('data', (c) => { log += c; });
+  child.stderr!.on('data', (c) => { terminal += c; });
   await new Promise<void>((resolve, reject) => {
     const check = setInterval(() => {
-      if (out.includes('listening on')) { clearInterval(check); resolve(); }
-      if (child.exitCode !== null) { clearInterval(check); reject(new Error(`platform exited: ${out}`)); }
+      if (log.includes('listening on')) { clearInterval(check); resolve(); }
+      if (child.exitCode !== null) { clearInterval(check); reject(new Error(`platform exited: ${log}${terminal}`)); }
     }, 100);
   });
-  return { child, output: () => out, url: `http://127.0.0.1:${port}` };
+  return { child, log: () => log, terminal: () => terminal, output: () => log + terminal, url: `http://127.0.0.1:${port}` };
 }
 
 const stop = (s: Started) => new Promise<number | null>((resolve) => {
@@ -55,13 +64,15 @@ describe('the platform process (npm start)', () => {
   let key: string;
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('starts on the embedded PostgreSQL, prints the admin key once, and the README walkthrough works as written', async () => {
+  it('starts on the embedded PostgreSQL, prints the admin key once on the terminal, and the README walkthrough works as written', async () => {
     [port, pgPort] = [await freePort(), await freePort()];
     const first = await startPlatform(dataDir, port, pgPort);
     try {
-      const printed = /shown once: (trb_[A-Za-z0-9_-]+)/.exec(first.output());
-      expect(printed).not.toBeNull();
-      key = printed![1];
+      // the banner comes on stderr after the "listening" line: wait for it
+      key = await waitFor('the admin key banner', async () => /^ {4}(trb_[A-Za-z0-9_-]+)$/m.exec(first.terminal())?.[1]);
+      // not in the JSON log, where a log collector would keep it
+      expect(first.log()).not.toContain(key);
+      expect(first.log().split('\n').filter((line) => line.trim() && !line.startsWith('{'))).toEqual([]);
       const script = readmeWalkthrough().replace('http://localhost:8080', first.url);
       const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { env: { ...process.env, TRB: key } });
       expect(stdout).toContain('"classifications":[{"name":"PII","propagate":true,"source":"direct"}]');
@@ -75,7 +86,7 @@ describe('the platform process (npm start)', () => {
   it('stops its PostgreSQL on SIGTERM and reuses the data on the next start, without a new key', async () => {
     const second = await startPlatform(dataDir, port, pgPort);
     try {
-      expect(second.output()).not.toContain('shown once');
+      expect(second.output()).not.toContain('trb_');
       const res = await fetch(`${second.url}/v1/assets/${encodeURIComponent('snowflake/acme/RAW/PUBLIC/PAYMENTS')}`,
         { headers: { Authorization: `Bearer ${key}` } });
       expect(res.status).toBe(200);

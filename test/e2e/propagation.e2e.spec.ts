@@ -177,8 +177,9 @@ describe('Propagation', () => {
       const health = async (qn: string) => (await t.http().get(`/v1/assets/${enc(qn)}/health`).set(auth())).body;
       await waitFor('the incident', async () => ((await health(lone)).openIncidents === 1 ? true : undefined));
       await settled(t);
-      const generations = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenant_pooled.propagation_generations g
-        JOIN tenant_pooled.assets a ON a.id = g.source_id WHERE a.qualified_name = ${lone}`.execute(t.runtime.database.control)).rows[0].n;
+      const generations = () => t.runtime.database.inTenant(asTenantId('default'), async (tx) => (await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM propagation_generations g JOIN assets a ON a.id = g.source_id
+        WHERE a.qualified_name = ${lone}`.execute(tx.db)).rows[0].n);
       expect(await generations()).toBe(0);
       await link([lone, 'lone/below']);
       await settled(t);

@@ -22,7 +22,7 @@ describe('Trace context across the pipeline', () => {
   let t: TestApp;
   const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
   const feed = async () => (await t.http().get('/v1/changes?limit=1000').set(auth()).expect(200)).body.items as FeedItem[];
-  const metrics = async () => (await t.http().get('/metrics').expect(200)).text;
+  const metrics = async () => (await t.http().get('/metrics').set(auth()).expect(200)).text;
 
   beforeAll(async () => {
     t = await startTestApp({ parts: platformApp });

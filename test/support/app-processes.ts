@@ -43,17 +43,24 @@ export function ensureBuilt(apps: AppName[]): void {
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
 }
 
-/** One app running as its own process (`node dist/apps/<app>/src/main.js`), on its own port. */
+/**
+ * One app running as its own process (`node dist/apps/<app>/src/main.js`), on its own port, and with
+ * `ports.metrics` its metrics on another (METRICS_PORT).
+ */
 export class AppProcess {
   private readonly child: ChildProcess;
   private readonly exited: Promise<void>;
   private log = '';
+  readonly port: number;
 
   /** `nodeArgs`: options for node itself, e.g. `--cpu-prof` (which NODE_OPTIONS does not allow). */
-  constructor(readonly label: string, app: AppName, readonly port: number, env: Record<string, string>, nodeArgs: string[] = []) {
+  constructor(readonly label: string, app: AppName, private readonly ports: { http: number; metrics?: number }, env: Record<string, string>,
+    nodeArgs: string[] = []) {
+    this.port = ports.http;
     this.child = spawn(process.execPath, [...nodeArgs, mainOf(app)], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(ports.http), HOST: '127.0.0.1',
+        ...(ports.metrics === undefined ? {} : { METRICS_PORT: String(ports.metrics) }) },
     });
     const keep = (chunk: Buffer) => { this.log = (this.log + chunk.toString()).slice(-20_000); };
     this.child.stdout!.on('data', keep);
@@ -88,8 +95,12 @@ export class AppProcess {
     }, deadlineMs);
   }
 
+  /** The process's /metrics, from its metrics port (which needs no credential). */
   async metrics(): Promise<string> {
-    return (await fetch(`${this.url}/metrics`)).text();
+    if (this.ports.metrics === undefined) throw new Error(`${this.label} was started without a metrics port`);
+    const res = await fetch(`http://127.0.0.1:${this.ports.metrics}/metrics`);
+    if (!res.ok) throw new Error(`${this.label} /metrics: ${res.status} ${await res.text()}`);
+    return res.text();
   }
 
   /** SIGKILL: no shutdown hook runs, connections drop, whatever was in flight is abandoned. */

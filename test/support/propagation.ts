@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import { APPLY_QUEUE, CHANGES_STREAM, FANOUT_QUEUE } from '@tributary/propagation';
+import { asTenantId, RelayOffsetsRepository } from '@tributary/store';
 import { TestApp } from './test-app';
 import { waitFor } from './wait-for';
 
@@ -9,12 +9,10 @@ import { waitFor } from './wait-for';
  * enqueue the next one between two looks).
  */
 export async function settled(t: TestApp, { tenantId = 'default', deadlineMs = 30_000 }: { tenantId?: string; deadlineMs?: number } = {}): Promise<void> {
+  const offsets = new RelayOffsetsRepository(t.runtime.database);
   let quiet = 0;
   await waitFor('propagation to settle', async () => {
-    const pending = await sql<{ n: number }>`
-      SELECT (SELECT coalesce(max(sequence), 0) FROM tenant_pooled.change_events WHERE tenant_id = ${tenantId})
-           - coalesce((SELECT sequence FROM tributary.relay_offsets WHERE tenant_id = ${tenantId}), 0) AS n`.execute(t.runtime.database.control);
-    const busy = Number(pending.rows[0].n) + await t.runtime.eventLog.lag('propagator', CHANGES_STREAM)
+    const busy = await offsets.backlog(asTenantId(tenantId)) + await t.runtime.eventLog.lag('propagator', CHANGES_STREAM)
       + await t.runtime.jobQueue.depth(FANOUT_QUEUE) + await t.runtime.jobQueue.depth(APPLY_QUEUE);
     quiet = busy === 0 ? quiet + 1 : 0;
     return quiet >= 3 ? true : undefined;

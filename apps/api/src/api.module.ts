@@ -1,10 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
-import {
-  AccessGuard, CREDENTIAL_RATE_LIMITER, OIDC_SETTINGS, OidcEnabled, OidcSettings, OidcStrategy, parseGroupRoles, RateLimiter,
-} from '@tributary/auth';
-import { Config } from '@tributary/config';
+import { APP_FILTER } from '@nestjs/core';
 import { ApiKeysController } from './controllers/api-keys.controller';
 import { AssetsController } from './controllers/assets.controller';
 import { BackfillsController } from './controllers/backfills.controller';
@@ -20,34 +15,19 @@ import { RulesController } from './controllers/rules.controller';
 import { TenantsController } from './controllers/tenants.controller';
 import { DomainErrorFilter } from './http/domain-error.filter';
 
-/** The HTTP API: controllers over the catalog services, one guard for access, one filter for errors. */
+/**
+ * The HTTP API: controllers over the catalog services, one filter for errors. The access guard (API
+ * keys, OIDC) is the platform module's: every process has it.
+ */
 @Module({})
 export class ApiModule {
-  static register(config: Config): DynamicModule {
-    const oidc = config.oidcIssuer
-      ? [
-          { provide: OIDC_SETTINGS, useValue: {
-            issuer: config.oidcIssuer, audience: config.oidcAudience!,
-            jwksUri: config.oidcJwksUri ?? `${config.oidcIssuer.replace(/\/$/, '')}/v1/keys`,
-            tenantClaim: config.oidcTenantClaim, groupsClaim: config.oidcGroupsClaim,
-            groupRoles: parseGroupRoles(config.oidcGroupRoles),
-          } satisfies OidcSettings },
-          OidcStrategy,
-          { provide: OidcEnabled, useValue: new OidcEnabled() },
-        ]
-      : [];
+  static register(): DynamicModule {
     return {
       module: ApiModule,
-      imports: [PassportModule],
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
         ConnectorsController, HooksController, IncidentsController, DeadLettersController, IgnoredDeliveriesController, BackfillsController,
         RulesController],
-      providers: [
-        ...oidc,
-        { provide: CREDENTIAL_RATE_LIMITER, useValue: new RateLimiter('credential', config.rateLimitPerCredential, config.rateLimitPerCredentialBurst) },
-        { provide: APP_GUARD, useClass: AccessGuard },
-        { provide: APP_FILTER, useClass: DomainErrorFilter },
-      ],
+      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };
   }
 }

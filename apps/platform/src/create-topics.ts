@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Config, loadConfig } from '@tributary/config';
+import { Config, loadConfig, tenantLoginOf } from '@tributary/config';
 import { createTopics, STREAMS, topicOf } from '@tributary/eventlog';
 import { Database, SecretBox, TenantsRepository } from '@tributary/store';
 
@@ -13,7 +13,8 @@ export async function createTenantTopics(config: Config): Promise<string[]> {
   if (!config.kafkaBrokers || !config.databaseUrl || !config.encryptionKey) {
     throw new Error('set KAFKA_BROKERS, DATABASE_URL and TRIBUTARY_ENCRYPTION_KEY');
   }
-  const database = await Database.open({ url: config.databaseUrl, appRole: config.appRole, poolSize: 1, secrets: new SecretBox(config.encryptionKey) });
+  const database = await Database.open({ url: config.databaseUrl, appRole: config.appRole, poolSize: 1, secrets: new SecretBox(config.encryptionKey),
+    tenantLogin: tenantLoginOf(config) });
   try {
     const tenants = await new TenantsRepository(database).list();
     const names = new Set(STREAMS.map((s) => topicOf(s, 'pooled' as never, 'pooled', config.topicPrefix)));

@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { forbidden, malformed, unauthenticated } from '@tributary/errors';
@@ -7,7 +7,7 @@ import { PLATFORM_ADMIN, PUBLIC, REQUIRED_ROLES } from './access.decorators';
 import { ApiKeyService } from './api-key.service';
 import { Access, Principal } from './principal';
 import { RateLimiter } from './rate-limiter';
-import { hasAnyRole, Role } from './roles';
+import { hasAnyRole, PLATFORM_ROLES, Role } from './roles';
 
 /** Present (as a provider) when OIDC is configured. */
 export class OidcEnabled {}
@@ -15,15 +15,30 @@ export class OidcEnabled {}
 /** The per-credential rate limit (a RateLimiter), when the app provides one. */
 export const CREDENTIAL_RATE_LIMITER = Symbol('CREDENTIAL_RATE_LIMITER');
 
-/** passport-jwt's failures, turned into our error with the reason jsonwebtoken gave. */
+/** passport-jwt's failures, turned into our error; the whole reason goes to the log only. */
 class OidcGuard extends AuthGuard('oidc') {
+  private readonly logger = new Logger('oidc');
+
   override handleRequest<T>(err: unknown, user: T, info: unknown): T {
     if (err || !user) {
-      const why = info instanceof Error ? info.message : err instanceof Error ? err.message : 'token rejected';
-      throw unauthenticated('invalid_token', `bearer token rejected: ${why}`);
+      const reason = info instanceof Error ? info : err;
+      this.logger.warn(`bearer token rejected: ${reason instanceof Error ? reason.message : 'no reason given'}`);
+      throw unauthenticated('invalid_token', `bearer token rejected: ${publicReason(reason)}`);
     }
     return user;
   }
+}
+
+const JWT_ERRORS = ['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError'];
+
+/**
+ * What a 401 may say about a rejected token: jsonwebtoken's reason without what it expected (the
+ * issuer, the audience: the platform's configuration is none of the caller's business); any other
+ * failure (the issuer's keys cannot be fetched, say) only "token rejected".
+ */
+function publicReason(reason: unknown): string {
+  if (!(reason instanceof Error) || !JWT_ERRORS.includes(reason.name)) return 'token rejected';
+  return reason.message.split(/\. expected|: /)[0];
 }
 
 /**
@@ -53,7 +68,7 @@ export class AccessGuard implements CanActivate {
     const principal = await this.authenticate(context, req.headers.authorization as string | undefined);
     this.limiter?.take(principal.actor);
     const tenantId = selectTenant(principal, req.headers['x-tenant-id'] as string | undefined);
-    const roles = principal.grants.get(tenantId) ?? [];
+    const roles = [...principal.grants.get(tenantId) ?? [], ...(principal.platformAdmin ? PLATFORM_ROLES : [])];
     if (platformAdmin && !principal.platformAdmin) {
       throw forbidden('platform_admin_required', 'this operation needs a platform admin credential');
     }

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { invalid, notFound } from '@tributary/errors';
+import { forbidden, invalid, notFound } from '@tributary/errors';
 import { ApiKeyRow, ApiKeysRepository, TenantId } from '@tributary/store';
 import { Principal } from './principal';
-import { Role } from './roles';
+import { PLATFORM_ROLES, Role } from './roles';
 
 export interface ApiKeyView {
   id: string;
@@ -16,6 +16,12 @@ export interface ApiKeyView {
 
 export type AuthenticationFailure = 'malformed' | 'unknown' | 'revoked' | 'expired';
 
+/** Who creates a key: the actor for the audit trail, and whether it may grant platform roles. */
+export type KeyCreator = Pick<Principal, 'actor' | 'platformAdmin'>;
+
+/** The platform creating keys itself (the bootstrap key, a new tenant's admin key). */
+export const PLATFORM_CREATOR: KeyCreator = { actor: 'system', platformAdmin: true };
+
 /**
  * API keys look like `trb_<id>_<secret>`. Only a SHA-256 of the secret is stored: the secret is 32
  * random bytes, so a slow hash would add nothing but latency to every request. Lookup is by id; the
@@ -25,7 +31,12 @@ export class ApiKeyService {
   constructor(private readonly keys: ApiKeysRepository, private readonly now: () => Date = () => new Date()) {}
 
   async create(tenantId: TenantId, input: { name: string; roles: Role[]; expiresAt?: Date; platformAdmin?: boolean },
-    createdBy: string, presetKey?: string): Promise<{ key: string; view: ApiKeyView }> {
+    creator: KeyCreator, presetKey?: string): Promise<{ key: string; view: ApiKeyView }> {
+    const platformRoles = input.roles.filter((r) => PLATFORM_ROLES.includes(r));
+    if (platformRoles.length > 0 && !creator.platformAdmin) {
+      throw forbidden('platform_admin_required', `only a platform admin may grant ${platformRoles.join(', ')}: it spans every tenant`,
+        { roles: platformRoles });
+    }
     if (input.expiresAt && input.expiresAt <= this.now()) {
       throw invalid('expiry_in_past', 'expiresAt must be in the future', { expiresAt: input.expiresAt.toISOString() });
     }
@@ -34,7 +45,7 @@ export class ApiKeyService {
     if (!parsed) throw new Error('preset API key is malformed');
     const row = await this.keys.insert(tenantId, {
       id: parsed.id, name: input.name, roles: input.roles, platformAdmin: input.platformAdmin ?? false,
-      secretHash: hash(parsed.secret), createdBy, expiresAt: input.expiresAt ?? null,
+      secretHash: hash(parsed.secret), createdBy: creator.actor, expiresAt: input.expiresAt ?? null,
     });
     return { key, view: toView(row) };
   }

@@ -1,11 +1,22 @@
-import { hasAnyRole, isRole, Role, ROLES } from './roles';
+import { hasAnyRole, isRole, PLATFORM_ROLES, Role, ROLES } from './roles';
 
 describe('hasAnyRole', () => {
   const allows = (granted: Role[], required: Role[]) => hasAnyRole(granted, required);
 
   describe('an admin', () => {
-    it.each(ROLES.map((r) => [r]))('may do what needs %s', (required) => {
+    it.each(ROLES.filter((r) => !PLATFORM_ROLES.includes(r)).map((r) => [r]))('may do what needs %s', (required) => {
       expect(allows(['admin'], [required])).toBe(true);
+    });
+
+    it('may not read the platform\'s metrics (they name every tenant)', () => {
+      expect(allows(['admin'], ['metrics'])).toBe(false);
+    });
+  });
+
+  describe('a metrics reader', () => {
+    it('may read metrics and nothing else', () => {
+      expect(allows(['metrics'], ['metrics'])).toBe(true);
+      for (const required of ROLES.filter((r) => r !== 'metrics')) expect(allows(['metrics'], [required])).toBe(false);
     });
   });
 

@@ -26,6 +26,14 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('security defaults', () => {
+    it('keep metrics on the main port behind a credential; a metrics port binds to loopback', () => {
+      const c = loadConfig({});
+      expect([c.metricsPort, c.metricsHost]).toEqual([undefined, '127.0.0.1']);
+      expect(loadConfig({ METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    });
+  });
+
   describe('failing fast', () => {
     const message = (env: Record<string, string>) => {
       try {
@@ -76,6 +84,11 @@ describe('loadConfig', () => {
     it('refuses a min.insync.replicas above the replication factor', () => {
       expect(message({ KAFKA_MIN_INSYNC_REPLICAS: '2' })).toMatch(/KAFKA_MIN_INSYNC_REPLICAS: at most KAFKA_REPLICATION_FACTOR \(1\)/);
       expect(loadConfig({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' })).toMatchObject({ kafkaReplicationFactor: 3, kafkaMinInsyncReplicas: 2 });
+    });
+
+    it('takes the tenant login\'s user and password together or not at all', () => {
+      expect(message({ TRIBUTARY_DB_TENANT_USER: 'tenant_login' })).toMatch(/TRIBUTARY_DB_TENANT_PASSWORD: set both/);
+      expect(message({ TRIBUTARY_DB_TENANT_PASSWORD: 'secret' })).toMatch(/TRIBUTARY_DB_TENANT_USER: set both/);
     });
 
     it('lists every problem at once', () => {

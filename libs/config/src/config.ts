@@ -108,6 +108,14 @@ const schema = z.object({
     .describe('TRIBUTARY_HTTP_CONNECTION_TIMEOUT_MS: a connection with no traffic either way for this long is closed (0: no limit).'),
   httpKeepAliveTimeoutMs: z.coerce.number().int().min(1000).default(72_000)
     .describe('TRIBUTARY_HTTP_KEEP_ALIVE_TIMEOUT_MS: how long an idle keep-alive connection is kept open; longer than the idle timeout of a load balancer in front.'),
+  // security (issue 10, points 13-14)
+  metricsPort: z.coerce.number().int().min(0).max(65535).optional()
+    .describe('METRICS_PORT: serve /metrics on this port, without a credential (bind it where only Prometheus reaches: METRICS_HOST). Unset: /metrics is on PORT and needs a credential with the `metrics` role or a platform admin.'),
+  metricsHost: z.string().default('127.0.0.1').describe('METRICS_HOST: address the METRICS_PORT server binds to.'),
+  dbTenantUser: z.string().min(1).optional()
+    .describe('TRIBUTARY_DB_TENANT_USER: the PostgreSQL login tenant transactions run on: a member of TRIBUTARY_DB_APP_ROLE, neither superuser nor BYPASSRLS. Unset: the platform creates `<app role>_login` itself, with a password derived from the encryption key.'),
+  dbTenantPassword: z.string().min(1).optional()
+    .describe('TRIBUTARY_DB_TENANT_PASSWORD: the password of TRIBUTARY_DB_TENANT_USER. (sensitive)'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
@@ -136,6 +144,10 @@ const schema = z.object({
   }
   if (c.oidcIssuer && !c.oidcAudience) {
     ctx.addIssue({ code: 'custom', path: ['oidcAudience'], message: 'set OIDC_AUDIENCE when OIDC_ISSUER is set' });
+  }
+  if ((c.dbTenantUser === undefined) !== (c.dbTenantPassword === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [c.dbTenantUser ? 'dbTenantPassword' : 'dbTenantUser'],
+      message: 'set both TRIBUTARY_DB_TENANT_USER and TRIBUTARY_DB_TENANT_PASSWORD, or neither (the platform then makes its own tenant login)' });
   }
 });
 
@@ -166,6 +178,8 @@ const envNames: Record<keyof Config, string> = {
   dbConnectTimeoutMs: 'TRIBUTARY_DB_CONNECT_TIMEOUT_MS',
   httpRequestTimeoutMs: 'TRIBUTARY_HTTP_REQUEST_TIMEOUT_MS', httpConnectionTimeoutMs: 'TRIBUTARY_HTTP_CONNECTION_TIMEOUT_MS',
   httpKeepAliveTimeoutMs: 'TRIBUTARY_HTTP_KEEP_ALIVE_TIMEOUT_MS',
+  metricsPort: 'METRICS_PORT', metricsHost: 'METRICS_HOST',
+  dbTenantUser: 'TRIBUTARY_DB_TENANT_USER', dbTenantPassword: 'TRIBUTARY_DB_TENANT_PASSWORD',
 };
 
 export class ConfigError extends Error {}
@@ -186,4 +200,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** The operator's tenant login (TRIBUTARY_DB_TENANT_USER and _PASSWORD); undefined: the store makes its own. */
+export function tenantLoginOf(c: Config): { user: string; password: string } | undefined {
+  return c.dbTenantUser && c.dbTenantPassword ? { user: c.dbTenantUser, password: c.dbTenantPassword } : undefined;
 }

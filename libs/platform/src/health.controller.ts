@@ -1,15 +1,14 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@tributary/auth';
-import { Metrics } from '@tributary/observability';
 import { Database } from '@tributary/store';
 
-/** Liveness, readiness and metrics: unauthenticated (bind the port internally in production). */
+/** Liveness and readiness: unauthenticated (metrics are in MetricsController, or on METRICS_PORT). */
 @ApiExcludeController()
 @Controller()
 export class HealthController {
-  constructor(private readonly database: Database, private readonly metrics: Metrics) {}
+  constructor(private readonly database: Database) {}
 
   @Get('healthz')
   @Public()
@@ -26,12 +25,5 @@ export class HealthController {
     } catch (err) {
       void res.status(503).send({ status: 'not ready', checks: { store: (err as Error).message } });
     }
-  }
-
-  @Get('metrics')
-  @Public()
-  @Header('Content-Type', 'text/plain; version=0.0.4')
-  metricsText() {
-    return this.metrics.registry.metrics();
   }
 }

@@ -1,13 +1,19 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
 import { Metrics } from '@tributary/observability';
 import { Database, SecretBox } from '@tributary/store';
+import { accessProviders } from './access.providers';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { Runtime } from './runtime';
 import { registerRuntimeGauges } from './runtime-gauges';
 
 export const RUNTIME = Symbol('RUNTIME');
 
-/** Makes a started Runtime injectable, and serves health, readiness and metrics, in every app. */
+/**
+ * Makes a started Runtime injectable, guards every route (API keys, OIDC), and serves health,
+ * readiness and (unless METRICS_PORT gives them a port of their own) metrics, in every app.
+ */
 @Global()
 @Module({})
 export class PlatformModule {
@@ -16,8 +22,10 @@ export class PlatformModule {
     registerRuntimeGauges(metrics, runtime);
     return {
       module: PlatformModule,
-      controllers: [HealthController],
+      imports: [PassportModule],
+      controllers: [HealthController, ...(runtime.config.metricsPort === undefined ? [MetricsController] : [])],
       providers: [
+        ...accessProviders(runtime.config),
         { provide: RUNTIME, useValue: runtime },
         { provide: Database, useValue: runtime.database },
         { provide: SecretBox, useValue: runtime.secrets },

@@ -1,7 +1,9 @@
 import { ConsoleLogger, DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@tributary/config';
+import { Metrics } from '@tributary/observability';
 import { DomainModule } from './domain.module';
 import { createHttpApp } from './http/http-app';
+import { serveMetrics } from './metrics-server';
 import { PlatformModule } from './platform.module';
 import { RetentionModule } from './retention.module';
 import { Runtime, startRuntime, stopRuntime } from './runtime';
@@ -11,8 +13,12 @@ export interface AppParts {
   name: string;
   /** The app's modules, given the started runtime. */
   modules: (runtime: Runtime) => DynamicModule[];
-  /** Runs once the store is up, before the app listens (e.g. the first-start bootstrap). */
-  onReady?: (app: INestApplication, logger: ConsoleLogger) => Promise<void>;
+  /**
+   * Runs once the store is up, before the app listens (e.g. the first-start bootstrap). What it
+   * returns is a notice for the operator (a secret shown once): printed on the terminal at the end
+   * of start-up, never logged.
+   */
+  onReady?: (app: INestApplication, logger: ConsoleLogger) => Promise<string | undefined>;
 }
 
 /** Builds the Nest app of one process: the platform module plus the app's own modules. */
@@ -26,7 +32,8 @@ export async function buildApp(parts: AppParts, runtime: Runtime, logger: Consol
 
 /**
  * The entry point of every app: read the configuration (failing fast with what to set), start the
- * store, serve HTTP, and on SIGINT/SIGTERM close the app and stop what this process started.
+ * store, serve HTTP (and metrics on METRICS_PORT when set), print the app's notice, and on
+ * SIGINT/SIGTERM close the app and stop what this process started.
  */
 export async function runApp(parts: AppParts): Promise<void> {
   const logger = new ConsoleLogger(parts.name, { json: true });
@@ -44,14 +51,18 @@ export async function runApp(parts: AppParts): Promise<void> {
   const runtime = await startRuntime(config, (line) => logger.debug(line, 'postgres'));
   logger.log(`store: ${runtime.postgres.describe()}`);
   const app = await buildApp(parts, runtime, logger);
-  await parts.onReady?.(app, logger);
+  const notice = await parts.onReady?.(app, logger);
   await app.listen(config.port, config.host);
-  logger.log(`${parts.name} listening on http://${config.host}:${config.port} (OpenAPI at /docs)`);
+  const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(app.get(Metrics), config.metricsPort, config.metricsHost);
+  logger.log(`${parts.name} listening on http://${config.host}:${config.port} (OpenAPI at /docs; metrics at ${metricsServer?.url ?? '/metrics, with a credential'})`);
+  // stderr: stdout carries the JSON log, and a log collector must not keep the secret
+  if (notice) process.stderr.write(banner(notice));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: shutting down`);
+    await metricsServer?.close();
     await app.close();
     await stopRuntime(runtime);
     process.exit(0);
@@ -59,6 +70,12 @@ export async function runApp(parts: AppParts): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
+
+/** A notice framed so that it stands out of the log lines around it. */
+const banner = (notice: string) => {
+  const rule = '='.repeat(78);
+  return `\n${rule}\n${notice.trimEnd()}\n${rule}\n\n`;
+};
 
 const ORDER = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 const levelsFrom = (lowest: (typeof ORDER)[number]) => ORDER.slice(0, ORDER.indexOf(lowest) + 1) as unknown as typeof ORDER[number][];

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Config } from '@tributary/config';
+import { Config, tenantLoginOf } from '@tributary/config';
 import { ConfluentWireFormat, EventLog, KafkaEventLog, PostgresEventLog, SchemaRegistryClient } from '@tributary/eventlog';
 import { BullMqJobQueue, DeadJob, JobQueue, PostgresJobQueue } from '@tributary/queue';
 import { Database, EmbeddedPostgresServer, ExternalPostgresServer, pgSessionOptions, PostgresServer, SecretBox, SessionLimits } from '@tributary/store';
@@ -48,7 +48,8 @@ export async function startRuntime(config: Config, log: (line: string) => void =
     const secrets = new SecretBox(config.encryptionKey ?? localEncryptionKey(config.dataDir));
     const limits: SessionLimits = { statementTimeoutMs: config.dbStatementTimeoutMs, idleInTransactionTimeoutMs: config.dbIdleInTransactionTimeoutMs,
       connectTimeoutMs: config.dbConnectTimeoutMs };
-    const database = await Database.open({ url: postgres.connectionString(), appRole: config.appRole, poolSize: config.dbPoolSize, secrets, limits });
+    const database = await Database.open({ url: postgres.connectionString(), appRole: config.appRole, poolSize: config.dbPoolSize, secrets, limits,
+      tenantLogin: tenantLoginOf(config) });
     const eventLog: EventLog = config.kafkaBrokers
       ? new KafkaEventLog({ brokers: config.kafkaBrokers.split(','), clientId: 'tributary', topicPrefix: config.topicPrefix,
         placementOf: async (tenantId) => (await database.placementOf(tenantId)).placement,

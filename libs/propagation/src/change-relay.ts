@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
 import { Client } from 'pg';
 import { EventLog, NewRecord } from '@tributary/eventlog';
-import { ChangeEvent, changeEventPayload, ChangeEventsRepository, Database, TenantId } from '@tributary/store';
+import {
+  ChangeEvent, changeEventPayload, ChangeEventsRepository, Database, RelayOffsetsRepository, TenantId, TenantsRepository,
+} from '@tributary/store';
 
 export const CHANGES_STREAM = 'changes';
 const CHANNEL = 'tributary_changes';
@@ -39,6 +40,8 @@ export class ChangeRelay {
   private notified = false;
 
   private readonly changes = new ChangeEventsRepository();
+  private readonly offsets: RelayOffsetsRepository;
+  private readonly tenantList: TenantsRepository;
 
   /**
    * `busy` says when propagation work of this process should go first: then the relay waits
@@ -47,7 +50,10 @@ export class ChangeRelay {
    * with the relay held back); other changes wait at most YIELD_MS a batch meanwhile.
    */
   constructor(private readonly database: Database, private readonly log: EventLog, private readonly url: string,
-    private readonly onError: (err: unknown) => void, private readonly busy: () => boolean = () => false) {}
+    private readonly onError: (err: unknown) => void, private readonly busy: () => boolean = () => false) {
+    this.offsets = new RelayOffsetsRepository(database);
+    this.tenantList = new TenantsRepository(database);
+  }
 
   async start(): Promise<void> {
     this.running = true;
@@ -91,22 +97,19 @@ export class ChangeRelay {
    * it only at their next poll.
    */
   private async relay(tenantId: TenantId): Promise<number> {
-    return this.database.control.transaction().execute(async (offsets) => {
-      const { rows } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtextextended(${`relay/${tenantId}`}, 0)) AS ok`.execute(offsets);
-      if (!rows[0].ok) return 0;
-      const row = await offsets.selectFrom('tributary.relay_offsets').select('sequence').where('tenant_id', '=', tenantId).executeTakeFirst();
-      const events = await this.database.inTenant(tenantId, (tx) => this.changes.listAfter(tx, row?.sequence ?? 0, BATCH));
-      if (events.length === 0) return 0;
+    let moved = 0;
+    await this.offsets.advance(tenantId, async (relayed) => {
+      const events = await this.database.inTenant(tenantId, (tx) => this.changes.listAfter(tx, relayed, BATCH));
+      if (events.length === 0) return undefined;
       await this.log.append(CHANGES_STREAM, events.map((e) => changeRecord(tenantId, e)));
-      const last = events[events.length - 1].sequence;
-      await offsets.insertInto('tributary.relay_offsets').values({ tenant_id: tenantId, sequence: last })
-        .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ sequence: last })).execute();
-      return events.length;
+      moved = events.length;
+      return events[events.length - 1].sequence;
     });
+    return moved;
   }
 
   private async tenants(): Promise<TenantId[]> {
-    return (await this.database.control.selectFrom('tributary.tenants').select('id').orderBy('id').execute()).map((r) => r.id as TenantId);
+    return (await this.tenantList.list()).map((t) => t.id);
   }
 
   /** Waits `ms`, or less when stopped or (if `onNotify`) when a change is committed. */

@@ -4,10 +4,14 @@ import { controlMigrations } from './migrations/control.migrations';
 import { migrate } from './migrations/migrator';
 import { joinOutboxPublication } from './migrations/outbox-publication';
 import { tenantDataMigrations } from './migrations/tenant-data.migrations';
+import { holdPrivileged, privileged } from './privileged';
 import { ControlSchema, TenantDataSchema } from './schema';
 import { SecretBox } from './secret-box';
 import { pgSessionOptions, SessionLimits } from './session-limits';
 import { TenantId } from './tenant-id';
+import { ensureTenantLogin, managedTenantLogin, ResolvedTenantLogin, TenantLogin, withLogin } from './tenant-login';
+
+export type { TenantLogin } from './tenant-login';
 
 export type Placement = 'pooled' | 'schema' | 'dedicated';
 
@@ -34,9 +38,20 @@ export class UnknownTenantError extends Error {
   }
 }
 
-interface Connection {
+interface Login {
   pool: Pool;
   db: Kysely<TenantDataSchema>;
+}
+
+/**
+ * One database, reached by two logins: `privileged`, the platform's own (it owns the schemas, runs
+ * the migrations and reads the control plane across tenants), and `tenant`, a login with neither
+ * SUPERUSER nor BYPASSRLS that every tenant transaction runs on, so that row-level security holds
+ * even for a transaction that resets its role or forgets to set it.
+ */
+interface Connection {
+  privileged: Login;
+  tenant: Login;
 }
 
 // bigint columns hold ids and sequence numbers far below 2^53: read them as numbers.
@@ -46,14 +61,14 @@ const pgTypes = {
 };
 
 /**
- * The metadata store's connections. `control` is the platform's own connection to the main
- * database; `inTenant` runs a function in a transaction on the tenant's database and schema, as the
- * app role, with the tenant set for row-level security.
+ * The metadata store's connections. `inTenant` runs a function in a transaction on the tenant's
+ * database and schema, on the tenant login, as the app role, with the tenant set for row-level
+ * security. The privileged connection never leaves libs/store (see `privileged.ts`).
  */
 export class Database {
-  readonly control: Kysely<ControlSchema>;
-  private readonly main: Connection;
-  private readonly dedicated = new Map<string, Connection>();
+  // ES private: not even a type cast reaches the connections from outside
+  readonly #main: Connection;
+  readonly #dedicated = new Map<string, Connection>();
   private readonly placements = new Map<string, TenantPlacement>();
 
   private constructor(
@@ -61,21 +76,26 @@ export class Database {
     private readonly appRole: string,
     private readonly poolSize: number,
     private readonly secrets: SecretBox,
+    private readonly login: ResolvedTenantLogin,
     private readonly limits: SessionLimits | undefined,
   ) {
-    this.main = this.connect(url);
-    this.control = this.main.db as unknown as Kysely<ControlSchema>;
+    this.#main = this.logins(url);
+    holdPrivileged(this, this.#main.privileged.db as unknown as Kysely<ControlSchema>);
   }
 
   /**
-   * Connects and brings the control plane and the pooled tenant schema up to date. `limits` bound
-   * every connection of the store, the dedicated tenants' too (none when absent: tools and tests).
+   * Connects and brings the control plane and the pooled tenant schema up to date. `tenantLogin`
+   * names the login tenant transactions use; without it the store makes and keeps its own. `limits`
+   * bound every connection of the store, the dedicated tenants' too (none when absent: tools and tests).
    */
-  static async open(opts: { url: string; appRole: string; poolSize: number; secrets: SecretBox; limits?: SessionLimits }): Promise<Database> {
-    const database = new Database(opts.url, opts.appRole, opts.poolSize, opts.secrets, opts.limits);
+  static async open(opts: { url: string; appRole: string; poolSize: number; secrets: SecretBox; tenantLogin?: TenantLogin; limits?: SessionLimits }): Promise<Database> {
+    const login = opts.tenantLogin ? { ...opts.tenantLogin, managed: false } : managedTenantLogin(opts.appRole, opts.secrets);
+    const database = new Database(opts.url, opts.appRole, opts.poolSize, opts.secrets, login, opts.limits);
+    const main = database.#main;
     try {
-      await migrate(database.main.pool, CONTROL_SCHEMA, opts.appRole, controlMigrations);
-      await migrate(database.main.pool, POOLED_SCHEMA, opts.appRole, tenantDataMigrations);
+      await migrate(main.privileged.pool, CONTROL_SCHEMA, opts.appRole, controlMigrations);
+      await migrate(main.privileged.pool, POOLED_SCHEMA, opts.appRole, tenantDataMigrations);
+      await ensureTenantLogin(main.privileged.pool, main.tenant.pool, opts.appRole, login);
     } catch (err) {
       await database.close();
       throw err;
@@ -83,7 +103,12 @@ export class Database {
     return database;
   }
 
-  private connect(url: string): Connection {
+  /** Both logins to the database at `url`. */
+  private logins(url: string): Connection {
+    return { privileged: this.connect(url), tenant: this.connect(withLogin(url, this.login)) };
+  }
+
+  private connect(url: string): Login {
     const pool = new Pool({ connectionString: url, max: this.poolSize, types: pgTypes, ...(this.limits && pgSessionOptions(this.limits)) });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
@@ -96,16 +121,18 @@ export class Database {
   /** Creates the tenant's data home (schema or database) and applies the tenant-data migrations. */
   async provision(p: TenantPlacement): Promise<void> {
     const conn = this.connectionFor(p);
-    await migrate(conn.pool, p.dataSchema, this.appRole, tenantDataMigrations);
+    await migrate(conn.privileged.pool, p.dataSchema, this.appRole, tenantDataMigrations);
     // the pooled outbox is the pooled connector's from the start
-    if (p.placement !== 'pooled') await joinOutboxPublication(conn.pool, p.dataSchema);
+    if (p.placement !== 'pooled') await joinOutboxPublication(conn.privileged.pool, p.dataSchema);
+    // another server may not have the tenant login yet
+    if (conn !== this.#main) await ensureTenantLogin(conn.privileged.pool, conn.tenant.pool, this.appRole, this.login);
     this.placements.set(p.tenantId, p);
   }
 
   async inTenant<T>(tenantId: TenantId, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     const placement = await this.placementOf(tenantId);
     const conn = this.connectionFor(placement);
-    return conn.db.transaction().execute(async (trx) => {
+    return conn.tenant.db.transaction().execute(async (trx) => {
       await sql`SELECT set_config('search_path', ${placement.dataSchema}, true),
                        set_config('tributary.tenant_id', ${tenantId}, true),
                        set_config('role', ${this.appRole}, true)`.execute(trx);
@@ -115,7 +142,8 @@ export class Database {
 
   /** A transaction in the control plane, as the app role with RLS for the tenant (API key management). */
   async inControlForTenant<T>(tenantId: TenantId, fn: (trx: Transaction<ControlSchema>) => Promise<T>): Promise<T> {
-    return this.control.transaction().execute(async (trx) => {
+    const control = this.#main.tenant.db as unknown as Kysely<ControlSchema>;
+    return control.transaction().execute(async (trx) => {
       await sql`SELECT set_config('tributary.tenant_id', ${tenantId}, true),
                        set_config('role', ${this.appRole}, true)`.execute(trx);
       return fn(trx);
@@ -125,7 +153,7 @@ export class Database {
   async placementOf(tenantId: TenantId): Promise<TenantPlacement> {
     const cached = this.placements.get(tenantId);
     if (cached) return cached;
-    const row = await this.control.selectFrom('tributary.tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();
+    const row = await privileged(this).selectFrom('tributary.tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();
     if (!row) throw new UnknownTenantError(tenantId);
     const placement: TenantPlacement = {
       tenantId,
@@ -138,21 +166,21 @@ export class Database {
   }
 
   private connectionFor(p: TenantPlacement): Connection {
-    if (p.placement !== 'dedicated' || !p.databaseUrl) return this.main;
-    let conn = this.dedicated.get(p.databaseUrl);
+    if (p.placement !== 'dedicated' || !p.databaseUrl) return this.#main;
+    let conn = this.#dedicated.get(p.databaseUrl);
     if (!conn) {
-      conn = this.connect(p.databaseUrl);
-      this.dedicated.set(p.databaseUrl, conn);
+      conn = this.logins(p.databaseUrl);
+      this.#dedicated.set(p.databaseUrl, conn);
     }
     return conn;
   }
 
   /** Round trip to every database in use; throws with the one that is not reachable. */
   async ping(): Promise<void> {
-    await sql`SELECT 1`.execute(this.main.db);
-    for (const [url, conn] of this.dedicated) {
+    await sql`SELECT 1`.execute(this.#main.privileged.db);
+    for (const [url, conn] of this.#dedicated) {
       try {
-        await sql`SELECT 1`.execute(conn.db);
+        await sql`SELECT 1`.execute(conn.privileged.db);
       } catch (err) {
         throw new Error(`dedicated database ${new URL(url).host} unreachable: ${(err as Error).message}`);
       }
@@ -161,8 +189,8 @@ export class Database {
 
 
   async close(): Promise<void> {
-    const conns = [this.main, ...this.dedicated.values()];
-    this.dedicated.clear();
-    await Promise.all(conns.map((c) => c.db.destroy()));
+    const conns = [this.#main, ...this.#dedicated.values()];
+    this.#dedicated.clear();
+    await Promise.all(conns.flatMap((c) => [c.privileged.db.destroy(), c.tenant.db.destroy()]));
   }
 }

@@ -22,3 +22,5 @@ export * from './repositories/rules.repository';
 export * from './repositories/propagation.repository';
 export * from './storable-text';
 export * from './repositories/retention.repository';
+export * from './repositories/relay-offsets.repository';
+export * from './repositories/server.repository';

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 /**
  * Seals secrets at rest (tenant database URLs, connector secrets) with AES-256-GCM. The sealed form
@@ -17,6 +17,14 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     return ['v1', iv, cipher.getAuthTag(), body].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  }
+
+  /**
+   * A secret for one purpose, derived from the key (HMAC-SHA256, base64url): every process that holds
+   * the key derives the same one, so none has to store it (the store's own tenant login password).
+   */
+  derive(purpose: string): string {
+    return createHmac('sha256', this.key).update(purpose).digest('base64url');
   }
 
   open(sealed: string): string {

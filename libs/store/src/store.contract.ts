@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { Client } from 'pg';
 import { changeEventCodec } from '@tributary/contracts';
 import { Database, POOLED_SCHEMA, TenantTx } from './database';
+import { privileged } from './privileged';
 import { AssetsRepository } from './repositories/assets.repository';
 import { changeEventPayload, ChangeEventsRepository, NewChangeEvent } from './repositories/change-events.repository';
 import { IncidentRow, IncidentsRepository } from './repositories/incidents.repository';
@@ -57,7 +58,7 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
         try {
           const found = await again.inTenant(t, (tx) => assets.findLive(tx, 'kept'));
           expect(found?.qualifiedName).toBe('kept');
-          const versions = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenant_pooled.schema_migrations`.execute(again.control);
+          const versions = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenant_pooled.schema_migrations`.execute(privileged(again));
           expect(versions.rows[0].n).toBe(tenantDataMigrations.length);
         } finally {
           await again.close();
@@ -104,7 +105,7 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
         const t = await tenant('seq-legacy');
         await db.inTenant(t, (tx) => changes.append(tx, [{ ...event('old'), data: { after: { name: 'PII' } } }]));
         const [stored] = await db.inTenant(t, (tx) => changes.listAfter(tx, 0, 10));
-        await sql`UPDATE tenant_pooled.change_events SET payload = NULL WHERE tenant_id = ${t}`.execute(db.control);
+        await sql`UPDATE tenant_pooled.change_events SET payload = NULL WHERE tenant_id = ${t}`.execute(privileged(db));
         const [legacy] = await db.inTenant(t, (tx) => changes.listAfter(tx, 0, 10));
         expect(legacy.payload).toBeNull();
         expect(changeEventCodec.decode(changeEventPayload(t, legacy.sequence, legacy))).toEqual(changeEventCodec.decode(stored.payload!));
@@ -222,6 +223,100 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
       });
     });
 
+    describe('tenant transactions', () => {
+      let a: TenantId;
+      let b: TenantId;
+      /** Who the transaction's connection logged in as, who it acts as, and what either may bypass. */
+      const identity = (tx: TenantTx) => sql<{ login: string; acting: string; superuser: boolean; bypassrls: boolean }>`
+        SELECT session_user AS login, current_user AS acting,
+               bool_or(r.rolsuper) AS superuser, bool_or(r.rolbypassrls) AS bypassrls
+        FROM pg_roles r WHERE r.rolname IN (session_user, current_user)`.execute(tx.db).then((r) => r.rows[0]);
+
+      beforeAll(async () => {
+        a = await tenant('login-a');
+        b = await tenant('login-b');
+        await db.inTenant(a, (tx) => createAssets(tx, ['a-own']));
+        await db.inTenant(b, (tx) => createAssets(tx, ['b-own']));
+      });
+
+      it('log in as a role that is neither a superuser nor exempt from row-level security', async () => {
+        const who = await db.inTenant(a, identity);
+        expect(who).toMatchObject({ superuser: false, bypassrls: false });
+      });
+
+      it('cannot read another tenant\'s rows even after RESET ROLE', async () => {
+        const seen = await db.inTenant(a, async (tx) => {
+          await sql`RESET ROLE`.execute(tx.db);
+          const who = await identity(tx);
+          const rows = await sql<{ qualified_name: string }>`SELECT qualified_name FROM assets WHERE qualified_name LIKE '%-own'`.execute(tx.db);
+          return { who, names: rows.rows.map((r) => r.qualified_name) };
+        });
+        expect(seen.names).toEqual(['a-own']);
+        expect(seen.who).toMatchObject({ superuser: false, bypassrls: false });
+      });
+
+      it('cannot take on a superuser role', async () => {
+        await expect(db.inTenant(a, async (tx) => {
+          const su = await sql<{ name: string }>`SELECT rolname AS name FROM pg_roles WHERE rolsuper LIMIT 1`.execute(tx.db);
+          await sql`SELECT set_config('role', ${su.rows[0].name}, true)`.execute(tx.db);
+        })).rejects.toThrow(/permission denied/);
+      });
+    });
+
+    describe('the store\'s own tenant login', () => {
+      it('follows a new encryption key: a store opened with another key repairs the login\'s password', async () => {
+        const t = await tenant('login-rekeyed');
+        const rekeyed = await Database.open({ url: server.connectionString(), appRole: 'tributary_app', poolSize: 2,
+          secrets: new SecretBox(randomBytes(32).toString('base64')) });
+        try {
+          expect(await rekeyed.inTenant(t, (tx) => createAssets(tx, ['after-rekey']))).toBeInstanceOf(Map);
+        } finally {
+          await rekeyed.close();
+          // and back, for the stores of the other tests
+          await (await open()).close();
+        }
+      });
+    });
+
+    describe('a tenant login the operator made', () => {
+      let admin: Client;
+      const made: string[] = [];
+      /** A login role made as the operator would; `options` e.g. BYPASSRLS. Dropped after the suite. */
+      const makeLogin = async (options: string) => {
+        const user = `op_login_${randomBytes(4).toString('hex')}`;
+        await admin.query(`CREATE ROLE ${user} LOGIN PASSWORD 'op-secret' ${options}`);
+        made.push(user);
+        return { user, password: 'op-secret' };
+      };
+
+      beforeAll(async () => {
+        admin = new Client({ connectionString: server.connectionString() });
+        await admin.connect();
+      });
+      afterAll(async () => {
+        for (const user of made) await admin.query(`DROP ROLE IF EXISTS ${user}`);
+        await admin.end();
+      });
+
+      it('is the login tenant transactions run on', async () => {
+        const login = await makeLogin('NOSUPERUSER NOBYPASSRLS IN ROLE tributary_app');
+        const own = await Database.open({ url: server.connectionString(), appRole: 'tributary_app', poolSize: 2, secrets, tenantLogin: login });
+        try {
+          const t = await tenant('op-login');
+          const who = await own.inTenant(t, (tx) => sql<{ login: string }>`SELECT session_user AS login`.execute(tx.db));
+          expect(who.rows[0].login).toBe(login.user);
+        } finally {
+          await own.close();
+        }
+      });
+
+      it('is refused when it could bypass row-level security, saying what to create', async () => {
+        const login = await makeLogin('BYPASSRLS IN ROLE tributary_app');
+        await expect(Database.open({ url: server.connectionString(), appRole: 'tributary_app', poolSize: 2, secrets, tenantLogin: login }))
+          .rejects.toThrow(`create it with: CREATE ROLE ${login.user} LOGIN PASSWORD '…' NOSUPERUSER NOBYPASSRLS IN ROLE tributary_app`);
+      });
+    });
+
     describe('asset health', () => {
       const incidents = new IncidentsRepository();
       const incident = (id: string, status: 'open' | 'resolved', severity: string | null): IncidentRow & { raw: unknown } => ({
@@ -283,8 +378,8 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
       it('keeps the tenant\'s data in its own schema, served by the same code', async () => {
         const t = await tenant('own-schema', 'schema');
         await db.inTenant(t, (tx) => createAssets(tx, ['isolated']));
-        const inOwn = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenant_own_schema.assets`.execute(db.control);
-        const inPool = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenant_pooled.assets WHERE tenant_id = 'own-schema'`.execute(db.control);
+        const inOwn = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenant_own_schema.assets`.execute(privileged(db));
+        const inPool = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenant_pooled.assets WHERE tenant_id = 'own-schema'`.execute(privileged(db));
         expect([inOwn.rows[0].n, inPool.rows[0].n]).toEqual([1, 0]);
       });
     });

@@ -1,4 +1,4 @@
-import { ApiKeyService } from '@tributary/auth';
+import { ApiKeyService, PLATFORM_CREATOR } from '@tributary/auth';
 import { conflict, invalid } from '@tributary/errors';
 import {
   AuditRepository, Database, DEFAULT_TENANT, Placement, POOLED_SCHEMA, SecretBox, TenantId, TenantPlacement,
@@ -50,7 +50,7 @@ export class TenantsService {
       await this.tenants.remove(input.id);
       throw invalid('provisioning_failed', `could not prepare the tenant's data store: ${(err as Error).message}`);
     }
-    const { key } = await this.apiKeys.create(input.id, { name: 'tenant admin', roles: ['admin'] }, actor);
+    const { key } = await this.apiKeys.create(input.id, { name: 'tenant admin', roles: ['admin'] }, { ...PLATFORM_CREATOR, actor });
     await this.database.inTenant(input.id, (tx) => this.audit.record(tx, { actor, action: 'tenant.create', subject: input.id,
       details: { placement: input.placement, name: input.name } }));
     const row = (await this.tenants.find(input.id))!;
@@ -69,12 +69,12 @@ export class TenantsService {
       const id = presetKey.split('_')[1];
       const existing = await this.apiKeys.list(DEFAULT_TENANT);
       if (!existing.some((k) => k.id === id)) {
-        await this.apiKeys.create(DEFAULT_TENANT, { name: 'bootstrap admin', roles: ['admin'], platformAdmin: true }, 'system', presetKey);
+        await this.apiKeys.create(DEFAULT_TENANT, { name: 'bootstrap admin', roles: ['admin'], platformAdmin: true }, PLATFORM_CREATOR, presetKey);
       }
       return undefined;
     }
     if (!created) return undefined;
-    const { key } = await this.apiKeys.create(DEFAULT_TENANT, { name: 'bootstrap admin', roles: ['admin'], platformAdmin: true }, 'system');
+    const { key } = await this.apiKeys.create(DEFAULT_TENANT, { name: 'bootstrap admin', roles: ['admin'], platformAdmin: true }, PLATFORM_CREATOR);
     return key;
   }
 }

@@ -15,7 +15,7 @@ export class ApiKeysController {
   @RequireRole('admin')
   async create(@CurrentAccess() access: Access, @Body(new ParseBody(CreateApiKeyBody)) body: z.infer<typeof CreateApiKeyBody>) {
     const { key, view } = await this.keys.create(access.tenantId,
-      { name: body.name, roles: body.roles, expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined }, access.principal.actor);
+      { name: body.name, roles: body.roles, expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined }, access.principal);
     return { id: view.id, key, name: view.name, roles: view.roles, expiresAt: view.expiresAt };
   }
 

@@ -39,8 +39,9 @@ export async function migrate(pool: Pool, schema: string, appRole: string, migra
 }
 
 /**
- * The app role owns nothing and logs in as nobody: tenant transactions switch to it with
- * SET LOCAL ROLE, so RLS applies however privileged the connecting user is.
+ * The app role owns nothing and logs in as nobody: the tables grant it what tenants may do, and
+ * tenant transactions switch to it with SET LOCAL ROLE, on the tenant login that is its member
+ * (`tenant-login.ts`), so RLS applies to them and to nothing more privileged.
  */
 async function ensureAppRole(client: { query: (q: string) => Promise<unknown> }, role: string): Promise<void> {
   await client.query(`DO $$ BEGIN

@@ -1,4 +1,5 @@
 import { Database } from '../database';
+import { privileged } from '../privileged';
 import { TenantId } from '../tenant-id';
 
 export interface ApiKeyRow {
@@ -33,7 +34,7 @@ export class ApiKeysRepository {
   constructor(private readonly database: Database) {}
 
   async findForAuthentication(id: string): Promise<ApiKeyRow | undefined> {
-    const r = await this.database.control.selectFrom('tributary.api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = await privileged(this.database).selectFrom('tributary.api_keys').selectAll().where('id', '=', id).executeTakeFirst();
     return r && toKey(r);
   }
 

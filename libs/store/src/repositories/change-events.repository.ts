@@ -79,6 +79,12 @@ export class ChangeEventsRepository {
     return rows[0].first;
   }
 
+  /** The tenant's last committed sequence number (0 before its first event), pruned events included. */
+  async lastSequence(tx: TenantTx): Promise<number> {
+    const r = await tx.db.selectFrom('tenant_sequences').select('last_sequence').where('tenant_id', '=', tx.tenantId).executeTakeFirst();
+    return r?.last_sequence ?? 0;
+  }
+
   async listAfter(tx: TenantTx, after: number, limit: number): Promise<ChangeEvent[]> {
     const rows = await tx.db
       .selectFrom('change_events')

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { Database } from '../database';
+import { privileged } from '../privileged';
 import { TenantId } from '../tenant-id';
 
 export interface ConnectorRow {
@@ -36,14 +37,14 @@ export class ConnectorsRepository {
   constructor(private readonly database: Database) {}
 
   async findById(id: string): Promise<ConnectorRow | undefined> {
-    const r = await this.database.control.selectFrom('tributary.connectors').select(columns)
+    const r = await privileged(this.database).selectFrom('tributary.connectors').select(columns)
       .where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
     return r && toConnector(r);
   }
 
   /** The ids of every tenant's enabled connectors: for the platform's own periodic work (reconciliation). */
   async listEnabledIds(): Promise<string[]> {
-    const rows = await this.database.control.selectFrom('tributary.connectors').select('id')
+    const rows = await privileged(this.database).selectFrom('tributary.connectors').select('id')
       .where('enabled', '=', true).where('deleted_at', 'is', null).orderBy('id').execute();
     return rows.map((r) => r.id);
   }

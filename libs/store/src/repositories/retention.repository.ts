@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { Database, TenantTx } from '../database';
 import { TenantId } from '../tenant-id';
+import { privileged } from '../privileged';
 
 /** A consumer group whose position keeps records older than the retention in its stream. */
 export interface HeldBackStream {
@@ -21,7 +22,7 @@ export class RetentionRepository {
 
   /** The last outbox sequence of the tenant that the embedded relay has copied to the change log (0: none). */
   async relayedUpTo(tenantId: TenantId): Promise<number> {
-    const row = await this.database.control.selectFrom('tributary.relay_offsets').select('sequence').where('tenant_id', '=', tenantId).executeTakeFirst();
+    const row = await privileged(this.database).selectFrom('tributary.relay_offsets').select('sequence').where('tenant_id', '=', tenantId).executeTakeFirst();
     return row?.sequence ?? 0;
   }
 
@@ -38,7 +39,7 @@ export class RetentionRepository {
         SELECT txid, seq FROM tributary.event_log
         WHERE stream = ${stream} ${passed ? sql`AND (txid, seq) <= (${passed.txid}::xid8, ${passed.seq}::bigint)` : sql``}
         ORDER BY txid, seq LIMIT ${limit}) head
-      WHERE l.stream = ${stream} AND l.txid = head.txid AND l.seq = head.seq AND l.appended_at < ${before}`.execute(this.database.control);
+      WHERE l.stream = ${stream} AND l.txid = head.txid AND l.seq = head.seq AND l.appended_at < ${before}`.execute(privileged(this.database));
     return Number(result.numAffectedRows ?? 0);
   }
 
@@ -52,7 +53,7 @@ export class RetentionRepository {
     const { rows } = await sql<{ appended_at: Date }>`
       SELECT appended_at FROM tributary.event_log
       WHERE stream = ${stream} AND (txid, seq) > (${passed.txid}::xid8, ${passed.seq}::bigint)
-      ORDER BY txid, seq LIMIT 1`.execute(this.database.control);
+      ORDER BY txid, seq LIMIT 1`.execute(privileged(this.database));
     return rows[0] && rows[0].appended_at < before ? { stream, group: passed.group, committedAt: passed.updatedAt } : undefined;
   }
 
@@ -60,7 +61,7 @@ export class RetentionRepository {
   private async slowestPosition(stream: string): Promise<{ group: string; txid: string; seq: number; updatedAt: Date } | undefined> {
     const { rows } = await sql<{ group_id: string; txid: string; seq: number; updated_at: Date }>`
       SELECT group_id, txid::text AS txid, seq, updated_at FROM tributary.event_log_offsets
-      WHERE stream = ${stream} ORDER BY txid, seq LIMIT 1`.execute(this.database.control);
+      WHERE stream = ${stream} ORDER BY txid, seq LIMIT 1`.execute(privileged(this.database));
     const r = rows[0];
     return r && { group: r.group_id, txid: r.txid, seq: r.seq, updatedAt: r.updated_at };
   }
