@@ -10,6 +10,7 @@ import { ChangesController } from './controllers/changes.controller';
 import { ClassificationsController } from './controllers/classifications.controller';
 import { ConnectorsController } from './controllers/connectors.controller';
 import { DeadLettersController } from './controllers/dead-letters.controller';
+import { ExpressionsController } from './controllers/expressions.controller';
 import { HooksController } from './controllers/hooks.controller';
 import { IncidentsController } from './controllers/incidents.controller';
 import { LineageController } from './controllers/lineage.controller';
@@ -37,7 +38,8 @@ export class ApiModule {
       module: ApiModule,
       imports: [PassportModule],
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
-        ConnectorsController, HooksController, IncidentsController, DeadLettersController, BackfillsController, RulesController],
+        ConnectorsController, HooksController, IncidentsController, DeadLettersController, BackfillsController, RulesController,
+        ExpressionsController],
       providers: [
         ...oidc,
         { provide: APP_GUARD, useClass: AccessGuard },

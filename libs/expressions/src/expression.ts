@@ -52,7 +52,6 @@ export class Expression {
   static compile(source: string, variables: readonly string[]): Expression {
     if (source.length > MAX_SOURCE_CHARS) throw new ExpressionError(`an expression may be at most ${MAX_SOURCE_CHARS} characters`, null, 'compile');
     const env = new cel.Environment({ limits: LIMITS, homogeneousAggregateLiterals: false });
-    for (const v of variables) env.registerVariable(v, 'dyn');
     let evaluator: CelEvaluator | undefined;
     env.registerFunction(`${EVALUATOR_PROBE}(): bool`, function (this: CelEvaluator) {
       evaluator = this;
@@ -60,6 +59,7 @@ export class Expression {
     });
     let parsed: ReturnType<typeof env.parse>;
     try {
+      for (const v of variables) env.registerVariable(v, 'dyn');
       parsed = env.parse(source);
       const checked = parsed.check();
       if (!checked.valid) throw checked.error ?? new Error('the expression does not type-check');
@@ -68,7 +68,12 @@ export class Expression {
     }
     const estimate = estimateCost(parsed.ast);
     env.evaluate(`${EVALUATOR_PROBE}()`);
-    return new Expression(source, estimate, parsed, new CostMeter(evaluator!, parsed.ast));
+    const meter = new CostMeter(evaluator!, parsed.ast);
+    // fail loudly if a cel-js upgrade stops evaluating nodes through the evaluator's run
+    meter.start();
+    env.evaluate(`${EVALUATOR_PROBE}() && ${EVALUATOR_PROBE}()`);
+    if (meter.cost < 2) throw new Error('cel-js no longer evaluates through Evaluator.run: the expression budget cannot be enforced');
+    return new Expression(source, estimate, parsed, meter);
   }
 
   /** The most an evaluation could cost on inputs within ASSUMED_INPUT, in the units of EXPRESSION_BUDGET. */
@@ -129,6 +134,11 @@ export function compileOrReject(field: string, source: string, variables: readon
       { field, position: part.start, end: part.end, part: text, estimate: Math.ceil(expression.cost), budget: EXPRESSION_BUDGET, assumedInput: ASSUMED_INPUT });
   }
   return expression;
+}
+
+/** `POST /v1/expressions/check`: the expression's estimated cost, or the 422 saving it would get. */
+export function checkExpression(source: string, variables: readonly string[]): { ok: true; cost: number; budget: number } {
+  return { ok: true, cost: Math.ceil(compileOrReject('expression', source, variables).cost), budget: EXPRESSION_BUDGET };
 }
 
 const units = (n: number) => (Number.isFinite(n) ? Math.ceil(n).toLocaleString('en-US') : 'unboundedly many');

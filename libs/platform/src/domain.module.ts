@@ -8,7 +8,9 @@ import { DeadLetterRecord, deadLetterCodec } from '@tributary/contracts';
 import type { NewRecord } from '@tributary/eventlog';
 import { ApiKeysRepository, asTenantId, ConnectorsRepository, TenantsRepository } from '@tributary/store';
 import { TenantsService } from '@tributary/tenancy';
-import { APPLY_QUEUE, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RulesService } from '@tributary/propagation';
+import {
+  APPLY_QUEUE, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RULE_PLAN_QUEUE, RulePlanning, RulesService,
+} from '@tributary/propagation';
 import { BACKFILL_QUEUE, BackfillJob, BackfillsService, INBOUND_STREAM } from '@tributary/ingest';
 import { defaultConnectors } from './default-connectors';
 import { Runtime } from './runtime';
@@ -45,14 +47,13 @@ export class DomainModule {
     const backfills = new BackfillsService(db, connectors, runtime.eventLog, runtime.jobQueue, deadLetters);
     runtime.deadJobs.register<BackfillJob>(BACKFILL_QUEUE, (job) => backfills.onDead(job));
     deadLetters.registerReplayer(`jobs:${BACKFILL_QUEUE}`, (_tenantId, payload) => backfills.requeue(payload as BackfillJob));
-    // Rules and the propagation engine: a rule changed at run time recomputes what it propagates.
-    let planner: PropagationPlanner | undefined;
-    let engine: PropagationEngine | undefined;
-    const rules = new RulesService(db, async (tenantId, rule) =>
-      engine!.schedule(await planner!.planRule(tenantId, rule.id), `rule-${rule.version}-${rule.enabled}-${Date.now()}`));
-    engine = new PropagationEngine(db, rules, runtime.jobQueue);
-    planner = new PropagationPlanner(db, rules);
-    for (const queue of [FANOUT_QUEUE, APPLY_QUEUE]) {
+    // Rules and the propagation engine: a rule changed at run time recomputes what it propagates, in a job.
+    let planning: RulePlanning | undefined;
+    const rules = new RulesService(db, (tenantId, rule) => planning!.queued(tenantId, rule));
+    const engine = new PropagationEngine(db, rules, runtime.jobQueue);
+    const planner = new PropagationPlanner(db, rules);
+    planning = new RulePlanning(runtime.jobQueue, planner, engine);
+    for (const queue of [FANOUT_QUEUE, APPLY_QUEUE, RULE_PLAN_QUEUE]) {
       runtime.deadJobs.register<FanoutJob>(queue, (job) => deadLetters.park(job.data.tenantId, `jobs:${queue}`,
         `propagation job failed after ${job.attempt} attempts: ${job.reason}`, job.data).then(() => undefined));
       deadLetters.registerReplayer(`jobs:${queue}`, async (_tenantId, payload) => {
@@ -74,6 +75,7 @@ export class DomainModule {
       [RulesService, rules],
       [PropagationEngine, engine],
       [PropagationPlanner, planner],
+      [RulePlanning, planning],
       [ApiKeyService, apiKeys],
       [TenantsService, new TenantsService(db, new TenantsRepository(db), apiKeys, runtime.secrets)],
       [EVENT_LOG, runtime.eventLog],
