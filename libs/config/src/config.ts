@@ -59,6 +59,17 @@ const schema = z.object({
   oidcGroupRoles: z.string().default('')
     .describe('OIDC_GROUP_ROLES: group=role pairs, comma separated (e.g. data-stewards=steward); a group named like a role maps to it.'),
   logLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log').describe('LOG_LEVEL: lowest level logged.'),
+  // outbound calls (issue 10, points 9 and 11)
+  outboundAllowedHosts: z.string().regex(/^[^\s,]+(,[^\s,]+)*$|^$/, 'comma-separated host names, *.domain for subdomains').default('')
+    .describe('TRIBUTARY_OUTBOUND_ALLOWED_HOSTS: hosts every outbound call may reach besides each service\'s own (Monte Carlo: api.getmontecarlo.com, *.getmontecarlo.com), comma separated; *.example.com allows its subdomains.'),
+  outboundAllowPrivate: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false)
+    .describe('TRIBUTARY_OUTBOUND_ALLOW_PRIVATE: `true` lets outbound calls reach private, loopback and link-local addresses, and plain http to such an address or localhost (local test servers). Off in production.'),
+  outboundConnectTimeoutMs: z.coerce.number().int().min(100).max(120_000).default(5_000)
+    .describe('TRIBUTARY_OUTBOUND_CONNECT_TIMEOUT_MS: an outbound call fails when no connection is made within this time.'),
+  outboundTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000)
+    .describe('TRIBUTARY_OUTBOUND_TIMEOUT_MS: an outbound call fails when its answer is not complete within this time.'),
+  outboundMaxResponseBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024)
+    .describe('TRIBUTARY_OUTBOUND_MAX_RESPONSE_BYTES: an outbound answer larger than this is cut off and the call fails.'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
@@ -90,6 +101,9 @@ const envNames: Record<keyof Config, string> = {
   oidcIssuer: 'OIDC_ISSUER', oidcAudience: 'OIDC_AUDIENCE', oidcJwksUri: 'OIDC_JWKS_URI',
   oidcTenantClaim: 'OIDC_TENANT_CLAIM', oidcGroupsClaim: 'OIDC_GROUPS_CLAIM', oidcGroupRoles: 'OIDC_GROUP_ROLES',
   logLevel: 'LOG_LEVEL',
+  outboundAllowedHosts: 'TRIBUTARY_OUTBOUND_ALLOWED_HOSTS', outboundAllowPrivate: 'TRIBUTARY_OUTBOUND_ALLOW_PRIVATE',
+  outboundConnectTimeoutMs: 'TRIBUTARY_OUTBOUND_CONNECT_TIMEOUT_MS', outboundTimeoutMs: 'TRIBUTARY_OUTBOUND_TIMEOUT_MS',
+  outboundMaxResponseBytes: 'TRIBUTARY_OUTBOUND_MAX_RESPONSE_BYTES',
 };
 
 export class ConfigError extends Error {}

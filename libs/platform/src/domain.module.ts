@@ -6,6 +6,7 @@ import {
 import { ConnectorRegistry, ConnectorsService, HooksService } from '@tributary/connectors';
 import { DeadLetterRecord, deadLetterCodec } from '@tributary/contracts';
 import type { NewRecord } from '@tributary/eventlog';
+import { NodeOutboundHttp } from '@tributary/outbound';
 import { ApiKeysRepository, asTenantId, ConnectorsRepository, TenantsRepository } from '@tributary/store';
 import { TenantsService } from '@tributary/tenancy';
 import {
@@ -13,6 +14,7 @@ import {
 } from '@tributary/propagation';
 import { BACKFILL_QUEUE, BackfillJob, BackfillsService, INBOUND_STREAM } from '@tributary/ingest';
 import { defaultConnectors } from './default-connectors';
+import { outboundPolicy } from './outbound-policy';
 import { Runtime } from './runtime';
 
 /** A dead letter on the log: keyed like the record it parks (or by its id), with CloudEvents headers. */
@@ -36,7 +38,7 @@ export class DomainModule {
     const db = runtime.database;
     const registry = defaultConnectors();
     const connectors = new ConnectorsService(db, new ConnectorsRepository(db), registry, runtime.secrets,
-      runtime.config.publicUrl ?? `http://localhost:${runtime.config.port}`);
+      runtime.config.publicUrl ?? `http://localhost:${runtime.config.port}`, new NodeOutboundHttp(outboundPolicy(runtime.config)));
     // Every dead letter also goes to the event log's dead-letters stream (the dead-letter topic on Kafka).
     const deadLetters = new DeadLettersService(db, (letter) => runtime.eventLog.append('dead-letters', [deadLetterRecord(letter)]));
     // A parked inbound record goes back on the inbound log as it was, and through the same path.

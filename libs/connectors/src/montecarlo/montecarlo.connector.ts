@@ -1,8 +1,11 @@
+import { Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { IncidentObservation } from '@tributary/contracts';
-import { HistorySource, NormalizeError, SourceConnector, SourceRateLimited } from '../source-connector';
-import { MonteCarloGraphqlClient } from './graphql/montecarlo-graphql.client';
-import { MonteCarloRateLimited } from './graphql/montecarlo-graphql.errors';
+import { HistorySource, NormalizeError, SourceConnector, SourceFailed, SourceRateLimited } from '../source-connector';
+import { MONTE_CARLO_GRAPHQL_ENDPOINT, MONTE_CARLO_TARGET, MonteCarloGraphqlClient } from './graphql/montecarlo-graphql.client';
+import {
+  MonteCarloAuthError, MonteCarloEndpointRefused, MonteCarloGraphqlError, MonteCarloRateLimited, MonteCarloResponseError, MonteCarloUnavailable,
+} from './graphql/montecarlo-graphql.errors';
 import { MonteCarloAlertNodeSchema, MonteCarloIncidentNodeSchema } from './graphql/montecarlo-graphql.schema';
 import { normalizeAlertNode, normalizeIncidentNode } from './graphql/montecarlo-incident-node.normalizer';
 import { verifyMonteCarloSignature, MONTE_CARLO_SIGNATURE_HEADER } from './montecarlo-signature';
@@ -15,9 +18,13 @@ export const MonteCarloConfig = z.strictObject({
   mappings: TableMappingConfig.min(1, 'give at least one mapping rule'),
   /** GraphQL API credentials, for backfills and reconciliation. */
   graphql: z.strictObject({
-    apiId: z.string().min(1),
-    apiToken: z.string().min(1),
-    endpoint: z.string().url().default('https://api.getmontecarlo.com/graphql'),
+    apiId: z.string().min(1).max(256),
+    apiToken: z.string().min(1).max(1024),
+    /**
+     * https, on Monte Carlo's hosts (or the platform's TRIBUTARY_OUTBOUND_ALLOWED_HOSTS); a new
+     * endpoint needs `apiToken` entered again, so that a stored token is never sent somewhere new
+     */
+    endpoint: z.string().url().max(2048).default(MONTE_CARLO_GRAPHQL_ENDPOINT),
     /** which of Monte Carlo's models a backfill reads: incidents (getIncidents), alerts (getAlerts), or both in turn */
     models: z.array(z.enum(['incidents', 'alerts'])).min(1).default(['incidents', 'alerts']),
   }).optional(),
@@ -42,6 +49,7 @@ export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
   description: 'Monte Carlo data-observability incidents: signed webhooks (x-mcd-signature) and GraphQL backfills',
   configSchema: MonteCarloConfig,
   secretPaths: ['graphql.apiToken'],
+  outboundUrls: [{ path: 'graphql.endpoint', target: MONTE_CARLO_TARGET, secretPaths: ['graphql.apiToken'] }],
 
   verifySignature(rawBody, headers, signingSecret) {
     const header = headers[MONTE_CARLO_SIGNATURE_HEADER];
@@ -71,13 +79,30 @@ export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
     }
   },
 
-  history(config) {
+  history(config, http) {
     if (!config.graphql) return undefined;
     const { apiId, apiToken, endpoint, models } = config.graphql;
-    const client = new MonteCarloGraphqlClient({ apiId, apiToken, endpoint });
+    const client = new MonteCarloGraphqlClient({ apiId, apiToken, endpoint, http });
     return historySource(client, models);
   },
 };
+
+const logger = new Logger('montecarlo');
+
+/**
+ * A failed GraphQL call as the API may show it: the code and a message of ours. What Monte Carlo
+ * said (GraphQL errors, the body that failed validation) is logged, never shown.
+ */
+function sourceFailed(err: MonteCarloGraphqlError): SourceFailed {
+  logger.warn({ message: 'Monte Carlo GraphQL call failed', code: err.code, detail: err.message });
+  const status = err instanceof MonteCarloUnavailable || err instanceof MonteCarloAuthError ? err.status : null;
+  const message = err instanceof MonteCarloAuthError ? `Monte Carlo refused the API key (HTTP ${status})`
+    : err instanceof MonteCarloUnavailable ? (status ? `Monte Carlo answered HTTP ${status}` : 'Monte Carlo could not be reached or did not answer in time')
+      : err instanceof MonteCarloEndpointRefused ? err.message
+        : err instanceof MonteCarloResponseError ? "Monte Carlo's answer could not be used (a GraphQL error, an unexpected or oversized body); the details are in the log"
+          : 'the call to Monte Carlo failed; the details are in the log';
+  return new SourceFailed(err.code, message, err.retryable, { cause: err });
+}
 
 /** Pages through each configured model in turn; the cursor says which model and where in it. */
 function historySource(client: MonteCarloGraphqlClient, models: ('incidents' | 'alerts')[]): HistorySource {
@@ -90,6 +115,7 @@ function historySource(client: MonteCarloGraphqlClient, models: ('incidents' | '
         page = cursor.model === 'incidents' ? await client.incidentsPage(request) : await client.alertsPage(request);
       } catch (err) {
         if (err instanceof MonteCarloRateLimited) throw new SourceRateLimited(err.retryAfterMs);
+        if (err instanceof MonteCarloGraphqlError) throw sourceFailed(err);
         throw err;
       }
       const contentType = cursor.model === 'incidents' ? INCIDENT_NODE_TYPE : ALERT_NODE_TYPE;
