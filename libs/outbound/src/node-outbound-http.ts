@@ -24,7 +24,8 @@ export class NodeOutboundHttp implements OutboundHttp {
 
   async request(req: OutboundRequest): Promise<OutboundResponse> {
     const url = checkOutboundUrl(req.url, req.target, this.policy);
-    const { connectTimeoutMs, timeoutMs, maxResponseBytes, allowPrivate } = this.policy;
+    const { connectTimeoutMs, timeoutMs, maxResponseBytes } = this.policy;
+    const allowPrivate = this.policy.allowPrivate || this.policy.urlsFrom === 'operator';
     return new Promise<OutboundResponse>((resolve, reject) => {
       let settled = false;
       const fail = (error: OutboundError) => {
@@ -106,4 +107,15 @@ function unreachable(error: Error): OutboundError {
 
 function flatHeaders(response: IncomingMessage): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+}
+
+/** GETs a JSON document through `http`; a non-2xx answer, or a body that is not JSON, throws an Error naming the status. */
+export async function getJson(http: OutboundHttp, url: string, target: OutboundTarget): Promise<unknown> {
+  const answer = await http.request({ url, target, method: 'GET', headers: { accept: 'application/json' } });
+  if (answer.status < 200 || answer.status >= 300) throw new Error(`${target.name} answered HTTP ${answer.status}`);
+  try {
+    return JSON.parse(answer.body.toString('utf8'));
+  } catch {
+    throw new Error(`${target.name} answered with a body that is not JSON`);
+  }
 }

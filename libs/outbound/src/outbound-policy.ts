@@ -3,6 +3,12 @@ import { ipLiteral, isPublicAddress } from './address-ranges';
 
 /** Where and how this platform may call other services: one policy for every outbound call. */
 export interface OutboundPolicy {
+  /**
+   * Who wrote the URLs called: tenants (a connector's endpoint: every check below applies) or the
+   * operator, in the platform's configuration (schema registry, OIDC issuer): any host and address,
+   * plain http allowed. Timeouts, the size cap and the refusal of redirects apply to both.
+   */
+  urlsFrom: 'tenants' | 'operator';
   /** hosts any target may call besides its own (`*.example.com` for subdomains), e.g. a self-hosted Jira */
   allowedHosts: readonly string[];
   /**
@@ -17,7 +23,12 @@ export interface OutboundPolicy {
 }
 
 export const DEFAULT_OUTBOUND_POLICY: OutboundPolicy = {
-  allowedHosts: [], allowPrivate: false, connectTimeoutMs: 5_000, timeoutMs: 30_000, maxResponseBytes: 8 * 1024 * 1024,
+  urlsFrom: 'tenants', allowedHosts: [], allowPrivate: false, connectTimeoutMs: 5_000, timeoutMs: 30_000, maxResponseBytes: 8 * 1024 * 1024,
+};
+
+/** For the services the operator configured (small JSON answers: schemas, key sets). */
+export const OPERATOR_SERVICE_POLICY: OutboundPolicy = {
+  urlsFrom: 'operator', allowedHosts: [], allowPrivate: true, connectTimeoutMs: 5_000, timeoutMs: 10_000, maxResponseBytes: 1024 * 1024,
 };
 
 /**
@@ -31,6 +42,10 @@ export function checkOutboundUrl(raw: string, target: OutboundTarget, policy: Ou
     url = new URL(raw);
   } catch {
     throw new OutboundError('outbound_url_refused', 'not a URL', 'scheme');
+  }
+  if (policy.urlsFrom === 'operator') {
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OutboundError('outbound_url_refused', 'only http and https are allowed', 'scheme');
+    return url;
   }
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   const address = ipLiteral(host);
