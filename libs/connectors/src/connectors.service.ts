@@ -145,8 +145,8 @@ export class ConnectorsService {
     const loaded: LoadedConnector = {
       row, plugin, signingSecret: sealed.signingSecret,
       config: plugin.configSchema.parse(insertSecrets(rest, sealed.secrets)),
-      filter: filter ? Expression.compile(filter, ['event']) : null,
-      transform: transform ? Expression.compile(transform, ['event']) : null,
+      filter: filter ? Expression.load(filter, ['event']) : null,
+      transform: transform ? Expression.load(transform, ['event']) : null,
     };
     this.cache.set(id, { loaded, checkedAt: Date.now() });
     return loaded;

@@ -140,6 +140,14 @@ describe('expression cost', () => {
       expect(expressionError(() => expression.evaluate({ event })).code).toBe('expression_budget_exceeded');
     });
 
+    it('loads a stored expression the platform now refuses, and fails each of its evaluations with the reason', () => {
+      const stored = Expression.load('event.title.matches("(a+)+$")', ['event']);
+      const err = expressionError(() => stored.evaluate({ event: { title: 'aaaa' } }));
+      expect(err).toMatchObject({ code: 'invalid_expression', phase: 'evaluate' });
+      expect(err.message).toMatch(/^the stored expression is refused: matches\(\) is not available/);
+      expect(Expression.load('event.title', ['event']).evaluate({ event: { title: 'a' } })).toBe('a');
+    });
+
     it('gives every evaluation a fresh budget', () => {
       const expression = Expression.compile('event.tables.map(t, t.ref)', ['event']);
       expect(() => expression.evaluate({ event: { tables: Array.from({ length: 200_000 }, () => ({ ref: 'x' })) } })).toThrow(ExpressionError);

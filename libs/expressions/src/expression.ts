@@ -41,7 +41,8 @@ export class Expression {
     readonly source: string,
     private readonly estimate: CostEstimate,
     private readonly evaluateParsed: (ctx: Record<string, unknown>) => unknown,
-    private readonly meter: CostMeter,
+    /** null for an expression loaded but refused (see `load`) */
+    private readonly meter: CostMeter | null,
   ) {}
 
   /**
@@ -76,6 +77,22 @@ export class Expression {
     return new Expression(source, estimate, parsed, meter);
   }
 
+  /**
+   * An expression as stored with a rule or connector: compiled as `compile` does, except that one
+   * the platform now refuses (saved before a function became unavailable) still loads, and each of
+   * its evaluations fails with the reason. One stored expression must not stop its connector or the
+   * tenant's other rules: its deliveries are parked and its rule matches nothing until it is fixed.
+   */
+  static load(source: string, variables: readonly string[]): Expression {
+    try {
+      return Expression.compile(source, variables);
+    } catch (err) {
+      if (!(err instanceof ExpressionError)) throw err;
+      const refused = new ExpressionError(`the stored expression is refused: ${err.message}`, err.position, 'evaluate', 'invalid_expression');
+      return new Expression(source, { cost: 0, costliest: null }, () => { throw refused; }, null);
+    }
+  }
+
   /** The most an evaluation could cost on inputs within ASSUMED_INPUT, in the units of EXPRESSION_BUDGET. */
   get cost(): number {
     return this.estimate.cost;
@@ -93,11 +110,11 @@ export class Expression {
   /** Evaluates and says what it cost; throws ExpressionError, `expression_budget_exceeded` when stopped. */
   run(context: Record<string, unknown>): { value: unknown; cost: number } {
     let value: unknown;
-    this.meter.start();
+    this.meter?.start();
     try {
       value = fromCel(this.evaluateParsed(toCel(context) as Record<string, unknown>));
     } catch (err) {
-      if (this.meter.exhausted) {
+      if (this.meter?.exhausted) {
         throw new ExpressionError(`the expression used more than ${units(EXPRESSION_BUDGET)} cost units, the budget of one evaluation, and was stopped`,
           null, 'evaluate', 'expression_budget_exceeded');
       }
@@ -106,7 +123,7 @@ export class Expression {
     if (Buffer.byteLength(JSON.stringify(value) ?? '') > MAX_OUTPUT_BYTES) {
       throw new ExpressionError(`the result is larger than ${MAX_OUTPUT_BYTES} bytes`, null, 'evaluate');
     }
-    return { value, cost: this.meter.cost };
+    return { value, cost: this.meter?.cost ?? 0 };
   }
 }
 

@@ -154,8 +154,8 @@ function compile(rule: Rule): CompiledRule {
   const attr = rule.action.type === 'propagate_attribute' ? rule.action : null;
   return {
     ...rule,
-    filterExpression: rule.filter ? Expression.compile(rule.filter, ['event']) : null,
-    when: attr ? Expression.compile(attr.when, ['source']) : null,
-    value: attr ? Expression.compile(attr.value, ['source']) : null,
+    filterExpression: rule.filter ? Expression.load(rule.filter, ['event']) : null,
+    when: attr ? Expression.load(attr.when, ['source']) : null,
+    value: attr ? Expression.load(attr.value, ['source']) : null,
   };
 }
