@@ -1,6 +1,7 @@
 import { platformApp } from '../../apps/platform/src/platform.app';
 import { alertNode, incidentNode, warehouseTable } from '../support/montecarlo/montecarlo-graphql.factories';
 import { MonteCarloGraphqlServer } from '../support/montecarlo/montecarlo-graphql.server';
+import { LOCAL_OUTBOUND_CONFIG } from '../support/outbound';
 import { enc, startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
@@ -17,7 +18,7 @@ describe('Monte Carlo backfill', () => {
   beforeAll(async () => {
     mc = await MonteCarloGraphqlServer.start();
     // no reconciliation: its reads would shift the faults this spec places on the n-th request
-    t = await startTestApp({ parts: platformApp, config: { jobBackoffMs: 1000, jobAttempts: 3, reconcileMinutes: 0 } });
+    t = await startTestApp({ parts: platformApp, config: { jobBackoffMs: 1000, jobAttempts: 3, reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG } });
     await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: ORDERS, typeName: 'Table' }] });
     const res = await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'mc-api',
       config: { mappings: MAPPINGS, graphql: { apiId: mc.apiId, apiToken: mc.apiToken, endpoint: mc.url } } });

@@ -5,6 +5,7 @@ import { MonteCarloGraphqlServer } from '../support/montecarlo/montecarlo-graphq
 import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
+import { LOCAL_OUTBOUND_CONFIG } from '../support/outbound';
 
 const MAPPINGS = [{ template: 'snowflake/acme/{database}/{schema}/{table}', case: 'upper' }];
 /** A short retry window, so that the test can wait it out. */
@@ -47,7 +48,7 @@ describe('Monte Carlo ordering without timestamps', () => {
 
   beforeAll(async () => {
     mc = await MonteCarloGraphqlServer.start();
-    t = await startTestApp({ parts: platformApp, config: { dedupWindowHours: WINDOW_MS / 3_600_000, reconcileMinutes: 0 } });
+    t = await startTestApp({ parts: platformApp, config: { dedupWindowHours: WINDOW_MS / 3_600_000, reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG } });
     hooksOnly = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'hooks-only', config: { mappings: MAPPINGS } })).body;
     withApi = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'with-api',
       config: { mappings: MAPPINGS, graphql: { apiId: mc.apiId, apiToken: mc.apiToken, endpoint: mc.url, models: ['incidents'] } } })).body;

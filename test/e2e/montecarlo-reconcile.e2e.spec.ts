@@ -5,6 +5,7 @@ import { MonteCarloGraphqlServer } from '../support/montecarlo/montecarlo-graphq
 import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
 import { enc, startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
+import { LOCAL_OUTBOUND_CONFIG } from '../support/outbound';
 
 const MAPPINGS = [{ template: 'snowflake/acme/{database}/{schema}/{table}', case: 'upper' }];
 const RECONCILED = 'snowflake/acme/ANALYTICS/PUBLIC/RECONCILED';
@@ -45,7 +46,7 @@ describe('Monte Carlo reconciliation (TRIBUTARY_RECONCILE_MINUTES)', () => {
 
   beforeAll(async () => {
     mc = await MonteCarloGraphqlServer.start();
-    t = await startTestApp({ parts: platformApp, config: { reconcileMinutes: 1 / 60 } });
+    t = await startTestApp({ parts: platformApp, config: { reconcileMinutes: 1 / 60, ...LOCAL_OUTBOUND_CONFIG } });
     await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: RECONCILED, typeName: 'Table' }] });
     withApi = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'with-api',
       config: { mappings: MAPPINGS, graphql: { apiId: mc.apiId, apiToken: mc.apiToken, endpoint: mc.url, models: ['incidents'] } } })).body;

@@ -7,6 +7,7 @@ import { ChangesController } from './controllers/changes.controller';
 import { ClassificationsController } from './controllers/classifications.controller';
 import { ConnectorsController } from './controllers/connectors.controller';
 import { DeadLettersController } from './controllers/dead-letters.controller';
+import { ExpressionsController } from './controllers/expressions.controller';
 import { HooksController } from './controllers/hooks.controller';
 import { IgnoredDeliveriesController } from './controllers/ignored-deliveries.controller';
 import { IncidentsController } from './controllers/incidents.controller';
@@ -26,7 +27,7 @@ export class ApiModule {
       module: ApiModule,
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
         ConnectorsController, HooksController, IncidentsController, DeadLettersController, IgnoredDeliveriesController, BackfillsController,
-        RulesController],
+        RulesController, ExpressionsController],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };
   }

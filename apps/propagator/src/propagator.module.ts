@@ -6,7 +6,8 @@ import type { Job, JobOutcome } from '@tributary/queue';
 import { Metrics } from '@tributary/observability';
 import { EVENT_LOG, RUNTIME, type Runtime } from '@tributary/platform';
 import {
-  APPLY_QUEUE, ApplyJob, ChangeRelay, CHANGES_STREAM, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner,
+  APPLY_QUEUE, ApplyJob, ChangeRelay, CHANGES_STREAM, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RULE_PLAN_QUEUE,
+  RulePlanJob, RulePlanning,
 } from '@tributary/propagation';
 import { TenantId } from '@tributary/store';
 
@@ -29,6 +30,7 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     @Inject(RUNTIME) private readonly runtime: Runtime,
     private readonly planner: PropagationPlanner,
     private readonly engine: PropagationEngine,
+    private readonly planning: RulePlanning,
     private readonly deadLetters: DeadLettersService,
     private readonly metrics: Metrics,
   ) {}
@@ -38,6 +40,7 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     this.workers = [
       await this.runtime.jobQueue.work<FanoutJob>(FANOUT_QUEUE, (job) => this.engine.fanout(job), { concurrency: 2, attempts, backoffMs }),
       await this.runtime.jobQueue.work<ApplyJob>(APPLY_QUEUE, (job) => this.apply(job), { concurrency: 3, attempts, backoffMs }),
+      await this.runtime.jobQueue.work<RulePlanJob>(RULE_PLAN_QUEUE, (job) => this.planning.run(job), { concurrency: 1, attempts, backoffMs }),
     ];
     this.subscription = await this.log.subscribe('propagator', CHANGES_STREAM, (batch) => this.handle(batch), {
       batchSize: 1000,

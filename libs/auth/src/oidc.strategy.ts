@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
 import { ExtractJwt, Strategy } from 'passport-jwt';
+import { getJson, NodeOutboundHttp, OPERATOR_SERVICE_POLICY } from '@tributary/outbound';
 import { TENANT_ID_PATTERN, TenantId } from '@tributary/store';
 import { Principal } from './principal';
 import { isRole, Role } from './roles';
@@ -18,6 +19,10 @@ export interface OidcSettings {
 
 export const OIDC_SETTINGS = Symbol('OIDC_SETTINGS');
 
+/** The issuer's key set is the operator's configuration: any address, within the operator services' limits. */
+const JWKS = { name: 'oidc-jwks', hosts: [] };
+const JWKS_HTTP = new NodeOutboundHttp(OPERATOR_SERVICE_POLICY);
+
 /**
  * OIDC bearer tokens (Okta or any OIDC provider), checked by passport-jwt against the issuer's JWKS:
  * signature (RS256 or ES256 only: no `none`, no HMAC with a public key), `iss`, `aud`, `exp` and
@@ -30,6 +35,8 @@ export class OidcStrategy extends PassportStrategy(Strategy, 'oidc') {
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKeyProvider: passportJwtSecret({
         jwksUri: settings.jwksUri, cache: true, cacheMaxAge: 10 * 60_000, rateLimit: true, jwksRequestsPerMinute: 10,
+        // through the outbound port: a timeout, a size cap, no redirects
+        fetcher: (uri) => getJson(JWKS_HTTP, uri, JWKS) as Promise<{ keys: unknown }>,
       }),
       issuer: settings.issuer,
       audience: settings.audience,

@@ -116,6 +116,17 @@ const schema = z.object({
     .describe('TRIBUTARY_DB_TENANT_USER: the PostgreSQL login tenant transactions run on: a member of TRIBUTARY_DB_APP_ROLE, neither superuser nor BYPASSRLS. Unset: the platform creates `<app role>_login` itself, with a password derived from the encryption key.'),
   dbTenantPassword: z.string().min(1).optional()
     .describe('TRIBUTARY_DB_TENANT_PASSWORD: the password of TRIBUTARY_DB_TENANT_USER. (sensitive)'),
+  // outbound calls (issue 10, points 9 and 11)
+  outboundAllowedHosts: z.string().regex(/^[^\s,]+(,[^\s,]+)*$|^$/, 'comma-separated host names, *.domain for subdomains').default('')
+    .describe('TRIBUTARY_OUTBOUND_ALLOWED_HOSTS: hosts every outbound call may reach besides each service\'s own (Monte Carlo: api.getmontecarlo.com, *.getmontecarlo.com), comma separated; *.example.com allows its subdomains.'),
+  outboundAllowPrivate: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false)
+    .describe('TRIBUTARY_OUTBOUND_ALLOW_PRIVATE: `true` lets outbound calls reach private, loopback and link-local addresses, and plain http to such an address or localhost (local test servers). Off in production.'),
+  outboundConnectTimeoutMs: z.coerce.number().int().min(100).max(120_000).default(5_000)
+    .describe('TRIBUTARY_OUTBOUND_CONNECT_TIMEOUT_MS: an outbound call fails when no connection is made within this time.'),
+  outboundTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000)
+    .describe('TRIBUTARY_OUTBOUND_TIMEOUT_MS: an outbound call fails when its answer is not complete within this time.'),
+  outboundMaxResponseBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024)
+    .describe('TRIBUTARY_OUTBOUND_MAX_RESPONSE_BYTES: an outbound answer larger than this is cut off and the call fails.'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
@@ -180,6 +191,9 @@ const envNames: Record<keyof Config, string> = {
   httpKeepAliveTimeoutMs: 'TRIBUTARY_HTTP_KEEP_ALIVE_TIMEOUT_MS',
   metricsPort: 'METRICS_PORT', metricsHost: 'METRICS_HOST',
   dbTenantUser: 'TRIBUTARY_DB_TENANT_USER', dbTenantPassword: 'TRIBUTARY_DB_TENANT_PASSWORD',
+  outboundAllowedHosts: 'TRIBUTARY_OUTBOUND_ALLOWED_HOSTS', outboundAllowPrivate: 'TRIBUTARY_OUTBOUND_ALLOW_PRIVATE',
+  outboundConnectTimeoutMs: 'TRIBUTARY_OUTBOUND_CONNECT_TIMEOUT_MS', outboundTimeoutMs: 'TRIBUTARY_OUTBOUND_TIMEOUT_MS',
+  outboundMaxResponseBytes: 'TRIBUTARY_OUTBOUND_MAX_RESPONSE_BYTES',
 };
 
 export class ConfigError extends Error {}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_OUTBOUND_POLICY, NodeOutboundHttp } from '@tributary/outbound';
 import { ConnectorsRepository, Database, DEFAULT_TENANT, POOLED_SCHEMA, SecretBox, TenantsRepository } from '@tributary/store';
 import { createTestDatabase } from '../../../test/support/test-postgres';
 import { ConnectorRegistry } from './connector-registry';
@@ -22,7 +23,7 @@ describe('ConnectorsService.load across processes', () => {
     database = await Database.open({ url: db.url, appRole: 'tributary_app', poolSize: 2, secrets });
     await new TenantsRepository(database).insert({ id: DEFAULT_TENANT, name: 'Default', placement: 'pooled', dataSchema: POOLED_SCHEMA, databaseUrlSealed: null });
     const service = () => new ConnectorsService(database, new ConnectorsRepository(database), new ConnectorRegistry().register(montecarloConnector),
-      secrets, 'http://localhost');
+      secrets, 'http://localhost', new NodeOutboundHttp(DEFAULT_OUTBOUND_POLICY));
     [here, elsewhere] = [service(), service()];
   });
   afterAll(async () => {

@@ -2,10 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { invalid, notFound } from '@tributary/errors';
 import { compileOrReject, Expression } from '@tributary/expressions';
+import { OutboundError, OutboundHttp } from '@tributary/outbound';
 import { AuditRepository, ConnectorRow, ConnectorsRepository, Database, SecretBox, TenantId } from '@tributary/store';
 import { ConnectorRegistry } from './connector-registry';
 import { extractSecrets, insertSecrets } from './secret-paths';
-import { SourceConnector } from './source-connector';
+import { CurrentStateSource, HistorySource, SourceConnector } from './source-connector';
 
 /** What every connector's config may carry besides its own fields. */
 const Common = z.object({
@@ -55,6 +56,7 @@ export class ConnectorsService {
     private readonly registry: ConnectorRegistry,
     private readonly box: SecretBox,
     private readonly publicUrl: string,
+    private readonly outbound: OutboundHttp,
     private readonly audit = new AuditRepository(),
   ) {}
 
@@ -82,7 +84,9 @@ export class ConnectorsService {
 
   /**
    * Changes name, enabled flag and/or config. A new config replaces the old one; a secret it does
-   * not repeat is kept. `rotateSigningSecret` issues a new webhook secret (returned once).
+   * not repeat is kept, except the secrets sent to a URL the new config changes: those must be
+   * entered again (else a stored token could be sent to a new address by whoever may edit the
+   * connector). `rotateSigningSecret` issues a new webhook secret (returned once).
    */
   async update(tenantId: TenantId, actor: string, id: string,
     change: { name?: string; enabled?: boolean; config?: Record<string, unknown>; rotateSigningSecret?: boolean }) {
@@ -91,6 +95,7 @@ export class ConnectorsService {
     const sealed = JSON.parse(this.box.open(row.secretsSealed)) as Sealed;
     let config = row.config;
     if (change.config) {
+      this.requireSecretsForNewUrls(plugin, row.config, sealed.secrets, change.config);
       const { common, pluginConfig } = this.check(plugin, change.config, sealed.secrets);
       const { rest, secrets } = extractSecrets(pluginConfig, plugin.secretPaths);
       sealed.secrets = { ...sealed.secrets, ...secrets };
@@ -145,14 +150,41 @@ export class ConnectorsService {
     const loaded: LoadedConnector = {
       row, plugin, signingSecret: sealed.signingSecret,
       config: plugin.configSchema.parse(insertSecrets(rest, sealed.secrets)),
-      filter: filter ? Expression.compile(filter, ['event']) : null,
-      transform: transform ? Expression.compile(transform, ['event']) : null,
+      filter: filter ? Expression.load(filter, ['event']) : null,
+      transform: transform ? Expression.load(transform, ['event']) : null,
     };
     this.cache.set(id, { loaded, checkedAt: Date.now() });
     return loaded;
   }
 
-  /** Validates a config: the common fields, the transform's syntax, and the connector's own schema. */
+  /** The connector's history source, calling out through the platform's outbound policy; undefined without one. */
+  history(connector: LoadedConnector): HistorySource | undefined {
+    return connector.plugin.history?.(connector.config, this.outbound);
+  }
+
+  /** The connector's current-state source (reopen confirmation, reconciliation), through the outbound policy; undefined without credentials. */
+  currentState(connector: LoadedConnector): CurrentStateSource | undefined {
+    return connector.plugin.currentState?.(connector.config, this.outbound);
+  }
+
+  /** A changed outbound URL without its secrets entered again: 422 naming the first missing one. */
+  private requireSecretsForNewUrls(plugin: SourceConnector<unknown>, stored: Record<string, unknown>, storedSecrets: Record<string, string>,
+    next: Record<string, unknown>): void {
+    const before = plugin.configSchema.safeParse(insertSecrets(stored, storedSecrets));
+    const after = plugin.configSchema.safeParse(insertSecrets(next, storedSecrets));
+    for (const field of plugin.outboundUrls ?? []) {
+      const from = before.success ? valueAt(before.data, field.path) : undefined;
+      const to = after.success ? valueAt(after.data, field.path) : valueAt(next, field.path);
+      if (to === undefined || to === from) continue;
+      const missing = field.secretPaths.find((p) => valueAt(next, p) === undefined);
+      if (missing) {
+        throw invalid('secret_required', `config.${missing} must be entered again when config.${field.path} changes: the stored one is not sent to a new address`,
+          { field: `config.${missing}`, changed: `config.${field.path}` });
+      }
+    }
+  }
+
+  /** Validates a config: the common fields, the transform's syntax, the connector's own schema, and its outbound URLs. */
   private check(plugin: SourceConnector<unknown>, config: Record<string, unknown>, storedSecrets: Record<string, string> = {}) {
     const { filter, transform, signingSecret, ...pluginConfig } = config;
     const common = Common.safeParse({ filter, transform, signingSecret });
@@ -163,6 +195,16 @@ export class ConnectorsService {
     const parsed = plugin.configSchema.safeParse(insertSecrets(pluginConfig, Object.fromEntries(
       Object.entries(storedSecrets).filter(([p]) => !hasPath(pluginConfig, p)))));
     if (!parsed.success) throw configInvalid(parsed.error, '');
+    for (const field of plugin.outboundUrls ?? []) {
+      const url = valueAt(parsed.data, field.path);
+      if (typeof url !== 'string') continue;
+      try {
+        this.outbound.check(url, field.target);
+      } catch (err) {
+        if (!(err instanceof OutboundError)) throw err;
+        throw invalid('outbound_url_refused', `config.${field.path}: ${err.message}`, { field: `config.${field.path}`, refused: err.refused });
+      }
+    }
     return { common: common.data, pluginConfig: pluginConfig as Record<string, unknown> };
   }
 
@@ -202,6 +244,7 @@ function configInvalid(error: z.ZodError, prefix: string) {
   return invalid('invalid_connector_config', `the connector config is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
 }
 
-function hasPath(o: Record<string, unknown>, path: string): boolean {
-  return path.split('.').reduce<unknown>((n, k) => (n && typeof n === 'object' ? (n as Record<string, unknown>)[k] : undefined), o) !== undefined;
-}
+const valueAt = (o: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((n, k) => (n && typeof n === 'object' ? (n as Record<string, unknown>)[k] : undefined), o);
+
+const hasPath = (o: Record<string, unknown>, path: string): boolean => valueAt(o, path) !== undefined;

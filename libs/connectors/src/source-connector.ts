@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { IncidentObservation, InboundDelivery } from '@tributary/contracts';
+import type { OutboundHttp, OutboundTarget } from '@tributary/outbound';
 
 export interface BodyIssue {
   path: string;
@@ -18,6 +19,18 @@ export interface HistoryPage {
 export class SourceRateLimited extends Error {
   constructor(readonly retryAfterMs: number) {
     super(`rate limited by the source; retry after ${retryAfterMs} ms`);
+  }
+}
+
+/**
+ * Thrown by a history source for a call to the source that failed: a code and a generic message,
+ * which the API may show (a backfill's `lastError`), never the source's own words (those go to the
+ * log, where the connector writes them).
+ */
+export class SourceFailed extends Error {
+  constructor(readonly code: string, message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.name = 'SourceFailed';
   }
 }
 
@@ -62,6 +75,16 @@ export interface CurrentStateSource {
   recent(range: { since: Date; until: Date | null }, after: string | null): Promise<{ deliveries: PulledDelivery[]; next: string | null }>;
 }
 
+/** A config field holding a URL the connector calls, with the secrets it sends there. */
+export interface OutboundUrlField {
+  /** dotted path in the config, e.g. `graphql.endpoint` */
+  path: string;
+  /** whose service it is: its own hosts are allowed without platform configuration */
+  target: OutboundTarget;
+  /** dotted paths of the secrets sent to that URL: a new URL needs them entered again */
+  secretPaths: readonly string[];
+}
+
 export interface HistorySource {
   /** One page of the time range, starting at `after` (null for the first page). */
   page(range: { since: Date; until: Date | null }, after: string | null): Promise<HistoryPage>;
@@ -79,6 +102,8 @@ export interface SourceConnector<C = unknown> {
   readonly configSchema: z.ZodType<C>;
   /** Dotted paths of the config's secret fields: sealed at rest, never returned. */
   readonly secretPaths: readonly string[];
+  /** The config's URLs the connector calls: checked against the outbound policy when saved, and on every call. */
+  readonly outboundUrls?: readonly OutboundUrlField[];
   /** The source's webhook signature over the raw body (checked before anything else). */
   verifySignature(rawBody: Buffer, headers: IncomingHttpHeaders, signingSecret: string): boolean;
   /**
@@ -88,8 +113,8 @@ export interface SourceConnector<C = unknown> {
   validateBody(body: unknown): { ok: true; orderingKey: string } | { ok: false; issues: BodyIssue[] };
   /** A logged delivery (webhook body or history item) as observations, or as ignored. Throws NormalizeError. */
   normalize(delivery: InboundDelivery, config: C): Normalized;
-  /** The source's history, for backfills; absent when the source has no API. */
-  history?(config: C): HistorySource | undefined;
-  /** The source's current state, for reopen confirmation and reconciliation; absent without API credentials. */
-  currentState?(config: C): CurrentStateSource | undefined;
+  /** The source's history, for backfills; absent when the source has no API. Calls go through `http`. */
+  history?(config: C, http: OutboundHttp): HistorySource | undefined;
+  /** The source's current state, for reopen confirmation and reconciliation; absent without API credentials. Calls go through `http`. */
+  currentState?(config: C, http: OutboundHttp): CurrentStateSource | undefined;
 }

@@ -1,3 +1,5 @@
+import { NodeOutboundHttp, OPERATOR_SERVICE_POLICY, OutboundError, OutboundHttp, OutboundResponse } from '@tributary/outbound';
+
 /** A schema registry answered with an error, or could not be reached. */
 export class SchemaRegistryError extends Error {
   constructor(message: string, readonly status?: number, readonly errorCode?: number) {
@@ -10,14 +12,17 @@ const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 /** Confluent's error code for "schema not found" (GET /schemas/ids/{id}). */
 const SCHEMA_NOT_FOUND = 40403;
 
+const REGISTRY = { name: 'schema-registry', hosts: [] };
+
 /**
- * The two calls of the Confluent Schema Registry REST API that the wire format needs, on `fetch`.
- * Works with Confluent's registry and with compatible ones (Apicurio's /apis/ccompat/v7).
+ * The two calls of the Confluent Schema Registry REST API that the wire format needs. Works with
+ * Confluent's registry and with compatible ones (Apicurio's /apis/ccompat/v7). Through the
+ * outbound port, with the operator's services' limits: 10 s per call, answers up to 1 MiB.
  */
 export class SchemaRegistryClient {
   private readonly baseUrl: string;
 
-  constructor(baseUrl: string, private readonly timeoutMs = 10_000) {
+  constructor(baseUrl: string, private readonly http: OutboundHttp = new NodeOutboundHttp(OPERATOR_SERVICE_POLICY)) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -48,18 +53,18 @@ export class SchemaRegistryClient {
 
   private async request(method: 'GET' | 'POST', path: string, json?: unknown): Promise<unknown> {
     const url = `${this.baseUrl}${path}`;
-    let response: Response;
+    let response: OutboundResponse;
     try {
-      response = await fetch(url, {
-        method, headers: { accept: CONTENT_TYPE, ...(json === undefined ? {} : { 'content-type': CONTENT_TYPE }) },
-        body: json === undefined ? undefined : JSON.stringify(json), signal: AbortSignal.timeout(this.timeoutMs),
+      response = await this.http.request({
+        url, target: REGISTRY, method, headers: { accept: CONTENT_TYPE, ...(json === undefined ? {} : { 'content-type': CONTENT_TYPE }) },
+        body: json === undefined ? undefined : JSON.stringify(json),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new SchemaRegistryError(`schema registry unreachable: ${method} ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+      if (!(err instanceof OutboundError)) throw err;
+      throw new SchemaRegistryError(`schema registry unreachable: ${method} ${url}: ${err.message}`);
     }
-    const text = await response.text();
-    if (!response.ok) {
+    const text = response.body.toString('utf8');
+    if (response.status < 200 || response.status >= 300) {
       let errorCode: number | undefined;
       try {
         errorCode = (JSON.parse(text) as { error_code?: number }).error_code;

@@ -57,7 +57,7 @@ export class BackfillsService {
     if (input.until && input.until <= input.since) throw invalid('invalid_range', '`until` must be after `since`');
     const connector = await this.connectors.load(input.connectorId);
     if (!connector || connector.row.tenantId !== tenantId) throw notFound('connector_not_found', `no connector ${JSON.stringify(input.connectorId)}`);
-    if (!connector.plugin.history?.(connector.config)) {
+    if (!this.connectors.history(connector)) {
       throw invalid('no_history', `connector ${input.connectorId} cannot read its source's history: give it API credentials (${connector.row.type})`);
     }
     const id = randomUUID();
@@ -80,7 +80,7 @@ export class BackfillsService {
     if (!row) return { status: 'skipped', reason: 'backfill no longer exists' };
     if (row.status === 'succeeded' || row.status === 'failed') return { status: 'skipped', reason: `backfill already ${row.status}` };
     const connector = await this.connectors.load(row.connectorId);
-    const source = connector?.plugin.history?.(connector.config);
+    const source = connector && this.connectors.history(connector);
     if (!connector || !source) return { status: 'failed', reason: 'the connector was deleted or lost its API credentials', retry: false };
     await this.database.inTenant(tenantId, (tx) => this.backfills.start(tx, backfillId));
 

@@ -27,7 +27,7 @@ export class InboundProcessor {
     private readonly ignored: IgnoredDeliveriesService,
     private readonly metrics: Metrics,
   ) {
-    this.reopens = new ReopenConfirmation(incidents, metrics);
+    this.reopens = new ReopenConfirmation(connectors, incidents, metrics);
   }
 
   async handle(batch: LogRecord[]): Promise<void> {

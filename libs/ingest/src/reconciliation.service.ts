@@ -42,7 +42,7 @@ export class ReconciliationService {
       let source: CurrentStateSource | undefined;
       try {
         connector = await this.connectors.load(id);
-        source = connector?.plugin.currentState?.(connector.config);
+        source = connector && this.connectors.currentState(connector);
         if (!connector || !source) continue;
         await this.reconcile(connector, source);
         this.metrics.reconciliations.inc({ tenant: connector.row.tenantId, source: connector.row.type, outcome: 'succeeded' });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IncidentObservation, InboundDelivery, statedFieldsOf } from '@tributary/contracts';
 import { IncidentsService } from '@tributary/catalog';
-import { LoadedConnector, PulledDelivery } from '@tributary/connectors';
+import { ConnectorsService, LoadedConnector, PulledDelivery } from '@tributary/connectors';
 import { Metrics } from '@tributary/observability';
 import { TenantId } from '@tributary/store';
 
@@ -31,13 +31,14 @@ type Status = IncidentObservation['status'];
 export class ReopenConfirmation {
   private readonly uncheckedUntil = new Map<string, number>();
 
-  constructor(private readonly incidents: IncidentsService, private readonly metrics: Metrics, private readonly now: () => number = Date.now) {}
+  constructor(private readonly connectors: ConnectorsService, private readonly incidents: IncidentsService, private readonly metrics: Metrics,
+    private readonly now: () => number = Date.now) {}
 
   /** For each item, in log order, whether to apply it. */
   async check(tenantId: TenantId, connector: LoadedConnector, items: readonly ReopenCandidate[]): Promise<boolean[]> {
     const apply = items.map(() => true);
     const claimsOpen = (c: ReopenCandidate) => c.via === 'webhook' && c.observation.status === 'open' && statedFieldsOf(c.observation).has('status');
-    const source = items.some(claimsOpen) ? connector.plugin.currentState?.(connector.config) : undefined;
+    const source = items.some(claimsOpen) ? this.connectors.currentState(connector) : undefined;
     if (!source) return apply;
 
     const reopening = await this.reopening(tenantId, items, claimsOpen);

@@ -7,11 +7,15 @@ import {
 import { ConnectorRegistry, ConnectorsService, HooksService } from '@tributary/connectors';
 import { DeadLetterRecord, deadLetterCodec } from '@tributary/contracts';
 import type { NewRecord } from '@tributary/eventlog';
+import { NodeOutboundHttp } from '@tributary/outbound';
 import { ApiKeysRepository, asTenantId, ConnectorsRepository, TenantsRepository } from '@tributary/store';
 import { TenantsService } from '@tributary/tenancy';
-import { APPLY_QUEUE, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RulesService } from '@tributary/propagation';
+import {
+  APPLY_QUEUE, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RULE_PLAN_QUEUE, RulePlanning, RulesService,
+} from '@tributary/propagation';
 import { BACKFILL_QUEUE, BackfillJob, BackfillsService, INBOUND_STREAM } from '@tributary/ingest';
 import { defaultConnectors } from './default-connectors';
+import { outboundPolicy } from './outbound-policy';
 import { Runtime } from './runtime';
 
 /** A dead letter on the log: keyed like the record it parks (or by its id), with CloudEvents headers. */
@@ -35,7 +39,7 @@ export class DomainModule {
     const db = runtime.database;
     const registry = defaultConnectors();
     const connectors = new ConnectorsService(db, new ConnectorsRepository(db), registry, runtime.secrets,
-      runtime.config.publicUrl ?? `http://localhost:${runtime.config.port}`);
+      runtime.config.publicUrl ?? `http://localhost:${runtime.config.port}`, new NodeOutboundHttp(outboundPolicy(runtime.config)));
     // Every dead letter also goes to the event log's dead-letters stream (the dead-letter topic on Kafka).
     const deadLetters = new DeadLettersService(db, (letter) => runtime.eventLog.append('dead-letters', [deadLetterRecord(letter)]));
     // A parked inbound record goes back on the inbound log as it was, and through the same path.
@@ -46,14 +50,13 @@ export class DomainModule {
     const backfills = new BackfillsService(db, connectors, runtime.eventLog, runtime.jobQueue, deadLetters);
     runtime.deadJobs.register<BackfillJob>(BACKFILL_QUEUE, (job) => backfills.onDead(job));
     deadLetters.registerReplayer(`jobs:${BACKFILL_QUEUE}`, (_tenantId, payload) => backfills.requeue(payload as BackfillJob));
-    // Rules and the propagation engine: a rule changed at run time recomputes what it propagates.
-    let planner: PropagationPlanner | undefined;
-    let engine: PropagationEngine | undefined;
-    const rules = new RulesService(db, async (tenantId, rule) =>
-      engine!.schedule(await planner!.planRule(tenantId, rule.id), `rule-${rule.version}-${rule.enabled}-${Date.now()}`));
-    engine = new PropagationEngine(db, rules, runtime.jobQueue);
-    planner = new PropagationPlanner(db, rules);
-    for (const queue of [FANOUT_QUEUE, APPLY_QUEUE]) {
+    // Rules and the propagation engine: a rule changed at run time recomputes what it propagates, in a job.
+    let planning: RulePlanning | undefined;
+    const rules = new RulesService(db, (tenantId, rule) => planning!.queued(tenantId, rule));
+    const engine = new PropagationEngine(db, rules, runtime.jobQueue);
+    const planner = new PropagationPlanner(db, rules);
+    planning = new RulePlanning(runtime.jobQueue, planner, engine);
+    for (const queue of [FANOUT_QUEUE, APPLY_QUEUE, RULE_PLAN_QUEUE]) {
       runtime.deadJobs.register<FanoutJob>(queue, (job) => deadLetters.park(job.data.tenantId, `jobs:${queue}`,
         `propagation job failed after ${job.attempt} attempts: ${job.reason}`, job.data).then(() => undefined));
       deadLetters.registerReplayer(`jobs:${queue}`, async (_tenantId, payload) => {
@@ -77,6 +80,7 @@ export class DomainModule {
       [RulesService, rules],
       [PropagationEngine, engine],
       [PropagationPlanner, planner],
+      [RulePlanning, planning],
       [ApiKeyService, apiKeys],
       [TenantsService, new TenantsService(db, new TenantsRepository(db), apiKeys, runtime.secrets)],
       [EVENT_LOG, runtime.eventLog],

@@ -5,3 +5,4 @@ export * from './propagation.engine';
 export * from './propagation.planner';
 export * from './change-relay';
 export * from './derived-values';
+export * from './rule-planning';

@@ -27,12 +27,20 @@ export interface CompiledRule extends Rule {
   value: Expression | null;
 }
 
-/** Called after a rule's behaviour changed (created, edited, switched, deleted): its results must be recomputed. */
+/**
+ * Called after a rule's behaviour changed (created, edited, switched, deleted): its results must be
+ * recomputed. It queues that work (RulePlanning) and returns: the request that saved the rule does
+ * not wait for a walk over the tenant's assets.
+ */
 export type RuleChanged = (tenantId: TenantId, rule: Rule, previous: Rule | null) => Promise<void>;
+
+/** A saved rule, as the API answers: what it propagates is being recomputed in the background. */
+export type SavedRule = Rule & { planning: 'queued' };
 
 /**
  * Rules per tenant, changed at run time without a restart. Every expression is compiled when the
- * rule is saved, so a broken one is rejected then (422 with its position), never at event time.
+ * rule is saved, so a broken one is rejected then (422 with its position), and so is one whose
+ * estimated cost could exceed the evaluation budget (422 `expression_too_costly`), never at event time.
  */
 export class RulesService {
   constructor(
@@ -67,7 +75,7 @@ export class RulesService {
     return compiledRule;
   }
 
-  async create(tenantId: TenantId, actor: string, body: z.infer<typeof CreateRuleBody>): Promise<Rule> {
+  async create(tenantId: TenantId, actor: string, body: z.infer<typeof CreateRuleBody>): Promise<SavedRule> {
     const rule = { id: randomUUID(), name: body.name, builtin: false, enabled: body.enabled, trigger: body.trigger,
       filter: body.filter ?? null, action: body.action, version: 1 };
     checkExpressions(rule);
@@ -77,11 +85,11 @@ export class RulesService {
       return toRule(row);
     });
     await this.onChanged(tenantId, saved, null);
-    return saved;
+    return { ...saved, planning: 'queued' };
   }
 
   /** Built-in rules may only be switched on or off. */
-  async update(tenantId: TenantId, actor: string, id: string, body: z.infer<typeof UpdateRuleBody>): Promise<Rule> {
+  async update(tenantId: TenantId, actor: string, id: string, body: z.infer<typeof UpdateRuleBody>): Promise<SavedRule> {
     const [before, after] = await this.database.inTenant(tenantId, async (tx) => {
       await this.loadAll(tx);
       const row = await this.rules.get(tx, id, true);
@@ -99,7 +107,7 @@ export class RulesService {
       return [current, toRule(row2)] as const;
     });
     await this.onChanged(tenantId, after, before);
-    return after;
+    return { ...after, planning: 'queued' };
   }
 
   async remove(tenantId: TenantId, actor: string, id: string): Promise<void> {
@@ -146,8 +154,8 @@ function compile(rule: Rule): CompiledRule {
   const attr = rule.action.type === 'propagate_attribute' ? rule.action : null;
   return {
     ...rule,
-    filterExpression: rule.filter ? Expression.compile(rule.filter, ['event']) : null,
-    when: attr ? Expression.compile(attr.when, ['source']) : null,
-    value: attr ? Expression.compile(attr.value, ['source']) : null,
+    filterExpression: rule.filter ? Expression.load(rule.filter, ['event']) : null,
+    when: attr ? Expression.load(attr.when, ['source']) : null,
+    value: attr ? Expression.load(attr.value, ['source']) : null,
   };
 }

@@ -1,7 +1,10 @@
+import { Logger } from '@nestjs/common';
 import type { CurrentStateSource, HistorySource, PulledDelivery } from '../source-connector';
-import { SourceRateLimited } from '../source-connector';
+import { SourceFailed, SourceRateLimited } from '../source-connector';
 import { MonteCarloGraphqlClient, MonteCarloPage } from './graphql/montecarlo-graphql.client';
-import { MonteCarloRateLimited } from './graphql/montecarlo-graphql.errors';
+import {
+  MonteCarloAuthError, MonteCarloEndpointRefused, MonteCarloGraphqlError, MonteCarloRateLimited, MonteCarloResponseError, MonteCarloUnavailable,
+} from './graphql/montecarlo-graphql.errors';
 
 /*
  * What Tributary pulls from Monte Carlo's GraphQL API, as deliveries for the inbound log: history
@@ -80,12 +83,30 @@ function delivery(node: Record<string, unknown> | { uuid: string }, contentType:
   return { orderingKey: String(uuid ?? id), contentType, body: JSON.stringify(node) };
 }
 
-/** Monte Carlo's 429 as the platform's SourceRateLimited, for the job to wait on. */
+/**
+ * Monte Carlo's failures as the platform's: a 429 as SourceRateLimited, for the job to wait on;
+ * anything else as SourceFailed, a code and a message of ours that the API may show.
+ */
 async function rateLimited<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
     if (err instanceof MonteCarloRateLimited) throw new SourceRateLimited(err.retryAfterMs);
+    if (err instanceof MonteCarloGraphqlError) throw sourceFailed(err);
     throw err;
   }
+}
+
+const logger = new Logger('montecarlo');
+
+/** What Monte Carlo said (GraphQL errors, the body that failed validation) is logged, never shown. */
+function sourceFailed(err: MonteCarloGraphqlError): SourceFailed {
+  logger.warn({ message: 'Monte Carlo GraphQL call failed', code: err.code, detail: err.message });
+  const status = err instanceof MonteCarloUnavailable || err instanceof MonteCarloAuthError ? err.status : null;
+  const message = err instanceof MonteCarloAuthError ? `Monte Carlo refused the API key (HTTP ${status})`
+    : err instanceof MonteCarloUnavailable ? (status ? `Monte Carlo answered HTTP ${status}` : 'Monte Carlo could not be reached or did not answer in time')
+      : err instanceof MonteCarloEndpointRefused ? err.message
+        : err instanceof MonteCarloResponseError ? "Monte Carlo's answer could not be used (a GraphQL error, an unexpected or oversized body); the details are in the log"
+          : 'the call to Monte Carlo failed; the details are in the log';
+  return new SourceFailed(err.code, message, err.retryable, { cause: err });
 }

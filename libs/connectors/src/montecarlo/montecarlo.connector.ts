@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IncidentObservation } from '@tributary/contracts';
 import { NormalizeError, SourceConnector } from '../source-connector';
-import { MonteCarloGraphqlClient } from './graphql/montecarlo-graphql.client';
+import { MONTE_CARLO_GRAPHQL_ENDPOINT, MONTE_CARLO_TARGET, MonteCarloGraphqlClient } from './graphql/montecarlo-graphql.client';
 import { currentStateSource, historySource, NODE_TYPES, STATE_TYPES } from './montecarlo-api.source';
 import { MonteCarloAlertNodeSchema, MonteCarloIncidentNodeSchema } from './graphql/montecarlo-graphql.schema';
 import { normalizeAlertNode, normalizeIncidentNode } from './graphql/montecarlo-incident-node.normalizer';
@@ -15,9 +15,13 @@ export const MonteCarloConfig = z.strictObject({
   mappings: TableMappingConfig.min(1, 'give at least one mapping rule'),
   /** GraphQL API credentials, for backfills and reconciliation. */
   graphql: z.strictObject({
-    apiId: z.string().min(1),
-    apiToken: z.string().min(1),
-    endpoint: z.string().url().default('https://api.getmontecarlo.com/graphql'),
+    apiId: z.string().min(1).max(256),
+    apiToken: z.string().min(1).max(1024),
+    /**
+     * https, on Monte Carlo's hosts (or the platform's TRIBUTARY_OUTBOUND_ALLOWED_HOSTS); a new
+     * endpoint needs `apiToken` entered again, so that a stored token is never sent somewhere new
+     */
+    endpoint: z.string().url().max(2048).default(MONTE_CARLO_GRAPHQL_ENDPOINT),
     /** which of Monte Carlo's models a backfill reads: incidents (getIncidents), alerts (getAlerts), or both in turn */
     models: z.array(z.enum(['incidents', 'alerts'])).min(1).default(['incidents', 'alerts']),
   }).optional(),
@@ -37,6 +41,7 @@ export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
   description: 'Monte Carlo data-observability incidents: signed webhooks (x-mcd-signature), GraphQL backfills and reconciliation',
   configSchema: MonteCarloConfig,
   secretPaths: ['graphql.apiToken'],
+  outboundUrls: [{ path: 'graphql.endpoint', target: MONTE_CARLO_TARGET, secretPaths: ['graphql.apiToken'] }],
 
   verifySignature(rawBody, headers, signingSecret) {
     const header = headers[MONTE_CARLO_SIGNATURE_HEADER];
@@ -72,16 +77,16 @@ export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
     }
   },
 
-  history(config) {
+  history(config, http) {
     if (!config.graphql) return undefined;
     const { apiId, apiToken, endpoint, models } = config.graphql;
-    return historySource(new MonteCarloGraphqlClient({ apiId, apiToken, endpoint }), models);
+    return historySource(new MonteCarloGraphqlClient({ apiId, apiToken, endpoint, http }), models);
   },
 
-  currentState(config) {
+  currentState(config, http) {
     if (!config.graphql) return undefined;
     const { apiId, apiToken, endpoint, models } = config.graphql;
-    return currentStateSource(new MonteCarloGraphqlClient({ apiId, apiToken, endpoint, timeoutMs: STATE_READ_TIMEOUT_MS }), models);
+    return currentStateSource(new MonteCarloGraphqlClient({ apiId, apiToken, endpoint, http, timeoutMs: STATE_READ_TIMEOUT_MS }), models);
   },
 };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { globMatches } from './glob';
 
 /*
  * A Monte Carlo table id is not a catalog qualified name. The connector's configuration says how to
@@ -32,15 +33,15 @@ export const TableMappingRule = z.strictObject({
   match: z
     .strictObject({
       /** Monte Carlo account uuid (the MCON's, else the delivery's `account.id`); case-insensitive */
-      account: z.string().min(1).optional(),
+      account: z.string().min(1).max(128, 'at most 128 characters').optional(),
       /** Monte Carlo resource (warehouse) uuid; only an MCON names one; case-insensitive */
-      resource: z.string().min(1).optional(),
+      resource: z.string().min(1).max(128, 'at most 128 characters').optional(),
       /** the table id's database (BigQuery: project); `*` matches any run of characters; case-insensitive */
-      database: z.string().min(1).optional(),
+      database: z.string().min(1).max(256, 'at most 256 characters').optional(),
     })
     .optional(),
   /** builds the qualified name from {database}, {schema}, {table} and {resource} */
-  template: z.string().min(1, 'the template must not be empty').superRefine((template, ctx) => {
+  template: z.string().min(1, 'the template must not be empty').max(1024, 'at most 1024 characters').superRefine((template, ctx) => {
     const problem = templateProblem(template);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   }),
@@ -49,7 +50,7 @@ export const TableMappingRule = z.strictObject({
 });
 export type TableMappingRule = z.infer<typeof TableMappingRule>;
 
-export const TableMappingConfig = z.array(TableMappingRule);
+export const TableMappingConfig = z.array(TableMappingRule).max(100, 'at most 100 mapping rules');
 export type TableMappingConfig = z.infer<typeof TableMappingConfig>;
 
 /** One part of a table id. A quoted identifier is case-sensitive: case rules leave it alone. */
@@ -218,11 +219,6 @@ function ruleMatches(rule: TableMappingRule, ref: ParsedTableRef, ctx: MappingCo
 
 function sameId(expected: string, actual: string | undefined): boolean {
   return actual !== undefined && expected.toLowerCase() === actual.toLowerCase();
-}
-
-function globMatches(glob: string, value: string): boolean {
-  const pattern = glob.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-  return new RegExp(`^${pattern}$`, 'is').test(value);
 }
 
 function fillTemplate(rule: TableMappingRule, ref: ParsedTableRef): string | null {

@@ -1,8 +1,12 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { alertNode, incidentNode } from '../../../../../test/support/montecarlo/montecarlo-graphql.factories';
 import { MonteCarloGraphqlServer } from '../../../../../test/support/montecarlo/montecarlo-graphql.server';
+import { localOutbound } from '../../../../../test/support/outbound';
 import { MonteCarloGraphqlClient, parseRetryAfter, type MonteCarloPage } from './montecarlo-graphql.client';
 import {
   MonteCarloAuthError,
+  MonteCarloEndpointRefused,
   MonteCarloGraphqlError,
   MonteCarloRateLimited,
   MonteCarloResponseError,
@@ -28,7 +32,7 @@ describe(MonteCarloGraphqlClient.name, () => {
 
   beforeEach(async () => {
     server = await MonteCarloGraphqlServer.start({ apiId: 'key-id', apiToken: 'key-secret' });
-    client = new MonteCarloGraphqlClient({ endpoint: server.url, apiId: 'key-id', apiToken: 'key-secret' });
+    client = new MonteCarloGraphqlClient({ endpoint: server.url, apiId: 'key-id', apiToken: 'key-secret', http: localOutbound() });
   });
   afterEach(() => server.stop());
 
@@ -116,7 +120,7 @@ describe(MonteCarloGraphqlClient.name, () => {
     });
 
     it('throws MonteCarloAuthError, not retryable, on 401 (a wrong key) and on 403', async () => {
-      const wrong = new MonteCarloGraphqlClient({ endpoint: server.url, apiId: 'key-id', apiToken: 'nope' });
+      const wrong = new MonteCarloGraphqlClient({ endpoint: server.url, apiId: 'key-id', apiToken: 'nope', http: localOutbound() });
       const unauthorized = await failure(wrong.incidentsPage({ since: SINCE, first: 1 }));
       server.failNext(1, { status: 403 });
       const forbidden = await failure(client.alertsPage({ since: SINCE, first: 1 }));
@@ -187,26 +191,51 @@ describe(MonteCarloGraphqlClient.name, () => {
       expect(down).toMatchObject({ status: 503, retryAfterMs: 30_000 });
     });
 
-    it('throws MonteCarloUnavailable when nothing answers', async () => {
+    it('throws MonteCarloUnavailable when nothing answers, without the text of the network error', async () => {
       const gone = await MonteCarloGraphqlServer.start();
       const url = gone.url;
       await gone.stop();
-      const offline = new MonteCarloGraphqlClient({ endpoint: url, apiId: 'key-id', apiToken: 'key-secret' });
+      const offline = new MonteCarloGraphqlClient({ endpoint: url, apiId: 'key-id', apiToken: 'key-secret', http: localOutbound() });
 
       const error = await failure(offline.incidentsPage({ since: SINCE, first: 1 }));
       expect(error).toBeInstanceOf(MonteCarloUnavailable);
       expect(error).toMatchObject({ status: null, retryable: true });
-      expect(error.message).toMatch(/^Monte Carlo did not answer: fetch failed \(.*ECONNREFUSED/);
+      expect(error.message).toBe('Monte Carlo did not answer: the service could not be reached (ECONNREFUSED)');
     });
 
-    it('throws MonteCarloUnavailable when the request times out', async () => {
-      const hanging: typeof fetch = (_url, init) =>
-        new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
-      const slow = new MonteCarloGraphqlClient({ endpoint: server.url, apiId: 'i', apiToken: 't', fetch: hanging, timeoutMs: 20 });
+    it('throws MonteCarloUnavailable when the answer does not come within the outbound timeout', async () => {
+      const silent = createServer(() => undefined);
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const slow = new MonteCarloGraphqlClient({ endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/graphql`, apiId: 'i', apiToken: 't',
+        http: localOutbound({ timeoutMs: 100 }) });
+      try {
+        const error = await failure(slow.incidentsPage({ since: SINCE, first: 1 }));
+        expect(error).toBeInstanceOf(MonteCarloUnavailable);
+        expect(error.message).toMatch(/no complete answer within 100 ms/);
+      } finally {
+        silent.closeAllConnections();
+        silent.close();
+      }
+    });
+  });
 
-      const error = await failure(slow.incidentsPage({ since: SINCE, first: 1 }));
-      expect(error).toBeInstanceOf(MonteCarloUnavailable);
-      expect(error.message).toMatch(/timed out/);
+  describe('the outbound policy', () => {
+    it('refuses an endpoint off the allow-list, and a redirect, without retrying (MonteCarloEndpointRefused)', async () => {
+      const strict = new MonteCarloGraphqlClient({ endpoint: server.url, apiId: 'key-id', apiToken: 'key-secret', http: localOutbound({ allowedHosts: [] }) });
+      expect(await failure(strict.incidentsPage({ since: SINCE, first: 1 }))).toMatchObject({ code: 'montecarlo_endpoint_refused', retryable: false });
+      expect(server.requests).toHaveLength(0);
+
+      server.failNext(1, { status: 302, headers: { location: 'http://127.0.0.1:1/graphql' } });
+      expect(await failure(client.incidentsPage({ since: SINCE, first: 1 }))).toBeInstanceOf(MonteCarloEndpointRefused);
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('cuts off an answer larger than the cap (MonteCarloResponseError)', async () => {
+      server.incidents.push(...Array.from({ length: 50 }, () => incidentNode({ createdTime: '2024-05-01T01:00:00Z' })));
+      const capped = new MonteCarloGraphqlClient({ endpoint: server.url, apiId: 'key-id', apiToken: 'key-secret', http: localOutbound({ maxResponseBytes: 2048 }) });
+      const error = await failure(capped.incidentsPage({ since: SINCE, first: 50 }));
+      expect(error).toBeInstanceOf(MonteCarloResponseError);
+      expect(error.message).toMatch(/cut off/);
     });
   });
 

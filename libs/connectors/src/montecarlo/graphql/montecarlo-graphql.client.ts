@@ -1,6 +1,8 @@
 import type { z } from 'zod';
+import { OutboundError, OutboundHttp, OutboundResponse, OutboundTarget } from '@tributary/outbound';
 import {
   MonteCarloAuthError,
+  MonteCarloEndpointRefused,
   MonteCarloRateLimited,
   MonteCarloResponseError,
   MonteCarloUnavailable,
@@ -17,9 +19,10 @@ import {
 import { parseMonteCarloTime } from './montecarlo-time';
 
 export const MONTE_CARLO_GRAPHQL_ENDPOINT = 'https://api.getmontecarlo.com/graphql';
+/** Monte Carlo's own hosts: its API may be called there without the platform allowing more. */
+export const MONTE_CARLO_TARGET: OutboundTarget = { name: 'montecarlo', hosts: ['api.getmontecarlo.com', '*.getmontecarlo.com'] };
 /** When a 429 carries no usable `Retry-After`, wait this long before resuming. */
 export const DEFAULT_RETRY_AFTER_MS = 1000;
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface MonteCarloGraphqlClientOptions {
   /** defaults to Monte Carlo's public endpoint; tests point it at a local server */
@@ -28,9 +31,9 @@ export interface MonteCarloGraphqlClientOptions {
   apiId: string;
   /** API key secret, sent as `x-mcd-token` */
   apiToken: string;
-  /** defaults to the global fetch (Node 20) */
-  fetch?: typeof globalThis.fetch;
-  /** a request that has not answered by then fails as MonteCarloUnavailable; default 30 s */
+  /** the platform's outbound HTTP: its policy (allowed hosts and addresses, timeouts, size cap) applies to every call */
+  http: OutboundHttp;
+  /** a total timeout shorter than the policy's, for callers the ingest stream waits on */
   timeoutMs?: number;
 }
 
@@ -67,16 +70,16 @@ export class MonteCarloGraphqlClient {
   readonly endpoint: string;
   readonly #apiId: string;
   readonly #apiToken: string;
-  readonly #fetch: typeof globalThis.fetch;
-  readonly #timeoutMs: number;
+  readonly #http: OutboundHttp;
+  readonly #timeoutMs: number | undefined;
 
   constructor(options: MonteCarloGraphqlClientOptions) {
     if (!options.apiId || !options.apiToken) throw new TypeError('a Monte Carlo API key id and token are required');
     this.endpoint = options.endpoint ?? MONTE_CARLO_GRAPHQL_ENDPOINT;
     this.#apiId = options.apiId;
     this.#apiToken = options.apiToken;
-    this.#fetch = options.fetch ?? globalThis.fetch;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#http = options.http;
+    this.#timeoutMs = options.timeoutMs;
   }
 
   /** One page of `getIncidents`, filtered by `startTime`/`endTime`. */
@@ -127,12 +130,16 @@ export class MonteCarloGraphqlClient {
     return { nodes, endCursor, hasNextPage: pageInfo.hasNextPage };
   }
 
-  /** POSTs one GraphQL document and returns its `data`, or throws the classified failure. */
+  /**
+   * POSTs one GraphQL document and returns its `data`, or throws the classified failure. Through
+   * the platform's outbound HTTP: an endpoint its policy refuses is never called (not even after a
+   * redirect or a DNS change), and a call that hangs or answers too much is cut off.
+   */
   private async post(query: string, variables: Record<string, unknown>): Promise<unknown> {
-    let response: Response;
+    let response: OutboundResponse;
     try {
-      response = await this.#fetch(this.endpoint, {
-        method: 'POST',
+      response = await this.#http.request({
+        url: this.endpoint, target: MONTE_CARLO_TARGET, method: 'POST',
         headers: {
           'content-type': 'application/json',
           accept: 'application/json',
@@ -140,32 +147,24 @@ export class MonteCarloGraphqlClient {
           'x-mcd-token': this.#apiToken,
         },
         body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        timeoutMs: this.#timeoutMs,
       });
     } catch (error) {
-      throw new MonteCarloUnavailable(`Monte Carlo did not answer: ${describe(error)}`, null, null, { cause: error });
+      if (!(error instanceof OutboundError)) throw error;
+      if (error.retryable) throw new MonteCarloUnavailable(`Monte Carlo did not answer: ${error.message}`, null, null, { cause: error });
+      if (error.code === 'outbound_response_too_large') throw new MonteCarloResponseError(`Monte Carlo's answer was cut off: ${error.message}`, null);
+      throw new MonteCarloEndpointRefused(error.message, { cause: error });
     }
 
     const status = response.status;
-    if (status === 429) {
-      discard(response);
-      throw new MonteCarloRateLimited(parseRetryAfter(response.headers.get('retry-after')) ?? DEFAULT_RETRY_AFTER_MS);
-    }
-    if (status === 401 || status === 403) {
-      discard(response);
-      throw new MonteCarloAuthError(status);
-    }
+    const header = (name: string) => response.headers[name] ?? null;
+    if (status === 429) throw new MonteCarloRateLimited(parseRetryAfter(header('retry-after')) ?? DEFAULT_RETRY_AFTER_MS);
+    if (status === 401 || status === 403) throw new MonteCarloAuthError(status);
     if (status >= 500 || status === 408) {
-      discard(response);
-      throw new MonteCarloUnavailable(`Monte Carlo answered HTTP ${status}`, status, parseRetryAfter(response.headers.get('retry-after')));
+      throw new MonteCarloUnavailable(`Monte Carlo answered HTTP ${status}`, status, parseRetryAfter(header('retry-after')));
     }
 
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw new MonteCarloUnavailable(`the response from Monte Carlo broke off: ${describe(error)}`, status, null, { cause: error });
-    }
+    const text = response.body.toString('utf8');
     const json = parseJson(text);
     if (status < 200 || status >= 300) {
       // e.g. 400 for a query the schema rejects: retrying the same query cannot help.
@@ -240,17 +239,3 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `.${String(segment)}`)).join('');
 }
 
-/** Duck-typed: the DOMException an aborted fetch throws may come from another realm. */
-function describe(error: unknown): string {
-  const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: unknown };
-  if (name === 'TimeoutError') return 'timed out';
-  const text = typeof message === 'string' ? message : String(error);
-  // undici reports "fetch failed" and puts the reason (ECONNREFUSED, …) in the cause.
-  const reason = (cause as { message?: unknown } | undefined)?.message;
-  return typeof reason === 'string' ? `${text} (${reason})` : text;
-}
-
-/** Frees the connection of a response whose body we do not read. */
-function discard(response: Response): void {
-  response.body?.cancel().catch(() => undefined);
-}

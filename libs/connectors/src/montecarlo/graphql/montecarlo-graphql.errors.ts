@@ -11,7 +11,8 @@ export type MonteCarloGraphqlErrorCode =
   | 'montecarlo_rate_limited' // HTTP 429: wait retryAfterMs, then resume from the same cursor
   | 'montecarlo_auth_failed' // HTTP 401/403: the configured key is wrong, expired or lacks permission
   | 'montecarlo_unavailable' // HTTP 5xx, timeout or network failure: retry later
-  | 'montecarlo_bad_response'; // GraphQL `errors`, another 4xx, or a body that fails validation
+  | 'montecarlo_bad_response' // GraphQL `errors`, another 4xx, a body that fails validation or is too large
+  | 'montecarlo_endpoint_refused'; // the outbound policy refuses the endpoint (host, address, scheme) or its redirect
 
 export abstract class MonteCarloGraphqlError extends Error {
   abstract readonly code: MonteCarloGraphqlErrorCode;
@@ -64,5 +65,14 @@ export class MonteCarloResponseError extends MonteCarloGraphqlError {
   ) {
     super(message);
     this.name = 'MonteCarloResponseError';
+  }
+}
+
+export class MonteCarloEndpointRefused extends MonteCarloGraphqlError {
+  readonly code = 'montecarlo_endpoint_refused' as const;
+  readonly retryable = false;
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(`the outbound policy refused the call to Monte Carlo: ${reason}`, options);
+    this.name = 'MonteCarloEndpointRefused';
   }
 }

@@ -1,6 +1,7 @@
 import type { IncidentObservation } from '@tributary/contracts';
 import { alertNode, incidentNode, tableMcon, warehouseTable } from '../../../../../test/support/montecarlo/montecarlo-graphql.factories';
 import { MonteCarloGraphqlServer } from '../../../../../test/support/montecarlo/montecarlo-graphql.server';
+import { localOutbound } from '../../../../../test/support/outbound';
 import { MonteCarloGraphqlClient } from './montecarlo-graphql.client';
 import {
   MonteCarloAlertNodeSchema,
@@ -242,7 +243,7 @@ describe(normalizeIncidentNode.name, () => {
         createdTime: '2024-05-01T12:00:00Z', events: { edges: [
           { node: { table: warehouseTable('analytics:public.orders') } },
           { node: { table: warehouseTable('unmapped:raw.clicks') } }] } }));
-      const client = new MonteCarloGraphqlClient({ endpoint: server.url, apiId: server.apiId, apiToken: server.apiToken });
+      const client = new MonteCarloGraphqlClient({ endpoint: server.url, apiId: server.apiId, apiToken: server.apiToken, http: localOutbound() });
 
       const [observation] = (await client.incidentsPage({ since: '2024-05-01T00:00:00Z', first: 10 })).nodes
         .map((node) => normalizeIncidentNode(node, mapTable));

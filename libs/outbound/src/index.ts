@@ -1,0 +1,4 @@
+export * from './outbound-http';
+export * from './outbound-policy';
+export * from './node-outbound-http';
+export { isPublicAddress } from './address-ranges';
