@@ -48,18 +48,24 @@ export class DeadLettersService {
    * retries (its batch or job); if the commit fails after publishing, the topic holds a letter twice
    * on the retry, never none.
    */
-  async park(tenantId: TenantId, stream: string, reason: string, payload: unknown): Promise<string> {
+  async park(tenantId: TenantId, stream: string, reason: string, payload: unknown, recordOffset?: string): Promise<string> {
     return this.database.inTenant(tenantId, async (tx) => {
-      const id = await this.deadLetters.park(tx, stream, reason, payload);
-      await this.publish({ id, tenant: tenantId, stream, reason, time: new Date(), ...original(payload) });
+      const { id, parked } = await this.deadLetters.park(tx, stream, reason, payload, recordOffset);
+      // parked before (its batch was retried): published then
+      if (parked) await this.publish({ id, tenant: tenantId, stream, reason, time: new Date(), ...original(payload) });
       return id;
     });
   }
 
-  /** Parks a log record a consumer could not process, as its original key, headers and bytes (replayable unchanged). */
-  async parkRecord(tenantId: TenantId, stream: string, reason: string, record: { key: string; headers: Record<string, string>; value: Buffer }): Promise<string> {
+  /**
+   * Parks a log record a consumer could not process, as its original key, headers and bytes
+   * (replayable unchanged), once per record: with its `offset`, parking it again when its batch is
+   * retried returns the first letter.
+   */
+  async parkRecord(tenantId: TenantId, stream: string, reason: string,
+    record: { key: string; headers: Record<string, string>; value: Buffer; offset?: string }): Promise<string> {
     const parked: ParkedRecord = { key: record.key, headers: record.headers, value: record.value.toString('base64') };
-    return this.park(tenantId, stream, reason, parked);
+    return this.park(tenantId, stream, reason, parked, record.offset);
   }
 
   async list(ctx: ReadContext, limit: number, cursor?: string): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {

@@ -59,6 +59,11 @@ const schema = z.object({
   oidcGroupRoles: z.string().default('')
     .describe('OIDC_GROUP_ROLES: group=role pairs, comma separated (e.g. data-stewards=steward); a group named like a role maps to it.'),
   logLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log').describe('LOG_LEVEL: lowest level logged.'),
+  // stalls and tenant isolation (issue 10, points 5 and 6)
+  stallSeconds: z.coerce.number().min(1).max(3600).default(30)
+    .describe('TRIBUTARY_STALL_SECONDS: a consumer with records waiting that makes no progress for this long is reported stalled (`/readyz` 503, `tributary_consumer_stalled`).'),
+  tenantRetryMaxMs: z.coerce.number().int().min(100).default(60_000)
+    .describe('TRIBUTARY_TENANT_RETRY_MAX_MS: longest wait between two retries of a tenant whose records or jobs fail (its database unreachable); the wait starts at 1 s and doubles up to this.'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
@@ -90,6 +95,7 @@ const envNames: Record<keyof Config, string> = {
   oidcIssuer: 'OIDC_ISSUER', oidcAudience: 'OIDC_AUDIENCE', oidcJwksUri: 'OIDC_JWKS_URI',
   oidcTenantClaim: 'OIDC_TENANT_CLAIM', oidcGroupsClaim: 'OIDC_GROUPS_CLAIM', oidcGroupRoles: 'OIDC_GROUP_ROLES',
   logLevel: 'LOG_LEVEL',
+  stallSeconds: 'TRIBUTARY_STALL_SECONDS', tenantRetryMaxMs: 'TRIBUTARY_TENANT_RETRY_MAX_MS',
 };
 
 export class ConfigError extends Error {}

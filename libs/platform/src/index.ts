@@ -1,5 +1,6 @@
 export * from './runtime';
 export * from './health.controller';
+export * from './consumer-watch';
 export * from './platform.module';
 export * from './http/http-app';
 export * from './http/error-body';

@@ -1,19 +1,21 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { Metrics } from '@tributary/observability';
 import { Database, SecretBox } from '@tributary/store';
+import { ConsumerWatch } from './consumer-watch';
 import { HealthController } from './health.controller';
 import { Runtime } from './runtime';
 import { registerRuntimeGauges } from './runtime-gauges';
 
 export const RUNTIME = Symbol('RUNTIME');
 
-/** Makes a started Runtime injectable, and serves health, readiness and metrics, in every app. */
+/** Makes a started Runtime (and the watch of the process's consumers) injectable, and serves health, readiness and metrics, in every app. */
 @Global()
 @Module({})
 export class PlatformModule {
   static forRuntime(runtime: Runtime, app: string): DynamicModule {
     const metrics = new Metrics(app);
-    registerRuntimeGauges(metrics, runtime);
+    const consumers = new ConsumerWatch(runtime.config.stallSeconds * 1000);
+    registerRuntimeGauges(metrics, runtime, consumers);
     return {
       module: PlatformModule,
       controllers: [HealthController],
@@ -22,8 +24,9 @@ export class PlatformModule {
         { provide: Database, useValue: runtime.database },
         { provide: SecretBox, useValue: runtime.secrets },
         { provide: Metrics, useValue: metrics },
+        { provide: ConsumerWatch, useValue: consumers },
       ],
-      exports: [RUNTIME, Database, SecretBox, Metrics],
+      exports: [RUNTIME, Database, SecretBox, Metrics, ConsumerWatch],
     };
   }
 }

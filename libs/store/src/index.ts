@@ -1,4 +1,5 @@
 export * from './database';
+export * from './database-errors';
 export * from './schema';
 export * from './secret-box';
 export * from './tenant-id';
@@ -16,5 +17,7 @@ export * from './repositories/api-keys.repository';
 export * from './repositories/connectors.repository';
 export * from './repositories/dead-letters.repository';
 export * from './repositories/backfills.repository';
+export * from './repositories/held-records.repository';
+export * from './repositories/relay-offsets.repository';
 export * from './repositories/rules.repository';
 export * from './repositories/propagation.repository';

@@ -320,5 +320,24 @@ export const tenantDataMigrations: Migration[] = [
       CREATE INDEX incident_assets_open ON ${schema}.incident_assets (tenant_id, asset_id) INCLUDE (incident_id, critical) WHERE open;
     `,
   },
+  {
+    version: 10,
+    name: 'dead letters know their record',
+    sql: (schema) => `
+      -- A parked log record carries its stream position: a batch that is retried after a record of it
+      -- was parked parks that record again, and this makes the second park a no-op (once per record).
+      ALTER TABLE ${schema}.dead_letters ADD COLUMN record_offset text;
+      CREATE UNIQUE INDEX dead_letters_by_record ON ${schema}.dead_letters (tenant_id, stream, record_offset) WHERE record_offset IS NOT NULL;
+    `,
+  },
+  {
+    version: 11,
+    name: 'backfill run lease',
+    sql: (schema) => `
+      -- One run of a backfill at a time: a run takes the lease before it pages and renews it before
+      -- every page and every rate-limit wait, so a second delivery of the job (a redelivery, a replay)
+      -- finds it taken and skips. It expires on its own when the run's process dies.
+      ALTER TABLE ${schema}.backfills ADD COLUMN lease_owner text, ADD COLUMN lease_until timestamptz;
+    `,
+  },
 ];
-
