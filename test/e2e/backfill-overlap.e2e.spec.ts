@@ -34,7 +34,7 @@ describe('Backfill runs of one backfill', () => {
     const created = await t.http().post('/v1/backfills').set(auth())
       .send({ connectorId: connector.body.id, since: '2026-11-01T00:00:00Z', until: '2026-11-02T00:00:00Z' });
     expect(created.status).toBe(202);
-    mc.failRequest(0, { status: 429, retryAfterSeconds: 3600 });
+    mc.failRequest(1, { status: 429, retryAfterSeconds: 3600 });
 
     // the rate-limit wait is the test's to end: it stands for the longest wait a source can ask for
     const waits: number[] = [];

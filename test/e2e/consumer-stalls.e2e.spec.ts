@@ -62,9 +62,10 @@ describe('Consumers that lose their connection or stall', () => {
       expect((await t.http().get('/readyz')).status).toBe(200);
       const operator = await session();
       try {
-        // a lock on the table the ingestor writes, held by another session
+        // a lock on the table the ingestor writes, held by another session (EXCLUSIVE: it blocks writes;
+        // ACCESS EXCLUSIVE would also hold back the embedded log's watermark, as it takes a transaction id)
         await operator.query('BEGIN');
-        await operator.query('LOCK TABLE tenant_pooled.incidents IN ACCESS EXCLUSIVE MODE');
+        await operator.query('LOCK TABLE tenant_pooled.incidents IN EXCLUSIVE MODE');
         await deliver('while-blocked');
         const stalled = await waitFor('/readyz to report the stall', async () => {
           const res = await t.http().get('/readyz');

@@ -22,7 +22,9 @@ export class PostgresEventLog implements EventLog {
 
   constructor(private readonly url: string) {
     this.pool = new Pool({ connectionString: url, max: 4 });
+    // a lost connection fails the query that uses it; it must not crash the process (see Database)
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** Appends waiting for the commit in progress; they go together in the next one. */

@@ -6,3 +6,4 @@ export * from './http/http-app';
 export * from './http/error-body';
 export * from './run-app';
 export * from './domain.module';
+export * from './tenant-jobs';

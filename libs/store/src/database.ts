@@ -85,6 +85,9 @@ export class Database {
     const pool = new Pool({ connectionString: url, max, types: pgTypes });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
+    // Nor may that of a client checked out between two statements of a transaction (the pool listens
+    // only to idle ones): its connection lost, the transaction's next statement fails instead.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return { pool, db: new Kysely<TenantDataSchema>({ dialect: new PostgresDialect({ pool }) }) };
   }
 
