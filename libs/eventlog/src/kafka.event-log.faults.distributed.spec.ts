@@ -48,12 +48,15 @@ describe('KafkaEventLog with the broker down at first use', () => {
     const sub = await log.subscribe('faults', 'inbound', async (batch) => { seen.push(...batch.map((r) => r.value.toString())); },
       { batchSize: 100, onError: (err) => errors.push(err) });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // kafkajs retries a connect for about ten seconds before it fails: wait until a start has failed for good
+      const until = (check: () => boolean) => new Promise<void>((resolve, reject) => {
+        const deadline = Date.now() + 60_000;
+        const look = () => (check() ? resolve() : Date.now() > deadline ? reject(new Error('timed out')) : setTimeout(look, 200));
+        look();
+      });
+      await until(() => errors.length > 0);
       await proxy.up();
-      const deadline = Date.now() + 60_000;
-      while (!seen.includes('once up') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(seen).toContain('once up');
-      expect(errors.length).toBeGreaterThan(0);
+      await until(() => seen.includes('once up'));
     } finally {
       await sub.stop();
     }

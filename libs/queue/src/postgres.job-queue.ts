@@ -16,6 +16,8 @@ export interface PostgresJobQueueOptions extends JobQueueHooks {
 type Row<T> = PgBoss.JobWithMetadata<T>;
 
 const DEFAULT_SCHEMA = 'tributary_queue';
+/** The longest pause of a worker loop whose fetches keep failing. */
+const MAX_FAILURE_PAUSE_MS = 30_000;
 
 /** Unique among the jobs that wait, wait for a retry, or run: what `dedupKey` promises (see ensureDedupIndex). */
 const DEDUP_INDEX = 'tributary_job_dedup_key';
@@ -208,7 +210,9 @@ export class PostgresJobQueue implements JobQueue {
 
 /**
  * `concurrency` loops that each take one job at a time. An idle loop sleeps for the polling
- * interval or until woken (an enqueue in this process, or stop()).
+ * interval or until woken (an enqueue in this process, or stop()); a loop whose fetch or
+ * acknowledgement failed (reported to onError) sleeps twice as long after each failure in a row, up
+ * to MAX_FAILURE_PAUSE_MS, and never stops before stop().
  */
 class Consumer {
   private stopping = false;
@@ -239,26 +243,31 @@ class Consumer {
   }
 
   private async loop(): Promise<void> {
+    // failures in a row of fetching or acknowledging (the database unreachable): each waits twice as long, up to MAX_FAILURE_PAUSE_MS
+    let failures = 0;
     while (!this.stopping) {
       this.woken = false;
       let took = false;
       try {
         took = await this.takeOne();
+        failures = 0;
       } catch (error) {
+        failures += 1;
         this.onError(error instanceof Error ? error : new Error(String(error)));
       }
-      if (!took && !this.woken && !this.stopping) await this.sleep();
+      if (failures > 0 && !this.stopping) await this.sleep(Math.min(MAX_FAILURE_PAUSE_MS, this.pollIntervalMs * 2 ** Math.min(16, failures - 1)));
+      else if (!took && !this.woken && !this.stopping) await this.sleep();
     }
   }
 
-  private sleep(): Promise<void> {
+  private sleep(ms = this.pollIntervalMs): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.sleepers.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, this.pollIntervalMs);
+      const timer = setTimeout(done, ms);
       this.sleepers.add(done);
     });
   }
