@@ -48,8 +48,9 @@ describe(DeadLettersService.name, () => {
       expect(await service.parkRecord(tenant, 'inbound', 'undecodable inbound record: once', record)).toBe(first);
       expect(published).toEqual([first]);
       expect((await listed()).filter((l) => l.reason.endsWith(': once')).map((l) => l.id)).toEqual([first]);
-      // the same position in another stream is another record
+      // the same position in another stream is another record, and so is another record at that position (topics made anew)
       expect(await service.parkRecord(tenant, 'changes', 'undecodable change record: once', record)).not.toBe(first);
+      expect(await service.parkRecord(tenant, 'inbound', 'undecodable inbound record: once', { ...record, value: Buffer.from('other') })).not.toBe(first);
     });
 
     it('parks nothing when publishing fails, so that the caller retries instead of losing the letter on the topic', async () => {

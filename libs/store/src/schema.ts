@@ -183,7 +183,7 @@ export interface DeadLettersTable {
   payload: Json<unknown>;
   created_at: Timestamp;
   replayed_at: Date | null;
-  record_offset: string | null;
+  record_identity: string | null;
 }
 
 export interface BackfillsTable {

@@ -324,10 +324,12 @@ export const tenantDataMigrations: Migration[] = [
     version: 10,
     name: 'dead letters know their record',
     sql: (schema) => `
-      -- A parked log record carries its stream position: a batch that is retried after a record of it
-      -- was parked parks that record again, and this makes the second park a no-op (once per record).
-      ALTER TABLE ${schema}.dead_letters ADD COLUMN record_offset text;
-      CREATE UNIQUE INDEX dead_letters_by_record ON ${schema}.dead_letters (tenant_id, stream, record_offset) WHERE record_offset IS NOT NULL;
+      -- A parked log record carries its identity (its stream position and a digest of its bytes): a
+      -- batch that is retried after a record of it was parked parks that record again, and this makes
+      -- the second park a no-op (once per record). The digest keeps a position that is used again
+      -- (topics deleted and made anew) from passing a new record for one parked before.
+      ALTER TABLE ${schema}.dead_letters ADD COLUMN record_identity text;
+      CREATE UNIQUE INDEX dead_letters_by_record ON ${schema}.dead_letters (tenant_id, stream, record_identity) WHERE record_identity IS NOT NULL;
     `,
   },
   {
