@@ -36,7 +36,6 @@ const SEND_LINGER_MS = 5;
 /** How often a subscription looks for topics created since it subscribed (see `subscribe`). */
 export const TOPIC_REFRESH_MS = 30_000;
 
-
 /** How many partition batches a consumer handles at once (together, see `subscribe`): more than a stream has partitions. */
 const PARTITIONS_AT_ONCE = 64;
 
