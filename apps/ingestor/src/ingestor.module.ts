@@ -1,20 +1,28 @@
 import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DeadLettersService, IgnoredDeliveriesService, IncidentsService } from '@tributary/catalog';
 import { ConnectorsService } from '@tributary/connectors';
-import type { EventLog, Subscription } from '@tributary/eventlog';
+import { type EventLog, type Subscription, TenantIsolation } from '@tributary/eventlog';
 import { BACKFILL_QUEUE, BackfillJob, BackfillsService, InboundProcessor, INBOUND_STREAM, RECONCILE_QUEUE, ReconciliationService } from '@tributary/ingest';
 import { Metrics } from '@tributary/observability';
-import { EVENT_LOG, RUNTIME, type Runtime } from '@tributary/platform';
+import { ConsumerWatch, EVENT_LOG, RUNTIME, type Runtime, tenantBackoff, TenantJobs, type WatchedConsumer } from '@tributary/platform';
 import { schedulePeriodic } from '@tributary/queue';
+import { HeldRecordsRepository } from '@tributary/store';
+
+const GROUP = 'ingestor';
+const BATCH_SIZE = 500;
 
 /**
  * Consumes the inbound log (consumer group `ingestor`) and applies what it reads to the store; runs
- * the backfill jobs and the periodic reconciliation, which feed the same log.
+ * the backfill jobs and the periodic reconciliation, which feed the same log. A tenant whose records
+ * fail (its database unreachable) is held back and retried on its own backoff while the others go on
+ * (TenantIsolation), and the consumer is watched for stalls (ConsumerWatch).
  */
 @Module({})
 export class IngestorModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ingestor');
   private subscription?: Subscription;
+  private isolation?: TenantIsolation;
+  private watched?: WatchedConsumer;
   private backfillWorker?: { stop(): Promise<void> };
   private reconciliation?: { stop(): Promise<void> };
 
@@ -26,17 +34,34 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
     private readonly ignored: IgnoredDeliveriesService,
     private readonly metrics: Metrics,
     private readonly backfills: BackfillsService,
+    private readonly consumers: ConsumerWatch,
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.ignored, this.metrics);
-    this.subscription = await this.log.subscribe('ingestor', INBOUND_STREAM, (batch) => processor.handle(batch), {
-      batchSize: 500,
-      onError: (err, batch) => this.logger.warn({ message: 'inbound batch failed; it will be retried', records: batch.length, error: String(err) }),
+    const isolation = new TenantIsolation(new HeldRecordsRepository(this.runtime.database), (batch) => processor.handle(batch), {
+      group: GROUP, stream: INBOUND_STREAM, batchSize: BATCH_SIZE, backoff: tenantBackoff(this.runtime.config),
+      onTenantFailed: (tenant, err, records) => this.logger.warn({ message: 'a tenant\'s inbound records failed; they are held back and retried on its backoff',
+        tenant, records, error: String(err) }),
+      onError: (err) => this.logger.warn({ message: 'retrying held inbound records failed; trying again', error: String(err) }),
     });
+    this.isolation = isolation;
+    const watched = this.consumers.watch(GROUP, INBOUND_STREAM, { lag: () => this.log.lag(GROUP, INBOUND_STREAM), heldTenants: () => isolation.heldTenants() });
+    this.watched = watched;
+    this.subscription = await this.log.subscribe(GROUP, INBOUND_STREAM, async (batch) => {
+      await isolation.handle(batch);
+      watched.progress();
+    }, {
+      batchSize: BATCH_SIZE,
+      onError: (err, batch) => this.logger.warn(batch.length > 0
+        ? { message: 'inbound batch failed; it will be retried', records: batch.length, error: String(err) }
+        : { message: 'the inbound consumer failed; it starts again', error: String(err) }),
+    });
+    isolation.start();
     const { jobAttempts, jobBackoffMs } = this.runtime.config;
-    this.backfillWorker = await this.runtime.jobQueue.work<BackfillJob>(BACKFILL_QUEUE, (job) => this.backfills.run(job),
+    const tenantJobs = new TenantJobs(tenantBackoff(this.runtime.config));
+    this.backfillWorker = await this.runtime.jobQueue.work<BackfillJob>(BACKFILL_QUEUE, tenantJobs.handler((job) => this.backfills.run(job)),
       { concurrency: 2, attempts: jobAttempts, backoffMs: jobBackoffMs });
     const { reconcileMinutes } = this.runtime.config;
     if (reconcileMinutes > 0) {
@@ -52,5 +77,7 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
     await this.reconciliation?.stop();
     await this.backfillWorker?.stop();
     await this.subscription?.stop();
+    await this.isolation?.stop();
+    this.watched?.stop();
   }
 }

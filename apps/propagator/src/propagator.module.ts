@@ -1,26 +1,34 @@
 import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DeadLettersService } from '@tributary/catalog';
 import { ChangeEventRecord, changeEventCodec } from '@tributary/contracts';
-import type { EventLog, LogRecord, Subscription } from '@tributary/eventlog';
+import { type EventLog, type LogRecord, type Subscription, TenantIsolation } from '@tributary/eventlog';
 import type { Job, JobOutcome } from '@tributary/queue';
 import { Metrics } from '@tributary/observability';
-import { EVENT_LOG, RUNTIME, type Runtime } from '@tributary/platform';
+import { ConsumerWatch, EVENT_LOG, RUNTIME, type Runtime, tenantBackoff, TenantJobs, type WatchedConsumer } from '@tributary/platform';
 import {
   APPLY_QUEUE, ApplyJob, ChangeRelay, CHANGES_STREAM, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RULE_PLAN_QUEUE,
   RulePlanJob, RulePlanning,
 } from '@tributary/propagation';
-import { TenantId } from '@tributary/store';
+import { HeldRecordsRepository, TenantId } from '@tributary/store';
+
+const GROUP = 'propagator';
+const BATCH_SIZE = 1000;
 
 /**
  * The propagator: relays the outbox into the change log (embedded change capture, unless Debezium
  * does it), consumes the change log (consumer group `propagator`), plans which propagations to
- * recompute, and runs the fan-out and apply jobs.
+ * recompute, and runs the fan-out and apply jobs. A tenant that fails (its database unreachable) is
+ * held back on its own backoff at each step while the others go on: in the relay, in the change
+ * log's consumer (TenantIsolation) and in the jobs (TenantJobs). The consumer and the relay are
+ * watched for stalls (ConsumerWatch).
  */
 @Module({})
 export class PropagatorModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('propagator');
   private relay?: ChangeRelay;
   private subscription?: Subscription;
+  private isolation?: TenantIsolation;
+  private watched: WatchedConsumer[] = [];
   private workers: { stop(): Promise<void> }[] = [];
   /** Apply jobs running in this process; the relay yields to them. */
   private applying = 0;
@@ -33,23 +41,45 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     private readonly planning: RulePlanning,
     private readonly deadLetters: DeadLettersService,
     private readonly metrics: Metrics,
+    private readonly consumers: ConsumerWatch,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { jobAttempts: attempts, jobBackoffMs: backoffMs } = this.runtime.config;
+    const { config } = this.runtime;
+    const { jobAttempts: attempts, jobBackoffMs: backoffMs } = config;
+    const tenantJobs = new TenantJobs(tenantBackoff(config));
     this.workers = [
-      await this.runtime.jobQueue.work<FanoutJob>(FANOUT_QUEUE, (job) => this.engine.fanout(job), { concurrency: 2, attempts, backoffMs }),
-      await this.runtime.jobQueue.work<ApplyJob>(APPLY_QUEUE, (job) => this.apply(job), { concurrency: 3, attempts, backoffMs }),
-      await this.runtime.jobQueue.work<RulePlanJob>(RULE_PLAN_QUEUE, (job) => this.planning.run(job), { concurrency: 1, attempts, backoffMs }),
+      await this.runtime.jobQueue.work<FanoutJob>(FANOUT_QUEUE, tenantJobs.handler((job) => this.engine.fanout(job)), { concurrency: 2, attempts, backoffMs }),
+      await this.runtime.jobQueue.work<ApplyJob>(APPLY_QUEUE, tenantJobs.handler((job) => this.apply(job)), { concurrency: 3, attempts, backoffMs }),
+      await this.runtime.jobQueue.work<RulePlanJob>(RULE_PLAN_QUEUE, tenantJobs.handler((job) => this.planning.run(job)), { concurrency: 1, attempts, backoffMs }),
     ];
-    this.subscription = await this.log.subscribe('propagator', CHANGES_STREAM, (batch) => this.handle(batch), {
-      batchSize: 1000,
-      onError: (err, batch) => this.logger.warn({ message: 'change batch failed; it will be retried', records: batch.length, error: String(err) }),
+    const isolation = new TenantIsolation(new HeldRecordsRepository(this.runtime.database), (batch) => this.handle(batch), {
+      group: GROUP, stream: CHANGES_STREAM, batchSize: BATCH_SIZE, backoff: tenantBackoff(config),
+      onTenantFailed: (tenant, err, records) => this.logger.warn({ message: 'a tenant\'s changes failed; they are held back and retried on its backoff',
+        tenant, records, error: String(err) }),
+      onError: (err) => this.logger.warn({ message: 'retrying held changes failed; trying again', error: String(err) }),
     });
+    this.isolation = isolation;
+    const consumer = this.consumers.watch(GROUP, CHANGES_STREAM, { lag: () => this.log.lag(GROUP, CHANGES_STREAM), heldTenants: () => isolation.heldTenants() });
+    this.watched.push(consumer);
+    this.subscription = await this.log.subscribe(GROUP, CHANGES_STREAM, async (batch) => {
+      await isolation.handle(batch);
+      consumer.progress();
+    }, {
+      batchSize: BATCH_SIZE,
+      onError: (err, batch) => this.logger.warn(batch.length > 0
+        ? { message: 'change batch failed; it will be retried', records: batch.length, error: String(err) }
+        : { message: 'the change consumer failed; it starts again', error: String(err) }),
+    });
+    isolation.start();
     // with Debezium, its connector fills the change topics from the outbox: a relay too would publish every change twice
-    if (this.runtime.config.changeCapture === 'relay') {
+    if (config.changeCapture === 'relay') {
+      const relay = this.consumers.watch('relay', 'outbox');
+      this.watched.push(relay);
       this.relay = new ChangeRelay(this.runtime.database, this.log, this.runtime.postgres.connectionString(),
-        (err) => this.logger.warn({ message: 'change relay failed; retrying', error: String(err) }), () => this.applying > 0);
+        (err, tenant) => this.logger.warn({ message: tenant ? 'relaying a tenant\'s changes failed; retrying on its backoff' : 'change relay failed; retrying',
+          ...(tenant ? { tenant } : {}), error: String(err) }),
+        () => this.applying > 0, { onRound: () => relay.progress(), backoff: tenantBackoff(config) });
       await this.relay.start();
     }
   }
@@ -57,7 +87,9 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
     await this.subscription?.stop();
+    await this.isolation?.stop();
     await Promise.all(this.workers.map((w) => w.stop()));
+    for (const w of this.watched) w.stop();
   }
 
   /** Applies a partition; once its writes are committed, the end-to-end latency from the change that caused it. */

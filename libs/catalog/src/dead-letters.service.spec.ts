@@ -40,6 +40,19 @@ describe(DeadLettersService.name, () => {
       expect(second.record.key).toBe(jobId);
     });
 
+    it('parks a log record once per stream position: parking it again (its batch retried) returns the first letter and publishes nothing', async () => {
+      const published: string[] = [];
+      const service = new DeadLettersService(t.runtime.database, async (letter) => { published.push(letter.id); });
+      const record = { key: 'conn/2', headers: {}, value: Buffer.from('garbage'), offset: '1234/5' };
+      const first = await service.parkRecord(tenant, 'inbound', 'undecodable inbound record: once', record);
+      expect(await service.parkRecord(tenant, 'inbound', 'undecodable inbound record: once', record)).toBe(first);
+      expect(published).toEqual([first]);
+      expect((await listed()).filter((l) => l.reason.endsWith(': once')).map((l) => l.id)).toEqual([first]);
+      // the same position in another stream is another record, and so is another record at that position (topics made anew)
+      expect(await service.parkRecord(tenant, 'changes', 'undecodable change record: once', record)).not.toBe(first);
+      expect(await service.parkRecord(tenant, 'inbound', 'undecodable inbound record: once', { ...record, value: Buffer.from('other') })).not.toBe(first);
+    });
+
     it('parks nothing when publishing fails, so that the caller retries instead of losing the letter on the topic', async () => {
       const service = new DeadLettersService(t.runtime.database, async () => { throw new Error('event log unreachable'); });
       const before = await listed();

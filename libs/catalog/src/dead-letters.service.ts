@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DeadLetterRecord } from '@tributary/contracts';
 import { conflict, invalid, notFound } from '@tributary/errors';
 import { AuditRepository, Database, DeadLettersRepository, TenantId } from '@tributary/store';
@@ -48,18 +49,24 @@ export class DeadLettersService {
    * retries (its batch or job); if the commit fails after publishing, the topic holds a letter twice
    * on the retry, never none.
    */
-  async park(tenantId: TenantId, stream: string, reason: string, payload: unknown): Promise<string> {
+  async park(tenantId: TenantId, stream: string, reason: string, payload: unknown, recordIdentity?: string): Promise<string> {
     return this.database.inTenant(tenantId, async (tx) => {
-      const id = await this.deadLetters.park(tx, stream, reason, payload);
-      await this.publish({ id, tenant: tenantId, stream, reason, time: new Date(), ...original(payload) });
+      const { id, parked } = await this.deadLetters.park(tx, stream, reason, payload, recordIdentity);
+      // parked before (its batch was retried): published then
+      if (parked) await this.publish({ id, tenant: tenantId, stream, reason, time: new Date(), ...original(payload) });
       return id;
     });
   }
 
-  /** Parks a log record a consumer could not process, as its original key, headers and bytes (replayable unchanged). */
-  async parkRecord(tenantId: TenantId, stream: string, reason: string, record: { key: string; headers: Record<string, string>; value: Buffer }): Promise<string> {
+  /**
+   * Parks a log record a consumer could not process, as its original key, headers and bytes
+   * (replayable unchanged), once per record: with its `offset`, parking it again when its batch is
+   * retried returns the first letter.
+   */
+  async parkRecord(tenantId: TenantId, stream: string, reason: string,
+    record: { key: string; headers: Record<string, string>; value: Buffer; offset?: string }): Promise<string> {
     const parked: ParkedRecord = { key: record.key, headers: record.headers, value: record.value.toString('base64') };
-    return this.park(tenantId, stream, reason, parked);
+    return this.park(tenantId, stream, reason, parked, record.offset === undefined ? undefined : recordIdentity(record.offset, parked));
   }
 
   async list(ctx: ReadContext, limit: number, cursor?: string): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
@@ -87,6 +94,11 @@ export class DeadLettersService {
       await this.audit.record(tx, { actor, action: 'dead_letter.replay', subject: id, details: { stream: letter.stream } });
     });
   }
+}
+
+/** A record's identity: its position, and a digest of what it holds (a position used again by a new record is another record). */
+function recordIdentity(offset: string, record: ParkedRecord): string {
+  return `${offset}#${createHash('sha256').update(JSON.stringify([record.key, record.headers, record.value])).digest('base64url').slice(0, 22)}`;
 }
 
 /** A parked log record travels as its original key, headers and bytes; anything else (a job's data) as JSON. */

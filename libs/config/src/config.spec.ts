@@ -24,6 +24,11 @@ describe('loadConfig', () => {
         TRIBUTARY_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') });
       expect(c).toMatchObject({ port: 9000, dataDir: '/data', databaseUrl: 'postgres://u@h:5432/db' });
     });
+
+    it('reads the stall time and the longest tenant retry wait, with their defaults', () => {
+      expect(loadConfig({})).toMatchObject({ stallSeconds: 30, tenantRetryMaxMs: 60_000 });
+      expect(loadConfig({ TRIBUTARY_STALL_SECONDS: '5', TRIBUTARY_TENANT_RETRY_MAX_MS: '2000' })).toMatchObject({ stallSeconds: 5, tenantRetryMaxMs: 2000 });
+    });
   });
 
   describe('security defaults', () => {

@@ -127,6 +127,11 @@ const schema = z.object({
     .describe('TRIBUTARY_OUTBOUND_TIMEOUT_MS: an outbound call fails when its answer is not complete within this time.'),
   outboundMaxResponseBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024)
     .describe('TRIBUTARY_OUTBOUND_MAX_RESPONSE_BYTES: an outbound answer larger than this is cut off and the call fails.'),
+  // stalls and tenant isolation (issue 10, points 5 and 6)
+  stallSeconds: z.coerce.number().min(1).max(3600).default(30)
+    .describe('TRIBUTARY_STALL_SECONDS: a consumer with records waiting that makes no progress for this long is reported stalled (`/readyz` 503, `tributary_consumer_stalled`).'),
+  tenantRetryMaxMs: z.coerce.number().int().min(100).default(60_000)
+    .describe('TRIBUTARY_TENANT_RETRY_MAX_MS: longest wait between two retries of a tenant whose records or jobs fail (its database unreachable); the wait starts at 1 s and doubles up to this.'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
@@ -194,6 +199,7 @@ const envNames: Record<keyof Config, string> = {
   outboundAllowedHosts: 'TRIBUTARY_OUTBOUND_ALLOWED_HOSTS', outboundAllowPrivate: 'TRIBUTARY_OUTBOUND_ALLOW_PRIVATE',
   outboundConnectTimeoutMs: 'TRIBUTARY_OUTBOUND_CONNECT_TIMEOUT_MS', outboundTimeoutMs: 'TRIBUTARY_OUTBOUND_TIMEOUT_MS',
   outboundMaxResponseBytes: 'TRIBUTARY_OUTBOUND_MAX_RESPONSE_BYTES',
+  stallSeconds: 'TRIBUTARY_STALL_SECONDS', tenantRetryMaxMs: 'TRIBUTARY_TENANT_RETRY_MAX_MS',
 };
 
 export class ConfigError extends Error {}

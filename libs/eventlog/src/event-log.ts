@@ -26,7 +26,11 @@ export interface Subscription {
 
 export interface SubscribeOptions {
   batchSize: number;
-  /** Called when the handler throws; the batch is then retried after a pause (at-least-once). */
+  /**
+   * Called when the handler throws (the batch is then retried after a pause: at least once), and
+   * with an empty batch when the consumer itself fails (its connection to the log, its broker): it
+   * starts again after a pause. Pauses double up to a cap; a subscription never ends before stop().
+   */
   onError: (err: unknown, batch: LogRecord[]) => void;
 }
 
@@ -34,7 +38,9 @@ export interface SubscribeOptions {
  * The event-log port: append records to a stream; consume a stream as a named group, in order, at
  * least once. The consumer commits a batch only after the handler's promise resolves, so a crash in
  * the middle replays the batch: handlers are idempotent. A handler deals with a record it cannot
- * process itself (dead letter); a throw means "try this batch again".
+ * process itself (dead letter); a throw means "try this batch again". A consumer survives any
+ * failure outside its handler (a dropped connection, a broker that is down): subscribe() returns
+ * even when the log cannot be reached yet, and the consumer connects as soon as it can.
  */
 export interface EventLog {
   append(stream: Stream, records: NewRecord[]): Promise<void>;

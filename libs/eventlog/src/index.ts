@@ -4,3 +4,5 @@ export * from './kafka.event-log';
 export * from './wire-format';
 export * from './confluent.wire-format';
 export * from './schema-registry.client';
+export * from './retry-pause';
+export * from './tenant-isolation';

@@ -2,6 +2,7 @@ import { Admin, CompressionTypes, Consumer, Kafka, logLevel, Message, Producer }
 import { Placement, TenantId } from '@tributary/store';
 import { EventLog, LogRecord, NewRecord, Stream, SubscribeOptions, Subscription } from './event-log';
 import { GroupedCalls } from './grouped-calls';
+import { retryPause } from './retry-pause';
 import { SingleObjectWireFormat, WireFormat } from './wire-format';
 
 export const STREAMS: Stream[] = ['inbound', 'changes', 'incidents', 'dead-letters'];
@@ -134,28 +135,67 @@ export class KafkaEventLog implements EventLog {
    * dedicated) would be consumed only after a restart. Every `topicRefreshMs` the subscription looks
    * for new topics of its stream and, when there are, starts its consumer again (one rebalance of the
    * group; offsets are committed only after handling, so nothing is lost or skipped).
+   *
+   * The consumer is started in the background and kept running: a start that fails (the broker
+   * unreachable) and a consumer that kafkajs gives up on (it restarts after retriable crashes itself,
+   * not after others, such as no broker being available) are reported to onError and started again
+   * after a pause that doubles up to RETRY_MAX_PAUSE_MS.
    */
   async subscribe(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Subscription> {
     const pattern = topicsOf(stream, this.prefix);
-    // listed before subscribing: a topic created in between is taken for new at the next check (one restart too many, never one too few)
-    let known = await this.topicsMatching(pattern);
-    let consumer = await this.consume(group, stream, handler, options);
-    let checking = Promise.resolve();
-    const timer = setInterval(() => {
-      checking = checking.then(async () => {
-        const now = await this.topicsMatching(pattern);
-        if (now.every((t) => known.includes(t))) return;
-        await consumer.disconnect();
-        consumer = await this.consume(group, stream, handler, options);
-        known = now; // only now: if starting again failed, the next check tries again
-      }).catch(() => undefined); // the broker unreachable: the next check tries again
-    }, this.options.topicRefreshMs ?? TOPIC_REFRESH_MS);
+    let running = true;
+    let consumer: Consumer | undefined;
+    let known: string[] = [];
+    let failures = 0;
+    let retry: NodeJS.Timeout | undefined;
+    // starts, topic checks, restarts and stop() run one after another
+    let work = Promise.resolve();
+    const serially = (step: () => Promise<void>) => {
+      work = work.then(step).catch((err) => options.onError(err, []));
+      return work;
+    };
+    const startLater = () => {
+      clearTimeout(retry);
+      retry = setTimeout(() => void serially(start), retryPause(++failures));
+    };
+    const start = async () => {
+      if (!running || consumer) return;
+      try {
+        // listed before subscribing: a topic created in between is taken for new at the next check (one restart too many, never one too few)
+        const topics = await this.topicsMatching(pattern);
+        consumer = await this.consume(group, stream, handler, options, (crashed, err) => void serially(async () => {
+          if (consumer !== crashed) return;
+          options.onError(err, []);
+          consumer = undefined;
+          await crashed.disconnect().catch(() => undefined);
+          startLater();
+        }));
+        known = topics;
+        failures = 0;
+      } catch (err) {
+        options.onError(err, []);
+        startLater();
+      }
+    };
+    void serially(start);
+    const timer = setInterval(() => void serially(async () => {
+      if (!consumer) return; // not started yet: the start lists the topics itself
+      const now = await this.topicsMatching(pattern);
+      if (now.every((t) => known.includes(t))) return;
+      await consumer.disconnect();
+      consumer = undefined;
+      await start();
+    }), this.options.topicRefreshMs ?? TOPIC_REFRESH_MS);
     const subscription: Subscription = {
       stop: async () => {
         this.subscriptions.delete(subscription);
+        running = false;
         clearInterval(timer);
-        await checking;
-        await consumer.disconnect();
+        clearTimeout(retry);
+        await serially(async () => {
+          await consumer?.disconnect();
+          consumer = undefined;
+        });
       },
     };
     this.subscriptions.add(subscription);
@@ -167,10 +207,14 @@ export class KafkaEventLog implements EventLog {
     return (await this.admin.listTopics()).filter((t) => pattern.test(t));
   }
 
-  /** A consumer of the stream's topics (as they are now) in the group, running the handler. */
-  private async consume(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Consumer> {
+  /** A consumer of the stream's topics (as they are now) in the group, running the handler; `onGivenUp` when kafkajs will not restart it. */
+  private async consume(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions,
+    onGivenUp: (consumer: Consumer, err: unknown) => void): Promise<Consumer> {
     const consumer = this.kafka.consumer({ groupId: this.groupId(group), readUncommitted: false, allowAutoTopicCreation: false,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 } });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) onGivenUp(consumer, payload.error);
+    });
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [topicsOf(stream, this.prefix)], fromBeginning: true });
@@ -238,16 +282,26 @@ export class KafkaEventLog implements EventLog {
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
-    if (this.producer) await (await this.producer).disconnect();
+    await this.producer?.then((p) => p.disconnect(), () => undefined);
     await this.admin.disconnect();
   }
 
+  /** The producer, connected once and shared; a connect that failed is forgotten, so the next append connects again. */
   private connectedProducer(): Promise<Producer> {
-    this.producer ??= (async () => {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      await producer.connect();
-      return producer;
-    })();
+    if (!this.producer) {
+      const connecting = (async () => {
+        const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+        try {
+          await producer.connect();
+        } catch (err) {
+          await producer.disconnect().catch(() => undefined);
+          throw err;
+        }
+        return producer;
+      })();
+      connecting.catch(() => { if (this.producer === connecting) this.producer = undefined; });
+      this.producer = connecting;
+    }
     return this.producer;
   }
 }

@@ -1,9 +1,11 @@
 import { Client, ClientConfig, Pool } from 'pg';
 import { EventLog, LogRecord, NewRecord, Stream, SubscribeOptions, Subscription } from './event-log';
+import { retryPause } from './retry-pause';
 
 const CHANNEL = 'tributary_event_log';
 const IDLE_POLL_MS = 1000;
-const RETRY_PAUSE_MS = 500;
+/** A consumer's connect that gets no answer is given up and tried again after this long. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * The embedded event log: a PostgreSQL table in the control schema (see the migration for why reads
@@ -21,7 +23,9 @@ export class PostgresEventLog implements EventLog {
   /** `session`: time limits of its connections (connect, statement, idle in transaction), as node-postgres takes them. */
   constructor(private readonly url: string, private readonly session: Pick<ClientConfig, 'connectionTimeoutMillis' | 'statement_timeout' | 'idle_in_transaction_session_timeout'> = {}) {
     this.pool = new Pool({ connectionString: url, max: 4, ...session });
+    // a lost connection fails the query that uses it; it must not crash the process (see Database)
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** Appends waiting for the commit in progress; they go together in the next one. */
@@ -65,53 +69,97 @@ export class PostgresEventLog implements EventLog {
     this.committing = false;
   }
 
+  /**
+   * The consumer's loop never ends before stop(): a handler that throws gets its batch again after a
+   * pause that doubles up to RETRY_MAX_PAUSE_MS; a connection that fails or drops (a restarted
+   * server, a terminated backend) is reported to onError with an empty batch and made again after
+   * the same kind of pause, and the consumer resumes from the group's committed offset.
+   */
   async subscribe(group: string, stream: Stream, handler: (batch: LogRecord[]) => Promise<void>, options: SubscribeOptions): Promise<Subscription> {
-    const client = new Client({ connectionString: this.url, ...this.session });
-    client.on('error', () => undefined);
-    await client.connect();
     let running = true;
     // `notified` remembers a notification that arrives while we are busy, so the next pause
     // returns at once instead of sleeping through it.
     let notified = false;
     let wake: () => void = () => {};
-    client.on('notification', (n) => {
-      if (n.payload !== stream) return;
-      notified = true;
-      wake();
-    });
-    await client.query(`LISTEN ${CHANNEL}`);
-    const pause = (ms: number) => new Promise<void>((resolve) => {
-      if (notified || !running) return resolve();
+    const pause = (ms: number, onNotify: boolean) => new Promise<void>((resolve) => {
+      if ((onNotify && notified) || !running) return resolve();
       const timer = setTimeout(() => { wake = () => {}; resolve(); }, ms);
-      wake = () => { clearTimeout(timer); wake = () => {}; resolve(); };
+      wake = () => {
+        if (!onNotify && running) return;
+        clearTimeout(timer);
+        wake = () => {};
+        resolve();
+      };
     });
 
-    const loop = (async () => {
-      // Standby until this group's active consumer stops (try, so that stop() is honoured).
-      while (running) {
-        const { rows } = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`${group}/${stream}`]);
-        if (rows[0].ok) break;
-        await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
+    /** The consumer's own connection: listening for appends, and (once it returns) holding the group's lock. */
+    const connect = async (): Promise<Client> => {
+      const client = new Client({ connectionString: this.url, application_name: `tributary-consumer:${group}/${stream}`.slice(0, 63),
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS, ...this.session, keepAlive: true });
+      // a dropped connection fails the query in flight (or the next one); waking makes an idle consumer find out now
+      client.on('error', () => wake());
+      client.on('end', () => wake());
+      client.on('notification', (n) => {
+        if (n.payload !== stream) return;
+        notified = true;
+        wake();
+      });
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${CHANNEL}`);
+        // Standby until this group's active consumer stops (try, so that stop() is honoured).
+        while (running) {
+          const { rows } = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`${group}/${stream}`]);
+          if (rows[0].ok) break;
+          await pause(IDLE_POLL_MS, false);
+        }
+        return client;
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
       }
+    };
+
+    const consume = async (client: Client) => {
+      let failures = 0;
       while (running) {
         notified = false;
         const batch = await this.read(client, group, stream, options.batchSize);
         if (batch.length === 0) {
-          await pause(IDLE_POLL_MS);
+          await pause(IDLE_POLL_MS, true);
           continue;
         }
         try {
           await handler(batch);
         } catch (err) {
           options.onError(err, batch);
-          await pause(RETRY_PAUSE_MS);
+          await pause(retryPause(++failures), false);
           continue;
         }
+        failures = 0;
         const [txid, seq] = batch[batch.length - 1].offset.split('/');
         await client.query(
           `INSERT INTO tributary.event_log_offsets (group_id, stream, txid, seq) VALUES ($1, $2, $3::xid8, $4)
            ON CONFLICT (group_id, stream) DO UPDATE SET txid = EXCLUDED.txid, seq = EXCLUDED.seq, updated_at = now()`,
           [group, stream, txid, seq]);
+      }
+    };
+
+    const loop = (async () => {
+      let failures = 0;
+      while (running) {
+        let client: Client | undefined;
+        try {
+          client = await connect();
+          failures = 0;
+          await consume(client);
+        } catch (err) {
+          if (!running) break;
+          options.onError(err, []);
+          await pause(retryPause(++failures), false);
+        } finally {
+          await client?.end().catch(() => undefined);
+        }
       }
     })();
 
@@ -119,13 +167,11 @@ export class PostgresEventLog implements EventLog {
       stop: async () => {
         running = false;
         wake();
-        await loop.catch(() => undefined);
-        await client.end().catch(() => undefined);
+        await loop;
         this.subscriptions.delete(subscription);
       },
     };
     this.subscriptions.add(subscription);
-    loop.catch((err) => options.onError(err, []));
     return subscription;
   }
 

@@ -34,13 +34,20 @@ export interface BackfillView {
 /** Longest single wait for a source that asked us to slow down; beyond it the job yields and retries later. */
 const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 const MAX_RATE_LIMIT_WAITS_PER_RUN = 50;
+/**
+ * A run's lease on its backfill, renewed before every page and every rate-limit wait: longer than
+ * the longest wait plus a page, so that a run waiting out a 429 keeps it, and short enough that the
+ * backfill of a run whose process died is taken up again by its retried job a few minutes later.
+ */
+const RUN_LEASE_MS = 2 * MAX_RATE_LIMIT_WAIT_MS + 60_000;
 
 /**
  * Backfills re-read a source's history through the same path as its webhooks: each page's items
  * are appended to the inbound log, and the ingestor applies them (idempotently, so an overlap with
  * webhooks or a retried page changes nothing). The cursor is saved after each page: a job that
  * fails is retried with backoff and resumes where it stopped; a 429 makes it wait as long as the
- * source asked and go on.
+ * source asked and go on. One run per backfill at a time: a run holds the backfill's lease (see
+ * RUN_LEASE_MS), and another delivery of its job skips while it does.
  */
 export class BackfillsService {
   constructor(
@@ -73,20 +80,35 @@ export class BackfillsService {
     return view(row);
   }
 
-  /** The job: page until the end of the range, saving the cursor after every page. */
+  /** The job: page until the end of the range, saving the cursor after every page, holding the backfill's run lease throughout. */
   async run(job: Job<BackfillJob>): Promise<JobOutcome> {
     const { tenantId, backfillId } = job.data;
     const row = await this.database.inTenant(tenantId, (tx) => this.backfills.get(tx, backfillId));
     if (!row) return { status: 'skipped', reason: 'backfill no longer exists' };
     if (row.status === 'succeeded' || row.status === 'failed') return { status: 'skipped', reason: `backfill already ${row.status}` };
+    // One run at a time: a second delivery of the job (a redelivery after a lock expired, a replay) would page beside this one.
+    const owner = randomUUID();
+    const lease = () => this.database.inTenant(tenantId, (tx) => this.backfills.lease(tx, backfillId, owner, RUN_LEASE_MS));
+    if (!await lease()) return { status: 'skipped', reason: 'another run of this backfill holds its lease' };
+    try {
+      return await this.page(tenantId, backfillId, row, lease);
+    } finally {
+      await this.database.inTenant(tenantId, (tx) => this.backfills.releaseLease(tx, backfillId, owner)).catch(() => undefined);
+    }
+  }
+
+  /** Pages from the saved cursor to the end of the range, renewing the run's lease before each page and each wait. */
+  private async page(tenantId: TenantId, backfillId: string, row: BackfillRow, lease: () => Promise<boolean>): Promise<JobOutcome> {
     const connector = await this.connectors.load(row.connectorId);
     const source = connector && this.connectors.history(connector);
     if (!connector || !source) return { status: 'failed', reason: 'the connector was deleted or lost its API credentials', retry: false };
     await this.database.inTenant(tenantId, (tx) => this.backfills.start(tx, backfillId));
 
+    const lost: JobOutcome = { status: 'skipped', reason: 'the run outlived its lease and another run took the backfill' };
     let after = row.cursor.after ?? null;
     let waits = 0;
     for (;;) {
+      if (!await lease()) return lost;
       let page;
       try {
         page = await source.page({ since: row.since, until: row.until }, after);
@@ -94,6 +116,7 @@ export class BackfillsService {
         if (err instanceof SourceRateLimited && waits < MAX_RATE_LIMIT_WAITS_PER_RUN) {
           waits += 1;
           await this.database.inTenant(tenantId, (tx) => this.backfills.noteRateLimited(tx, backfillId));
+          if (!await lease()) return lost;
           await this.sleep(Math.min(err.retryAfterMs, MAX_RATE_LIMIT_WAIT_MS));
           continue;
         }

@@ -3,6 +3,7 @@ import { PassportModule } from '@nestjs/passport';
 import { Metrics } from '@tributary/observability';
 import { Database, SecretBox } from '@tributary/store';
 import { accessProviders } from './access.providers';
+import { ConsumerWatch } from './consumer-watch';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { Runtime } from './runtime';
@@ -11,15 +12,17 @@ import { registerRuntimeGauges } from './runtime-gauges';
 export const RUNTIME = Symbol('RUNTIME');
 
 /**
- * Makes a started Runtime injectable, guards every route (API keys, OIDC), and serves health,
- * readiness and (unless METRICS_PORT gives them a port of their own) metrics, in every app.
+ * Makes a started Runtime (and the watch of the process's consumers) injectable, guards every route
+ * (API keys, OIDC), and serves health, readiness and (unless METRICS_PORT gives them a port of their
+ * own) metrics, in every app.
  */
 @Global()
 @Module({})
 export class PlatformModule {
   static forRuntime(runtime: Runtime, app: string): DynamicModule {
     const metrics = new Metrics(app);
-    registerRuntimeGauges(metrics, runtime);
+    const consumers = new ConsumerWatch(runtime.config.stallSeconds * 1000);
+    registerRuntimeGauges(metrics, runtime, consumers);
     return {
       module: PlatformModule,
       imports: [PassportModule],
@@ -30,8 +33,9 @@ export class PlatformModule {
         { provide: Database, useValue: runtime.database },
         { provide: SecretBox, useValue: runtime.secrets },
         { provide: Metrics, useValue: metrics },
+        { provide: ConsumerWatch, useValue: consumers },
       ],
-      exports: [RUNTIME, Database, SecretBox, Metrics],
+      exports: [RUNTIME, Database, SecretBox, Metrics, ConsumerWatch],
     };
   }
 }

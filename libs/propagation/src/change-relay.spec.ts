@@ -1,5 +1,7 @@
 import type { LogRecord, Subscription } from '@tributary/eventlog';
+import { TcpProxy } from '../../../test/support/tcp-proxy';
 import { startTestApp, TestApp } from '../../../test/support/test-app';
+import { createTestDatabase } from '../../../test/support/test-postgres';
 import { waitFor } from '../../../test/support/wait-for';
 import { ChangeRelay, CHANGES_STREAM } from './change-relay';
 
@@ -80,6 +82,55 @@ describe(ChangeRelay.name, () => {
       expect(feed.length).toBeGreaterThan(1000);
       await waitFor('every change in the log', async () => (seen.length >= feed.length ? true : undefined));
       expect(seen).toEqual(feed);
+    });
+  });
+
+  describe('a tenant whose database is unreachable', () => {
+    let t: TestApp;
+    let relay: ChangeRelay | undefined;
+    let reader: Subscription | undefined;
+    let proxy: TcpProxy;
+    let tenantDb: { url: string; drop: () => Promise<void> };
+
+    beforeAll(async () => {
+      t = await startTestApp();
+      tenantDb = await createTestDatabase();
+      proxy = await TcpProxy.start({ host: '127.0.0.1', port: Number(new URL(tenantDb.url).port) });
+    });
+    afterAll(async () => {
+      await relay?.stop();
+      await reader?.stop();
+      await t.close();
+      await proxy.down();
+      await tenantDb.drop();
+    });
+
+    it('does not hold up the others (it sorts first here), and is relayed in order once it is back', async () => {
+      const viaProxy = new URL(tenantDb.url);
+      viaProxy.port = String(proxy.port);
+      const created = await t.http().post('/v1/tenants').set({ Authorization: `Bearer ${t.adminKey}` })
+        .send({ id: 'aaa', name: 'First in order', placement: 'dedicated', databaseUrl: viaProxy.toString() });
+      expect(created.status).toBe(201);
+      const put = (key: string, names: string[]) => t.http().put('/v1/assets').set({ Authorization: `Bearer ${key}` })
+        .send({ assets: names.map((qualifiedName) => ({ qualifiedName, typeName: 'Table' })) }).expect(200);
+      await put(created.body.adminKey, ['aaa/1', 'aaa/2']);
+      await put(t.adminKey, ['default/1']);
+      await proxy.down();
+
+      const seen: string[] = [];
+      reader = await t.runtime.eventLog.subscribe('relay-broken-spec', CHANGES_STREAM, async (batch: LogRecord[]) => {
+        seen.push(...batch.map((r) => `${r.tenantId}:${r.key}`));
+      }, { batchSize: 100, onError: () => undefined });
+      const errors: unknown[] = [];
+      relay = new ChangeRelay(t.runtime.database, t.runtime.eventLog, t.runtime.postgres.connectionString(), (e) => errors.push(e));
+      await relay.start();
+      await waitFor('the healthy tenant\'s change', async () => (seen.includes('default:default/1') ? true : undefined));
+      expect(seen.filter((s) => s.startsWith('aaa:'))).toEqual([]);
+      expect(errors.length).toBeGreaterThan(0);
+
+      await proxy.up();
+      await waitFor('the tenant that was down', async () => (seen.filter((s) => s.startsWith('aaa:')).length === 2 ? true : undefined));
+      expect(seen.filter((s) => s.startsWith('aaa:'))).toEqual(['aaa:aaa/1', 'aaa:aaa/2']);
     });
   });
 });

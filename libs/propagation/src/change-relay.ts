@@ -1,7 +1,7 @@
 import { Client } from 'pg';
-import { EventLog, NewRecord } from '@tributary/eventlog';
+import { EventLog, NewRecord, retryPause } from '@tributary/eventlog';
 import {
-  ChangeEvent, changeEventPayload, ChangeEventsRepository, Database, RelayOffsetsRepository, TenantId, TenantsRepository,
+  Backoff, ChangeEvent, changeEventPayload, ChangeEventsRepository, Database, RelayOffsetsRepository, TenantId, TenantsRepository,
 } from '@tributary/store';
 
 export const CHANGES_STREAM = 'changes';
@@ -10,6 +10,7 @@ const BATCH = 1000;
 const IDLE_POLL_MS = 1000;
 /** How long the relay waits after a batch while propagation work of its process runs. */
 const YIELD_MS = 500;
+const DEFAULT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 60_000 };
 
 /**
  * The change log record of an outbox event: the Avro body stored with the row (encoded here only for
@@ -27,10 +28,23 @@ export function changeRecord(tenantId: TenantId, e: ChangeEvent): NewRecord {
   };
 }
 
+/** Options of a relay beyond its connections. */
+export interface ChangeRelayOptions {
+  /** A round over the tenants ended (whatever the failing tenants): the relay's progress, for the stall watch. */
+  onRound?: () => void;
+  /** A failing tenant's wait before its next try, after each failure in a row (default 1 s doubling to 60 s). */
+  backoff?: Backoff;
+}
+
 /**
  * The embedded change capture: copies each tenant's outbox (change_events, gap-free sequences per
  * tenant) into the `changes` stream of the event log, in order, at least once, and remembers how far
  * it got. In distributed mode Debezium's outbox router does this job instead.
+ *
+ * A tenant whose relay fails (its database unreachable) is left out of the rounds until its backoff
+ * has passed, and the other tenants are relayed meanwhile; it resumes from its stored position, so
+ * its changes come in order and none is skipped. Nothing ends the relay's loop but stop(): a round
+ * that fails as a whole (the control database unreachable) is reported and tried again.
  */
 export class ChangeRelay {
   private running = false;
@@ -38,6 +52,8 @@ export class ChangeRelay {
   private listener?: Client;
   private wake: () => void = () => {};
   private notified = false;
+  /** Tenants whose last relay failed: how often in a row, and not before when to try again. */
+  private readonly failing = new Map<TenantId, { failures: number; retryAt: number }>();
 
   private readonly changes = new ChangeEventsRepository();
   private readonly offsets: RelayOffsetsRepository;
@@ -50,18 +66,14 @@ export class ChangeRelay {
    * with the relay held back); other changes wait at most YIELD_MS a batch meanwhile.
    */
   constructor(private readonly database: Database, private readonly log: EventLog, private readonly url: string,
-    private readonly onError: (err: unknown) => void, private readonly busy: () => boolean = () => false) {
+    private readonly onError: (err: unknown, tenantId?: TenantId) => void, private readonly busy: () => boolean = () => false,
+    private readonly options: ChangeRelayOptions = {}) {
     this.offsets = new RelayOffsetsRepository(database);
     this.tenantList = new TenantsRepository(database);
   }
 
   async start(): Promise<void> {
     this.running = true;
-    this.listener = new Client({ connectionString: this.url });
-    this.listener.on('error', () => undefined);
-    await this.listener.connect();
-    this.listener.on('notification', () => { this.notified = true; this.wake(); });
-    await this.listener.query(`LISTEN ${CHANNEL}`);
     this.loop = this.run();
   }
 
@@ -75,9 +87,14 @@ export class ChangeRelay {
   private async run(): Promise<void> {
     while (this.running) {
       this.notified = false;
+      await this.listen();
       let moved = 0;
       try {
-        for (const tenantId of await this.tenants()) moved += await this.relay(tenantId);
+        for (const { id: tenantId } of await this.tenantList.list()) {
+          if (!this.running) break;
+          moved += await this.relayUnlessWaiting(tenantId);
+        }
+        this.options.onRound?.();
       } catch (err) {
         this.onError(err);
       }
@@ -86,20 +103,32 @@ export class ChangeRelay {
     }
   }
 
+  /** Relays the tenant unless it failed and its backoff has not passed; a failure starts (or lengthens) its backoff. */
+  private async relayUnlessWaiting(tenantId: TenantId): Promise<number> {
+    const failing = this.failing.get(tenantId);
+    if (failing && failing.retryAt > Date.now()) return 0;
+    try {
+      const moved = await this.relay(tenantId);
+      this.failing.delete(tenantId);
+      return moved;
+    } catch (err) {
+      const failures = (failing?.failures ?? 0) + 1;
+      const { baseMs, maxMs } = this.options.backoff ?? DEFAULT_BACKOFF;
+      this.failing.set(tenantId, { failures, retryAt: Date.now() + retryPause(failures, baseMs, maxMs) });
+      this.onError(err, tenantId);
+      return 0;
+    }
+  }
+
   /**
    * Relays up to one batch of a tenant's changes; returns how many. Every propagator runs a relay:
-   * a relay holds the tenant's advisory lock from reading the offset to moving it (a relay that finds
-   * it taken leaves the tenant to the other), so two relays never append the same batch twice nor
-   * move the offset back. A relay that dies mid-batch loses its lock with its connection; the batch
-   * is then appended again (at least once). An advisory lock, not a row lock: a row lock gives the
-   * transaction an id before the append commits, and the embedded event log's readers see nothing
-   * newer than the oldest transaction in progress, so they would miss the append's wake-up and find
-   * it only at their next poll.
+   * the tenant's position is read and moved under its lock (see RelayOffsetsRepository.advance), and
+   * a relay that finds the lock taken leaves the tenant to the other.
    */
   private async relay(tenantId: TenantId): Promise<number> {
     let moved = 0;
-    await this.offsets.advance(tenantId, async (relayed) => {
-      const events = await this.database.inTenant(tenantId, (tx) => this.changes.listAfter(tx, relayed, BATCH));
+    await this.offsets.advance(tenantId, async (after) => {
+      const events = await this.database.inTenant(tenantId, (tx) => this.changes.listAfter(tx, after, BATCH));
       if (events.length === 0) return undefined;
       await this.log.append(CHANGES_STREAM, events.map((e) => changeRecord(tenantId, e)));
       moved = events.length;
@@ -108,8 +137,28 @@ export class ChangeRelay {
     return moved;
   }
 
-  private async tenants(): Promise<TenantId[]> {
-    return (await this.tenantList.list()).map((t) => t.id);
+  /**
+   * Listens for committed changes, connecting (again) when the connection is missing or was lost;
+   * without it the relay still finds changes at its next poll.
+   */
+  private async listen(): Promise<void> {
+    if (this.listener) return;
+    const listener = new Client({ connectionString: this.url, application_name: 'tributary-relay', connectionTimeoutMillis: 10_000, keepAlive: true });
+    const lost = () => {
+      if (this.listener === listener) this.listener = undefined;
+      void listener.end().catch(() => undefined);
+    };
+    listener.on('error', lost);
+    listener.on('end', lost);
+    listener.on('notification', () => { this.notified = true; this.wake(); });
+    try {
+      await listener.connect();
+      await listener.query(`LISTEN ${CHANNEL}`);
+      this.listener = listener;
+    } catch (err) {
+      await listener.end().catch(() => undefined);
+      this.onError(err);
+    }
   }
 
   /** Waits `ms`, or less when stopped or (if `onNotify`) when a change is committed. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Job as BullJob, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Job as BullJob, DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { backoffDelayMs, defaultOnError, LIBRARY_ATTEMPTS, runAttempt } from './job-attempt';
 import { Job, JobHandler, JobQueue, JobQueueHooks, NewJob, WorkerOptions } from './job-queue';
@@ -26,9 +26,12 @@ const WORKER_BACKOFF = 'tributary.worker';
  *   the key until the job record is removed (removeOnComplete/removeOnFail: true), and `addBulk`
  *   returns the same job either way, so it cannot count what was added; here every job gets a fresh
  *   id and a job came back with an id other than ours when it was deduplicated.
- * - Attempts: BullMQ's `attemptsStarted` (a run whose worker died and that the stalled check put back
- *   counts too). The job's own limit is LIBRARY_ATTEMPTS and `maxStalledCount` likewise, so that BullMQ
- *   never fails a job by itself: the worker decides, and every dead job reaches onDead.
+ * - Attempts: BullMQ's `attemptsMade` (runs that failed) plus its `stalledCounter` (runs whose worker
+ *   died and that the stalled check put back) plus the run in progress. A deferred run moves the job
+ *   back to delayed without counting an attempt (`moveToDelayed` skips it), which is why
+ *   `attemptsStarted`, which counts every start, is not the number. The job's own limit is
+ *   LIBRARY_ATTEMPTS and `maxStalledCount` likewise, so that BullMQ never fails a job by itself: the
+ *   worker decides, and every dead job reaches onDead.
  * - Backoff: exponential from WorkerOptions.backoffMs, in milliseconds, without jitter: BullMQ waits
  *   `backoffMs * 2^(attemptsMade - 1)` before the next attempt, as its built-in exponential would.
  */
@@ -84,8 +87,8 @@ export class BullMqJobQueue implements JobQueue {
 
   async work<T>(queue: string, handler: JobHandler<T>, options: WorkerOptions): Promise<{ stop(): Promise<void> }> {
     this.assertOpen();
-    const runJob = async (bullJob: BullJob<T>): Promise<void> => {
-      const job: Job<T> = { id: bullJob.id!, queue, data: bullJob.data, attempt: bullJob.attemptsStarted };
+    const runJob = async (bullJob: BullJob<T>, token?: string): Promise<void> => {
+      const job: Job<T> = { id: bullJob.id!, queue, data: bullJob.data, attempt: bullJob.attemptsMade + bullJob.stalledCounter + 1 };
       const verdict = await runAttempt(job, handler, options.attempts, bullJob.failedReason || undefined, this.hooks);
       switch (verdict.kind) {
         case 'done':
@@ -93,6 +96,10 @@ export class BullMqJobQueue implements JobQueue {
         case 'retry':
           // Recorded as the job's failedReason, which is the dead reason if a later attempt dies without a verdict.
           throw new Error(verdict.reason);
+        case 'defer':
+          // Back to delayed, holding its dedup key, without counting an attempt.
+          await bullJob.moveToDelayed(Date.now() + verdict.delayMs, token);
+          throw new DelayedError();
         case 'dead':
           // Moves the job to failed with no further attempt; that releases its dedup key.
           throw new UnrecoverableError(verdict.reason);

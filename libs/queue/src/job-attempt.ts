@@ -10,8 +10,10 @@ export const LIBRARY_ATTEMPTS = 1_000_000;
 
 /** What an adapter tells its library after one attempt. */
 export type AttemptVerdict =
-  | { kind: 'done'; outcome: Exclude<JobOutcome, { status: 'failed' }> }
+  | { kind: 'done'; outcome: Extract<JobOutcome, { status: 'success' | 'skipped' }> }
   | { kind: 'retry'; reason: string }
+  /** Run again after `delayMs`, this run not counted as an attempt. */
+  | { kind: 'defer'; reason: string; delayMs: number }
   /** onDead has accepted the job: record it as finished, never to run again. */
   | { kind: 'dead'; reason: string };
 
@@ -48,6 +50,7 @@ export async function runAttempt<T>(
   } catch (error) {
     outcome = { status: 'failed', reason: messageOf(error), retry: true };
   }
+  if (outcome.status === 'deferred') return { kind: 'defer', reason: outcome.reason, delayMs: Math.max(0, outcome.delayMs) };
   if (outcome.status !== 'failed') return { kind: 'done', outcome };
   if (outcome.retry && job.attempt < attempts) return { kind: 'retry', reason: outcome.reason };
   return dead(outcome.reason);

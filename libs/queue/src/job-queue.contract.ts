@@ -225,6 +225,32 @@ export function describeJobQueueContract(adapter: string, startBackend: () => Pr
       });
     });
 
+    describe('deferrals', () => {
+      it('runs a deferred job again after its delay without counting an attempt, so it is never dead of deferrals', async () => {
+        await queue.work(name, recording(() => (runs.length <= 3 ? { status: 'deferred', reason: 'tenant database unreachable', delayMs: 100 } : success)),
+          options({ attempts: 1 }));
+        await queue.enqueue<Data>(name, [{ data: { n: 7 }, dedupKey: 'deferred' }]);
+        await eventually('the job succeeded', () => runs.length === 4);
+        await drained();
+        expect(runs.map((job) => job.attempt)).toEqual([1, 1, 1, 1]);
+        expect(dead).toEqual([]);
+      });
+
+      it('keeps the dedup key of a deferred job, and counts the attempts around its deferrals', async () => {
+        let outcomes: JobOutcome[] = [{ status: 'failed', reason: 'first try', retry: true }, { status: 'deferred', reason: 'away', delayMs: 300 },
+          { status: 'failed', reason: 'second try', retry: true }];
+        await queue.work(name, recording(() => outcomes.shift() ?? success), options({ attempts: 3 }));
+        await queue.enqueue<Data>(name, [{ data: { n: 1 }, dedupKey: 'kept' }]);
+        await eventually('the job was deferred', () => runs.length === 2);
+        expect(await queue.enqueue<Data>(name, [{ data: { n: 2 }, dedupKey: 'kept' }])).toBe(0);
+        await eventually('the job succeeded', () => runs.length === 4);
+        await drained();
+        expect(runs.map((job) => job.attempt)).toEqual([1, 2, 2, 3]);
+        expect(dead).toEqual([]);
+        outcomes = [];
+      });
+    });
+
     describe('delays', () => {
       it('does not run a delayed job before its delay: a later job overtakes it', async () => {
         await queue.enqueue<Data>(name, [{ data: { n: 1 }, delayMs: 1_500 }]);

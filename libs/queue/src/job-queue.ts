@@ -7,18 +7,24 @@
  * idempotent. Expected outcomes are returned, not thrown (see `JobOutcome`).
  */
 
-/** What a handler reports. A thrown error counts as `{ status: 'failed', retry: true }`. */
+/**
+ * What a handler reports. A thrown error counts as `{ status: 'failed', retry: true }`. `deferred`:
+ * the job could not run for a reason outside it (its tenant's database is unreachable), so it runs
+ * again after `delayMs` without that run counting as an attempt: a job waits out its tenant's outage
+ * instead of dying of it.
+ */
 export type JobOutcome =
   | { status: 'success' }
   | { status: 'skipped'; reason: string }
-  | { status: 'failed'; reason: string; retry: boolean };
+  | { status: 'failed'; reason: string; retry: boolean }
+  | { status: 'deferred'; reason: string; delayMs: number };
 
 export interface Job<T> {
   id: string;
   /** The queue's name as the caller wrote it, without the adapter's prefix. */
   queue: string;
   data: T;
-  /** 1-based; an attempt whose worker died counts too. */
+  /** 1-based; an attempt whose worker died counts too, a deferred run does not. */
   attempt: number;
 }
 

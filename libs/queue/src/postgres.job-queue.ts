@@ -18,6 +18,10 @@ export interface PostgresJobQueueOptions extends JobQueueHooks {
 
 type Row<T> = PgBoss.JobWithMetadata<T>;
 
+const DEFAULT_SCHEMA = 'tributary_queue';
+/** The longest pause of a worker loop whose fetches keep failing. */
+const MAX_FAILURE_PAUSE_MS = 30_000;
+
 /** Unique among the jobs that wait, wait for a retry, or run: what `dedupKey` promises (see ensureDedupIndex). */
 const DEDUP_INDEX = 'tributary_job_dedup_key';
 
@@ -31,7 +35,10 @@ const DEDUP_INDEX = 'tributary_job_dedup_key';
  *   cancelled and failed jobs fall outside the index, which releases the key.
  * - Attempts: pg-boss counts a fetch after the first as a retry (retry_count), so an attempt whose
  *   process died before it acknowledged counts too. Jobs get retryLimit LIBRARY_ATTEMPTS: the worker
- *   decides when a job is dead, and a dead job is cancelled in pg-boss after onDead took it.
+ *   decides when a job is dead, and a dead job is cancelled in pg-boss after onDead took it. A
+ *   deferred run is failed like a retry, with its count of deferrals in the output (which the next
+ *   fetch reads back) and its start moved to the delay asked for; the attempt is retry_count + 1
+ *   minus the deferrals.
  * - Backoff: pg-boss computes a retry's delay in SQL from whole seconds stored on the job, which it
  *   copies from the queue at insert; so work() stores WorkerOptions.backoffMs on the queue, rounded
  *   up to whole seconds (at least 1), and attempt n+1 waits between d*2^(n-1) and 2*d*2^(n-1) seconds
@@ -51,7 +58,7 @@ export class PostgresJobQueue implements JobQueue {
 
   /** Opens the pool and creates or migrates pg-boss's schema. */
   static async open(options: PostgresJobQueueOptions): Promise<PostgresJobQueue> {
-    const schema = options.schema ?? 'tributary_queue';
+    const schema = options.schema ?? DEFAULT_SCHEMA;
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid queue schema name "${schema}"`);
     const boss = new PgBoss({
       ...options.session, // pg-boss hands its options to its node-postgres pool
@@ -73,7 +80,10 @@ export class PostgresJobQueue implements JobQueue {
     return new PostgresJobQueue(boss, options);
   }
 
+  private readonly schema: string;
+
   private constructor(private readonly boss: PgBoss, private readonly options: PostgresJobQueueOptions) {
+    this.schema = options.schema ?? DEFAULT_SCHEMA;
     this.hooks = { onDead: options.onDead, onError: options.onError ?? defaultOnError };
     this.pollIntervalMs = Math.max(500, options.pollIntervalMs ?? 2000);
   }
@@ -156,7 +166,8 @@ export class PostgresJobQueue implements JobQueue {
   }
 
   private async runJob<T>(queue: string, name: string, row: Row<T>, handler: JobHandler<T>, options: WorkerOptions): Promise<void> {
-    const job: Job<T> = { id: row.id, queue, data: row.data, attempt: row.retryCount + 1 };
+    const deferrals = deferralsOf(row.output);
+    const job: Job<T> = { id: row.id, queue, data: row.data, attempt: row.retryCount + 1 - deferrals };
     const verdict = await runAttempt(job, handler, options.attempts, reasonOf(row.output), this.hooks);
     // If an acknowledgement fails, the job stays active until pg-boss's maintenance expires it
     // (expire_in, 15 min by default) and runs it again: at least once.
@@ -166,7 +177,13 @@ export class PostgresJobQueue implements JobQueue {
         return;
       case 'retry':
         // `reason` is read back as the dead reason if a later attempt dies without a verdict.
-        await this.boss.fail(name, row.id, { reason: verdict.reason });
+        await this.boss.fail(name, row.id, { reason: verdict.reason, deferrals });
+        return;
+      case 'defer':
+        await this.boss.fail(name, row.id, { reason: verdict.reason, deferrals: deferrals + 1 });
+        // pg-boss set the start from its own backoff (which keeps growing with retry_count): the delay asked for instead
+        await this.boss.getDb().executeSql(`UPDATE ${this.schema}.job SET start_after = now() + $3 * interval '1 millisecond'
+          WHERE name = $1 AND id = $2 AND state = 'retry'`, [name, row.id, verdict.delayMs]);
         return;
       case 'dead':
         // fail() would schedule another retry (retryLimit is LIBRARY_ATTEMPTS); cancelled is final.
@@ -197,7 +214,9 @@ export class PostgresJobQueue implements JobQueue {
 
 /**
  * `concurrency` loops that each take one job at a time. An idle loop sleeps for the polling
- * interval or until woken (an enqueue in this process, or stop()).
+ * interval or until woken (an enqueue in this process, or stop()); a loop whose fetch or
+ * acknowledgement failed (reported to onError) sleeps twice as long after each failure in a row, up
+ * to MAX_FAILURE_PAUSE_MS, and never stops before stop().
  */
 class Consumer {
   private stopping = false;
@@ -228,26 +247,31 @@ class Consumer {
   }
 
   private async loop(): Promise<void> {
+    // failures in a row of fetching or acknowledging (the database unreachable): each waits twice as long, up to MAX_FAILURE_PAUSE_MS
+    let failures = 0;
     while (!this.stopping) {
       this.woken = false;
       let took = false;
       try {
         took = await this.takeOne();
+        failures = 0;
       } catch (error) {
+        failures += 1;
         this.onError(error instanceof Error ? error : new Error(String(error)));
       }
-      if (!took && !this.woken && !this.stopping) await this.sleep();
+      if (failures > 0 && !this.stopping) await this.sleep(Math.min(MAX_FAILURE_PAUSE_MS, this.pollIntervalMs * 2 ** Math.min(16, failures - 1)));
+      else if (!took && !this.woken && !this.stopping) await this.sleep();
     }
   }
 
-  private sleep(): Promise<void> {
+  private sleep(ms = this.pollIntervalMs): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.sleepers.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, this.pollIntervalMs);
+      const timer = setTimeout(done, ms);
       this.sleepers.add(done);
     });
   }
@@ -265,6 +289,12 @@ async function ensureDedupIndex(boss: PgBoss, schema: string): Promise<void> {
       END IF;
     END
     $$`, []);
+}
+
+/** How many runs of the job were deferred (not attempts), as the last failure's output recorded. */
+function deferralsOf(output: object | null | undefined): number {
+  const deferrals = (output as { deferrals?: unknown } | null | undefined)?.deferrals;
+  return typeof deferrals === 'number' && Number.isInteger(deferrals) && deferrals > 0 ? deferrals : 0;
 }
 
 function reasonOf(output: object | null | undefined): string | undefined {

@@ -4,6 +4,7 @@ import { controlMigrations } from './migrations/control.migrations';
 import { migrate } from './migrations/migrator';
 import { joinOutboxPublication } from './migrations/outbox-publication';
 import { tenantDataMigrations } from './migrations/tenant-data.migrations';
+import { describeDatabaseProblem } from './database-errors';
 import { holdPrivileged, privileged } from './privileged';
 import { ControlSchema, TenantDataSchema } from './schema';
 import { SecretBox } from './secret-box';
@@ -30,6 +31,8 @@ export interface TenantTx {
 }
 
 export const CONTROL_SCHEMA = 'tributary';
+/** How long a reachability probe waits for a database's answer. */
+const REACHABILITY_TIMEOUT_MS = 2000;
 export const POOLED_SCHEMA = 'tenant_pooled';
 
 export class UnknownTenantError extends Error {
@@ -120,12 +123,22 @@ export class Database {
 
   /** Creates the tenant's data home (schema or database) and applies the tenant-data migrations. */
   async provision(p: TenantPlacement): Promise<void> {
+    const fresh = p.databaseUrl !== undefined && !this.#dedicated.has(p.databaseUrl);
     const conn = this.connectionFor(p);
-    await migrate(conn.privileged.pool, p.dataSchema, this.appRole, tenantDataMigrations);
-    // the pooled outbox is the pooled connector's from the start
-    if (p.placement !== 'pooled') await joinOutboxPublication(conn.privileged.pool, p.dataSchema);
-    // another server may not have the tenant login yet
-    if (conn !== this.#main) await ensureTenantLogin(conn.privileged.pool, conn.tenant.pool, this.appRole, this.login);
+    try {
+      await migrate(conn.privileged.pool, p.dataSchema, this.appRole, tenantDataMigrations);
+      // the pooled outbox is the pooled connector's from the start
+      if (p.placement !== 'pooled') await joinOutboxPublication(conn.privileged.pool, p.dataSchema);
+      // another server may not have the tenant login yet
+      if (conn !== this.#main) await ensureTenantLogin(conn.privileged.pool, conn.tenant.pool, this.appRole, this.login);
+    } catch (err) {
+      // a database that could not be prepared serves no tenant: forget its connection (readiness counts every one kept)
+      if (fresh && p.databaseUrl) {
+        this.#dedicated.delete(p.databaseUrl);
+        await Promise.all([conn.privileged.db.destroy(), conn.tenant.db.destroy()]).catch(() => undefined);
+      }
+      throw err;
+    }
     this.placements.set(p.tenantId, p);
   }
 
@@ -175,18 +188,25 @@ export class Database {
     return conn;
   }
 
-  /** Round trip to every database in use; throws with the one that is not reachable. */
-  async ping(): Promise<void> {
-    await sql`SELECT 1`.execute(this.#main.privileged.db);
-    for (const [url, conn] of this.#dedicated) {
+  /**
+   * Whether the main database and each dedicated database in use answer a round trip within
+   * `timeoutMs` (a host that drops packets would otherwise keep the caller waiting). What comes back
+   * may go to an unauthenticated answer (readiness): problems by class only, dedicated databases
+   * counted, never named.
+   */
+  async reachability(timeoutMs = REACHABILITY_TIMEOUT_MS): Promise<{ main: string | null; dedicated: { total: number; unreachable: number } }> {
+    const probe = async (conn: Connection): Promise<string | null> => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<string>((resolve) => { timer = setTimeout(() => resolve(`no answer within ${timeoutMs / 1000} s`), timeoutMs); });
       try {
-        await sql`SELECT 1`.execute(conn.privileged.db);
-      } catch (err) {
-        throw new Error(`dedicated database ${new URL(url).host} unreachable: ${(err as Error).message}`);
+        return await Promise.race([sql`SELECT 1`.execute(conn.privileged.db).then(() => null, (err: unknown) => describeDatabaseProblem(err)), late]);
+      } finally {
+        clearTimeout(timer);
       }
-    }
+    };
+    const [main, ...dedicated] = await Promise.all([this.#main, ...this.#dedicated.values()].map(probe));
+    return { main, dedicated: { total: dedicated.length, unreachable: dedicated.filter((p) => p !== null).length } };
   }
-
 
   async close(): Promise<void> {
     const conns = [this.#main, ...this.#dedicated.values()];

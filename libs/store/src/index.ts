@@ -1,4 +1,5 @@
 export * from './database';
+export * from './database-errors';
 export * from './schema';
 export * from './secret-box';
 export * from './session-limits';
@@ -18,6 +19,8 @@ export * from './repositories/connectors.repository';
 export * from './repositories/dead-letters.repository';
 export * from './repositories/ignored-deliveries.repository';
 export * from './repositories/backfills.repository';
+export * from './repositories/held-records.repository';
+export * from './repositories/relay-offsets.repository';
 export * from './repositories/rules.repository';
 export * from './repositories/propagation.repository';
 export * from './storable-text';

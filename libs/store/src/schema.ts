@@ -45,6 +45,32 @@ export interface ControlSchema {
   'tributary.api_keys': ApiKeysTable;
   'tributary.connectors': ConnectorsTable;
   'tributary.relay_offsets': { tenant_id: string; sequence: number };
+  'tributary.held_records': HeldRecordsTable;
+  'tributary.held_tenants': HeldTenantsTable;
+}
+
+export interface HeldRecordsTable {
+  id: Generated<number>;
+  group_id: string;
+  stream: string;
+  tenant_id: string;
+  record_offset: string;
+  key: string;
+  value: Buffer;
+  headers: Json<Record<string, string>>;
+  appended_at: Date;
+  held_at: Timestamp;
+}
+
+export interface HeldTenantsTable {
+  group_id: string;
+  stream: string;
+  tenant_id: string;
+  failures: Generated<number>;
+  retry_at: Timestamp;
+  last_error: string | null;
+  held_since: Timestamp;
+  drained_until: Date | null;
 }
 
 export interface AssetsTable {
@@ -157,6 +183,7 @@ export interface DeadLettersTable {
   payload: Json<unknown>;
   created_at: Timestamp;
   replayed_at: Date | null;
+  record_identity: string | null;
 }
 
 export interface IgnoredDeliveriesTable {
@@ -188,6 +215,8 @@ export interface BackfillsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: Date | null;
+  lease_owner: string | null;
+  lease_until: Date | null;
 }
 
 export interface RulesTable {

@@ -97,5 +97,41 @@ export const controlMigrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'records held back per tenant',
+    sql: (schema) => `
+      -- Records a consumer group could not handle for one tenant (its database unreachable, a batch
+      -- that fails), taken out of the stream so that the other tenants go on. While a tenant has held
+      -- records its new ones are held too, behind them; the group's retrier hands them back to the
+      -- handler in id order (the order they were held in), on the tenant's own backoff. The offset
+      -- makes holding a redelivered batch again a no-op.
+      CREATE TABLE ${schema}.held_records (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        group_id text NOT NULL,
+        stream text NOT NULL,
+        tenant_id text NOT NULL,
+        record_offset text NOT NULL,
+        key text NOT NULL,
+        value bytea NOT NULL,
+        headers jsonb NOT NULL,
+        appended_at timestamptz NOT NULL,
+        held_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (group_id, stream, record_offset)
+      );
+      CREATE INDEX held_records_by_tenant ON ${schema}.held_records (group_id, stream, tenant_id, id);
+      -- A held tenant's backoff, and the lease of the retrier draining it (one at a time, in order).
+      CREATE TABLE ${schema}.held_tenants (
+        group_id text NOT NULL,
+        stream text NOT NULL,
+        tenant_id text NOT NULL,
+        failures integer NOT NULL DEFAULT 0,
+        retry_at timestamptz NOT NULL DEFAULT now(),
+        last_error text,
+        held_since timestamptz NOT NULL DEFAULT now(),
+        drained_until timestamptz,
+        PRIMARY KEY (group_id, stream, tenant_id)
+      );
+    `,
+  },
 ];
-

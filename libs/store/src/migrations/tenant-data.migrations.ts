@@ -356,5 +356,26 @@ export const tenantDataMigrations: Migration[] = [
       CREATE INDEX processed_events_by_time ON ${schema}.processed_events (tenant_id, processed_at);
     `,
   },
+  {
+    version: 10,
+    name: 'dead letters know their record',
+    sql: (schema) => `
+      -- A parked log record carries its identity (its stream position and a digest of its bytes): a
+      -- batch that is retried after a record of it was parked parks that record again, and this makes
+      -- the second park a no-op (once per record). The digest keeps a position that is used again
+      -- (topics deleted and made anew) from passing a new record for one parked before.
+      ALTER TABLE ${schema}.dead_letters ADD COLUMN record_identity text;
+      CREATE UNIQUE INDEX dead_letters_by_record ON ${schema}.dead_letters (tenant_id, stream, record_identity) WHERE record_identity IS NOT NULL;
+    `,
+  },
+  {
+    version: 11,
+    name: 'backfill run lease',
+    sql: (schema) => `
+      -- One run of a backfill at a time: a run takes the lease before it pages and renews it before
+      -- every page and every rate-limit wait, so a second delivery of the job (a redelivery, a replay)
+      -- finds it taken and skips. It expires on its own when the run's process dies.
+      ALTER TABLE ${schema}.backfills ADD COLUMN lease_owner text, ADD COLUMN lease_until timestamptz;
+    `,
+  },
 ];
-

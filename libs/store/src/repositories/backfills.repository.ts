@@ -65,6 +65,23 @@ export class BackfillsRepository {
       .where('tenant_id', '=', tx.tenantId).where('id', '=', id).execute();
   }
 
+  /**
+   * Takes the run lease for `owner` until `leaseMs` from now, unless another run holds one that has
+   * not expired; true when taken (or renewed: `owner` already held it).
+   */
+  async lease(tx: TenantTx, id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const row = await tx.db.updateTable('backfills').set({ lease_owner: owner, lease_until: sql`now() + ${leaseMs} * interval '1 millisecond'` })
+      .where('tenant_id', '=', tx.tenantId).where('id', '=', id)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', sql<Date>`now()`), eb('lease_owner', '=', owner)]))
+      .returning('id').executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async releaseLease(tx: TenantTx, id: string, owner: string): Promise<void> {
+    await tx.db.updateTable('backfills').set({ lease_owner: null, lease_until: null })
+      .where('tenant_id', '=', tx.tenantId).where('id', '=', id).where('lease_owner', '=', owner).execute();
+  }
+
   async requeue(tx: TenantTx, id: string): Promise<void> {
     await tx.db.updateTable('backfills').set({ status: 'queued', finished_at: null, updated_at: sql`now()` })
       .where('tenant_id', '=', tx.tenantId).where('id', '=', id).execute();

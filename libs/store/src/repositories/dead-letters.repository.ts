@@ -12,11 +12,21 @@ export interface DeadLetterRow {
 
 /** Events that could not be parsed, validated, mapped or delivered, with the reason, kept for replay. */
 export class DeadLettersRepository {
-  async park(tx: TenantTx, stream: string, reason: string, payload: unknown): Promise<string> {
+  /**
+   * Parks an event; a log record with its identity (`recordIdentity`: stream position and digest) is
+   * parked once: parking it again (its batch retried) adds nothing and returns the first letter's id
+   * with `parked: false`.
+   */
+  async park(tx: TenantTx, stream: string, reason: string, payload: unknown, recordIdentity?: string): Promise<{ id: string; parked: boolean }> {
     const id = randomUUID();
-    await tx.db.insertInto('dead_letters')
-      .values({ id, tenant_id: tx.tenantId, stream, reason, payload: JSON.stringify(payload) }).execute();
-    return id;
+    const row = await tx.db.insertInto('dead_letters')
+      .values({ id, tenant_id: tx.tenantId, stream, reason, payload: JSON.stringify(payload), record_identity: recordIdentity ?? null })
+      .onConflict((oc) => oc.columns(['tenant_id', 'stream', 'record_identity']).where('record_identity', 'is not', null).doNothing())
+      .returning('id').executeTakeFirst();
+    if (row) return { id, parked: true };
+    const first = await tx.db.selectFrom('dead_letters').select('id')
+      .where('tenant_id', '=', tx.tenantId).where('stream', '=', stream).where('record_identity', '=', recordIdentity!).executeTakeFirstOrThrow();
+    return { id: first.id, parked: false };
   }
 
   /** Newest first, keyset-paged by (created_at, id). */
