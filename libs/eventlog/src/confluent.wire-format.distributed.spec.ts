@@ -52,8 +52,8 @@ describe(ConfluentWireFormat.name, () => {
     it('rejects while the registry cannot be reached (the batch is retried, not parked), both ways', async () => {
       const url = await unreachableRegistryUrl();
       const wire = new ConfluentWireFormat(new SchemaRegistryClient(url));
-      await expect(wire.fromWire(confluentFraming.frame(1, body.subarray(10)))).rejects.toThrow(`schema registry unreachable: GET ${url}/schemas/ids/1: ECONNREFUSED`);
-      await expect(wire.toWire(body)).rejects.toThrow(/^schema registry unreachable: POST .*\/subjects\/io\.tributary\.changes\.v1\.ChangeEvent\/versions: ECONNREFUSED/);
+      await expect(wire.fromWire(confluentFraming.frame(1, body.subarray(10)))).rejects.toThrow(`schema registry unreachable: GET ${url}/schemas/ids/1: the service could not be reached (ECONNREFUSED)`);
+      await expect(wire.toWire(body)).rejects.toThrow(/^schema registry unreachable: POST .*\/subjects\/io\.tributary\.changes\.v1\.ChangeEvent\/versions: the service could not be reached \(ECONNREFUSED\)/);
     });
   });
 });
