@@ -5,3 +5,4 @@ export * from './http/http-app';
 export * from './http/error-body';
 export * from './run-app';
 export * from './domain.module';
+export * from './http/openapi.decorators';

@@ -5,6 +5,8 @@ import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
 import { DeadLettersService, type ReadContext } from '@tributary/catalog';
 import { Reader } from '../http/request-context';
 import { ParseParam, ParseQuery } from '../http/zod.pipe';
+import { Responds } from '@tributary/platform';
+import { DeadLetterPage, Replayed } from '../http/responses';
 
 const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -19,6 +21,7 @@ export class DeadLettersController {
 
   @Get()
   @RequireRole('support')
+  @Responds('a page of parked events with their reasons, newest first', DeadLetterPage)
   list(@Reader() ctx: ReadContext, @Query(new ParseQuery(ListQuery)) q: z.infer<typeof ListQuery>) {
     return this.deadLetters.list(ctx, q.limit, q.cursor);
   }
@@ -26,8 +29,9 @@ export class DeadLettersController {
   @Post(':id/replay')
   @HttpCode(202)
   @RequireRole('support')
+  @Responds('sent through its pipeline again', Replayed)
   async replay(@CurrentAccess() a: Access, @Param('id', new ParseParam('id', z.string().max(64))) id: string) {
     await this.deadLetters.replay(a.tenantId, a.principal.actor, id);
-    return { id, status: 'replayed' };
+    return { id, status: 'replayed' as const };
   }
 }

@@ -2,8 +2,10 @@ import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '@tributary/auth';
-import { HooksService } from '@tributary/connectors';
+import { HooksService, MonteCarloWebhook } from '@tributary/connectors';
 import { traceparentFor } from '@tributary/observability';
+import { ReadsBody, Responds } from '@tributary/platform';
+import { Accepted } from '../http/responses';
 
 /** Webhooks from sources. Not a credential route: each source's own signature authenticates it. */
 @ApiTags('hooks')
@@ -14,6 +16,9 @@ export class HooksController {
   @Post(':connectorType/:connectorId')
   @HttpCode(202)
   @Public()
+  @ReadsBody('the source\'s webhook, as it sends it, signed with the connector\'s signing secret (Monte Carlo: `x-mcd-signature`, HMAC-SHA512 of the raw body); '
+    + 'for `montecarlo`, an incident webhook', MonteCarloWebhook)
+  @Responds('durably logged; the ingestor applies it next', Accepted)
   async receive(@Param('connectorType') type: string, @Param('connectorId') id: string, @Req() req: FastifyRequest) {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const { eventIds } = await this.hooks.receive(type, id, raw, req.headers, traceparentFor(req.headers.traceparent as string | undefined));

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
 import { CreateRuleBody, RulesService, UpdateRuleBody } from '@tributary/propagation';
 import { ParseBody, ParseParam } from '../http/zod.pipe';
+import { Responds, RespondsEmpty } from '@tributary/platform';
+import { Rule, RuleList } from '../http/responses';
 
 const ruleId = new ParseParam('id', z.string().min(1).max(64));
 
@@ -15,18 +17,21 @@ export class RulesController {
 
   @Get()
   @RequireRole('steward')
+  @Responds('the tenant\'s rules, built-in ones first', RuleList)
   async list(@CurrentAccess() a: Access) {
     return { items: await this.rules.list(a.tenantId) };
   }
 
   @Post()
   @RequireRole('steward')
+  @Responds('the rule, saved and compiled', Rule)
   create(@CurrentAccess() a: Access, @Body(new ParseBody(CreateRuleBody)) body: z.infer<typeof CreateRuleBody>) {
     return this.rules.create(a.tenantId, a.principal.actor, body);
   }
 
   @Patch(':id')
   @RequireRole('steward')
+  @Responds('the rule as changed', Rule)
   update(@CurrentAccess() a: Access, @Param('id', ruleId) id: string, @Body(new ParseBody(UpdateRuleBody)) body: z.infer<typeof UpdateRuleBody>) {
     return this.rules.update(a.tenantId, a.principal.actor, id, body);
   }
@@ -34,6 +39,7 @@ export class RulesController {
   @Delete(':id')
   @HttpCode(204)
   @RequireRole('steward')
+  @RespondsEmpty('deleted, and what it propagated is retracted')
   async remove(@CurrentAccess() a: Access, @Param('id', ruleId) id: string) {
     await this.rules.remove(a.tenantId, a.principal.actor, id);
   }
