@@ -280,5 +280,7 @@ describe('API description', () => {
     const produced = (name: string) => (name.endsWith('_total') ? samples(name).some((v) => v > 0)
       : samples(`${name}_count`).length > 0 ? samples(`${name}_count`).some((v) => v > 0) : samples(name).length > 0);
     expect(names.filter((name) => !produced(name))).toEqual([]);
+    expect(scrape).toMatch(/^tributary_webhooks_total\{[^}]*tenant="default",type="montecarlo",status="202"[^}]*\} 2$/m);
+    expect(scrape).toMatch(/^tributary_webhooks_total\{[^}]*tenant="default",type="montecarlo",status="401"[^}]*\} 1$/m);
   });
 });

@@ -147,6 +147,11 @@ export class ConnectorsService {
     return loaded;
   }
 
+  /** The tenant of a connector this process has loaded, without a query (for labelling what its webhooks did). */
+  loadedTenantOf(id: string): string | undefined {
+    return this.cache.get(id)?.loaded.row.tenantId;
+  }
+
   /** Validates a config: the common fields, the transform's syntax, and the connector's own schema. */
   private check(plugin: SourceConnector<unknown>, config: Record<string, unknown>, storedSecrets: Record<string, string> = {}) {
     const { filter, transform, signingSecret, ...pluginConfig } = config;

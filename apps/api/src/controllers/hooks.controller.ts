@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Req, UseInterceptors } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '@tributary/auth';
@@ -6,6 +6,7 @@ import { HooksService, MonteCarloWebhook } from '@tributary/connectors';
 import { traceparentFor } from '@tributary/observability';
 import { ReadsBody, Responds } from '@tributary/platform';
 import { Accepted } from '../http/responses';
+import { WebhookMetricsInterceptor } from '../http/webhook-metrics.interceptor';
 
 /** Webhooks from sources. Not a credential route: each source's own signature authenticates it. */
 @ApiTags('hooks')
@@ -16,6 +17,7 @@ export class HooksController {
   @Post(':connectorType/:connectorId')
   @HttpCode(202)
   @Public()
+  @UseInterceptors(WebhookMetricsInterceptor)
   @ReadsBody('the source\'s webhook, as it sends it, signed with the connector\'s signing secret (Monte Carlo: `x-mcd-signature`, HMAC-SHA512 of the raw body); '
     + 'for `montecarlo`, an incident webhook', MonteCarloWebhook)
   @Responds('durably logged; the ingestor applies it next', Accepted)
