@@ -17,7 +17,7 @@ interface Operation {
   responses: Record<string, { description?: string; content?: Record<string, { schema?: JsonSchema }> }>;
   security?: unknown[];
 }
-type Document = { paths: Record<string, Partial<Record<Method, Operation>>> };
+type Document = { paths: Record<string, Partial<Record<Method, Operation>>>; components?: { schemas?: Record<string, JsonSchema> } };
 
 /** The operations that take a JSON body (API.md); every other operation takes none. */
 const TAKES_A_BODY = new Set([
@@ -36,11 +36,20 @@ const MAPPINGS = [{ template: 'snowflake/acme/{database}/{schema}/{table}', case
  * itself). JSON Schema patterns are Unicode regular expressions (`\\p{L}`), which zod compiles without
  * the `u` flag: those are left to zod's reading and checked here with the flag.
  */
-function check(schema: JsonSchema, value: unknown): { success: boolean; issues: unknown[] } {
+function check(refering: JsonSchema, value: unknown): { success: boolean; issues: unknown[] } {
+  const schema = resolved(refering) as JsonSchema;
   const parsed = z.fromJSONSchema(withoutUnicodePatterns(schema) as never, { defaultTarget: 'openapi-3.0' }).safeParse(value);
   const issues = [...(parsed.success ? [] : parsed.error.issues), ...unicodePatternIssues(schema, value, '')];
   return { success: issues.length === 0, issues };
 }
+let components: Record<string, JsonSchema> = {};
+/** The schema with its references to the document's components in place. */
+const resolved = (node: unknown): unknown => (Array.isArray(node) ? node.map(resolved)
+  : node && typeof node === 'object'
+    ? typeof (node as JsonSchema).$ref === 'string'
+      ? resolved(components[((node as JsonSchema).$ref as string).replace('#/components/schemas/', '')])
+      : Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolved(v)]))
+    : node);
 const isUnicodePattern = (key: string, v: unknown) => key === 'pattern' && typeof v === 'string' && v.includes('\\p{');
 const withoutUnicodePatterns = (node: unknown): unknown => (Array.isArray(node) ? node.map(withoutUnicodePatterns)
   : node && typeof node === 'object'
@@ -129,6 +138,7 @@ describe('API description', () => {
     mc = await MonteCarloGraphqlServer.start();
     t = await startTestApp({ parts: platformApp });
     doc = (await t.http().get('/docs/openapi.json').expect(200)).body;
+    components = doc.components?.schemas ?? {};
   });
   afterAll(async () => {
     await t.close();
@@ -175,8 +185,8 @@ describe('API description', () => {
           if (status !== '204' && (!schema || !(schema.type || schema.oneOf))) missing.push(`${name}: ${status} answer schema`);
           if (!answer.description) missing.push(`${name}: ${status} description`);
         }
-        const error = op.responses.default?.content?.['application/json']?.schema;
-        if (!error) missing.push(`${name}: error answer schema`);
+        const error = resolved(op.responses.default?.content?.['application/json']?.schema) as JsonSchema | undefined;
+        if (!(error?.properties as JsonSchema | undefined)?.error) missing.push(`${name}: error answer schema`);
         const errorStatuses = Object.keys(op.responses).filter((s) => /^[45]\d\d$/.test(s));
         if (op.security?.length && !['401', '403'].every((s) => errorStatuses.includes(s))) missing.push(`${name}: 401 and 403 answers`);
         if ((op.parameters?.length || op.requestBody) && !errorStatuses.includes('400')) missing.push(`${name}: 400 answer`);

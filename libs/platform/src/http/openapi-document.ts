@@ -15,11 +15,12 @@ type SchemaObject = Extract<NonNullable<ParameterObject['schema']>, { type?: unk
 
 const ERRORS: Record<string, string> = {
   400: 'malformed: a path or query parameter, or a body that is not JSON',
-  401: 'no credential, or one that is not valid (for a webhook: a missing or wrong signature)',
+  401: 'no credential, or one that is not valid',
   403: 'the credential lacks the role, or names a tenant it does not grant',
   413: 'the body is larger than the limit',
   422: 'valid JSON of the wrong shape or content; `details.issues` lists every failing path',
-  default: 'any other error: 404 not found, 409 conflict, 429 rate limited (with Retry-After), 503 not ready, 500',
+  default: 'any other error: 401 for a webhook without a valid signature, 403 for one to a disabled connector, 404 not found, 409 conflict, '
+    + '429 rate limited (with Retry-After), 503 not ready, 500',
 };
 
 /**
@@ -35,6 +36,7 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription('Near-real-time metadata events for data catalogs. Errors are {"error": {"code", "message", "details"}}.')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key (trb_…) or an OIDC access token' })
     .build(), { operationIdFactory: operationId });
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, Error: jsonSchema(ErrorBody, 'output') } };
   const handlers = handlersById(app);
   for (const item of Object.values(document.paths)) {
     for (const method of ['get', 'put', 'post', 'patch', 'delete'] as const) {
@@ -111,7 +113,7 @@ function describe(operation: OperationObject, handler: Handler): void {
     ...(operation.requestBody ? ['413', '422'] : []),
     'default',
   ];
-  const error = { 'application/json': { schema: jsonSchema(ErrorBody, 'output') } };
+  const error = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
   for (const s of errors) responses[s] = { description: ERRORS[s], content: error };
   operation.responses = responses;
 }
