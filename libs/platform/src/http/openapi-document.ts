@@ -42,7 +42,7 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
     for (const method of ['get', 'put', 'post', 'patch', 'delete'] as const) {
       const operation = item[method];
       const handler = operation?.operationId ? handlers.get(operation.operationId) : undefined;
-      if (operation && handler) describe(operation, handler);
+      if (operation && handler) describeOperation(operation, handler);
     }
   }
   return document;
@@ -67,7 +67,8 @@ function handlersById(app: INestApplication): Map<string, Handler> {
   return handlers;
 }
 
-function describe(operation: OperationObject, handler: Handler): void {
+/** Parameters, body, answer and errors of one operation, from its handler's pipes and decorators. */
+function describeOperation(operation: OperationObject, handler: Handler): void {
   const args = Object.entries((Reflect.getMetadata(ROUTE_ARGS_METADATA, handler.controller, handler.method) ?? {}) as
     Record<string, { data?: string; pipes?: unknown[] }>);
   const validated = (type: RouteParamtypes) => args
