@@ -110,6 +110,7 @@ function parameters(graph: LineageGraph, expected: ExpectedDescendants): [string
     ['load', `${ASSETS_PER_REQUEST} assets or ${EDGES_PER_REQUEST} edges per request, ${IN_FLIGHT} requests in flight, keep-alive HTTP on loopback`],
     ['walk', `downstream, depth ${WALK_DEPTH}; ${WARM_UPS} warm-ups then ${TIMED_RUNS} sequential timed runs, right after the load and again after VACUUM ANALYZE`],
     ['stack', 'the api app in-process with default configuration, on its embedded PostgreSQL (fresh data directory)'],
+    ['rules', 'none run: the api app alone has no ingestor and no propagator, so nothing else works while the walks are timed'],
   ];
 }
 

@@ -196,6 +196,7 @@ function parameters(): [string, string][] {
       + `connections per process), KafkaEventLog on the engines' Kafka (${loadConfig({}).kafkaPartitions} partitions per topic, single-object Avro, no schema registry), `
       + 'BullMQ on Redis, the machine\'s PostgreSQL (a fresh database), change capture by the propagator\'s relay (not Debezium)'],
     ['embedded', 'the platform app (api, ingestor, propagator in one process, as `npm start`) in the bench process on its embedded PostgreSQL'],
+    ['rules (both modes)', 'the three built-in rules on, as every tenant has them, and no other; no lineage, so nothing propagates'],
     ['bare kafkajs loop', `a topic of as many partitions as the platform's (${loadConfig({}).kafkaPartitions}) on the same broker; records of an Avro InboundDelivery around the same webhooks, with the `
       + `api's key and headers; one idempotent acks=all send per record (maxInFlightRequests 1, as KafkaEventLog) from a worker thread, `
       + `at most ${MAX_IN_FLIGHT} outstanding; a consumer group committing after each batch. Warm-up ${LOOP.warmUp.ratePerSecond}/s × `

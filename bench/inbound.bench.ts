@@ -106,6 +106,8 @@ function parameters(): [string, string][] {
       + `then ${SEARCH_RATES.map(formatCount).join(', ')}/s for ${STEP_SECONDS} s each, up to the first step not sustained`],
     ['stack', 'the platform app (api, ingestor and propagator, as `npm start` composes them) in-process with default configuration, '
       + 'on its embedded PostgreSQL (fresh data directory)'],
+    ['rules', 'the three built-in rules on, as every tenant has them, and no other; the catalog has no lineage, so the incident rule plans '
+      + 'and propagates nothing (see the notes)'],
   ];
 }
 

@@ -9,7 +9,9 @@ const DOC = resolve('docs', 'benchmarks.md');
 const HEADER = `# Benchmarks
 
 Measured by \`npm run bench\`, which rewrites each suite's section below (between its
-\`<!-- bench:… -->\` markers) and leaves the rest of this file alone.
+\`<!-- bench:… -->\` markers) and leaves the rest of this file alone. Each section states the
+conditions of its figures (what ran beside the code measured, which rules were on, what was
+switched off); a target a figure misses is marked **no** in the \`met\` column.
 `;
 
 /**

@@ -90,7 +90,7 @@ describe('Scale-out: two ingestors and two propagators, one of each killed mid-s
 
   beforeAll(async () => {
     // The children run dist/: build it unless it is newer than every source file.
-    ensureBuilt(['api', 'ingestor', 'propagator']);
+    ensureBuilt();
     db = await createTestDatabase();
     await createTopics(brokers, topics, 3, 3_600_000);
     // the api first: it migrates the store and bootstraps the default tenant with the admin key

@@ -62,7 +62,7 @@ describe('/metrics of every process', () => {
   const encryptionKey = randomBytes(32).toString('base64');
 
   beforeAll(async () => {
-    ensureBuilt(['api', 'ingestor', 'propagator']);
+    ensureBuilt();
     db = await createTestDatabase();
   });
   afterAll(async () => {

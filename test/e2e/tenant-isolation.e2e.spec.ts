@@ -73,6 +73,9 @@ describe('One broken tenant beside healthy ones', () => {
       ((await health(healthy, REPORT))?.upstreamOpenIncidents === 3 ? true : undefined));
     expect(await openedInOrder(healthy)).toEqual(['healthy-1', 'healthy-2', 'healthy-3']);
     expect(await t.runtime.eventLog.lag('ingestor', 'inbound')).toBe(0);
+    // what waits for the broken tenant is visible, by tenant
+    const scrape = (await t.http().get('/metrics').set({ Authorization: `Bearer ${t.adminKey}` }).expect(200)).text;
+    expect(scrape).toMatch(new RegExp(`^tributary_held_records\\{[^}]*tenant="${broken.id}"[^}]*\\} [1-9]\\d*$`, 'm'));
 
     await proxy.up();
     await waitFor('the broken tenant\'s incidents downstream', async () =>

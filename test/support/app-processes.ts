@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { waitFor } from './wait-for';
 
@@ -15,32 +15,13 @@ const ROOT = (() => {
 export type AppName = 'api' | 'ingestor' | 'propagator' | 'platform';
 const mainOf = (app: AppName) => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
 
-/** The newest modification time of the sources the build compiles (apps/ and libs/, tests left out). */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 /**
- * Runs `npm run build` when dist/ is missing an app's entry point or is older than a source file, so
- * that the processes a test spawns run the code under test (not a stale build). A build of a tree
- * that does not typecheck fails here, with tsc's output.
+ * Builds dist/ when the sources changed since its last build (scripts/ensure-built.js, as `npm start`
+ * does), so that the processes a test spawns run the code under test, not a stale build. A build of a
+ * tree that does not typecheck fails here, with tsc's output.
  */
-export function ensureBuilt(apps: AppName[]): void {
-  const built = Math.min(...apps.map((app) => {
-    try {
-      return statSync(mainOf(app)).mtimeMs;
-    } catch {
-      return 0;
-    }
-  }));
-  if (built >= Math.max(newestSource(join(ROOT, 'apps')), newestSource(join(ROOT, 'libs')))) return;
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
+export function ensureBuilt(): void {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'ensure-built.js')], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
 }
 
 /**

@@ -157,6 +157,11 @@ export class ConnectorsService {
     return loaded;
   }
 
+  /** The tenant of a connector this process has loaded, without a query (for labelling what its webhooks did). */
+  loadedTenantOf(id: string): string | undefined {
+    return this.cache.get(id)?.loaded.row.tenantId;
+  }
+
   /** The connector's history source, calling out through the platform's outbound policy; undefined without one. */
   history(connector: LoadedConnector): HistorySource | undefined {
     return connector.plugin.history?.(connector.config, this.outbound);

@@ -8,3 +8,4 @@ export * from './run-app';
 export * from './domain.module';
 export * from './retention.module';
 export * from './tenant-jobs';
+export * from './http/openapi.decorators';

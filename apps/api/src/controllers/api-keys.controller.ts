@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { type Access, ApiKeyService, CurrentAccess, RequireRole } from '@tributary/auth';
 import { ApiKeyId, CreateApiKeyBody } from '../http/schemas';
 import { ParseBody, ParseParam } from '../http/zod.pipe';
+import { Responds, RespondsEmpty } from '@tributary/platform';
+import { ApiKeyList, CreatedApiKey } from '../http/responses';
 
 @ApiTags('api-keys')
 @ApiBearerAuth()
@@ -13,6 +15,7 @@ export class ApiKeysController {
 
   @Post()
   @RequireRole('admin')
+  @Responds('the new key; `key` is shown only here', CreatedApiKey)
   async create(@CurrentAccess() access: Access, @Body(new ParseBody(CreateApiKeyBody)) body: z.infer<typeof CreateApiKeyBody>) {
     const { key, view } = await this.keys.create(access.tenantId,
       { name: body.name, roles: body.roles, expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined }, access.principal);
@@ -21,6 +24,7 @@ export class ApiKeysController {
 
   @Get()
   @RequireRole('admin')
+  @Responds('the tenant\'s keys, without their secrets', ApiKeyList)
   async list(@CurrentAccess() access: Access) {
     return { items: await this.keys.list(access.tenantId) };
   }
@@ -28,6 +32,7 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(204)
   @RequireRole('admin')
+  @RespondsEmpty('revoked: the key stops working at once')
   async revoke(@CurrentAccess() access: Access, @Param('id', new ParseParam('id', ApiKeyId)) id: string) {
     await this.keys.revoke(access.tenantId, id);
   }

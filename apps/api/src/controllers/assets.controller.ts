@@ -6,6 +6,8 @@ import { AssetsService, type ReadContext, type WriteContext } from '@tributary/c
 import { Reader, Writer } from '../http/request-context';
 import { AssetListQuery, AssetQuery, QualifiedName, UpsertAssetsBody } from '../http/schemas';
 import { ParseBody, ParseParam, ParseQuery } from '../http/zod.pipe';
+import { Responds } from '@tributary/platform';
+import { AssetPage, AssetView, HealthView, UpsertAnswer, Version } from '../http/responses';
 
 const qualifiedName = new ParseParam('qualifiedName', QualifiedName);
 
@@ -17,6 +19,7 @@ export class AssetsController {
 
   @Put()
   @HttpCode(200)
+  @Responds('each asset\'s new version, and whether it was created', UpsertAnswer)
   @RequireRole('steward', 'ingest')
   async upsert(@Writer() ctx: WriteContext, @Body(new ParseBody(UpsertAssetsBody)) body: z.infer<typeof UpsertAssetsBody>) {
     return { results: await this.assets.upsert(ctx, body.assets) };
@@ -24,12 +27,14 @@ export class AssetsController {
 
   @Get()
   @RequireRole('viewer')
+  @Responds('a page of assets, in qualified-name order', AssetPage)
   list(@Reader() ctx: ReadContext, @Query(new ParseQuery(AssetListQuery)) query: z.infer<typeof AssetListQuery>) {
     return this.assets.list(ctx, query);
   }
 
   @Get(':qualifiedName')
   @RequireRole('viewer')
+  @Responds('the asset view', AssetView)
   get(@Reader() ctx: ReadContext, @Param('qualifiedName', qualifiedName) qn: string,
     @Query(new ParseQuery(AssetQuery)) query: z.infer<typeof AssetQuery>) {
     return this.assets.get(ctx, qn, query);
@@ -37,12 +42,14 @@ export class AssetsController {
 
   @Get(':qualifiedName/health')
   @RequireRole('viewer')
+  @Responds('the asset\'s health block', HealthView)
   async health(@Reader() ctx: ReadContext, @Param('qualifiedName', qualifiedName) qn: string) {
     return (await this.assets.get(ctx, qn)).health;
   }
 
   @Delete(':qualifiedName')
   @RequireRole('steward')
+  @Responds('deleted; its lineage edges and what it propagated are retracted', Version)
   remove(@Writer() ctx: WriteContext, @Param('qualifiedName', qualifiedName) qn: string) {
     return this.assets.delete(ctx, qn);
   }

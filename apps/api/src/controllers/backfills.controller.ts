@@ -5,6 +5,8 @@ import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
 import { BackfillsService } from '@tributary/ingest';
 import { BackfillId } from '../http/schemas';
 import { ParseBody, ParseParam } from '../http/zod.pipe';
+import { Responds } from '@tributary/platform';
+import { BackfillCreated, BackfillView } from '../http/responses';
 
 const CreateBackfill = z.strictObject({
   connectorId: z.string().min(1).max(64),
@@ -21,6 +23,7 @@ export class BackfillsController {
   @Post()
   @HttpCode(202)
   @RequireRole('support')
+  @Responds('queued; follow it at GET /v1/backfills/{id}', BackfillCreated)
   create(@CurrentAccess() a: Access, @Body(new ParseBody(CreateBackfill)) body: z.infer<typeof CreateBackfill>) {
     return this.backfills.create(a.tenantId, a.principal.actor, {
       connectorId: body.connectorId, since: new Date(body.since), until: body.until ? new Date(body.until) : undefined });
@@ -28,6 +31,7 @@ export class BackfillsController {
 
   @Get(':id')
   @RequireRole('support')
+  @Responds('the backfill\'s progress', BackfillView)
   get(@CurrentAccess() a: Access, @Param('id', new ParseParam('id', BackfillId)) id: string) {
     return this.backfills.get(a.tenantId, id);
   }

@@ -6,6 +6,8 @@ import { ChangeFeedService, type ReadContext } from '@tributary/catalog';
 import { Reader } from '../http/request-context';
 import { ChangesQuery } from '../http/schemas';
 import { ParseQuery } from '../http/zod.pipe';
+import { Responds } from '@tributary/platform';
+import { ChangePage } from '../http/responses';
 
 @ApiTags('changes')
 @ApiBearerAuth()
@@ -15,6 +17,7 @@ export class ChangesController {
 
   @Get()
   @RequireRole('viewer')
+  @Responds('the tenant\'s change events after `after`, oldest first', ChangePage)
   read(@Reader() ctx: ReadContext, @Query(new ParseQuery(ChangesQuery)) query: z.infer<typeof ChangesQuery>) {
     return this.feed.read(ctx, query.after, query.limit);
   }

@@ -5,6 +5,8 @@ import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
 import { ConnectorsService } from '@tributary/connectors';
 import { ConnectorId } from '../http/schemas';
 import { ParseBody, ParseParam } from '../http/zod.pipe';
+import { Responds, RespondsEmpty } from '@tributary/platform';
+import { ConnectorList, ConnectorView, CreatedConnector, UpdatedConnector } from '../http/responses';
 
 const CreateConnector = z.strictObject({
   type: z.string().min(1).max(64),
@@ -27,24 +29,28 @@ export class ConnectorsController {
 
   @Post()
   @RequireRole('admin')
+  @Responds('the connector, its webhook URL and its signing secret (shown only here)', CreatedConnector)
   create(@CurrentAccess() a: Access, @Body(new ParseBody(CreateConnector)) body: z.infer<typeof CreateConnector>) {
     return this.connectors.create(a.tenantId, a.principal.actor, body);
   }
 
   @Get()
   @RequireRole('admin')
+  @Responds('the tenant\'s connectors, without their secrets', ConnectorList)
   async list(@CurrentAccess() a: Access) {
     return { items: await this.connectors.list(a.tenantId) };
   }
 
   @Get(':id')
   @RequireRole('admin')
+  @Responds('the connector, without its secrets', ConnectorView)
   get(@CurrentAccess() a: Access, @Param('id', connectorId) id: string) {
     return this.connectors.get(a.tenantId, id);
   }
 
   @Patch(':id')
   @RequireRole('admin')
+  @Responds('the connector as changed', UpdatedConnector)
   update(@CurrentAccess() a: Access, @Param('id', connectorId) id: string, @Body(new ParseBody(UpdateConnector)) body: z.infer<typeof UpdateConnector>) {
     return this.connectors.update(a.tenantId, a.principal.actor, id, body);
   }
@@ -52,6 +58,7 @@ export class ConnectorsController {
   @Delete(':id')
   @HttpCode(204)
   @RequireRole('admin')
+  @RespondsEmpty('deleted: its webhooks are refused from now on')
   async remove(@CurrentAccess() a: Access, @Param('id', connectorId) id: string) {
     await this.connectors.remove(a.tenantId, a.principal.actor, id);
   }

@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireRole } from '@tributary/auth';
 import { checkExpression } from '@tributary/expressions';
+import { Responds } from '@tributary/platform';
+import { ExpressionChecked } from '../http/responses';
 import { ParseBody } from '../http/zod.pipe';
 
 const CheckExpressionBody = z.strictObject({
@@ -21,6 +23,7 @@ export class ExpressionsController {
   @Post('check')
   @HttpCode(200)
   @RequireRole('steward')
+  @Responds('the expression compiles and its cost fits the budget', ExpressionChecked)
   check(@Body(new ParseBody(CheckExpressionBody)) body: z.infer<typeof CheckExpressionBody>) {
     return checkExpression(body.expression, body.variables);
   }

@@ -3,7 +3,9 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireRole } from '@tributary/auth';
 import { IgnoredDeliveriesService, type ReadContext } from '@tributary/catalog';
+import { Responds } from '@tributary/platform';
 import { Reader } from '../http/request-context';
+import { IgnoredDeliveryPage } from '../http/responses';
 import { ParseQuery } from '../http/zod.pipe';
 
 const ListQuery = z.strictObject({
@@ -21,6 +23,7 @@ export class IgnoredDeliveriesController {
 
   @Get()
   @RequireRole('support')
+  @Responds('a page of deliveries acknowledged but not applied, with the reason, newest first', IgnoredDeliveryPage)
   list(@Reader() ctx: ReadContext, @Query(new ParseQuery(ListQuery)) q: z.infer<typeof ListQuery>) {
     return this.ignored.list(ctx, q);
   }

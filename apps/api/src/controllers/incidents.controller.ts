@@ -6,6 +6,8 @@ import { IncidentsService, type ReadContext } from '@tributary/catalog';
 import { Reader } from '../http/request-context';
 import { IncidentId, QualifiedName } from '../http/schemas';
 import { ParseParam, ParseQuery } from '../http/zod.pipe';
+import { Responds } from '@tributary/platform';
+import { IncidentPage, IncidentView } from '../http/responses';
 
 const IncidentQuery = z.strictObject({
   status: z.enum(['open', 'resolved']).optional(),
@@ -23,12 +25,14 @@ export class IncidentsController {
 
   @Get()
   @RequireRole('viewer')
+  @Responds('a page of incidents with the assets they touch', IncidentPage)
   list(@Reader() ctx: ReadContext, @Query(new ParseQuery(IncidentQuery)) q: z.infer<typeof IncidentQuery>) {
     return this.incidents.list(ctx, q);
   }
 
   @Get(':id')
   @RequireRole('viewer')
+  @Responds('the incident with the assets it touches', IncidentView)
   get(@Reader() ctx: ReadContext, @Param('id', new ParseParam('id', IncidentId)) id: string) {
     return this.incidents.get(ctx, id);
   }

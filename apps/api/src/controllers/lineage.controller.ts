@@ -6,6 +6,8 @@ import { LineageService, type ReadContext, type WriteContext } from '@tributary/
 import { Reader, Writer } from '../http/request-context';
 import { AddEdgesBody, LineageQuery, QualifiedName, RemoveEdgesBody } from '../http/schemas';
 import { ParseBody, ParseParam, ParseQuery } from '../http/zod.pipe';
+import { Responds } from '@tributary/platform';
+import { EdgesAdded, EdgesRemoved, LineageGraph } from '../http/responses';
 
 @ApiTags('lineage')
 @ApiBearerAuth()
@@ -16,6 +18,7 @@ export class LineageController {
   @Put()
   @HttpCode(200)
   @RequireRole('steward', 'ingest')
+  @Responds('the edges are added (all or none)', EdgesAdded)
   add(@Writer() ctx: WriteContext, @Body(new ParseBody(AddEdgesBody)) body: z.infer<typeof AddEdgesBody>) {
     return this.lineage.add(ctx, body.edges);
   }
@@ -23,12 +26,14 @@ export class LineageController {
   @Delete()
   @HttpCode(200)
   @RequireRole('steward', 'ingest')
+  @Responds('the edges are removed', EdgesRemoved)
   remove(@Writer() ctx: WriteContext, @Body(new ParseBody(RemoveEdgesBody)) body: z.infer<typeof RemoveEdgesBody>) {
     return this.lineage.remove(ctx, body.edges);
   }
 
   @Get(':qualifiedName')
   @RequireRole('viewer')
+  @Responds('the assets up or downstream of the root, each at its shortest depth, and the edges among them', LineageGraph)
   graph(@Reader() ctx: ReadContext, @Param('qualifiedName', new ParseParam('qualifiedName', QualifiedName)) qn: string,
     @Query(new ParseQuery(LineageQuery)) query: z.infer<typeof LineageQuery>) {
     return this.lineage.graph(ctx, qn, query.direction, query.depth);

@@ -5,6 +5,8 @@ import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
 import { CreateRuleBody, RulesService, UpdateRuleBody } from '@tributary/propagation';
 import { RuleId } from '../http/schemas';
 import { ParseBody, ParseParam } from '../http/zod.pipe';
+import { Responds, RespondsEmpty } from '@tributary/platform';
+import { RuleList, SavedRule } from '../http/responses';
 
 const ruleId = new ParseParam('id', RuleId);
 
@@ -16,18 +18,21 @@ export class RulesController {
 
   @Get()
   @RequireRole('steward')
+  @Responds('the tenant\'s rules, built-in ones first', RuleList)
   async list(@CurrentAccess() a: Access) {
     return { items: await this.rules.list(a.tenantId) };
   }
 
   @Post()
   @RequireRole('steward')
+  @Responds('the rule, saved and compiled; its planning is queued', SavedRule)
   create(@CurrentAccess() a: Access, @Body(new ParseBody(CreateRuleBody)) body: z.infer<typeof CreateRuleBody>) {
     return this.rules.create(a.tenantId, a.principal.actor, body);
   }
 
   @Patch(':id')
   @RequireRole('steward')
+  @Responds('the rule as changed; its planning is queued', SavedRule)
   update(@CurrentAccess() a: Access, @Param('id', ruleId) id: string, @Body(new ParseBody(UpdateRuleBody)) body: z.infer<typeof UpdateRuleBody>) {
     return this.rules.update(a.tenantId, a.principal.actor, id, body);
   }
@@ -35,6 +40,7 @@ export class RulesController {
   @Delete(':id')
   @HttpCode(204)
   @RequireRole('steward')
+  @RespondsEmpty('deleted, and what it propagated is retracted')
   async remove(@CurrentAccess() a: Access, @Param('id', ruleId) id: string) {
     await this.rules.remove(a.tenantId, a.principal.actor, id);
   }

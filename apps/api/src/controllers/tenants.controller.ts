@@ -6,6 +6,8 @@ import { asTenantId } from '@tributary/store';
 import { TenantsService } from '@tributary/tenancy';
 import { CreateTenantBody } from '../http/schemas';
 import { ParseBody } from '../http/zod.pipe';
+import { Responds } from '@tributary/platform';
+import { CreatedTenant } from '../http/responses';
 
 @ApiTags('tenants')
 @ApiBearerAuth()
@@ -15,6 +17,7 @@ export class TenantsController {
 
   @Post()
   @RequirePlatformAdmin()
+  @Responds('the tenant, provisioned, with an admin key shown only here', CreatedTenant)
   create(@CurrentAccess() access: Access, @Body(new ParseBody(CreateTenantBody)) body: z.infer<typeof CreateTenantBody>) {
     return this.tenants.create(access.principal.actor, { ...body, id: asTenantId(body.id) });
   }

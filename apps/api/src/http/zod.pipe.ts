@@ -5,6 +5,8 @@ import { invalid, malformed } from '@tributary/errors';
 const pathOf = (path: PropertyKey[]) =>
   path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '') || '(body)';
 
+// Each pipe's `schema` is public: the OpenAPI document (openApiDocument) describes the parameter or body with it.
+
 function describe(error: z.ZodError) {
   const issues = error.issues.slice(0, 20).map((i) => ({ path: pathOf(i.path), message: i.message }));
   return { issues, summary: issues.map((i) => `${i.path}: ${i.message}`).join('; ') };
@@ -12,7 +14,7 @@ function describe(error: z.ZodError) {
 
 /** Parses a JSON body into its typed value; valid JSON of the wrong shape is 422 with every failing path. */
 export class ParseBody<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
-  constructor(private readonly schema: S) {}
+  constructor(readonly schema: S) {}
 
   transform(value: unknown): z.infer<S> {
     const parsed = this.schema.safeParse(value);
@@ -24,7 +26,7 @@ export class ParseBody<S extends z.ZodType> implements PipeTransform<unknown, z.
 
 /** Parses query parameters; a malformed one is 400. */
 export class ParseQuery<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
-  constructor(private readonly schema: S) {}
+  constructor(readonly schema: S) {}
 
   transform(value: unknown): z.infer<S> {
     const parsed = this.schema.safeParse(value);
@@ -36,7 +38,7 @@ export class ParseQuery<S extends z.ZodType> implements PipeTransform<unknown, z
 
 /** Parses one path parameter. */
 export class ParseParam<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
-  constructor(private readonly name: string, private readonly schema: S) {}
+  constructor(private readonly name: string, readonly schema: S) {}
 
   transform(value: unknown): z.infer<S> {
     const parsed = this.schema.safeParse(value);

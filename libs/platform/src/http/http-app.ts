@@ -3,10 +3,11 @@ import type { Duplex } from 'node:stream';
 import { INestApplication, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Metrics, recordHttpMetrics } from '@tributary/observability';
 import { registerBodyParsers } from './body-parsers';
 import { answerFrameworkError, registerInputChecks } from './input-checks';
+import { openApiDocument } from './openapi-document';
 
 const MAX_PARAM_LENGTH = 2048 * 6;
 
@@ -48,12 +49,7 @@ export async function createHttpApp(module: unknown,
   registerInputChecks(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(module as Type, adapter, { bodyParser: false, logger: opts.logger });
   recordHttpMetrics(adapter.getInstance(), app.get(Metrics));
-  const document = SwaggerModule.createDocument(app, new DocumentBuilder()
-    .setTitle('Tributary API').setVersion('v1')
-    .setDescription('Near-real-time metadata events for data catalogs. Errors are {"error": {"code", "message", "details"}}.')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key (trb_…) or an OIDC access token' })
-    .build());
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   app.enableShutdownHooks();
   return app;
 }

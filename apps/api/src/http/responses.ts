@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { ROLES } from '@tributary/auth';
+import { RuleAction } from '@tributary/propagation';
+
+/**
+ * Answer shapes of the public API (API.md). Each handler declares its answer with `@Responds(…)`:
+ * the compiler checks that it returns exactly this type, and the OpenAPI document shows this schema.
+ * Objects are strict, so a field the code adds without adding it here fails to compile.
+ */
+
+const Time = z.iso.datetime({ offset: true });
+const page = <T extends z.ZodType>(item: T) => z.strictObject({
+  items: z.array(item),
+  nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null after the last page'),
+});
+
+export const Version = z.strictObject({ version: z.number().int().describe('the asset\'s version after the change') });
+
+export const UpsertAnswer = z.strictObject({
+  results: z.array(z.strictObject({ qualifiedName: z.string(), version: z.number().int(), created: z.boolean() })),
+});
+
+export const HealthView = z.strictObject({
+  status: z.enum(['healthy', 'warning', 'critical']).describe('critical: an open SEV-1/SEV-2 incident; warning: another open incident here or upstream'),
+  openIncidents: z.number().int(),
+  upstreamOpenIncidents: z.number().int(),
+  lastIncidentAt: Time.nullable(),
+  sources: z.array(z.string()),
+});
+
+const ClassificationView = z.discriminatedUnion('source', [
+  z.strictObject({ name: z.string(), propagate: z.boolean(), source: z.literal('direct') }),
+  z.strictObject({ name: z.string(), propagate: z.boolean(), source: z.literal('propagated'),
+    propagatedFrom: z.string().describe('the asset the tag was set on'), depth: z.number().int().describe('hops from that asset'), ruleId: z.string() }),
+]);
+
+const IncidentSummary = z.strictObject({
+  id: z.string(), source: z.string(), externalId: z.string(), type: z.string(), severity: z.string().nullable(),
+  status: z.enum(['open', 'resolved']), title: z.string().nullable(), url: z.string().nullable(), startedAt: Time, updatedAt: Time,
+});
+
+export const AssetView = z.strictObject({
+  qualifiedName: z.string(),
+  typeName: z.string(),
+  name: z.string().nullable(),
+  attributes: z.record(z.string(), z.unknown()).describe('its own attributes, over those rules propagated to it'),
+  classifications: z.array(ClassificationView),
+  health: HealthView,
+  incidents: z.array(IncidentSummary),
+  version: z.number().int(),
+  updatedAt: Time,
+  status: z.enum(['active', 'deleted']).describe('`deleted` only with `?includeDeleted=true`: the last state of a deleted asset'),
+});
+export const AssetPage = page(AssetView);
+
+export const EdgesAdded = z.strictObject({ added: z.number().int(), existing: z.number().int().describe('edges that were already there') });
+export const EdgesRemoved = z.strictObject({ removed: z.number().int(), missing: z.number().int().describe('edges that were not there') });
+export const LineageGraph = z.strictObject({
+  root: z.string(),
+  nodes: z.array(z.strictObject({ qualifiedName: z.string(), typeName: z.string(), depth: z.number().int().describe('shortest distance from the root') })),
+  edges: z.array(z.strictObject({ from: z.string(), to: z.string() })),
+});
+
+export const ChangePage = z.strictObject({
+  items: z.array(z.strictObject({
+    sequence: z.number().int(), id: z.string(), type: z.string(), subject: z.string().describe('the qualified name'), time: Time,
+    origin: z.string().describe('`api`, `ingest:<connector>` or `rule:<ruleId>`'), traceparent: z.string().nullable(), tenant: z.string(),
+    data: z.record(z.string(), z.unknown()).describe('the changed fields before and after'),
+  })),
+  next: z.number().int().describe('pass as `after` for the following page'),
+});
+
+const Roles = z.array(z.enum(ROLES));
+export const CreatedApiKey = z.strictObject({
+  id: z.string(), key: z.string().describe('the key itself: shown only in this answer'), name: z.string(), roles: Roles, expiresAt: Time.nullable(),
+});
+export const ApiKeyList = z.strictObject({
+  items: z.array(z.strictObject({
+    id: z.string(), name: z.string(), roles: Roles, expiresAt: Time.nullable(), createdAt: Time, createdBy: z.string(), revokedAt: Time.nullable(),
+  })),
+});
+
+export const CreatedTenant = z.strictObject({
+  id: z.string(), name: z.string(), placement: z.enum(['pooled', 'schema', 'dedicated']),
+  adminKey: z.string().describe('an admin key of the new tenant: shown only in this answer'), createdAt: Time,
+});
+
+export const CreatedConnector = z.strictObject({
+  id: z.string(), type: z.string(), name: z.string(),
+  webhookUrl: z.string().describe('where the source sends its webhooks'),
+  signingSecret: z.string().describe('the webhook signing secret: shown only in this answer'),
+});
+export const ConnectorView = z.strictObject({
+  id: z.string(), type: z.string(), name: z.string(), enabled: z.boolean(),
+  config: z.record(z.string(), z.unknown()).describe('without its secrets'),
+  secrets: z.array(z.string()).describe('names of the secrets stored for it (values are never returned)'),
+  webhookUrl: z.string(), version: z.number().int(), createdAt: Time, updatedAt: Time,
+});
+export const ConnectorList = z.strictObject({ items: z.array(ConnectorView) });
+export const UpdatedConnector = ConnectorView.extend({
+  signingSecret: z.string().optional().describe('the new signing secret, only when `rotateSigningSecret` asked for one'),
+});
+
+export const Accepted = z.strictObject({ eventIds: z.array(z.string()).describe('ids of the deliveries, durably logged') });
+
+export const IncidentView = z.strictObject({
+  id: z.string(), source: z.string(), externalId: z.string(), type: z.string(), rawType: z.string().nullable(), severity: z.string().nullable(),
+  status: z.enum(['open', 'resolved']), rawStatus: z.string().nullable(), title: z.string().nullable(), url: z.string().nullable(),
+  owner: z.string().nullable(), startedAt: Time, updatedAt: Time,
+  assets: z.array(z.strictObject({
+    qualifiedName: z.string().nullable().describe('null while no asset has the name the table maps to'),
+    sourceRef: z.string().describe('the table as the source names it'), resolved: z.boolean(),
+  })),
+});
+export const IncidentPage = page(IncidentView);
+
+export const DeadLetterPage = page(z.strictObject({
+  id: z.string(), stream: z.string(), reason: z.string(), payload: z.unknown(), createdAt: Time, replayedAt: Time.nullable(),
+}));
+export const Replayed = z.strictObject({ id: z.string(), status: z.literal('replayed') });
+
+export const BackfillCreated = z.strictObject({ id: z.string() });
+export const BackfillView = z.strictObject({
+  id: z.string(), connectorId: z.string(), since: Time, until: Time.nullable(),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+  pages: z.number().int(), observations: z.number().int(), attempts: z.number().int(),
+  rateLimited: z.number().int().describe('times the source asked us to slow down'), lastError: z.string().nullable(),
+  createdAt: Time, updatedAt: Time, finishedAt: Time.nullable(),
+});
+
+export const Rule = z.strictObject({
+  id: z.string(), name: z.string(), builtin: z.boolean(), enabled: z.boolean(),
+  trigger: z.array(z.string()).describe('change-event types that make the rule look at the event\'s subject'),
+  filter: z.string().nullable().describe('CEL over `event`'), action: RuleAction, version: z.number().int(),
+});
+export const RuleList = z.strictObject({ items: z.array(Rule) });
+/** A rule as saved: its planning over the tenant's assets runs in the background, after the answer. */
+export const SavedRule = Rule.extend({ planning: z.literal('queued').describe('the propagator plans the rule over every asset after this answer') });
+
+export const IgnoredDeliveryPage = page(z.strictObject({
+  id: z.string().describe('the event id the webhook was answered with'), connectorId: z.string(), receivedAt: Time,
+  reason: z.string().describe('why it is not applied: `not_an_incident`, `unsupported_version`, `no_incident_id`'),
+  action: z.string().nullable(), type: z.string().nullable(), version: z.string().nullable(),
+  body: z.unknown().describe('the body as received'),
+}));
+
+export const ExpressionChecked = z.strictObject({
+  ok: z.literal(true),
+  cost: z.number().int().describe('the estimated worst-case cost of one evaluation, in budget units'),
+  budget: z.number().int().describe('the most one evaluation may cost'),
+});

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** What a handler answers with on success: read by openApiDocument. */
+export interface DocumentedAnswer {
+  description: string;
+  /** absent for an answer without a body (204) */
+  schema?: z.ZodType;
+}
+
+/** A body the handler reads itself (a webhook's raw bytes), with the schema it is checked against. */
+export interface DocumentedBody {
+  description: string;
+  schema: z.ZodType;
+}
+
+export const ANSWER = Symbol('tributary.openapi.answer');
+export const RAW_BODY = Symbol('tributary.openapi.rawBody');
+
+/** Two types are the same type (not merely assignable either way: an extra optional field differs). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+
+/** A value's type as a client receives it in JSON: a branded string (TenantId) is a plain string. */
+type AsJson<T> = T extends string & { readonly __brand: unknown } ? string
+  : T extends (infer U)[] ? AsJson<U>[]
+  : T extends object ? { [K in keyof T]: AsJson<T[K]> }
+  : T;
+
+/** Compiles only when the handler returns exactly the schema's type; otherwise names what the schema says. */
+type Answering<R, A> = Same<AsJson<Awaited<R>>, A> extends true ? unknown : { 'the handler answers a type other than its response schema': A };
+type Handler<R> = TypedPropertyDescriptor<(...args: never[]) => R>;
+
+/**
+ * The handler's success answer: its zod schema becomes the answer's schema in the OpenAPI document,
+ * and the handler must return exactly that schema's type (checked by the compiler), so the document
+ * cannot drift from what the code answers. The status is the route's own (@HttpCode or Nest's default).
+ */
+export function Responds<S extends z.ZodType>(description: string, schema: S) {
+  return <R>(_target: object, _key: string | symbol, descriptor: Handler<R> & Answering<R, z.output<S>>): void => {
+    Reflect.defineMetadata(ANSWER, { description, schema } satisfies DocumentedAnswer, descriptor.value!);
+  };
+}
+
+/** A success answer without a body (204): the handler returns nothing. */
+export function RespondsEmpty(description: string) {
+  return <R>(_target: object, _key: string | symbol, descriptor: Handler<R> & Answering<R, void>): void => {
+    Reflect.defineMetadata(ANSWER, { description } satisfies DocumentedAnswer, descriptor.value!);
+  };
+}
+
+/**
+ * For a handler that reads its body itself rather than through a validation pipe (a webhook, whose
+ * signature is checked over the raw bytes first): the schema the body is checked against afterwards.
+ */
+export function ReadsBody(description: string, schema: z.ZodType) {
+  return (_target: object, _key: string | symbol, descriptor: PropertyDescriptor): void => {
+    Reflect.defineMetadata(RAW_BODY, { description, schema } satisfies DocumentedBody, descriptor.value);
+  };
+}
