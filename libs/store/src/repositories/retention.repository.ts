@@ -67,12 +67,8 @@ export class RetentionRepository {
   }
 
   /** Delivery keys recorded before `before`: a redelivery of one of them would be applied again. */
-  async pruneDeliveryKeys(tx: TenantTx, before: Date, limit: number): Promise<number> {
-    const result = await sql`
-      DELETE FROM processed_events WHERE tenant_id = ${tx.tenantId} AND event_key IN (
-        SELECT event_key FROM processed_events WHERE tenant_id = ${tx.tenantId} AND processed_at < ${before}
-        ORDER BY processed_at LIMIT ${limit})`.execute(tx.db);
-    return Number(result.numAffectedRows ?? 0);
+  pruneDeliveryKeys(tx: TenantTx, before: Date, limit: number): Promise<number> {
+    return pruneByAge(tx, AGED.deliveryKeys, before, limit);
   }
 
   /**
@@ -94,26 +90,34 @@ export class RetentionRepository {
   }
 
   /** Dead letters parked before `before`, replayed or not. */
-  async pruneDeadLetters(tx: TenantTx, before: Date, limit: number): Promise<number> {
-    const result = await sql`
-      DELETE FROM dead_letters WHERE tenant_id = ${tx.tenantId} AND id IN (
-        SELECT id FROM dead_letters WHERE tenant_id = ${tx.tenantId} AND created_at < ${before} ORDER BY created_at LIMIT ${limit})`.execute(tx.db);
-    return Number(result.numAffectedRows ?? 0);
+  pruneDeadLetters(tx: TenantTx, before: Date, limit: number): Promise<number> {
+    return pruneByAge(tx, AGED.deadLetters, before, limit);
   }
 
   /** Ignored deliveries received before `before` (kept as long as dead letters: both are what support looks at). */
-  async pruneIgnoredDeliveries(tx: TenantTx, before: Date, limit: number): Promise<number> {
-    const result = await sql`
-      DELETE FROM ignored_deliveries WHERE tenant_id = ${tx.tenantId} AND id IN (
-        SELECT id FROM ignored_deliveries WHERE tenant_id = ${tx.tenantId} AND received_at < ${before} ORDER BY received_at LIMIT ${limit})`.execute(tx.db);
-    return Number(result.numAffectedRows ?? 0);
+  pruneIgnoredDeliveries(tx: TenantTx, before: Date, limit: number): Promise<number> {
+    return pruneByAge(tx, AGED.ignoredDeliveries, before, limit);
   }
 
   /** Audit entries written before `before`. */
-  async pruneAudit(tx: TenantTx, before: Date, limit: number): Promise<number> {
-    const result = await sql`
-      DELETE FROM audit_log WHERE tenant_id = ${tx.tenantId} AND id IN (
-        SELECT id FROM audit_log WHERE tenant_id = ${tx.tenantId} AND at < ${before} ORDER BY at LIMIT ${limit})`.execute(tx.db);
-    return Number(result.numAffectedRows ?? 0);
+  pruneAudit(tx: TenantTx, before: Date, limit: number): Promise<number> {
+    return pruneByAge(tx, AGED.audit, before, limit);
   }
+}
+
+/** Tables pruned by the age of their rows: each with its key and its time column (indexed with the tenant). */
+const AGED = {
+  deliveryKeys: { table: 'processed_events', key: 'event_key', time: 'processed_at' },
+  deadLetters: { table: 'dead_letters', key: 'id', time: 'created_at' },
+  ignoredDeliveries: { table: 'ignored_deliveries', key: 'id', time: 'received_at' },
+  audit: { table: 'audit_log', key: 'id', time: 'at' },
+} as const;
+
+/** The tenant's oldest rows written before `before`, at most `limit` of them, found through the time index. */
+async function pruneByAge(tx: TenantTx, t: (typeof AGED)[keyof typeof AGED], before: Date, limit: number): Promise<number> {
+  const [table, key, time] = [sql.table(t.table), sql.ref(t.key), sql.ref(t.time)];
+  const result = await sql`
+    DELETE FROM ${table} WHERE tenant_id = ${tx.tenantId} AND ${key} IN (
+      SELECT ${key} FROM ${table} WHERE tenant_id = ${tx.tenantId} AND ${time} < ${before} ORDER BY ${time} LIMIT ${limit})`.execute(tx.db);
+  return Number(result.numAffectedRows ?? 0);
 }
