@@ -51,7 +51,11 @@ export class TenantIsolation {
   readonly handle = async (batch: LogRecord[]): Promise<void> => {
     const { group, stream } = this.options;
     const byTenant = new Map<TenantId, LogRecord[]>();
-    for (const record of batch) byTenant.set(record.tenantId, [...(byTenant.get(record.tenantId) ?? []), record]);
+    for (const record of batch) {
+      const records = byTenant.get(record.tenantId);
+      if (records) records.push(record);
+      else byTenant.set(record.tenantId, [record]);
+    }
     const held = await this.held.heldAmong(group, stream, [...byTenant.keys()]);
     for (const [tenantId, records] of byTenant) {
       if (held.has(tenantId)) {
