@@ -20,11 +20,12 @@ interface SlotJob {
  * this at start-up, and the queue's dedup key makes each time slot a single job.
  *
  * Time is cut into slots of `everyMs`; slot n's job has the dedup key `<name>:<n>` and waits until
- * slot n starts. A run adds the next slot's job when it ends, failed or not, so runs never overlap
- * (a run longer than a slot is followed at once by the next); a process that dies mid-run leaves
- * its job to the queue, which runs it again. Start-up adds the current slot (run now) and the next
- * one. A job's key is free again once the job is done, so a process starting later within a slot
- * that already ran runs it once more: the task must be idempotent (the ones above are).
+ * slot n starts. A run adds the next slot's job when it ends, failed or not, so a slot's run never
+ * overlaps the next one's (a run longer than a slot is followed at once by the next); a process that
+ * dies mid-run leaves its job to the queue, which runs it again and so goes on with the chain.
+ * Start-up adds the current slot's job (the chain's seed, should it be broken). A job's key is free
+ * again once the job is done, so a process starting later within a slot that already ran runs it
+ * once more, possibly beside the next slot's run: the task must be idempotent (the ones above are).
  *
  * Failures never reach the queue's dead letters: a periodic run that failed is simply the next
  * slot's work, so it is reported through `onFailure` (log, metric) and counted as skipped.
@@ -46,7 +47,6 @@ export async function schedulePeriodic(queue: JobQueue, task: PeriodicTask, onFa
       await queue.enqueue(task.name, [slotJob(next)]).catch((err) => onFailure(task.name, err));
     }
   }, { concurrency: 1, attempts: 1, backoffMs: 1000 });
-  const now = Math.floor(Date.now() / task.everyMs);
-  await queue.enqueue(task.name, [slotJob(now), slotJob(now + 1)]);
+  await queue.enqueue(task.name, [slotJob(Math.floor(Date.now() / task.everyMs))]);
   return worker;
 }
