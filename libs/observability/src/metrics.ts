@@ -47,7 +47,7 @@ export class Metrics {
       help: 'Reconciliation passes per connector with API credentials (re-reading open and recent incidents from the source): succeeded or failed',
       labelNames: ['tenant', 'source', 'outcome'], registers: [this.registry] });
     this.retentionPruned = new Counter({ name: 'tributary_retention_pruned_rows_total',
-      help: 'Rows removed by retention, per table (event_log, processed_events, change_events, dead_letters, audit_log)',
+      help: 'Rows removed by retention, per table (event_log, processed_events, change_events, dead_letters, ignored_deliveries, audit_log)',
       labelNames: ['table'], registers: [this.registry] });
   }
 }
