@@ -1,6 +1,6 @@
 import { deadLetterCodec, DeadLetterRecord } from '@tributary/contracts';
 import type { LogRecord } from '@tributary/eventlog';
-import { asTenantId } from '@tributary/store';
+import { asTenantId, DeadLettersRepository } from '@tributary/store';
 import { startTestApp, TestApp } from '../../../test/support/test-app';
 import { waitFor } from '../../../test/support/wait-for';
 import { DeadLettersService } from './dead-letters.service';
@@ -58,6 +58,25 @@ describe(DeadLettersService.name, () => {
       const before = await listed();
       await expect(service.park(tenant, 'inbound', 'never stored', { key: 'k', headers: {}, value: '' })).rejects.toThrow('event log unreachable');
       expect(await listed()).toEqual(before);
+    });
+  });
+
+  describe('listing', () => {
+    it('pages through letters parked in the same millisecond (one transaction) without skipping any', async () => {
+      const repository = new DeadLettersRepository();
+      const ids = await t.runtime.database.inTenant(tenant, async (tx) => [
+        (await repository.park(tx, 'inbound', 'same instant: 1', {})).id,
+        (await repository.park(tx, 'inbound', 'same instant: 2', {})).id,
+        (await repository.park(tx, 'inbound', 'same instant: 3', {})).id]);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: { id: string; reason: string }[]; nextCursor: string | null } = (await t.http().get('/v1/dead-letters')
+          .query({ limit: 1, ...(cursor ? { cursor } : {}) }).set({ Authorization: `Bearer ${t.adminKey}` }).expect(200)).body;
+        seen.push(...page.items.filter((l) => l.reason.startsWith('same instant')).map((l) => l.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen.sort()).toEqual([...ids].sort());
     });
   });
 });

@@ -378,4 +378,15 @@ export const tenantDataMigrations: Migration[] = [
       ALTER TABLE ${schema}.backfills ADD COLUMN lease_owner text, ADD COLUMN lease_until timestamptz;
     `,
   },
+  {
+    version: 13,
+    name: 'dead letters stamped to the millisecond',
+    sql: (schema) => `
+      -- The dead-letter list pages by (created_at, id) with a cursor that carries the time as an API
+      -- time (milliseconds): a microsecond stamp let a page skip the letters of the same millisecond
+      -- (a batch parked in one transaction shares its now()). Stamps are whole milliseconds now.
+      ALTER TABLE ${schema}.dead_letters ALTER COLUMN created_at SET DEFAULT date_trunc('milliseconds', now());
+      UPDATE ${schema}.dead_letters SET created_at = date_trunc('milliseconds', created_at) WHERE created_at <> date_trunc('milliseconds', created_at);
+    `,
+  },
 ];
