@@ -15,6 +15,7 @@ import { LineageController } from './controllers/lineage.controller';
 import { RulesController } from './controllers/rules.controller';
 import { TenantsController } from './controllers/tenants.controller';
 import { DomainErrorFilter } from './http/domain-error.filter';
+import { WebhookMetricsHooks } from './http/webhook-metrics.hooks';
 
 /**
  * The HTTP API: controllers over the catalog services, one filter for errors. The access guard (API
@@ -28,7 +29,7 @@ export class ApiModule {
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
         ConnectorsController, HooksController, IncidentsController, DeadLettersController, IgnoredDeliveriesController, BackfillsController,
         RulesController, ExpressionsController],
-      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
+      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, WebhookMetricsHooks],
     };
   }
 }

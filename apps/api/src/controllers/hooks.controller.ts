@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Param, Post, Req, UseInterceptors } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
@@ -9,7 +9,6 @@ import { ConnectorId, ConnectorType } from '../http/schemas';
 import { ParseParam } from '../http/zod.pipe';
 import { ReadsBody, Responds } from '@tributary/platform';
 import { Accepted } from '../http/responses';
-import { WebhookMetricsInterceptor } from '../http/webhook-metrics.interceptor';
 
 /**
  * What a Monte Carlo webhook may carry: an incident webhook (the `MonteCarloWebhook` shape, checked
@@ -31,7 +30,6 @@ export class HooksController {
   @Post(':connectorType/:connectorId')
   @HttpCode(202)
   @Public()
-  @UseInterceptors(WebhookMetricsInterceptor)
   @ReadsBody('the source\'s webhook, as it sends it, signed with the connector\'s signing secret (Monte Carlo: `x-mcd-signature`, HMAC-SHA512 of the raw body); '
     + 'for `montecarlo`, an incident webhook, or any other JSON object (a monitor notification, another payload version, a body without an '
     + 'incident id), which is acknowledged, kept and listed at GET /v1/ignored-deliveries, never applied', MonteCarloDelivery)

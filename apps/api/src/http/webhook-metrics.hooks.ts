@@ -1,0 +1,37 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { ConnectorRegistry, ConnectorsService } from '@tributary/connectors';
+import { Metrics } from '@tributary/observability';
+
+const HOOK_ROUTE = '/v1/hooks/:connectorType/:connectorId';
+
+/**
+ * Counts webhook deliveries by tenant, connector type and the status they were answered with
+ * (`tributary_webhooks_total`). The type is the registered one or `unknown` and the tenant is the
+ * connector's (empty when there is no such connector), so a sender cannot add label values by
+ * inventing paths. A body refused before routing (413) is counted only in the HTTP metrics.
+ *
+ * A Fastify hook, like the HTTP metrics, rather than a Nest interceptor: at 2,000 webhooks a second
+ * the interceptor's observable and its async-context bindings were a twentieth of the api's CPU.
+ */
+@Injectable()
+export class WebhookMetricsHooks implements OnModuleInit {
+  constructor(private readonly host: HttpAdapterHost, private readonly metrics: Metrics, private readonly connectors: ConnectorsService,
+    private readonly registry: ConnectorRegistry) {}
+
+  onModuleInit(): void {
+    const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onResponse', (req, reply, done) => {
+      if (req.routeOptions.url === HOOK_ROUTE) {
+        const { connectorType, connectorId } = req.params as { connectorType: string; connectorId: string };
+        this.metrics.webhooks.inc({
+          tenant: this.connectors.loadedTenantOf(connectorId) ?? '',
+          type: this.registry.find(connectorType) ? connectorType : 'unknown',
+          status: String(reply.statusCode),
+        });
+      }
+      done();
+    });
+  }
+}
