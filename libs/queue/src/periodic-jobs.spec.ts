@@ -47,6 +47,31 @@ describe('schedulePeriodic', () => {
     });
   });
 
+  describe('a process starting after a slot ran', () => {
+    it('does not run that slot again beside the next one', async () => {
+      let running = 0;
+      let overlapped = false;
+      const starts: number[] = [];
+      const task = {
+        name: 'late-start', everyMs: 700,
+        run: async () => {
+          running += 1;
+          if (running > 1) overlapped = true;
+          starts.push(Date.now());
+          await new Promise((r) => setTimeout(r, 100));
+          running -= 1;
+        },
+      };
+      await schedulePeriodic(await open(), task, () => undefined);
+      await waitFor('the first run', async () => (starts.length >= 1 && running === 0 ? true : undefined), 20_000);
+      await schedulePeriodic(await open(), task, () => undefined);
+      await waitFor('three more runs', async () => (starts.length >= 4 ? true : undefined), 20_000);
+      expect(overlapped).toBe(false);
+      const slots = starts.map((t) => Math.floor(t / task.everyMs));
+      expect(new Set(slots).size).toBe(slots.length);
+    });
+  });
+
   describe('a failing run', () => {
     it('is reported, and the next slot still runs', async () => {
       let runs = 0;

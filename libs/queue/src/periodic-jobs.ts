@@ -20,12 +20,14 @@ interface SlotJob {
  * this at start-up, and the queue's dedup key makes each time slot a single job.
  *
  * Time is cut into slots of `everyMs`; slot n's job has the dedup key `<name>:<n>` and waits until
- * slot n starts. A run adds the next slot's job when it ends, failed or not, so a slot's run never
- * overlaps the next one's (a run longer than a slot is followed at once by the next); a process that
- * dies mid-run leaves its job to the queue, which runs it again and so goes on with the chain.
- * Start-up adds the current slot's job (the chain's seed, should it be broken). A job's key is free
- * again once the job is done, so a process starting later within a slot that already ran runs it
- * once more, possibly beside the next slot's run: the task must be idempotent (the ones above are).
+ * slot n starts. A run adds the next slot's job when it ends, failed or not, so runs follow one
+ * another (a run longer than a slot is followed at once by the next); a process that dies mid-run
+ * leaves its job to the queue, which runs it again and so goes on with the chain. Start-up adds the
+ * next slot's job, the chain's seed should it be broken: never the current slot's, which may have
+ * run already (its key is free again once its job is done) and would run again beside the next.
+ * So the first run comes at most `everyMs` after the first process starts. Only a run that outlasts
+ * a whole slot while another process starts can meet the slot job that start added; the tasks are
+ * idempotent (the ones above are).
  *
  * Failures never reach the queue's dead letters: a periodic run that failed is simply the next
  * slot's work, so it is reported through `onFailure` (log, metric) and counted as skipped.
@@ -47,6 +49,6 @@ export async function schedulePeriodic(queue: JobQueue, task: PeriodicTask, onFa
       await queue.enqueue(task.name, [slotJob(next)]).catch((err) => onFailure(task.name, err));
     }
   }, { concurrency: 1, attempts: 1, backoffMs: 1000 });
-  await queue.enqueue(task.name, [slotJob(Math.floor(Date.now() / task.everyMs))]);
+  await queue.enqueue(task.name, [slotJob(Math.floor(Date.now() / task.everyMs) + 1)]);
   return worker;
 }
