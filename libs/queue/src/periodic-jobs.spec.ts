@@ -20,55 +20,47 @@ describe('schedulePeriodic', () => {
     await db.drop();
   });
 
+  /** A task of 100 ms runs that records when each started and whether two ever ran at once. */
+  const recordingTask = (name: string) => {
+    let running = 0;
+    const seen = { starts: [] as number[], overlapped: false, idle: () => running === 0 };
+    const task = {
+      name, everyMs: 700,
+      run: async () => {
+        running += 1;
+        if (running > 1) seen.overlapped = true;
+        seen.starts.push(Date.now());
+        await new Promise((r) => setTimeout(r, 100));
+        running -= 1;
+      },
+    };
+    /** one run per slot: no two starts in the same slot */
+    const slotsOnce = () => new Set(seen.starts.map((t) => Math.floor(t / task.everyMs))).size === seen.starts.length;
+    return { task, seen, slotsOnce };
+  };
+
   describe('on two processes at once', () => {
     it('runs each slot once, never two runs at the same time, and keeps going', async () => {
-      let running = 0;
-      let overlapped = false;
-      const starts: number[] = [];
-      const task = {
-        name: 'tick', everyMs: 700,
-        run: async () => {
-          running += 1;
-          if (running > 1) overlapped = true;
-          starts.push(Date.now());
-          await new Promise((r) => setTimeout(r, 100));
-          running -= 1;
-        },
-      };
+      const { task, seen, slotsOnce } = recordingTask('tick');
       const failures: unknown[] = [];
       await schedulePeriodic(await open(), task, (_, err) => failures.push(err));
       await schedulePeriodic(await open(), task, (_, err) => failures.push(err));
-      await waitFor('four runs', async () => (starts.length >= 4 ? true : undefined), 20_000);
-      expect(overlapped).toBe(false);
+      await waitFor('four runs', async () => (seen.starts.length >= 4 ? true : undefined), 20_000);
+      expect(seen.overlapped).toBe(false);
       expect(failures).toEqual([]);
-      // one run per slot: no two starts in the same slot
-      const slots = starts.map((t) => Math.floor(t / task.everyMs));
-      expect(new Set(slots).size).toBe(slots.length);
+      expect(slotsOnce()).toBe(true);
     });
   });
 
   describe('a process starting after a slot ran', () => {
     it('does not run that slot again beside the next one', async () => {
-      let running = 0;
-      let overlapped = false;
-      const starts: number[] = [];
-      const task = {
-        name: 'late-start', everyMs: 700,
-        run: async () => {
-          running += 1;
-          if (running > 1) overlapped = true;
-          starts.push(Date.now());
-          await new Promise((r) => setTimeout(r, 100));
-          running -= 1;
-        },
-      };
+      const { task, seen, slotsOnce } = recordingTask('late-start');
       await schedulePeriodic(await open(), task, () => undefined);
-      await waitFor('the first run', async () => (starts.length >= 1 && running === 0 ? true : undefined), 20_000);
+      await waitFor('the first run', async () => (seen.starts.length >= 1 && seen.idle() ? true : undefined), 20_000);
       await schedulePeriodic(await open(), task, () => undefined);
-      await waitFor('three more runs', async () => (starts.length >= 4 ? true : undefined), 20_000);
-      expect(overlapped).toBe(false);
-      const slots = starts.map((t) => Math.floor(t / task.everyMs));
-      expect(new Set(slots).size).toBe(slots.length);
+      await waitFor('three more runs', async () => (seen.starts.length >= 4 ? true : undefined), 20_000);
+      expect(seen.overlapped).toBe(false);
+      expect(slotsOnce()).toBe(true);
     });
   });
 
