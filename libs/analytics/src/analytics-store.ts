@@ -1,0 +1,131 @@
+import type { TenantId } from '@tributary/store';
+
+/*
+ * The analytics port: the catalog's lineage, assets and incidents copied into an analytics engine
+ * (ClickHouse; embedded: chdb in-process, distributed: a server by URL), for the joins over the
+ * whole graph that PostgreSQL answers slowly (blast radius, hotspots, trends). The indexer feeds it
+ * from the change log; nothing in a request path writes to it. Every method takes the tenant and
+ * the adapter adds the tenant's predicate (or database) itself: no caller writes SQL.
+ *
+ * Writes are facts stamped with a version (the change feed's sequence number of the change that
+ * produced them): a fact older than the one stored for the same key changes nothing, so a replayed
+ * or reordered batch never double-counts.
+ */
+
+export interface AssetFact {
+  qualifiedName: string;
+  typeName: string;
+  /** `attributes.owner` when it is text, else null */
+  owner: string | null;
+  /** a deleted asset leaves every answer (and the closure) until it is created again */
+  deleted: boolean;
+  version: number;
+}
+
+export interface EdgeFact {
+  from: string;
+  to: string;
+  /** false: the edge was removed */
+  present: boolean;
+  version: number;
+}
+
+export interface IncidentFact {
+  /** the catalog's incident id */
+  id: string;
+  source: string;
+  type: string;
+  severity: string | null;
+  status: 'open' | 'resolved';
+  openedAt: Date;
+  /** when it was first acknowledged (a source status of investigating/acknowledged/work in progress), if ever */
+  acknowledgedAt: Date | null;
+  resolvedAt: Date | null;
+  /** the qualified names of the assets it is on (resolved links only) */
+  assets: string[];
+  version: number;
+}
+
+export interface FactBatch {
+  assets?: AssetFact[];
+  edges?: EdgeFact[];
+  incidents?: IncidentFact[];
+}
+
+export type Direction = 'downstream' | 'upstream';
+
+export interface ImpactQuery {
+  /** the assets the impact starts from (an incident's assets, or one asset) */
+  roots: string[];
+  direction: Direction;
+  /** 1..50 hops */
+  maxDepth: number;
+  /** assets listed per page (the aggregates always cover every asset) */
+  limit: number;
+  /** the last qualified name of the previous page */
+  after?: string;
+}
+
+export interface ImpactAnswer {
+  /** assets reached, roots excluded, each once at its shortest depth from any root */
+  total: number;
+  byDepth: { depth: number; count: number }[];
+  byType: { typeName: string; count: number }[];
+  /** owners of the reached assets, most assets first; assets without an owner are left out */
+  owners: { owner: string; assets: number }[];
+  /** a page of the reached assets in qualified-name order */
+  assets: { qualifiedName: string; typeName: string; depth: number; owner: string | null }[];
+  /** pass as `after` for the next page; null after the last */
+  next: string | null;
+}
+
+export interface Hotspot {
+  qualifiedName: string;
+  /** open incidents on assets upstream of it (any depth) */
+  upstreamOpenIncidents: number;
+  /** incidents opened in the window on assets upstream of it */
+  upstreamIncidents: number;
+}
+
+export type TrendGranularity = 'hour' | 'day' | 'week';
+export type TrendGroupBy = 'type' | 'severity' | 'source' | 'status' | 'asset';
+
+export interface TrendSeries {
+  /** the group's value (`null` severity as `none`) */
+  key: string;
+  points: { time: Date; opened: number; resolved: number; openAtEnd: number }[];
+}
+
+export interface IncidentSummary {
+  openNow: number;
+  opened: number;
+  resolved: number;
+  meanSecondsToAcknowledge: number | null;
+  meanSecondsToResolve: number | null;
+}
+
+/** What the store holds for a tenant: to prove a rebuild equal to PostgreSQL. */
+export interface AnalyticsCounts {
+  assets: number;
+  edges: number;
+  incidents: number;
+  incidentLinks: number;
+  closurePairs: number;
+}
+
+export interface AnalyticsStore {
+  /** Applies the store's schema migrations (clickhouse/), once each, in order; safe to run from several processes. */
+  migrate(): Promise<void>;
+  /** Writes a batch of facts and brings the closure (ancestor, descendant, shortest depth) up to date with them. */
+  apply(tenantId: TenantId, batch: FactBatch): Promise<void>;
+  impact(tenantId: TenantId, query: ImpactQuery): Promise<ImpactAnswer>;
+  /** For each open incident, how many assets it reaches downstream within `maxDepth` (the whole tenant's blast radius in one query). */
+  blastRadius(tenantId: TenantId, maxDepth: number): Promise<{ incidentId: string; assets: number }[]>;
+  hotspots(tenantId: TenantId, query: { since: Date; limit: number }): Promise<Hotspot[]>;
+  incidentTrends(tenantId: TenantId, query: { from: Date; to: Date; granularity: TrendGranularity; groupBy: TrendGroupBy }): Promise<TrendSeries[]>;
+  incidentSummary(tenantId: TenantId, query: { from: Date; to: Date }): Promise<IncidentSummary>;
+  counts(tenantId: TenantId): Promise<AnalyticsCounts>;
+  /** Forgets everything of the tenant (before a rebuild). */
+  reset(tenantId: TenantId): Promise<void>;
+  close(): Promise<void>;
+}
