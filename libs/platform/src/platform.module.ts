@@ -10,6 +10,12 @@ import { Runtime } from './runtime';
 import { registerRuntimeGauges } from './runtime-gauges';
 
 export const RUNTIME = Symbol('RUNTIME');
+/**
+ * The process's analytics store (`AnalyticsStore` of @tributary/analytics), or null where this process
+ * has none: the embedded engine (chdb) opens one data directory per process, so only the all-in-one
+ * platform uses it; split processes need CLICKHOUSE_URL.
+ */
+export const ANALYTICS_STORE = Symbol('ANALYTICS_STORE');
 
 /**
  * Makes a started Runtime (and the watch of the process's consumers) injectable, guards every route
