@@ -1,0 +1,2 @@
+export * from './refresh-plan';
+export * from './fact-reader';
