@@ -1,2 +1,3 @@
 export * from './refresh-plan';
 export * from './fact-reader';
+export * from './change-indexer';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { AnalyticsStore } from '@tributary/analytics';
 import { Config, tenantLoginOf } from '@tributary/config';
 import { ConfluentWireFormat, EventLog, KafkaEventLog, PostgresEventLog, SchemaRegistryClient } from '@tributary/eventlog';
 import { BullMqJobQueue, DeadJob, JobQueue, PostgresJobQueue } from '@tributary/queue';
@@ -16,6 +17,8 @@ export interface Runtime {
   jobQueue: JobQueue;
   /** Where each queue's dead jobs go; the domain registers a handler per queue. */
   deadJobs: DeadJobRouter;
+  /** The analytics store this process holds, or null (see ANALYTICS_STORE in platform.module.ts). */
+  analytics: AnalyticsStore | null;
 }
 
 /** Routes a dead job to the handler of its queue (registered after the queue is opened). */
@@ -60,7 +63,7 @@ export async function startRuntime(config: Config, log: (line: string) => void =
     const jobQueue: JobQueue = config.redisUrl
       ? await BullMqJobQueue.open({ url: config.redisUrl, prefix: config.queuePrefix, onDead })
       : await PostgresJobQueue.open({ connectionString: postgres.connectionString(), onDead, pollIntervalMs: 500, session: pgSessionOptions(limits) });
-    return { config, postgres, database, secrets, eventLog, jobQueue, deadJobs };
+    return { config, postgres, database, secrets, eventLog, jobQueue, deadJobs, analytics: null };
   } catch (err) {
     await postgres.stop();
     throw err;
@@ -68,6 +71,7 @@ export async function startRuntime(config: Config, log: (line: string) => void =
 }
 
 export async function stopRuntime(runtime: Runtime): Promise<void> {
+  await runtime.analytics?.close();
   await runtime.jobQueue.close();
   await runtime.eventLog.close();
   await runtime.database.close();
