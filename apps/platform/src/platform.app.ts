@@ -9,4 +9,5 @@ export const platformApp: AppParts = {
   name: 'platform',
   modules: (runtime) => [apiApp, ingestorApp, propagatorApp, indexerApp].flatMap((a) => a.modules(runtime)),
   onReady: apiApp.onReady,
+  embeddedAnalytics: true,
 };

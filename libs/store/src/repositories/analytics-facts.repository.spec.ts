@@ -149,8 +149,8 @@ describe(AnalyticsFactsRepository.name, () => {
       expect(readIncidents.map((i) => i.id)).toEqual([...readIncidents.map((i) => i.id)].sort());
       expect(readIncidents.flatMap((i) => i.assets).sort()).toEqual(names.slice(0, 5));
 
-      expect(await db.inTenant(t, (tx) => facts.counts(tx))).toEqual({ assets: 7, liveAssets: 6, edges: 6, incidents: 6, incidentLinks: 5 });
-      expect(await db.inTenant(other, (tx) => facts.counts(tx))).toEqual({ assets: 1, liveAssets: 1, edges: 0, incidents: 0, incidentLinks: 0 });
+      expect(await db.inTenant(t, (tx) => facts.counts(tx))).toEqual({ assets: 6, edges: 6, incidents: 6, incidentLinks: 5 });
+      expect(await db.inTenant(other, (tx) => facts.counts(tx))).toEqual({ assets: 1, edges: 0, incidents: 0, incidentLinks: 0 });
     });
   });
 });

@@ -47,15 +47,13 @@ export interface FactPage<T, C> {
 
 export type EdgeCursor = { srcId: number; dstId: number };
 
-/** What PostgreSQL holds of a tenant, counted as the analytics store counts its facts. */
+/** What PostgreSQL holds of a tenant, counted as the analytics store counts its facts (`AnalyticsCounts`). */
 export interface FactCounts {
-  /** assets, deleted ones included (a deleted asset is a fact too) */
+  /** live assets (a deleted one is a fact too, but leaves every answer) */
   assets: number;
-  /** live assets */
-  liveAssets: number;
   edges: number;
   incidents: number;
-  /** links of incidents resolved to an asset */
+  /** links of incidents resolved to an asset, live or deleted since */
   incidentLinks: number;
 }
 
@@ -153,8 +151,7 @@ export class AnalyticsFactsRepository {
 
   async counts(tx: TenantTx): Promise<FactCounts> {
     const row = (await sql<FactCounts>`
-      SELECT (SELECT count(*) FROM assets WHERE tenant_id = ${tx.tenantId})::int AS assets,
-             (SELECT count(*) FROM assets WHERE tenant_id = ${tx.tenantId} AND deleted_at IS NULL)::int AS "liveAssets",
+      SELECT (SELECT count(*) FROM assets WHERE tenant_id = ${tx.tenantId} AND deleted_at IS NULL)::int AS assets,
              (SELECT count(*) FROM lineage_edges WHERE tenant_id = ${tx.tenantId})::int AS edges,
              (SELECT count(*) FROM incidents WHERE tenant_id = ${tx.tenantId})::int AS incidents,
              (SELECT count(DISTINCT (incident_id, asset_id)) FROM incident_assets
