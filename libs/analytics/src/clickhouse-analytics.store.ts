@@ -9,7 +9,7 @@ import {
 import { DatabaseOf, SHARED_DATABASE, TenantDatabases } from './clickhouse-database';
 import { Migration } from './clickhouse-migrations';
 import { fromClickHouseTime, toClickHouseTime } from './clickhouse-time';
-import { ClosureMaintenance, MAX_DEPTH } from './closure-maintenance';
+import { ClosureMaintenance, ClosureUpdateStats, MAX_DEPTH } from './closure-maintenance';
 import { checkRange, trendBuckets } from './trend-buckets';
 
 /**
@@ -36,6 +36,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     private readonly client: ClickHouseClient,
     migrations: Migration[],
     databaseOf: DatabaseOf,
+    /** told of each closure update (for metrics and the scale check) */
+    private readonly onClosureUpdate: (stats: ClosureUpdateStats) => void = () => undefined,
   ) {
     this.databases = new TenantDatabases(client, databaseOf, migrations);
     this.closure = new ClosureMaintenance(client);
@@ -49,7 +51,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const db = await this.databases.of(tenantId);
     const tenant = String(tenantId);
     for (const change of await this.closure.pending(db, tenant)) {
-      await this.closure.update(db, tenant, change);
+      this.onClosureUpdate(await this.closure.update(db, tenant, change));
     }
     const assets = newestPerKey(batch.assets ?? [], (a) => a.qualifiedName);
     const edges = newestPerKey(batch.edges ?? [], (e) => edgeKey(e.from, e.to));
@@ -79,7 +81,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     await this.writeEdges(db, tenant, newEdges);
     await this.writeIncidents(db, tenant, newIncidents);
 
-    if (change) await this.closure.update(db, tenant, change);
+    if (change) this.onClosureUpdate(await this.closure.update(db, tenant, change));
   }
 
   async impact(tenantId: TenantId, query: ImpactQuery): Promise<ImpactAnswer> {

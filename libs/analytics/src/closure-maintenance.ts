@@ -11,7 +11,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
  * prefix (so its ancestor is in A) and its last changed edge's target in V ahead of an unchanged
  * suffix (so its descendant is in D). Recomputing every pair of A's ancestors (a forward search from
  * each) or every pair of D's descendants (a reverse search) therefore covers every change; the side
- * whose old rows are fewer is recomputed.
+ * with fewer old rows (plus seeds) is recomputed.
  *
  * The search runs in ClickHouse, level by level (one INSERT … SELECT per level into closure_staging,
  * the shortest depth per pair, pairs already reached anti-joined away), because a tenant's closure
@@ -43,10 +43,14 @@ export interface ClosureChange {
 }
 
 export interface ClosureUpdateStats {
+  /** forward: the ancestors' pairs were recomputed; reverse: the descendants' */
   side: 'forward' | 'reverse';
+  /** the nodes searched from (A or D) */
   seeds: number;
   runs: number;
+  /** the deepest level any search reached */
   levels: number;
+  milliseconds: number;
 }
 
 export class ClosureMaintenance {
@@ -80,6 +84,7 @@ export class ClosureMaintenance {
   }
 
   async update(db: string, tenant: string, change: ClosureChange): Promise<ClosureUpdateStats> {
+    const started = Date.now();
     const batch = change.batchId;
     await this.dropStaging(db, batch);
     await this.exec(
@@ -111,7 +116,8 @@ export class ClosureMaintenance {
          (SELECT uniqExact(node) FROM ${db}.closure_seeds WHERE batch_id = {batch:String} AND side = {descendants:UInt8}) AS d`,
       { batch, tenant, ancestors: ANCESTORS, descendants: DESCENDANTS },
     );
-    const forward = Number(estimate.forward) <= Number(estimate.reverse);
+    // the cost of a side: its old pairs (read and replaced) plus its seeds (each a search's start)
+    const forward = Number(estimate.forward) + Number(estimate.a) <= Number(estimate.reverse) + Number(estimate.d);
     const side: Side = forward ? ANCESTORS : DESCENDANTS;
     const seeds = Number(forward ? estimate.a : estimate.d);
     const oldPairs = Number(forward ? estimate.forward : estimate.reverse);
@@ -135,7 +141,7 @@ export class ClosureMaintenance {
       format: 'JSONEachRow',
       values: [{ tenant_id: tenant, batch_id: batch, sources: [], targets: [], version: change.version + 1, is_deleted: 1 }],
     });
-    return { side: forward ? 'forward' : 'reverse', seeds, runs, levels };
+    return { side: forward ? 'forward' : 'reverse', seeds, runs, levels, milliseconds: Date.now() - started };
   }
 
   /** One run: the search from this run's seeds, then its pairs replaced. Returns the levels searched. */

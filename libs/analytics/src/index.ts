@@ -4,4 +4,5 @@ export { SHARED_DATABASE, sharedDatabase } from './clickhouse-database';
 export type { DatabaseOf } from './clickhouse-database';
 export { loadMigrations, migrationsDirectory } from './clickhouse-migrations';
 export { MAX_DEPTH } from './closure-maintenance';
+export type { ClosureUpdateStats } from './closure-maintenance';
 export * from './open-analytics-store';
