@@ -27,7 +27,7 @@ async function main() {
   const path = await mkdtemp(join(tmpdir(), 'tributary-scale-'));
   const client = createClient({ connection: createChdbConnection({ path }) as unknown as Connection<Readable> });
   const updates: ClosureUpdateStats[] = [];
-  const store = new ClickHouseAnalyticsStore(client, loadMigrations(), sharedDatabase, (s) => updates.push(s));
+  const store = new ClickHouseAnalyticsStore(client, loadMigrations(), sharedDatabase, { onClosureUpdate: (s) => updates.push(s) });
   const tenant = asTenantId('scale');
   const time = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
     const started = process.hrtime.bigint();
