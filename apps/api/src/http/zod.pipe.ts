@@ -36,6 +36,23 @@ export class ParseQuery<S extends z.ZodType> implements PipeTransform<unknown, z
   }
 }
 
+/**
+ * Parses query parameters that are values to compute with (a depth, a window, a time range) rather
+ * than keys to look up: one that is well formed but out of its range or set is 422 `invalid_query`,
+ * like a body's content. Text no parameter may hold (NUL, a lone surrogate) is still 400, checked for
+ * every route before this runs.
+ */
+export class ParseQueryValues<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
+  constructor(readonly schema: S) {}
+
+  transform(value: unknown): z.infer<S> {
+    const parsed = this.schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const { issues, summary } = describe(parsed.error);
+    throw invalid('invalid_query', `invalid query parameters: ${summary}`, { issues });
+  }
+}
+
 /** Parses one path parameter. */
 export class ParseParam<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
   constructor(private readonly name: string, readonly schema: S) {}
