@@ -48,10 +48,15 @@ export class ParseQueryValues<S extends z.ZodType> implements PipeTransform<unkn
   transform(value: unknown): z.infer<S> {
     const parsed = this.schema.safeParse(value);
     if (parsed.success) return parsed.data;
-    const { issues, summary } = describe(parsed.error);
+    const { issues, summary } = describe(withUnknownParametersNamed(parsed.error));
     throw invalid('invalid_query', `invalid query parameters: ${summary}`, { issues });
   }
 }
+
+/** An unknown query parameter as an issue at its own name (zod reports unknown keys at the object). */
+const withUnknownParametersNamed = (error: z.ZodError) => new z.ZodError(error.issues.flatMap((i): z.core.$ZodIssue[] => (i.code === 'unrecognized_keys'
+  ? i.keys.map((key) => ({ ...i, keys: [key], path: [...i.path, key], message: 'not a parameter of this endpoint' }))
+  : [i])));
 
 /** Parses one path parameter. */
 export class ParseParam<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
