@@ -218,6 +218,8 @@ describe('API description', () => {
     const param = (path: string, name: string) => doc.paths[path]!.get!.parameters!.find((p) => p.name === name)!;
     expect(param('/v1/impact/incidents/{id}', 'depth')).toMatchObject({ required: false, schema: { type: 'integer', minimum: 1, maximum: 10, default: 5 } });
     expect(param('/v1/analytics/incidents/trends', 'from')).toMatchObject({ required: true, schema: { type: 'string', format: 'date-time' } });
+    // their values are refused with 422, which the document lists beside 400
+    expect(Object.keys(doc.paths['/v1/analytics/incidents/trends']!.get!.responses)).toEqual(expect.arrayContaining(['400', '422']));
     const depth = doc.paths['/v1/lineage/{qualifiedName}']!.get!.parameters!.find((p) => p.name === 'depth')!;
     expect(depth).toMatchObject({ required: false, schema: { type: 'integer', minimum: 1, maximum: 50, default: 5 } });
     const qn = doc.paths['/v1/assets/{qualifiedName}']!.get!.parameters!.find((p) => p.name === 'qualifiedName')!;

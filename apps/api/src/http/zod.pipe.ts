@@ -6,6 +6,7 @@ const pathOf = (path: PropertyKey[]) =>
   path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '') || '(body)';
 
 // Each pipe's `schema` is public: the OpenAPI document (openApiDocument) describes the parameter or body with it.
+// A query pipe that refuses with 422 says so with `refusal` (the document lists that answer).
 
 function describe(error: z.ZodError) {
   const issues = error.issues.slice(0, 20).map((i) => ({ path: pathOf(i.path), message: i.message }));
@@ -43,6 +44,9 @@ export class ParseQuery<S extends z.ZodType> implements PipeTransform<unknown, z
  * every route before this runs.
  */
 export class ParseQueryValues<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
+  /** read by the OpenAPI document: the operation lists a 422 answer */
+  readonly refusal = 'invalid';
+
   constructor(readonly schema: S) {}
 
   transform(value: unknown): z.infer<S> {
