@@ -129,7 +129,7 @@ export const IncidentTrendsQuery = z.strictObject({
   if (!granularity.success) return;
   const buckets = bucketsSpanned(q.from, q.to, granularity.data);
   if (buckets > MAX_TREND_BUCKETS) {
-    ctx.addIssue({ code: 'custom', path: ['from'], message: `from..to spans ${buckets} ${q.granularity}s; a trend spans at most `
+    ctx.addIssue({ code: 'custom', path: ['from'], message: `from..to spans ${buckets} ${granularity.data}s; a trend spans at most `
       + `${MAX_TREND_BUCKETS} buckets: narrow the range or take a coarser granularity` });
   }
 }));
