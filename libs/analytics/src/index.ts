@@ -1,1 +1,7 @@
 export * from './analytics-store';
+export * from './clickhouse-analytics.store';
+export { SHARED_DATABASE, sharedDatabase } from './clickhouse-database';
+export type { DatabaseOf } from './clickhouse-database';
+export { loadMigrations, migrationsDirectory } from './clickhouse-migrations';
+export { MAX_DEPTH } from './closure-maintenance';
+export * from './open-analytics-store';

@@ -1,0 +1,427 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { invalid } from '@tributary/errors';
+import type { TenantId } from '@tributary/store';
+import {
+  AnalyticsCounts, AnalyticsStore, AssetFact, EdgeFact, FactBatch, Hotspot, ImpactAnswer, ImpactQuery, IncidentFact, IncidentSummary,
+  TrendGranularity, TrendGroupBy, TrendSeries,
+} from './analytics-store';
+import { DatabaseOf, SHARED_DATABASE, TenantDatabases } from './clickhouse-database';
+import { Migration } from './clickhouse-migrations';
+import { fromClickHouseTime, toClickHouseTime } from './clickhouse-time';
+import { ClosureMaintenance, MAX_DEPTH } from './closure-maintenance';
+import { checkRange, trendBuckets } from './trend-buckets';
+
+/**
+ * The analytics store on ClickHouse: the same class and SQL for a server (by URL) and for the engine
+ * in-process (chdb); only the client differs (see open-analytics-store.ts).
+ *
+ * Reads use FINAL. The tables are ReplacingMergeTrees whose older rows of a key stay until a
+ * background merge, and a replayed batch or an update adds such rows: FINAL collapses each key to its
+ * newest version at read time (and hides closure tombstones), so an answer never counts a key twice
+ * and never depends on when ClickHouse merged. Queries filter on the sort key's prefix (tenant, then
+ * ancestor or node), so FINAL reads only the ranges they touch.
+ *
+ * Every query carries `tenant_id = {tenant:String}`, also in a dedicated tenant's own database.
+ * Joins are written as subqueries with IN and at most two tables per JOIN: ClickHouse's join
+ * reordering turned a three-table join into a cross product on this machine.
+ */
+export class ClickHouseAnalyticsStore implements AnalyticsStore {
+  private readonly databases: TenantDatabases;
+  private readonly closure: ClosureMaintenance;
+  /** Per database and tenant: the last closure version handed out (updates of one tenant come from one indexer, in order). */
+  private readonly closureVersions = new Map<string, Promise<number>>();
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    migrations: Migration[],
+    databaseOf: DatabaseOf,
+  ) {
+    this.databases = new TenantDatabases(client, databaseOf, migrations);
+    this.closure = new ClosureMaintenance(client);
+  }
+
+  async migrate(): Promise<void> {
+    await this.databases.ensureMigrated(SHARED_DATABASE);
+  }
+
+  async apply(tenantId: TenantId, batch: FactBatch): Promise<void> {
+    const db = await this.databases.of(tenantId);
+    const tenant = String(tenantId);
+    for (const change of await this.closure.pending(db, tenant)) {
+      await this.closure.update(db, tenant, change);
+    }
+    const assets = newestPerKey(batch.assets ?? [], (a) => a.qualifiedName);
+    const edges = newestPerKey(batch.edges ?? [], (e) => edgeKey(e.from, e.to));
+    const incidents = newestPerKey(batch.incidents ?? [], (i) => i.id);
+
+    const storedAssets = await this.storedAssets(db, tenant, assets.map((a) => a.qualifiedName));
+    const newAssets = assets.filter((a) => a.version > (storedAssets.get(a.qualifiedName)?.version ?? -1));
+    const flipped = newAssets
+      .filter((a) => !a.deleted !== (storedAssets.has(a.qualifiedName) && !storedAssets.get(a.qualifiedName)!.deleted))
+      .map((a) => a.qualifiedName);
+    const storedEdges = await this.storedEdgeVersions(db, tenant, edges);
+    const newEdges = edges.filter((e) => e.version > (storedEdges.get(edgeKey(e.from, e.to)) ?? -1));
+    const storedIncidents = await this.storedIncidentVersions(db, tenant, incidents.map((i) => i.id));
+    const newIncidents = incidents.filter((i) => i.version > (storedIncidents.get(i.id) ?? -1));
+
+    // the changed edges: the newer edge facts, and every present edge of an asset that appeared or went away
+    const changed = [...newEdges.map((e) => [e.from, e.to] as const), ...(await this.presentEdgesOf(db, tenant, flipped))];
+    const change = changed.length === 0 ? null : {
+      batchId: randomUUID().replaceAll('-', ''),
+      sources: [...new Set(changed.map(([from]) => from))],
+      targets: [...new Set(changed.map(([, to]) => to))],
+      version: await this.nextClosureVersion(db, tenant),
+    };
+    if (change) await this.closure.record(db, tenant, change);
+
+    await this.writeAssets(db, tenant, newAssets);
+    await this.writeEdges(db, tenant, newEdges);
+    await this.writeIncidents(db, tenant, newIncidents);
+
+    if (change) await this.closure.update(db, tenant, change);
+  }
+
+  async impact(tenantId: TenantId, query: ImpactQuery): Promise<ImpactAnswer> {
+    checkDepth(query.maxDepth);
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 10_000) {
+      throw invalid('analytics_limit', `limit must be an integer from 1 to 10000, not ${query.limit}`);
+    }
+    const db = await this.databases.of(tenantId);
+    const [from, to] = query.direction === 'downstream' ? ['ancestor', 'descendant'] : ['descendant', 'ancestor'];
+    // each reached asset once, at its shortest depth from any root; the roots themselves left out
+    const reached = `
+      SELECT r.node AS node, r.shortest AS depth, a.qualified_name AS qualified_name, a.type_name AS type_name, a.owner AS owner
+      FROM (
+        SELECT ${to} AS node, min(depth) AS shortest FROM ${db}.closure FINAL
+        WHERE tenant_id = {tenant:String} AND depth <= {maxDepth:UInt8}
+          AND ${from} IN (SELECT cityHash64(arrayJoin({roots:Array(String)})))
+          AND ${to} NOT IN (SELECT cityHash64(arrayJoin({roots:Array(String)})))
+        GROUP BY node
+      ) AS r
+      INNER JOIN (
+        SELECT node, qualified_name, type_name, owner FROM ${db}.assets FINAL WHERE tenant_id = {tenant:String} AND deleted = 0
+      ) AS a ON a.node = r.node`;
+    const params = { tenant: String(tenantId), roots: query.roots, maxDepth: query.maxDepth };
+    const groups = await this.rows<{ depth: number; type_name: string; owner: string | null; n: string | number }>(
+      `SELECT depth, type_name, owner, count() AS n FROM (${reached}) GROUP BY depth, type_name, owner`,
+      params,
+    );
+    const page = await this.rows<{ qualified_name: string; type_name: string; depth: number; owner: string | null }>(
+      `SELECT qualified_name, type_name, depth, owner FROM (${reached})
+       WHERE qualified_name > {after:String} ORDER BY qualified_name LIMIT {limit:UInt32}`,
+      { ...params, after: query.after ?? '', limit: query.limit + 1 },
+    );
+    const more = page.length > query.limit;
+    const assets = page.slice(0, query.limit).map((r) => ({ qualifiedName: r.qualified_name, typeName: r.type_name, depth: Number(r.depth), owner: r.owner }));
+    const byDepth = new Map<number, number>();
+    const byType = new Map<string, number>();
+    const owners = new Map<string, number>();
+    let total = 0;
+    for (const g of groups) {
+      const n = Number(g.n);
+      total += n;
+      byDepth.set(Number(g.depth), (byDepth.get(Number(g.depth)) ?? 0) + n);
+      byType.set(g.type_name, (byType.get(g.type_name) ?? 0) + n);
+      if (g.owner !== null) owners.set(g.owner, (owners.get(g.owner) ?? 0) + n);
+    }
+    return {
+      total,
+      byDepth: [...byDepth].map(([depth, count]) => ({ depth, count })).sort((a, b) => a.depth - b.depth),
+      byType: [...byType].map(([typeName, count]) => ({ typeName, count })).sort((a, b) => b.count - a.count || a.typeName.localeCompare(b.typeName)),
+      owners: [...owners].map(([owner, n]) => ({ owner, assets: n })).sort((a, b) => b.assets - a.assets || a.owner.localeCompare(b.owner)),
+      assets,
+      next: more ? assets[assets.length - 1].qualifiedName : null,
+    };
+  }
+
+  async blastRadius(tenantId: TenantId, maxDepth: number): Promise<{ incidentId: string; assets: number }[]> {
+    checkDepth(maxDepth);
+    const db = await this.databases.of(tenantId);
+    const openLinks = `
+      SELECT incident_id, node FROM ${db}.incident_assets FINAL
+      WHERE tenant_id = {tenant:String} AND linked = 1
+        AND incident_id IN (SELECT id FROM ${db}.incidents FINAL WHERE tenant_id = {tenant:String} AND status = 'open')`;
+    // an incident's own assets are its roots, not part of its radius (as in impact)
+    const rows = await this.rows<{ incidentId: string; assets: string | number }>(
+      `SELECT i.id AS incidentId, r.assets AS assets
+       FROM (SELECT id FROM ${db}.incidents FINAL WHERE tenant_id = {tenant:String} AND status = 'open') AS i
+       LEFT JOIN (
+         SELECT l.incident_id AS incident_id, uniqExact(c.descendant) AS assets
+         FROM (${openLinks}) AS l
+         INNER JOIN (
+           SELECT ancestor, descendant FROM ${db}.closure FINAL
+           WHERE tenant_id = {tenant:String} AND depth <= {maxDepth:UInt8} AND ancestor IN (SELECT node FROM (${openLinks}))
+         ) AS c ON c.ancestor = l.node
+         WHERE (l.incident_id, c.descendant) NOT IN (SELECT incident_id, node FROM (${openLinks}))
+         GROUP BY l.incident_id
+       ) AS r ON r.incident_id = i.id
+       ORDER BY assets DESC, incidentId`,
+      { tenant: String(tenantId), maxDepth },
+    );
+    return rows.map((r) => ({ incidentId: r.incidentId, assets: Number(r.assets) }));
+  }
+
+  async hotspots(tenantId: TenantId, query: { since: Date; limit: number }): Promise<Hotspot[]> {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 1000) {
+      throw invalid('analytics_limit', `limit must be an integer from 1 to 1000, not ${query.limit}`);
+    }
+    const db = await this.databases.of(tenantId);
+    // the incidents that count (open now, or opened in the window) on their assets
+    const links = `
+      SELECT ia.node AS node, ia.incident_id AS incident_id, i.is_open AS is_open, i.recent AS recent
+      FROM (SELECT incident_id, node FROM ${db}.incident_assets FINAL WHERE tenant_id = {tenant:String} AND linked = 1) AS ia
+      INNER JOIN (
+        SELECT id, status = 'open' AS is_open, opened_at >= {since:DateTime64(3, 'UTC')} AS recent FROM ${db}.incidents FINAL
+        WHERE tenant_id = {tenant:String} AND (status = 'open' OR opened_at >= {since:DateTime64(3, 'UTC')})
+      ) AS i ON i.id = ia.incident_id`;
+    const rows = await this.rows<{ qualifiedName: string; open: string | number; recent: string | number }>(
+      `SELECT a.qualified_name AS qualifiedName, h.open AS open, h.recent AS recent
+       FROM (
+         SELECT c.descendant AS node, uniqExactIf(l.incident_id, l.is_open) AS open, uniqExactIf(l.incident_id, l.recent) AS recent
+         FROM (
+           SELECT ancestor, descendant FROM ${db}.closure FINAL
+           WHERE tenant_id = {tenant:String} AND ancestor IN (SELECT node FROM (${links}))
+         ) AS c
+         INNER JOIN (${links}) AS l ON l.node = c.ancestor
+         GROUP BY c.descendant
+       ) AS h
+       INNER JOIN (SELECT node, qualified_name FROM ${db}.assets FINAL WHERE tenant_id = {tenant:String} AND deleted = 0) AS a ON a.node = h.node
+       ORDER BY open DESC, recent DESC, qualifiedName
+       LIMIT {limit:UInt32}`,
+      { tenant: String(tenantId), since: toClickHouseTime(query.since), limit: query.limit },
+    );
+    return rows.map((r) => ({ qualifiedName: r.qualifiedName, upstreamOpenIncidents: Number(r.open), upstreamIncidents: Number(r.recent) }));
+  }
+
+  async incidentTrends(
+    tenantId: TenantId,
+    query: { from: Date; to: Date; granularity: TrendGranularity; groupBy: TrendGroupBy },
+  ): Promise<TrendSeries[]> {
+    const buckets = trendBuckets(query.from, query.to, query.granularity);
+    const db = await this.databases.of(tenantId);
+    const incidents = `SELECT id, type, ifNull(severity, 'none') AS severity, source, status, opened_at, resolved_at
+                       FROM ${db}.incidents FINAL
+                       WHERE tenant_id = {tenant:String} AND opened_at < {to:DateTime64(3, 'UTC')}
+                         AND (resolved_at IS NULL OR resolved_at >= {from:DateTime64(3, 'UTC')})`;
+    // an incident on several assets counts once in each asset's series
+    const keyed = query.groupBy === 'asset'
+      ? `SELECT ia.qualified_name AS key, i.opened_at AS opened_at, i.resolved_at AS resolved_at
+         FROM (${incidents}) AS i
+         INNER JOIN (SELECT incident_id, qualified_name FROM ${db}.incident_assets FINAL WHERE tenant_id = {tenant:String} AND linked = 1) AS ia
+           ON ia.incident_id = i.id`
+      : `SELECT ${query.groupBy} AS key, opened_at, resolved_at FROM (${incidents})`;
+    const rows = await this.rows<{ key: string; bucket_start: string; opened: string | number; resolved: string | number; open_at_end: string | number }>(
+      `SELECT key, toString(bucket) AS bucket_start,
+              countIf(opened_at >= bucket AND opened_at < bucket_end) AS opened,
+              countIf(resolved_at IS NOT NULL AND resolved_at >= bucket AND resolved_at < bucket_end) AS resolved,
+              countIf(opened_at < bucket_end AND (resolved_at IS NULL OR resolved_at >= bucket_end)) AS open_at_end
+       FROM (${keyed})
+       ARRAY JOIN {starts:Array(DateTime64(3, 'UTC'))} AS bucket, {ends:Array(DateTime64(3, 'UTC'))} AS bucket_end
+       GROUP BY key, bucket
+       ORDER BY key, bucket_start`,
+      {
+        tenant: String(tenantId),
+        // the buckets' whole extent: the first and last bucket may reach past the range's ends
+        from: toClickHouseTime(buckets[0].start),
+        to: toClickHouseTime(buckets[buckets.length - 1].end),
+        starts: buckets.map((b) => toClickHouseTime(b.start)),
+        ends: buckets.map((b) => toClickHouseTime(b.end)),
+      },
+    );
+    const series = new Map<string, TrendSeries>();
+    for (const r of rows) {
+      let s = series.get(r.key);
+      if (!s) series.set(r.key, (s = { key: r.key, points: [] }));
+      s.points.push({ time: fromClickHouseTime(r.bucket_start), opened: Number(r.opened), resolved: Number(r.resolved), openAtEnd: Number(r.open_at_end) });
+    }
+    return [...series.values()];
+  }
+
+  async incidentSummary(tenantId: TenantId, query: { from: Date; to: Date }): Promise<IncidentSummary> {
+    checkRange(query.from, query.to);
+    const db = await this.databases.of(tenantId);
+    const [row] = await this.rows<{ open_now: string | number; opened: string | number; resolved: string | number; ack: number | null; resolve: number | null }>(
+      `SELECT countIf(status = 'open') AS open_now,
+              countIf(in_range) AS opened,
+              countIf(resolved_at IS NOT NULL AND resolved_at >= {from:DateTime64(3, 'UTC')} AND resolved_at < {to:DateTime64(3, 'UTC')}) AS resolved,
+              avgIf(dateDiff('millisecond', opened_at, acknowledged_at) / 1000, in_range AND acknowledged_at IS NOT NULL) AS ack,
+              avgIf(dateDiff('millisecond', opened_at, resolved_at) / 1000, in_range AND resolved_at IS NOT NULL) AS resolve
+       FROM (
+         SELECT status, opened_at, acknowledged_at, resolved_at,
+                opened_at >= {from:DateTime64(3, 'UTC')} AND opened_at < {to:DateTime64(3, 'UTC')} AS in_range
+         FROM ${db}.incidents FINAL WHERE tenant_id = {tenant:String}
+       )`,
+      { tenant: String(tenantId), from: toClickHouseTime(query.from), to: toClickHouseTime(query.to) },
+    );
+    const mean = (v: number | null) => (v === null || Number.isNaN(Number(v)) ? null : Number(v));
+    return {
+      openNow: Number(row.open_now),
+      opened: Number(row.opened),
+      resolved: Number(row.resolved),
+      meanSecondsToAcknowledge: mean(row.ack),
+      meanSecondsToResolve: mean(row.resolve),
+    };
+  }
+
+  async counts(tenantId: TenantId): Promise<AnalyticsCounts> {
+    const db = await this.databases.of(tenantId);
+    const [row] = await this.rows<Record<keyof AnalyticsCounts, string | number>>(
+      `SELECT
+         (SELECT count() FROM ${db}.assets FINAL WHERE tenant_id = {tenant:String} AND deleted = 0) AS assets,
+         (SELECT count() FROM ${db}.edges FINAL WHERE tenant_id = {tenant:String} AND present = 1) AS edges,
+         (SELECT count() FROM ${db}.incidents FINAL WHERE tenant_id = {tenant:String}) AS incidents,
+         (SELECT count() FROM ${db}.incident_assets FINAL WHERE tenant_id = {tenant:String} AND linked = 1) AS incidentLinks,
+         (SELECT count() FROM ${db}.closure FINAL WHERE tenant_id = {tenant:String}) AS closurePairs`,
+      { tenant: String(tenantId) },
+    );
+    return {
+      assets: Number(row.assets),
+      edges: Number(row.edges),
+      incidents: Number(row.incidents),
+      incidentLinks: Number(row.incidentLinks),
+      closurePairs: Number(row.closurePairs),
+    };
+  }
+
+  async reset(tenantId: TenantId): Promise<void> {
+    const db = await this.databases.of(tenantId);
+    for (const table of ['assets', 'edges', 'incidents', 'incident_assets', 'closure', 'closure_pending']) {
+      // a mutation that has finished when the call returns: a rebuild's first writes must not be deleted with the old rows
+      await this.client.command({
+        query: `ALTER TABLE ${db}.${table} DELETE WHERE tenant_id = {tenant:String}`,
+        query_params: { tenant: String(tenantId) },
+        clickhouse_settings: { mutations_sync: '2' },
+      });
+    }
+    this.closureVersions.delete(`${db}\u0000${tenantId}`);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private nextClosureVersion(db: string, tenant: string): Promise<number> {
+    const key = `${db}\u0000${tenant}`;
+    const last = this.closureVersions.get(key) ?? this.closure.lastVersion(db, tenant);
+    // +2: an update's rows take its version, the mark that it is done the next one
+    const next = last.then((v) => v + 2);
+    this.closureVersions.set(key, next.then((v) => v + 1));
+    next.catch(() => this.closureVersions.delete(key));
+    return next;
+  }
+
+  private async storedAssets(db: string, tenant: string, names: string[]): Promise<Map<string, { version: number; deleted: boolean }>> {
+    if (names.length === 0) return new Map();
+    const rows = await this.rows<{ qualified_name: string; version: string | number; deleted: number }>(
+      `SELECT qualified_name, version, deleted FROM ${db}.assets FINAL
+       WHERE tenant_id = {tenant:String} AND node IN (SELECT cityHash64(arrayJoin({names:Array(String)})))`,
+      { tenant, names },
+    );
+    return new Map(rows.map((r) => [r.qualified_name, { version: Number(r.version), deleted: Number(r.deleted) === 1 }]));
+  }
+
+  private async storedEdgeVersions(db: string, tenant: string, edges: EdgeFact[]): Promise<Map<string, number>> {
+    if (edges.length === 0) return new Map();
+    const rows = await this.rows<{ src_name: string; dst_name: string; version: string | number }>(
+      `SELECT src_name, dst_name, version FROM ${db}.edges FINAL
+       WHERE tenant_id = {tenant:String} AND (src, dst) IN (
+         SELECT cityHash64(pair.1), cityHash64(pair.2) FROM (SELECT arrayJoin(arrayZip({froms:Array(String)}, {tos:Array(String)})) AS pair))`,
+      { tenant, froms: edges.map((e) => e.from), tos: edges.map((e) => e.to) },
+    );
+    return new Map(rows.map((r) => [edgeKey(r.src_name, r.dst_name), Number(r.version)]));
+  }
+
+  private async storedIncidentVersions(db: string, tenant: string, ids: string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.rows<{ id: string; version: string | number }>(
+      `SELECT id, version FROM ${db}.incidents FINAL WHERE tenant_id = {tenant:String} AND id IN {ids:Array(String)}`,
+      { tenant, ids },
+    );
+    return new Map(rows.map((r) => [r.id, Number(r.version)]));
+  }
+
+  private async presentEdgesOf(db: string, tenant: string, names: string[]): Promise<(readonly [string, string])[]> {
+    if (names.length === 0) return [];
+    const rows = await this.rows<{ src_name: string; dst_name: string }>(
+      `SELECT src_name, dst_name FROM ${db}.edges FINAL
+       WHERE tenant_id = {tenant:String} AND present = 1
+         AND (src IN (SELECT cityHash64(arrayJoin({names:Array(String)}))) OR dst IN (SELECT cityHash64(arrayJoin({names:Array(String)}))))`,
+      { tenant, names },
+    );
+    return rows.map((r) => [r.src_name, r.dst_name] as const);
+  }
+
+  private async writeAssets(db: string, tenant: string, assets: AssetFact[]): Promise<void> {
+    await this.insert(`${db}.assets`, assets.map((a) => ({
+      tenant_id: tenant, qualified_name: a.qualifiedName, type_name: a.typeName, owner: a.owner, deleted: a.deleted ? 1 : 0, version: a.version,
+    })));
+  }
+
+  private async writeEdges(db: string, tenant: string, edges: EdgeFact[]): Promise<void> {
+    await this.insert(`${db}.edges`, edges.map((e) => ({
+      tenant_id: tenant, src_name: e.from, dst_name: e.to, present: e.present ? 1 : 0, version: e.version,
+    })));
+  }
+
+  /** The incident rows, and its links: each listed asset linked, each asset a previous version listed and this one does not unlinked. */
+  private async writeIncidents(db: string, tenant: string, incidents: IncidentFact[]): Promise<void> {
+    if (incidents.length === 0) return;
+    const linkedBefore = await this.rows<{ incident_id: string; qualified_name: string }>(
+      `SELECT incident_id, qualified_name FROM ${db}.incident_assets FINAL
+       WHERE tenant_id = {tenant:String} AND linked = 1 AND incident_id IN {ids:Array(String)}`,
+      { tenant, ids: incidents.map((i) => i.id) },
+    );
+    const links: Record<string, unknown>[] = [];
+    for (const incident of incidents) {
+      const now = new Set(incident.assets);
+      for (const name of now) links.push({ tenant_id: tenant, incident_id: incident.id, qualified_name: name, linked: 1, version: incident.version });
+      for (const before of linkedBefore) {
+        if (before.incident_id === incident.id && !now.has(before.qualified_name)) {
+          links.push({ tenant_id: tenant, incident_id: incident.id, qualified_name: before.qualified_name, linked: 0, version: incident.version });
+        }
+      }
+    }
+    await this.insert(`${db}.incidents`, incidents.map((i) => ({
+      tenant_id: tenant,
+      id: i.id,
+      source: i.source,
+      type: i.type,
+      severity: i.severity,
+      status: i.status,
+      opened_at: toClickHouseTime(i.openedAt),
+      acknowledged_at: i.acknowledgedAt && toClickHouseTime(i.acknowledgedAt),
+      resolved_at: i.resolvedAt && toClickHouseTime(i.resolvedAt),
+      version: i.version,
+    })));
+    await this.insert(`${db}.incident_assets`, links);
+  }
+
+  private async insert(table: string, values: Record<string, unknown>[]): Promise<void> {
+    if (values.length === 0) return;
+    await this.client.insert({ table, values, format: 'JSONEachRow' });
+  }
+
+  private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+    return (await this.client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+  }
+}
+
+/** A batch may carry several versions of one key: only the newest can win, so only it is compared and written. */
+function newestPerKey<T extends { version: number }>(facts: T[], key: (fact: T) => string): T[] {
+  const newest = new Map<string, T>();
+  for (const fact of facts) {
+    const k = key(fact);
+    const seen = newest.get(k);
+    if (!seen || fact.version >= seen.version) newest.set(k, fact);
+  }
+  return [...newest.values()];
+}
+
+const edgeKey = (from: string, to: string) => `${from}\u0000${to}`;
+
+function checkDepth(depth: number): void {
+  if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH) {
+    throw invalid('analytics_depth', `depth must be an integer from 1 to ${MAX_DEPTH}, not ${depth}`);
+  }
+}

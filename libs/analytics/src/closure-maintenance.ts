@@ -1,0 +1,218 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+
+/**
+ * Keeps the closure table (ancestor, descendant, shortest depth ≤ MAX_DEPTH, ancestor ≠ descendant,
+ * over present edges between live assets) equal to the graph after each batch of facts.
+ *
+ * The update, for a batch whose changed edges C are the edge facts newer than the stored ones plus
+ * every edge of an asset whose deleted flag flipped, with seeds U = sources of C, V = targets of C:
+ *   A = U ∪ ancestors of U, D = V ∪ descendants of V, both in the closure before the update.
+ * A pair whose shortest path changes has its first changed edge's source in U behind an unchanged
+ * prefix (so its ancestor is in A) and its last changed edge's target in V ahead of an unchanged
+ * suffix (so its descendant is in D). Recomputing every pair of A's ancestors (a forward search from
+ * each) or every pair of D's descendants (a reverse search) therefore covers every change; the side
+ * whose old rows are fewer is recomputed.
+ *
+ * The search runs in ClickHouse, level by level (one INSERT … SELECT per level into closure_staging,
+ * the shortest depth per pair, pairs already reached anti-joined away), because a tenant's closure
+ * reaches ~10^8 pairs: Node never holds it. Seeds are split into runs by `node % runs` so that one
+ * run's staging pairs (and the anti-join's set) stay bounded.
+ *
+ * Each run then writes its pairs that are new or changed (version = the update's version) and
+ * tombstones (is_deleted = 1) for its old pairs that vanished: the new rows first, so a reader in
+ * between sees the new pairs beside soon-gone old ones, never a half-empty set.
+ */
+
+export const MAX_DEPTH = 50;
+
+/** Pairs one run may stage: bounds the memory of the level's anti-join set. */
+const PAIRS_PER_RUN = 4_000_000;
+/** Seeds one run starts from when the closure has no estimate yet (a first build). */
+const SEEDS_PER_RUN = 4_000;
+
+const ANCESTORS = 1;
+const DESCENDANTS = 2;
+type Side = typeof ANCESTORS | typeof DESCENDANTS;
+
+/** A decided closure update: the seeds by qualified name and the version its rows get. */
+export interface ClosureChange {
+  batchId: string;
+  sources: string[];
+  targets: string[];
+  version: number;
+}
+
+export interface ClosureUpdateStats {
+  side: 'forward' | 'reverse';
+  seeds: number;
+  runs: number;
+  levels: number;
+}
+
+export class ClosureMaintenance {
+  constructor(private readonly client: ClickHouseClient) {}
+
+  /** Written before the batch's facts: if the apply stops after them, `pending` finds the update. */
+  async record(db: string, tenant: string, change: ClosureChange): Promise<void> {
+    await this.client.insert({
+      table: `${db}.closure_pending`,
+      format: 'JSONEachRow',
+      values: [{ tenant_id: tenant, batch_id: change.batchId, sources: change.sources, targets: change.targets, version: change.version, is_deleted: 0 }],
+    });
+  }
+
+  async pending(db: string, tenant: string): Promise<ClosureChange[]> {
+    const rows = await this.rows<{ batch_id: string; sources: string[]; targets: string[]; version: string | number }>(
+      `SELECT batch_id, sources, targets, version FROM ${db}.closure_pending FINAL WHERE tenant_id = {tenant:String} ORDER BY version`,
+      { tenant },
+    );
+    return rows.map((r) => ({ batchId: r.batch_id, sources: r.sources, targets: r.targets, version: Number(r.version) }));
+  }
+
+  /** The highest version the tenant's closure or pending updates hold (0 for none). */
+  async lastVersion(db: string, tenant: string): Promise<number> {
+    const [row] = await this.rows<{ v: string | number }>(
+      `SELECT greatest((SELECT max(version) FROM ${db}.closure WHERE tenant_id = {tenant:String}),
+                       (SELECT max(version) FROM ${db}.closure_pending WHERE tenant_id = {tenant:String})) AS v`,
+      { tenant },
+    );
+    return Number(row.v);
+  }
+
+  async update(db: string, tenant: string, change: ClosureChange): Promise<ClosureUpdateStats> {
+    const batch = change.batchId;
+    await this.dropStaging(db, batch);
+    await this.exec(
+      `INSERT INTO ${db}.closure_seeds (batch_id, side, node)
+       SELECT {batch:String}, {ancestors:UInt8}, cityHash64(name) FROM (SELECT arrayJoin({sources:Array(String)}) AS name)
+       UNION ALL
+       SELECT {batch:String}, {descendants:UInt8}, cityHash64(name) FROM (SELECT arrayJoin({targets:Array(String)}) AS name)`,
+      { batch, ancestors: ANCESTORS, descendants: DESCENDANTS, sources: change.sources, targets: change.targets },
+    );
+    // A and D from the closure before the update (this update has written nothing to it yet)
+    await this.exec(
+      `INSERT INTO ${db}.closure_seeds (batch_id, side, node)
+       SELECT {batch:String}, {ancestors:UInt8}, ancestor FROM ${db}.closure FINAL
+       WHERE tenant_id = {tenant:String}
+         AND descendant IN (SELECT node FROM ${db}.closure_seeds WHERE batch_id = {batch:String} AND side = {ancestors:UInt8})
+       UNION ALL
+       SELECT {batch:String}, {descendants:UInt8}, descendant FROM ${db}.closure FINAL
+       WHERE tenant_id = {tenant:String}
+         AND ancestor IN (SELECT node FROM ${db}.closure_seeds WHERE batch_id = {batch:String} AND side = {descendants:UInt8})`,
+      { batch, tenant, ancestors: ANCESTORS, descendants: DESCENDANTS },
+    );
+    const [estimate] = await this.rows<{ forward: string | number; reverse: string | number; a: string | number; d: string | number }>(
+      `SELECT
+         (SELECT count() FROM ${db}.closure WHERE tenant_id = {tenant:String}
+            AND ancestor IN (SELECT node FROM ${db}.closure_seeds WHERE batch_id = {batch:String} AND side = {ancestors:UInt8})) AS forward,
+         (SELECT count() FROM ${db}.closure WHERE tenant_id = {tenant:String}
+            AND descendant IN (SELECT node FROM ${db}.closure_seeds WHERE batch_id = {batch:String} AND side = {descendants:UInt8})) AS reverse,
+         (SELECT uniqExact(node) FROM ${db}.closure_seeds WHERE batch_id = {batch:String} AND side = {ancestors:UInt8}) AS a,
+         (SELECT uniqExact(node) FROM ${db}.closure_seeds WHERE batch_id = {batch:String} AND side = {descendants:UInt8}) AS d`,
+      { batch, tenant, ancestors: ANCESTORS, descendants: DESCENDANTS },
+    );
+    const forward = Number(estimate.forward) <= Number(estimate.reverse);
+    const side: Side = forward ? ANCESTORS : DESCENDANTS;
+    const seeds = Number(forward ? estimate.a : estimate.d);
+    const oldPairs = Number(forward ? estimate.forward : estimate.reverse);
+    const runs = Math.max(1, Math.ceil(oldPairs / PAIRS_PER_RUN), Math.ceil(seeds / SEEDS_PER_RUN));
+
+    await this.exec(
+      `INSERT INTO ${db}.closure_edges_staging (batch_id, src, dst)
+       SELECT {batch:String}, src, dst FROM ${db}.edges FINAL
+       WHERE tenant_id = {tenant:String} AND present = 1 AND src <> dst
+         AND src IN (SELECT node FROM ${db}.assets FINAL WHERE tenant_id = {tenant:String} AND deleted = 0)
+         AND dst IN (SELECT node FROM ${db}.assets FINAL WHERE tenant_id = {tenant:String} AND deleted = 0)`,
+      { batch, tenant },
+    );
+    let levels = 0;
+    for (let run = 0; run < runs; run += 1) {
+      levels = Math.max(levels, await this.recompute(db, tenant, change, side, run, runs));
+    }
+    await this.dropStaging(db, batch);
+    await this.client.insert({
+      table: `${db}.closure_pending`,
+      format: 'JSONEachRow',
+      values: [{ tenant_id: tenant, batch_id: batch, sources: [], targets: [], version: change.version + 1, is_deleted: 1 }],
+    });
+    return { side: forward ? 'forward' : 'reverse', seeds, runs, levels };
+  }
+
+  /** One run: the search from this run's seeds, then its pairs replaced. Returns the levels searched. */
+  private async recompute(db: string, tenant: string, change: ClosureChange, side: Side, run: number, runs: number): Promise<number> {
+    const batch = change.batchId;
+    const stage = `${batch}_${run}`;
+    const runSeeds = `SELECT DISTINCT node FROM ${db}.closure_seeds
+                      WHERE batch_id = {batch:String} AND side = {side:UInt8} AND node % {runs:UInt32} = {run:UInt32}`;
+    const params = { batch, stage, tenant, side, run, runs, version: change.version };
+    await this.exec(
+      `INSERT INTO ${db}.closure_staging (batch_id, root, node, depth) SELECT {stage:String}, node, node, 0 FROM (${runSeeds})`,
+      params,
+    );
+    // forward: follow edges src → dst; reverse: dst → src
+    const [from, to] = side === ANCESTORS ? ['src', 'dst'] : ['dst', 'src'];
+    let depth = 1;
+    for (; depth <= MAX_DEPTH; depth += 1) {
+      await this.exec(
+        `INSERT INTO ${db}.closure_staging (batch_id, root, node, depth)
+         SELECT {stage:String}, root, reached, {depth:UInt8}
+         FROM (
+           SELECT f.root AS root, e.${to} AS reached
+           FROM (SELECT root, node FROM ${db}.closure_staging WHERE batch_id = {stage:String} AND depth = {previous:UInt8}) AS f
+           INNER JOIN (SELECT src, dst FROM ${db}.closure_edges_staging WHERE batch_id = {batch:String}) AS e ON e.${from} = f.node
+           GROUP BY root, reached
+         )
+         WHERE (root, reached) NOT IN (SELECT root, node FROM ${db}.closure_staging WHERE batch_id = {stage:String})`,
+        { ...params, depth, previous: depth - 1 },
+      );
+      const [level] = await this.rows<{ n: string | number }>(
+        `SELECT count() AS n FROM ${db}.closure_staging WHERE batch_id = {stage:String} AND depth = {depth:UInt8}`,
+        { stage, depth },
+      );
+      if (Number(level.n) === 0) break;
+    }
+    // the closure is (ancestor, descendant); a reverse search's root is the descendant
+    const [rootColumn, nodeColumn] = side === ANCESTORS ? ['ancestor', 'descendant'] : ['descendant', 'ancestor'];
+    await this.exec(
+      `INSERT INTO ${db}.closure (tenant_id, ancestor, descendant, depth, version, is_deleted)
+       SELECT {tenant:String}, ${side === ANCESTORS ? 'root, node' : 'node, root'}, depth, {version:UInt64}, 0
+       FROM ${db}.closure_staging
+       WHERE batch_id = {stage:String} AND depth > 0
+         AND (root, node, depth) NOT IN (
+           SELECT ${rootColumn}, ${nodeColumn}, depth FROM ${db}.closure FINAL
+           WHERE tenant_id = {tenant:String} AND ${rootColumn} IN (${runSeeds}))`,
+      params,
+    );
+    await this.exec(
+      `INSERT INTO ${db}.closure (tenant_id, ancestor, descendant, depth, version, is_deleted)
+       SELECT tenant_id, ancestor, descendant, depth, {version:UInt64}, 1
+       FROM ${db}.closure FINAL
+       WHERE tenant_id = {tenant:String} AND ${rootColumn} IN (${runSeeds})
+         AND (${rootColumn}, ${nodeColumn}) NOT IN (SELECT root, node FROM ${db}.closure_staging WHERE batch_id = {stage:String} AND depth > 0)`,
+      params,
+    );
+    await this.exec(`ALTER TABLE ${db}.closure_staging DROP PARTITION {stage:String}`, { stage });
+    return depth - 1;
+  }
+
+  /** Removes a batch's working rows, also those a failed attempt left. */
+  private async dropStaging(db: string, batch: string): Promise<void> {
+    const stages = await this.rows<{ batch_id: string }>(
+      `SELECT DISTINCT batch_id FROM ${db}.closure_staging WHERE startsWith(batch_id, {batch:String})`,
+      { batch },
+    );
+    for (const { batch_id } of stages) {
+      await this.exec(`ALTER TABLE ${db}.closure_staging DROP PARTITION {stage:String}`, { stage: batch_id });
+    }
+    await this.exec(`ALTER TABLE ${db}.closure_seeds DROP PARTITION {batch:String}`, { batch });
+    await this.exec(`ALTER TABLE ${db}.closure_edges_staging DROP PARTITION {batch:String}`, { batch });
+  }
+
+  private async exec(query: string, params: Record<string, unknown>): Promise<void> {
+    await this.client.command({ query, query_params: params });
+  }
+
+  private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+    return (await this.client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+  }
+}
