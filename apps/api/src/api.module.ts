@@ -26,15 +26,13 @@ import { WebhookMetricsHooks } from './http/webhook-metrics.hooks';
 
 /**
  * Impact and analytics answer from the process's analytics store; a process without one (the token
- * holds null, or no module provides it) still serves the routes, with 503 `analytics_unavailable`.
+ * holds null) still serves the routes, with 503 `analytics_unavailable`.
  */
-const store = { token: ANALYTICS_STORE, optional: true };
-const orNull = (s: AnalyticsStore | null | undefined) => s ?? null;
 const insightsProviders = [
-  { provide: ImpactService, inject: [Database, IncidentsService, store],
-    useFactory: (db: Database, incidents: IncidentsService, s?: AnalyticsStore | null) => new ImpactService(db, incidents, orNull(s)) },
-  { provide: LineageHotspotsService, inject: [store], useFactory: (s?: AnalyticsStore | null) => new LineageHotspotsService(orNull(s)) },
-  { provide: IncidentAnalyticsService, inject: [store], useFactory: (s?: AnalyticsStore | null) => new IncidentAnalyticsService(orNull(s)) },
+  { provide: ImpactService, inject: [Database, IncidentsService, ANALYTICS_STORE],
+    useFactory: (db: Database, incidents: IncidentsService, store: AnalyticsStore | null) => new ImpactService(db, incidents, store) },
+  { provide: LineageHotspotsService, inject: [ANALYTICS_STORE], useFactory: (store: AnalyticsStore | null) => new LineageHotspotsService(store) },
+  { provide: IncidentAnalyticsService, inject: [ANALYTICS_STORE], useFactory: (store: AnalyticsStore | null) => new IncidentAnalyticsService(store) },
 ];
 
 /**
