@@ -127,6 +127,20 @@ describe('Analytics API', () => {
     });
   });
 
+  describe('roles', () => {
+    it('a viewer reads analytics; the write-only ingest role may not', async () => {
+      const keyWith = async (role: string) => new TenantClient(t, (await t.http().post('/v1/api-keys').set(acme.auth)
+        .send({ name: role, roles: [role] }).expect(201)).body.key);
+      const [viewer, ingest] = [await keyWith('viewer'), await keyWith('ingest')];
+      const range = `from=${at(0)}&to=${at(DAY)}`;
+      for (const path of ['/v1/analytics/lineage/hotspots', `/v1/analytics/incidents/trends?${range}`, `/v1/analytics/incidents/summary?${range}`]) {
+        expect([path, (await viewer.get(path)).status]).toEqual([path, 200]);
+        const refused = await ingest.get(path);
+        expect([path, refused.status, refused.body.error.code]).toEqual([path, 403, 'role_required']);
+      }
+    });
+  });
+
   describe('bad input: 422 invalid_query naming the parameter', () => {
     const range = `from=${at(0)}&to=${at(DAY)}`;
     it.each([

@@ -149,6 +149,19 @@ describe('Impact API', () => {
     });
   });
 
+  describe('roles', () => {
+    it('a viewer reads impact; the write-only ingest role may not', async () => {
+      const keyWith = async (role: string) => new TenantClient(t, (await t.http().post('/v1/api-keys').set(acme.auth)
+        .send({ name: role, roles: [role] }).expect(201)).body.key);
+      const [viewer, ingest] = [await keyWith('viewer'), await keyWith('ingest')];
+      for (const path of [`/v1/impact/incidents/${onPayments}`, assetImpact(PAYMENTS)]) {
+        expect([path, (await viewer.get(path)).status]).toEqual([path, 200]);
+        const refused = await ingest.get(path);
+        expect([path, refused.status, refused.body.error.code]).toEqual([path, 403, 'role_required']);
+      }
+    });
+  });
+
   describe('bad input', () => {
     it.each([
       ['depth 0', 'depth=0', 'depth'], ['depth 11 (at most 10 from an incident)', 'depth=11', 'depth'], ['a depth that is no number', 'depth=deep', 'depth'],
