@@ -83,6 +83,13 @@ describe('Analytics API', () => {
       const top = (await acme.get('/v1/analytics/lineage/hotspots?window=8w&limit=2').expect(200)).body as Hotspots;
       expect([top.window, top.items.map((i) => i.qualifiedName)]).toEqual(['8w', [DASHBOARD, REPORT]]);
     });
+
+
+    it('another tenant with the same names ranks only its own graph and incidents', async () => {
+      const body = await other.eventually<Hotspots>('/v1/analytics/lineage/hotspots', (b) => b.items.length > 0);
+      // its one incident, on its PAYMENTS, still open but opened before the 30-day window
+      expect(ranked(body.items)).toEqual([[STAGED, 1, 0]]);
+    });
   });
 
   describe('GET /v1/analytics/incidents/trends', () => {
