@@ -113,6 +113,14 @@ describe('Analytics API', () => {
       expect(bySeverity.series.map((s) => [s.key, s.points.reduce((n, p) => n + p.opened, 0)])).toEqual([['SEV-1', 1], ['SEV-2', 1], ['none', 1]]);
     });
 
+    it('groups by asset (an incident on two assets counts in both), by status and by source', async () => {
+      const totals = async (groupBy: string) => ((await acme.get(`/v1/analytics/incidents/trends?${range}&groupBy=${groupBy}`).expect(200)).body as Trends)
+        .series.map((s) => [s.key, s.points.reduce((n, p) => n + p.opened, 0), s.points.reduce((n, p) => n + p.resolved, 0)]);
+      expect(await totals('asset')).toEqual([[ORDERS, 1, 0], [CUSTOMERS, 1, 0], [PAYMENTS, 1, 1], [STAGED, 1, 1]]);
+      expect(await totals('status')).toEqual([['open', 1, 0], ['resolved', 2, 2]]);
+      expect(await totals('source')).toEqual([['montecarlo', 3, 2]]);
+    });
+
     it('another tenant sees only its own incidents', async () => {
       const body = await other.eventually<Trends>(`/v1/analytics/incidents/trends?${range}`, (b) => b.series.length > 0);
       expect(body.series).toEqual([{ key: 'freshness', points: [point(0, 0, 0, 0), point(1, 1, 0, 1), point(2, 0, 0, 1)] }]);
