@@ -86,8 +86,9 @@ export const analyticsSuite: BenchSuite = {
         notes: [
           'PostgreSQL answers the lineage questions with the catalog\'s own walk (each asset expanded once), one walk per incident, aggregates in SQL; ClickHouse with the closure table.',
           'Every ClickHouse answer is checked against PostgreSQL\'s before it is timed (blast radius per incident, the root\'s 10,000 descendants, daily trends).',
-          `Freshness: ${FRESHNESS_RATE} asset creations a second through PUT /v1/assets on the all-in-one platform (indexer in the same process); `
-            + 'from the request being sent (so after nothing later than its commit) to the first poll of the store that counts it.',
+          `Freshness: ${FRESHNESS_RATE} asset creations a second through PUT /v1/assets (10 a request) on the all-in-one platform (indexer and `
+            + 'ClickHouse in the same process); from the request being sent (before its commit: the figure errs long) to the first poll (every 20 ms) '
+            + 'of the store that counts it; the k-th change sent is paired with the k-th change counted.',
         ],
       };
     } finally {

@@ -175,13 +175,23 @@ export function describeAnalyticsStoreContract(adapter: string, start: (database
         expect(await reach(tenant, downstream(['r1']))).toMatchObject({ d: 3 });
       });
 
-      it('keeps pairs within 50 hops on a long chain', async () => {
+      it('answers up to 50 hops on a long chain, deeper than the closure holds', async () => {
         const tenant = freshTenant();
         const names = Array.from({ length: 53 }, (_, i) => `n${String(i).padStart(2, '0')}`);
         await store.apply(tenant, { assets: names.map((n) => asset(n)), edges: names.slice(1).map((n, i) => edge(names[i], n)) });
         const answer = await store.impact(tenant, downstream(['n00'], 50, 1));
         expect(answer.total).toBe(50);
         expect(answer.byDepth.at(-1)).toEqual({ depth: 50, count: 1 });
+        expect((await store.impact(tenant, downstream(['n00'], 8))).total).toBe(8);
+        expect((await store.impact(tenant, upstream(['n52'], 13))).byDepth.at(-1)).toEqual({ depth: 13, count: 1 });
+        await store.apply(tenant, { incidents: [{
+          id: 'top', source: 's', type: 'freshness', severity: null, status: 'open', openedAt: new Date('2026-01-01T00:00:00Z'),
+          acknowledgedAt: null, resolvedAt: null, assets: ['n00', 'n03'], version: 1,
+        }] });
+        // n01..n(3+depth), the incident's n03 left out, the chain ending at n52
+        for (const [depth, assets] of [[1, 2], [5, 7], [10, 12], [49, 51], [50, 51]]) {
+          expect(await store.blastRadius(tenant, depth)).toEqual([{ incidentId: 'top', assets }]);
+        }
         // cutting the chain's start shortens nothing beyond it
         await store.apply(tenant, { edges: [edge('n00', 'n01', 2, false)] });
         expect((await store.impact(tenant, downstream(['n00']))).total).toBe(0);

@@ -81,9 +81,9 @@ export interface ImpactAnswer {
 
 export interface Hotspot {
   qualifiedName: string;
-  /** open incidents on assets upstream of it (any depth) */
+  /** open incidents on assets upstream of it, within the closure's depth (6 hops by default; the store's `closureDepth`) */
   upstreamOpenIncidents: number;
-  /** incidents opened in the window on assets upstream of it */
+  /** incidents opened in the window on assets upstream of it, within the same depth */
   upstreamIncidents: number;
 }
 

@@ -9,8 +9,19 @@ import {
 import { DatabaseOf, SHARED_DATABASE, TenantDatabases } from './clickhouse-database';
 import { Migration } from './clickhouse-migrations';
 import { fromClickHouseTime, toClickHouseTime } from './clickhouse-time';
-import { ClosureMaintenance, MAX_DEPTH } from './closure-maintenance';
+import { CLOSURE_DEPTH, ClosureMaintenance, ClosureUpdateStats, MAX_DEPTH } from './closure-maintenance';
+import { ClosureSearch } from './closure-search';
 import { checkRange, trendBuckets } from './trend-buckets';
+
+export interface ClickHouseAnalyticsOptions {
+  /**
+   * K: the closure holds pairs up to K hops (default CLOSURE_DEPTH, 6); deeper answers jump through
+   * it. A store's closure must be rebuilt (reset, then the facts again) when K changes.
+   */
+  closureDepth?: number;
+  /** told of each closure update (metrics, the scale check) */
+  onClosureUpdate?: (stats: ClosureUpdateStats) => void;
+}
 
 /**
  * The analytics store on ClickHouse: the same class and SQL for a server (by URL) and for the engine
@@ -32,13 +43,24 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   /** Per database and tenant: the last closure version handed out (updates of one tenant come from one indexer, in order). */
   private readonly closureVersions = new Map<string, Promise<number>>();
 
+  private readonly search: ClosureSearch;
+  private readonly closureDepth: number;
+  private readonly onClosureUpdate: (stats: ClosureUpdateStats) => void;
+
   constructor(
     private readonly client: ClickHouseClient,
     migrations: Migration[],
     databaseOf: DatabaseOf,
+    options: ClickHouseAnalyticsOptions = {},
   ) {
+    this.closureDepth = options.closureDepth ?? CLOSURE_DEPTH;
+    if (!Number.isInteger(this.closureDepth) || this.closureDepth < 1 || this.closureDepth > MAX_DEPTH) {
+      throw invalid('analytics_closure_depth', `the closure depth must be an integer from 1 to ${MAX_DEPTH}, not ${this.closureDepth}`);
+    }
+    this.onClosureUpdate = options.onClosureUpdate ?? (() => undefined);
     this.databases = new TenantDatabases(client, databaseOf, migrations);
-    this.closure = new ClosureMaintenance(client);
+    this.closure = new ClosureMaintenance(client, this.closureDepth);
+    this.search = new ClosureSearch(client, this.closureDepth);
   }
 
   async migrate(): Promise<void> {
@@ -49,7 +71,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const db = await this.databases.of(tenantId);
     const tenant = String(tenantId);
     for (const change of await this.closure.pending(db, tenant)) {
-      await this.closure.update(db, tenant, change);
+      this.onClosureUpdate(await this.closure.update(db, tenant, change));
     }
     const assets = newestPerKey(batch.assets ?? [], (a) => a.qualifiedName);
     const edges = newestPerKey(batch.edges ?? [], (e) => edgeKey(e.from, e.to));
@@ -79,7 +101,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     await this.writeEdges(db, tenant, newEdges);
     await this.writeIncidents(db, tenant, newIncidents);
 
-    if (change) await this.closure.update(db, tenant, change);
+    if (change) this.onClosureUpdate(await this.closure.update(db, tenant, change));
   }
 
   async impact(tenantId: TenantId, query: ImpactQuery): Promise<ImpactAnswer> {
@@ -88,27 +110,42 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       throw invalid('analytics_limit', `limit must be an integer from 1 to 10000, not ${query.limit}`);
     }
     const db = await this.databases.of(tenantId);
-    const [from, to] = query.direction === 'downstream' ? ['ancestor', 'descendant'] : ['descendant', 'ancestor'];
-    // each reached asset once, at its shortest depth from any root; the roots themselves left out
-    const reached = `
-      SELECT r.node AS node, r.shortest AS depth, a.qualified_name AS qualified_name, a.type_name AS type_name, a.owner AS owner
-      FROM (
-        SELECT ${to} AS node, min(depth) AS shortest FROM ${db}.closure FINAL
+    const tenant = String(tenantId);
+    const params = { tenant, roots: query.roots, maxDepth: query.maxDepth };
+    if (query.maxDepth <= this.closureDepth) {
+      // within the closure: one lookup, each reached asset at its shortest depth from any root, the roots left out
+      const [from, to, table] = query.direction === 'downstream'
+        ? ['ancestor', 'descendant', `${db}.closure`]
+        : ['descendant', 'ancestor', `${db}.closure_by_descendant`];
+      return this.impactAnswer(db, query, params, `
+        SELECT ${to} AS node, min(depth) AS shortest FROM ${table} FINAL
         WHERE tenant_id = {tenant:String} AND depth <= {maxDepth:UInt8}
           AND ${from} IN (SELECT cityHash64(arrayJoin({roots:Array(String)})))
           AND ${to} NOT IN (SELECT cityHash64(arrayJoin({roots:Array(String)})))
-        GROUP BY node
-      ) AS r
+        GROUP BY node`);
+    }
+    return this.search.run(
+      db,
+      tenant,
+      { seeds: `SELECT '' AS grp, cityHash64(arrayJoin({roots:Array(String)})) AS node`, params, direction: query.direction, maxDepth: query.maxDepth },
+      (reached, searchParams) => this.impactAnswer(db, query, searchParams, `SELECT node, depth AS shortest FROM (${reached})`),
+    );
+  }
+
+  /** The impact's aggregates and page over `reached` (node, shortest): one query for each. */
+  private async impactAnswer(db: string, query: ImpactQuery, params: Record<string, unknown>, reached: string): Promise<ImpactAnswer> {
+    const assetsReached = `
+      SELECT r.shortest AS depth, a.qualified_name AS qualified_name, a.type_name AS type_name, a.owner AS owner
+      FROM (${reached}) AS r
       INNER JOIN (
         SELECT node, qualified_name, type_name, owner FROM ${db}.assets FINAL WHERE tenant_id = {tenant:String} AND deleted = 0
       ) AS a ON a.node = r.node`;
-    const params = { tenant: String(tenantId), roots: query.roots, maxDepth: query.maxDepth };
     const groups = await this.rows<{ depth: number; type_name: string; owner: string | null; n: string | number }>(
-      `SELECT depth, type_name, owner, count() AS n FROM (${reached}) GROUP BY depth, type_name, owner`,
+      `SELECT depth, type_name, owner, count() AS n FROM (${assetsReached}) GROUP BY depth, type_name, owner`,
       params,
     );
     const page = await this.rows<{ qualified_name: string; type_name: string; depth: number; owner: string | null }>(
-      `SELECT qualified_name, type_name, depth, owner FROM (${reached})
+      `SELECT qualified_name, type_name, depth, owner FROM (${assetsReached})
        WHERE qualified_name > {after:String} ORDER BY qualified_name LIMIT {limit:UInt32}`,
       { ...params, after: query.after ?? '', limit: query.limit + 1 },
     );
@@ -138,28 +175,38 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   async blastRadius(tenantId: TenantId, maxDepth: number): Promise<{ incidentId: string; assets: number }[]> {
     checkDepth(maxDepth);
     const db = await this.databases.of(tenantId);
+    const tenant = String(tenantId);
+    const openIncidents = `SELECT id FROM ${db}.incidents FINAL WHERE tenant_id = {tenant:String} AND status = 'open'`;
     const openLinks = `
       SELECT incident_id, node FROM ${db}.incident_assets FINAL
-      WHERE tenant_id = {tenant:String} AND linked = 1
-        AND incident_id IN (SELECT id FROM ${db}.incidents FINAL WHERE tenant_id = {tenant:String} AND status = 'open')`;
-    // an incident's own assets are its roots, not part of its radius (as in impact)
-    const rows = await this.rows<{ incidentId: string; assets: string | number }>(
+      WHERE tenant_id = {tenant:String} AND linked = 1 AND incident_id IN (${openIncidents})`;
+    // every open incident, with 0 when it reaches nothing
+    const radius = async (perIncident: string, params: Record<string, unknown>) => (await this.rows<{ incidentId: string; assets: string | number }>(
       `SELECT i.id AS incidentId, r.assets AS assets
-       FROM (SELECT id FROM ${db}.incidents FINAL WHERE tenant_id = {tenant:String} AND status = 'open') AS i
-       LEFT JOIN (
-         SELECT l.incident_id AS incident_id, uniqExact(c.descendant) AS assets
-         FROM (${openLinks}) AS l
-         INNER JOIN (
-           SELECT ancestor, descendant FROM ${db}.closure FINAL
-           WHERE tenant_id = {tenant:String} AND depth <= {maxDepth:UInt8} AND ancestor IN (SELECT node FROM (${openLinks}))
-         ) AS c ON c.ancestor = l.node
-         WHERE (l.incident_id, c.descendant) NOT IN (SELECT incident_id, node FROM (${openLinks}))
-         GROUP BY l.incident_id
-       ) AS r ON r.incident_id = i.id
+       FROM (${openIncidents}) AS i
+       LEFT JOIN (${perIncident}) AS r ON r.incident_id = i.id
        ORDER BY assets DESC, incidentId`,
-      { tenant: String(tenantId), maxDepth },
+      params,
+    )).map((r) => ({ incidentId: r.incidentId, assets: Number(r.assets) }));
+    if (maxDepth <= this.closureDepth) {
+      // an incident's own assets are its roots, not part of its radius (as in impact)
+      return radius(`
+        SELECT l.incident_id AS incident_id, uniqExact(c.descendant) AS assets
+        FROM (${openLinks}) AS l
+        INNER JOIN (
+          SELECT ancestor, descendant FROM ${db}.closure FINAL
+          WHERE tenant_id = {tenant:String} AND depth <= {maxDepth:UInt8} AND ancestor IN (SELECT node FROM (${openLinks}))
+        ) AS c ON c.ancestor = l.node
+        WHERE (l.incident_id, c.descendant) NOT IN (SELECT incident_id, node FROM (${openLinks}))
+        GROUP BY l.incident_id`, { tenant, maxDepth });
+    }
+    // the search leaves each group's roots (the incident's assets) out by itself
+    return this.search.run(
+      db,
+      tenant,
+      { seeds: `SELECT incident_id AS grp, node FROM (${openLinks})`, params: {}, direction: 'downstream', maxDepth },
+      (reached, params) => radius(`SELECT grp AS incident_id, count() AS assets FROM (${reached}) GROUP BY grp`, params),
     );
-    return rows.map((r) => ({ incidentId: r.incidentId, assets: Number(r.assets) }));
   }
 
   async hotspots(tenantId: TenantId, query: { since: Date; limit: number }): Promise<Hotspot[]> {
@@ -286,7 +333,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   async reset(tenantId: TenantId): Promise<void> {
     const db = await this.databases.of(tenantId);
-    for (const table of ['assets', 'edges', 'incidents', 'incident_assets', 'closure', 'closure_pending']) {
+    for (const table of ['assets', 'edges', 'incidents', 'incident_assets', 'closure', 'closure_by_descendant', 'closure_pending']) {
       // a mutation that has finished when the call returns: a rebuild's first writes must not be deleted with the old rows
       await this.client.command({
         query: `ALTER TABLE ${db}.${table} DELETE WHERE tenant_id = {tenant:String}`,

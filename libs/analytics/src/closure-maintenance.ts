@@ -1,17 +1,19 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 
 /**
- * Keeps the closure table (ancestor, descendant, shortest depth ≤ MAX_DEPTH, ancestor ≠ descendant,
- * over present edges between live assets) equal to the graph after each batch of facts.
+ * Keeps the closure table (ancestor, descendant, shortest depth ≤ the closure depth K, ancestor ≠
+ * descendant, over present edges between live assets) equal to the graph after each batch of facts.
+ * K is small (6 by default): pairs up to 50 hops would be billions on the benchmark graph; answers
+ * deeper than K jump through the closure (closure-search.ts).
  *
  * The update, for a batch whose changed edges C are the edge facts newer than the stored ones plus
  * every edge of an asset whose deleted flag flipped, with seeds U = sources of C, V = targets of C:
  *   A = U ∪ ancestors of U, D = V ∪ descendants of V, both in the closure before the update.
- * A pair whose shortest path changes has its first changed edge's source in U behind an unchanged
- * prefix (so its ancestor is in A) and its last changed edge's target in V ahead of an unchanged
- * suffix (so its descendant is in D). Recomputing every pair of A's ancestors (a forward search from
+ * A pair (within K) whose shortest path changes has its first changed edge's source in U behind an
+ * unchanged prefix of at most K-1 hops (so its ancestor is in A) and its last changed edge's target in
+ * V ahead of an unchanged suffix of at most K-1 hops (so its descendant is in D). Recomputing every pair of A's ancestors (a forward search from
  * each) or every pair of D's descendants (a reverse search) therefore covers every change; the side
- * whose old rows are fewer is recomputed.
+ * with fewer old rows (plus seeds) is recomputed.
  *
  * The search runs in ClickHouse, level by level (one INSERT … SELECT per level into closure_staging,
  * the shortest depth per pair, pairs already reached anti-joined away), because a tenant's closure
@@ -23,7 +25,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
  * between sees the new pairs beside soon-gone old ones, never a half-empty set.
  */
 
+/** The deepest impact and blast radius a query may ask for. */
 export const MAX_DEPTH = 50;
+/** The closure's default depth: ~31 million pairs on the benchmark graph (clickhouse/README.md). */
+export const CLOSURE_DEPTH = 6;
 
 /** Pairs one run may stage: bounds the memory of the level's anti-join set. */
 const PAIRS_PER_RUN = 4_000_000;
@@ -43,14 +48,22 @@ export interface ClosureChange {
 }
 
 export interface ClosureUpdateStats {
+  /** forward: the ancestors' pairs were recomputed; reverse: the descendants' */
   side: 'forward' | 'reverse';
+  /** the nodes searched from (A or D) */
   seeds: number;
   runs: number;
+  /** the deepest level any search reached */
   levels: number;
+  milliseconds: number;
 }
 
 export class ClosureMaintenance {
-  constructor(private readonly client: ClickHouseClient) {}
+  constructor(
+    private readonly client: ClickHouseClient,
+    /** K: the closure holds pairs up to this many hops */
+    private readonly depth: number,
+  ) {}
 
   /** Written before the batch's facts: if the apply stops after them, `pending` finds the update. */
   async record(db: string, tenant: string, change: ClosureChange): Promise<void> {
@@ -80,6 +93,7 @@ export class ClosureMaintenance {
   }
 
   async update(db: string, tenant: string, change: ClosureChange): Promise<ClosureUpdateStats> {
+    const started = Date.now();
     const batch = change.batchId;
     await this.dropStaging(db, batch);
     await this.exec(
@@ -92,7 +106,7 @@ export class ClosureMaintenance {
     // A and D from the closure before the update (this update has written nothing to it yet)
     await this.exec(
       `INSERT INTO ${db}.closure_seeds (batch_id, side, node)
-       SELECT {batch:String}, {ancestors:UInt8}, ancestor FROM ${db}.closure FINAL
+       SELECT {batch:String}, {ancestors:UInt8}, ancestor FROM ${db}.closure_by_descendant FINAL
        WHERE tenant_id = {tenant:String}
          AND descendant IN (SELECT node FROM ${db}.closure_seeds WHERE batch_id = {batch:String} AND side = {ancestors:UInt8})
        UNION ALL
@@ -105,13 +119,14 @@ export class ClosureMaintenance {
       `SELECT
          (SELECT count() FROM ${db}.closure WHERE tenant_id = {tenant:String}
             AND ancestor IN (SELECT node FROM ${db}.closure_seeds WHERE batch_id = {batch:String} AND side = {ancestors:UInt8})) AS forward,
-         (SELECT count() FROM ${db}.closure WHERE tenant_id = {tenant:String}
+         (SELECT count() FROM ${db}.closure_by_descendant WHERE tenant_id = {tenant:String}
             AND descendant IN (SELECT node FROM ${db}.closure_seeds WHERE batch_id = {batch:String} AND side = {descendants:UInt8})) AS reverse,
          (SELECT uniqExact(node) FROM ${db}.closure_seeds WHERE batch_id = {batch:String} AND side = {ancestors:UInt8}) AS a,
          (SELECT uniqExact(node) FROM ${db}.closure_seeds WHERE batch_id = {batch:String} AND side = {descendants:UInt8}) AS d`,
       { batch, tenant, ancestors: ANCESTORS, descendants: DESCENDANTS },
     );
-    const forward = Number(estimate.forward) <= Number(estimate.reverse);
+    // the cost of a side: its old pairs (read and replaced) plus its seeds (each a search's start)
+    const forward = Number(estimate.forward) + Number(estimate.a) <= Number(estimate.reverse) + Number(estimate.d);
     const side: Side = forward ? ANCESTORS : DESCENDANTS;
     const seeds = Number(forward ? estimate.a : estimate.d);
     const oldPairs = Number(forward ? estimate.forward : estimate.reverse);
@@ -135,7 +150,7 @@ export class ClosureMaintenance {
       format: 'JSONEachRow',
       values: [{ tenant_id: tenant, batch_id: batch, sources: [], targets: [], version: change.version + 1, is_deleted: 1 }],
     });
-    return { side: forward ? 'forward' : 'reverse', seeds, runs, levels };
+    return { side: forward ? 'forward' : 'reverse', seeds, runs, levels, milliseconds: Date.now() - started };
   }
 
   /** One run: the search from this run's seeds, then its pairs replaced. Returns the levels searched. */
@@ -152,7 +167,7 @@ export class ClosureMaintenance {
     // forward: follow edges src → dst; reverse: dst → src
     const [from, to] = side === ANCESTORS ? ['src', 'dst'] : ['dst', 'src'];
     let depth = 1;
-    for (; depth <= MAX_DEPTH; depth += 1) {
+    for (; depth <= this.depth; depth += 1) {
       await this.exec(
         `INSERT INTO ${db}.closure_staging (batch_id, root, node, depth)
          SELECT {stage:String}, root, reached, {depth:UInt8}
@@ -173,20 +188,22 @@ export class ClosureMaintenance {
     }
     // the closure is (ancestor, descendant); a reverse search's root is the descendant
     const [rootColumn, nodeColumn] = side === ANCESTORS ? ['ancestor', 'descendant'] : ['descendant', 'ancestor'];
+    // the old pairs of this run's roots, read from the copy ordered by the root's column
+    const old = side === ANCESTORS ? `${db}.closure` : `${db}.closure_by_descendant`;
     await this.exec(
       `INSERT INTO ${db}.closure (tenant_id, ancestor, descendant, depth, version, is_deleted)
        SELECT {tenant:String}, ${side === ANCESTORS ? 'root, node' : 'node, root'}, depth, {version:UInt64}, 0
        FROM ${db}.closure_staging
        WHERE batch_id = {stage:String} AND depth > 0
          AND (root, node, depth) NOT IN (
-           SELECT ${rootColumn}, ${nodeColumn}, depth FROM ${db}.closure FINAL
+           SELECT ${rootColumn}, ${nodeColumn}, depth FROM ${old} FINAL
            WHERE tenant_id = {tenant:String} AND ${rootColumn} IN (${runSeeds}))`,
       params,
     );
     await this.exec(
       `INSERT INTO ${db}.closure (tenant_id, ancestor, descendant, depth, version, is_deleted)
        SELECT tenant_id, ancestor, descendant, depth, {version:UInt64}, 1
-       FROM ${db}.closure FINAL
+       FROM ${old} FINAL
        WHERE tenant_id = {tenant:String} AND ${rootColumn} IN (${runSeeds})
          AND (${rootColumn}, ${nodeColumn}) NOT IN (SELECT root, node FROM ${db}.closure_staging WHERE batch_id = {stage:String} AND depth > 0)`,
       params,

@@ -15,12 +15,15 @@ export interface ServerAnalyticsOptions {
   /** the client's default database; the store names its databases in every query */
   database?: string;
   databaseOf?: DatabaseOf;
+  closureDepth?: number;
 }
 
 /** The ClickHouse engine in this process (chdb): one data directory per process. */
 export interface EmbeddedAnalyticsOptions {
   path: string;
   databaseOf?: DatabaseOf;
+  /** K: the closure holds pairs up to K hops (default 6), deeper answers jump through it */
+  closureDepth?: number;
 }
 
 export type AnalyticsStoreOptions = ServerAnalyticsOptions | EmbeddedAnalyticsOptions;
@@ -34,7 +37,7 @@ export async function openAnalyticsStore(options: AnalyticsStoreOptions): Promis
   const client = 'path' in options
     ? embeddedClient(options.path)
     : createClient({ url: options.url, username: options.username, password: options.password, database: options.database });
-  const store = new ClickHouseAnalyticsStore(client, loadMigrations(), options.databaseOf ?? sharedDatabase);
+  const store = new ClickHouseAnalyticsStore(client, loadMigrations(), options.databaseOf ?? sharedDatabase, { closureDepth: options.closureDepth });
   try {
     await store.migrate();
   } catch (error) {

@@ -1,0 +1,89 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { createClient } from '@clickhouse/client';
+import type { Connection } from '@clickhouse/client/dist/common/connection';
+import { createChdbConnection } from 'chdb/connection';
+import { asTenantId } from '@tributary/store';
+import { descendantsOf, generateLineageGraph } from '../../bench/catalog/lineage-graph';
+import { Random } from '../../bench/support/random';
+import { ClickHouseAnalyticsStore, ClosureUpdateStats, IncidentFact, loadMigrations, sharedDatabase } from '../../libs/analytics/src';
+
+/**
+ * The closure at the benchmark's scale on the in-process engine (not a unit test): builds the closure
+ * of the benchmark graph in one batch, checks the root's impact against a breadth-first walk, then
+ * times a change near the top of the root's component, one blast radius and one single-asset impact.
+ *
+ *   npx tsc -p clickhouse/scale-check && npx tsc-alias -p clickhouse/scale-check/tsconfig.json \
+ *     && node dist/scale-check/clickhouse/scale-check/scale-check.js [assets]
+ */
+const ASSETS = Number(process.argv[2] ?? 100_000);
+const SHAPE = { assets: ASSETS, edges: ASSETS * 3, rootDescendants: Math.min(10_000, ASSETS / 10), rootLevels: 30, seed: 20_261 };
+const INCIDENTS = 200_000;
+const OPEN_SHARE = 0.1;
+
+async function main() {
+  const path = await mkdtemp(join(tmpdir(), 'tributary-scale-'));
+  const client = createClient({ connection: createChdbConnection({ path }) as unknown as Connection<Readable> });
+  const updates: ClosureUpdateStats[] = [];
+  const store = new ClickHouseAnalyticsStore(client, loadMigrations(), sharedDatabase, { onClosureUpdate: (s) => updates.push(s) });
+  const tenant = asTenantId('scale');
+  const time = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+    const started = process.hrtime.bigint();
+    const result = await fn();
+    console.log(`${label}: ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(0)} ms`);
+    return result;
+  };
+  try {
+    await store.migrate();
+    const graph = generateLineageGraph(SHAPE);
+    const name = (i: number) => graph.assets[i].qualifiedName;
+    console.log(`graph: ${graph.assets.length} assets, ${graph.edges.length} edges, ${graph.components} components`);
+    await time('closure build (one batch: every asset and edge)', () => store.apply(tenant, {
+      assets: graph.assets.map((a) => ({ qualifiedName: a.qualifiedName, typeName: a.typeName, owner: null, deleted: false, version: 1 })),
+      edges: graph.edges.map(([from, to]) => ({ from: name(from), to: name(to), present: true, version: 1 })),
+    }));
+    console.log('  ', JSON.stringify(updates.at(-1)));
+    console.log('counts', JSON.stringify(await store.counts(tenant)));
+
+    const expected = descendantsOf(graph, graph.root);
+    const within50 = [...expected.values()].filter((d) => d <= 50).length;
+    const impact = await time('single-asset impact (root, downstream, depth 50, page of 100)', () =>
+      store.impact(tenant, { roots: [name(graph.root)], direction: 'downstream', maxDepth: 50, limit: 100 }));
+    console.log(`   root impact total ${impact.total}, breadth-first reference ${within50}: ${impact.total === within50 ? 'equal' : 'NOT EQUAL'}`);
+    await time('single-asset impact again', () => store.impact(tenant, { roots: [name(graph.root)], direction: 'downstream', maxDepth: 50, limit: 100 }));
+
+    // a change near the top: the root's first edge removed, then added back
+    const [first] = graph.edges.filter(([from]) => from === graph.root);
+    await time('edge removed below the root', () => store.apply(tenant, { edges: [{ from: name(first[0]), to: name(first[1]), present: false, version: 2 }] }));
+    console.log('  ', JSON.stringify(updates.at(-1)));
+    await time('edge added back below the root', () => store.apply(tenant, { edges: [{ from: name(first[0]), to: name(first[1]), present: true, version: 3 }] }));
+    console.log('  ', JSON.stringify(updates.at(-1)));
+    const again = await store.impact(tenant, { roots: [name(graph.root)], direction: 'downstream', maxDepth: 50, limit: 1 });
+    console.log(`   root impact after remove + add: ${again.total} (${again.total === within50 ? 'equal' : 'NOT EQUAL'})`);
+
+    const random = new Random(7);
+    const incidents: IncidentFact[] = Array.from({ length: INCIDENTS }, (_, i) => ({
+      id: `inc-${i}`, source: 'montecarlo', type: 'freshness', severity: 'high',
+      status: random.next() < OPEN_SHARE ? 'open' : 'resolved',
+      openedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000), acknowledgedAt: null, resolvedAt: null,
+      assets: [name(Math.floor(random.next() * graph.assets.length))], version: 1,
+    }));
+    await time(`${INCIDENTS} incidents written`, () => store.apply(tenant, { incidents }));
+    for (const depth of [10, 50]) {
+      const radius = await time(`blast radius of every open incident, depth ${depth}`, () => store.blastRadius(tenant, depth));
+      console.log(`   ${radius.length} open incidents, the largest reaches ${radius[0]?.assets}`);
+    }
+    await time('top-20 hotspots', () => store.hotspots(tenant, { since: new Date(Date.UTC(2026, 2, 1)), limit: 20 }));
+    await time('trends over 90 days by type', () => store.incidentTrends(tenant, { from: new Date(Date.UTC(2026, 0, 1)), to: new Date(Date.UTC(2026, 3, 1)), granularity: 'day', groupBy: 'type' }));
+  } finally {
+    await store.close();
+    await rm(path, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
