@@ -27,6 +27,8 @@ const ACME: SeedAsset[] = [
 ];
 const EDGES: [string, string][] = [[PAYMENTS, STAGED], [STAGED, ORDERS], [PAYMENTS, CUSTOMERS], [CUSTOMERS, DASHBOARD], [ORDERS, DASHBOARD], [ORDERS, REPORT]];
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
+/** A chain longer than the store's closure (6 hops): chain/00 ──▶ chain/01 ──▶ … ──▶ chain/09. */
+const CHAIN = Array.from({ length: 10 }, (_, i) => `chain/${String(i).padStart(2, '0')}`);
 
 type Impact = {
   total: number; maxDepth: number; byDepth: { depth: number; count: number }[]; byType: { typeName: string; count: number }[];
@@ -52,6 +54,8 @@ describe('Impact API', () => {
     acme = new TenantClient(t, t.adminKey);
     await acme.assets(ACME);
     await acme.edges(EDGES);
+    await acme.assets(CHAIN.map((qualifiedName) => ({ qualifiedName, typeName: 'Table' })));
+    await acme.edges(CHAIN.slice(1).map((to, i) => [CHAIN[i], to]));
     onPayments = (await acme.incident({ incidentId: 'mc-payments', tables: ['raw:public.payments'], severity: 'SEV-2' })).id;
     onCustomersAndOrders = (await acme.incident({ incidentId: 'mc-two', tables: ['raw:public.customers', 'analytics:public.orders'] })).id;
     onNothingKnown = (await acme.incident({ incidentId: 'mc-unknown', tables: ['raw:public.nowhere'] })).id;
@@ -126,6 +130,16 @@ describe('Impact API', () => {
         assets: [asset(ORDERS, 1), asset(CUSTOMERS, 1), asset(PAYMENTS, 2), asset(STAGED, 2)], nextCursor: null });
       const near = (await acme.get(assetImpact(DASHBOARD, 'direction=upstream&depth=1')).expect(200)).body as Impact;
       expect(near.assets.map((a) => a.qualifiedName)).toEqual([ORDERS, CUSTOMERS]);
+    });
+
+    it('walks past the closure table\'s depth, each asset at its own depth', async () => {
+      const body = await acme.eventually<Impact>(assetImpact(CHAIN[0], 'depth=50'), (b) => b.total === 9);
+      expect([body.maxDepth, body.byDepth, body.assets]).toEqual([50, CHAIN.slice(1).map((_, i) => ({ depth: i + 1, count: 1 })),
+        CHAIN.slice(1).map((qualifiedName, i) => ({ qualifiedName, typeName: 'Table', depth: i + 1, owner: null }))]);
+      const eight = (await acme.get(assetImpact(CHAIN[0], 'depth=8&limit=3')).expect(200)).body as Impact;
+      expect([eight.total, eight.byDepth.at(-1), eight.assets.map((a) => a.qualifiedName)]).toEqual([8, { depth: 8, count: 1 }, CHAIN.slice(1, 4)]);
+      const up = (await acme.get(assetImpact(CHAIN[9], 'direction=upstream&depth=9')).expect(200)).body as Impact;
+      expect([up.total, up.assets[0]]).toEqual([9, { qualifiedName: CHAIN[0], typeName: 'Table', depth: 9, owner: null }]);
     });
 
     it('an asset at the end of the lineage reaches nothing downstream', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLOSURE_DEPTH } from '@tributary/analytics';
 import { ROLES } from '@tributary/auth';
 import { RuleAction } from '@tributary/propagation';
 
@@ -177,8 +178,8 @@ export const LineageHotspots = z.strictObject({
   since: Time.describe('the start of the window'),
   items: z.array(z.strictObject({
     qualifiedName: z.string(),
-    upstreamOpenIncidents: z.number().int().describe('open incidents on assets upstream of it, at any depth'),
-    upstreamIncidents: z.number().int().describe('incidents opened in the window on assets upstream of it'),
+    upstreamOpenIncidents: z.number().int().describe(`open incidents on assets upstream of it, within ${CLOSURE_DEPTH} hops (the analytics store's closure)`),
+    upstreamIncidents: z.number().int().describe(`incidents opened in the window on assets upstream of it, within ${CLOSURE_DEPTH} hops`),
   })).describe('most open incidents upstream first'),
 });
 export const IncidentTrends = z.strictObject({
