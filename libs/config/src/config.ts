@@ -138,7 +138,7 @@ const schema = z.object({
   clickhouseUser: z.string().min(1).optional().describe('CLICKHOUSE_USER: the user of CLICKHOUSE_URL (the server\'s `default` when unset).'),
   clickhousePassword: z.string().optional().describe('CLICKHOUSE_PASSWORD: the password of CLICKHOUSE_USER. (sensitive)'),
   clickhouseDatabase: z.string().regex(/^[a-z_][a-z0-9_]{0,30}$/, 'lower-case letters, digits and _, at most 31 characters').default('tributary')
-    .describe('CLICKHOUSE_DATABASE: the ClickHouse database of pooled and schema tenants; a dedicated tenant gets its own, `<this>_<tenant id>` (dashes as underscores).'),
+    .describe('CLICKHOUSE_DATABASE: the ClickHouse database of pooled and schema tenants; a dedicated tenant gets its own, `<this>_<tenant id>` (dashes as underscores; past 62 characters, shortened and ended with a hash of the tenant id).'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type AnalyticsStore, openAnalyticsStore } from '@tributary/analytics';
@@ -93,12 +93,21 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
 /** Where the embedded analytics engine keeps its data. */
 export const embeddedAnalyticsPath = (config: Config) => join(resolve(config.dataDir), 'clickhouse');
 
+/** The longest database name the analytics store takes (a plain identifier, see libs/analytics). */
+const MAX_DATABASE_NAME = 62;
+
 /**
  * The ClickHouse database of a tenant: a dedicated tenant's own (`<shared>_<tenant id>`, dashes as
- * underscores: tenant ids have no underscores, so no two tenants meet), the shared one otherwise.
+ * underscores: tenant ids have no underscores, so no two tenants meet), the shared one otherwise. A
+ * name too long for the store (a long tenant id) keeps its start and ends in a hash of the tenant id.
  */
-export const analyticsDatabaseOf = (shared: string, p: Pick<TenantPlacement, 'tenantId' | 'placement'>) =>
-  (p.placement === 'dedicated' ? `${shared}_${p.tenantId.replace(/-/g, '_')}` : shared);
+export function analyticsDatabaseOf(shared: string, p: Pick<TenantPlacement, 'tenantId' | 'placement'>): string {
+  if (p.placement !== 'dedicated') return shared;
+  const name = `${shared}_${p.tenantId.replace(/-/g, '_')}`;
+  if (name.length <= MAX_DATABASE_NAME) return name;
+  const hash = createHash('sha256').update(p.tenantId).digest('hex').slice(0, 8);
+  return `${name.slice(0, MAX_DATABASE_NAME - hash.length - 1)}_${hash}`;
+}
 
 /**
  * The process's analytics store (opened migrated; a dedicated tenant's database is migrated on its
