@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { analyticsSuite } from './analytics.bench';
 import { catalogSuite } from './catalog.bench';
 import { distributedSuite } from './distributed.bench';
 import { inboundSuite } from './inbound.bench';
@@ -10,7 +11,7 @@ import { BenchSuite, SuiteResult } from './suite';
  * `npm run bench`: the suites, run one after the other in this order. A new suite is one more line.
  * `npm run bench -- propagation` runs only the suites named.
  */
-const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite, distributedSuite];
+const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite, analyticsSuite, distributedSuite];
 
 async function main(): Promise<void> {
   let failures = 0;

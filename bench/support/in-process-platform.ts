@@ -22,7 +22,7 @@ export interface InProcessPlatform {
 
 /**
  * Starts an app (the api app unless told otherwise) the way `npm start` starts the platform (the
- * embedded PostgreSQL, the app's composition, the first-start bootstrap), but inside this process,
+ * embedded PostgreSQL, the embedded analytics engine for the all-in-one platform, the app's composition, the first-start bootstrap), but inside this process,
  * on fresh ports and data. The environment is deliberately not read: a DATABASE_URL or pool size set
  * in the shell would silently change what is measured.
  */
@@ -36,7 +36,7 @@ export async function startInProcessPlatform(parts: AppParts = apiApp): Promise<
   let runtime: Runtime;
   try {
     const config = loadConfig({}, { dataDir, embeddedPostgresPort: await freePort(), port: 0, bootstrapAdminKey: adminKey });
-    runtime = await startRuntime(config);
+    runtime = await startRuntime(config, () => {}, { embeddedAnalytics: parts.embeddedAnalytics });
   } catch (err) {
     removeDataDir();
     throw err;

@@ -210,6 +210,16 @@ describe('API description', () => {
     expect(names('/v1/assets')).toEqual(['cursor', 'health', 'limit', 'q', 'tag', 'typeName']);
     expect(names('/v1/lineage/{qualifiedName}')).toEqual(['depth', 'direction']);
     expect(names('/v1/changes')).toEqual(['after', 'limit']);
+    expect(names('/v1/impact/incidents/{id}')).toEqual(['cursor', 'depth', 'limit']);
+    expect(names('/v1/impact/assets/{qualifiedName}')).toEqual(['cursor', 'depth', 'direction', 'limit']);
+    expect(names('/v1/analytics/lineage/hotspots')).toEqual(['limit', 'window']);
+    expect(names('/v1/analytics/incidents/trends')).toEqual(['from', 'granularity', 'groupBy', 'to']);
+    expect(names('/v1/analytics/incidents/summary')).toEqual(['from', 'to']);
+    const param = (path: string, name: string) => doc.paths[path]!.get!.parameters!.find((p) => p.name === name)!;
+    expect(param('/v1/impact/incidents/{id}', 'depth')).toMatchObject({ required: false, schema: { type: 'integer', minimum: 1, maximum: 10, default: 5 } });
+    expect(param('/v1/analytics/incidents/trends', 'from')).toMatchObject({ required: true, schema: { type: 'string', format: 'date-time' } });
+    // their values are refused with 422, which the document lists beside 400
+    expect(Object.keys(doc.paths['/v1/analytics/incidents/trends']!.get!.responses)).toEqual(expect.arrayContaining(['400', '422']));
     const depth = doc.paths['/v1/lineage/{qualifiedName}']!.get!.parameters!.find((p) => p.name === 'depth')!;
     expect(depth).toMatchObject({ required: false, schema: { type: 'integer', minimum: 1, maximum: 50, default: 5 } });
     const qn = doc.paths['/v1/assets/{qualifiedName}']!.get!.parameters!.find((p) => p.name === 'qualifiedName')!;
@@ -274,6 +284,18 @@ describe('API description', () => {
     await call('get', '/v1/incidents', { query: { status: 'open', asset: RAW, source: 'montecarlo', limit: 10 }, status: 200 });
     await call('get', '/v1/incidents/{id}', { params: { id: incident.id }, status: 200 });
     await call('get', '/v1/assets/{qualifiedName}/health', { params: { qualifiedName: RAW }, status: 200 });
+
+    // impact and analytics: answered by the analytics engine, which the indexer keeps a moment behind the catalog
+    await waitFor('the indexer to reach the incident', async () =>
+      ((await t.http().get(`/v1/impact/incidents/${incident.id}`).set(auth())).body.total === 1 ? true : undefined));
+    await call('get', '/v1/impact/incidents/{id}', { params: { id: incident.id }, query: { depth: 3, limit: 10 }, status: 200 });
+    await call('get', '/v1/impact/incidents/{id}', { params: { id: incident.id }, query: { depth: 11 }, status: 422, refused: 'query' });
+    await call('get', '/v1/impact/assets/{qualifiedName}', { params: { qualifiedName: ORDERS }, query: { direction: 'upstream', depth: 2, limit: 1 }, status: 200 });
+    await call('get', '/v1/analytics/lineage/hotspots', { query: { window: '30d', limit: 5 }, status: 200 });
+    await call('get', '/v1/analytics/lineage/hotspots', { query: { window: '30 days' }, status: 422, refused: 'query' });
+    const range = { from: '2026-10-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };
+    await call('get', '/v1/analytics/incidents/trends', { query: { ...range, granularity: 'week', groupBy: 'severity' }, status: 200 });
+    await call('get', '/v1/analytics/incidents/summary', { query: range, status: 200 });
 
     const broken = await call('post', '/v1/connectors', { body: { type: 'montecarlo', name: 'broken', config: { mappings: MAPPINGS, transform: '{"owner": event.url + 1}' } }, status: 201 });
     await hook(broken, incidentWebhook({ incidentId: 'docs-2' }));

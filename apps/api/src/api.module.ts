@@ -1,5 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import type { AnalyticsStore } from '@tributary/analytics';
+import { IncidentsService } from '@tributary/catalog';
+import { ImpactService, IncidentAnalyticsService, LineageHotspotsService } from '@tributary/insights';
+import { ANALYTICS_STORE } from '@tributary/platform';
+import { Database } from '@tributary/store';
+import { AnalyticsController } from './controllers/analytics.controller';
 import { ApiKeysController } from './controllers/api-keys.controller';
 import { AssetsController } from './controllers/assets.controller';
 import { BackfillsController } from './controllers/backfills.controller';
@@ -10,12 +16,24 @@ import { DeadLettersController } from './controllers/dead-letters.controller';
 import { ExpressionsController } from './controllers/expressions.controller';
 import { HooksController } from './controllers/hooks.controller';
 import { IgnoredDeliveriesController } from './controllers/ignored-deliveries.controller';
+import { ImpactController } from './controllers/impact.controller';
 import { IncidentsController } from './controllers/incidents.controller';
 import { LineageController } from './controllers/lineage.controller';
 import { RulesController } from './controllers/rules.controller';
 import { TenantsController } from './controllers/tenants.controller';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { WebhookMetricsHooks } from './http/webhook-metrics.hooks';
+
+/**
+ * Impact and analytics answer from the process's analytics store; a process without one (the token
+ * holds null) still serves the routes, with 503 `analytics_unavailable`.
+ */
+const insightsProviders = [
+  { provide: ImpactService, inject: [Database, IncidentsService, ANALYTICS_STORE],
+    useFactory: (db: Database, incidents: IncidentsService, store: AnalyticsStore | null) => new ImpactService(db, incidents, store) },
+  { provide: LineageHotspotsService, inject: [ANALYTICS_STORE], useFactory: (store: AnalyticsStore | null) => new LineageHotspotsService(store) },
+  { provide: IncidentAnalyticsService, inject: [ANALYTICS_STORE], useFactory: (store: AnalyticsStore | null) => new IncidentAnalyticsService(store) },
+];
 
 /**
  * The HTTP API: controllers over the catalog services, one filter for errors. The access guard (API
@@ -28,8 +46,8 @@ export class ApiModule {
       module: ApiModule,
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
         ConnectorsController, HooksController, IncidentsController, DeadLettersController, IgnoredDeliveriesController, BackfillsController,
-        RulesController, ExpressionsController],
-      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, WebhookMetricsHooks],
+        RulesController, ExpressionsController, ImpactController, AnalyticsController],
+      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, WebhookMetricsHooks, ...insightsProviders],
     };
   }
 }

@@ -29,6 +29,13 @@ describe('loadConfig', () => {
       expect(loadConfig({})).toMatchObject({ stallSeconds: 30, tenantRetryMaxMs: 60_000 });
       expect(loadConfig({ TRIBUTARY_STALL_SECONDS: '5', TRIBUTARY_TENANT_RETRY_MAX_MS: '2000' })).toMatchObject({ stallSeconds: 5, tenantRetryMaxMs: 2000 });
     });
+
+    it('reads the ClickHouse server of the analytics store; without one, the shared database is still named', () => {
+      const c = loadConfig({});
+      expect([c.clickhouseUrl, c.clickhouseDatabase]).toEqual([undefined, 'tributary']);
+      expect(loadConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_USER: 'ix', CLICKHOUSE_PASSWORD: 'pw', CLICKHOUSE_DATABASE: 'analytics' }))
+        .toMatchObject({ clickhouseUrl: 'http://ch:8123', clickhouseUser: 'ix', clickhousePassword: 'pw', clickhouseDatabase: 'analytics' });
+    });
   });
 
   describe('security defaults', () => {
@@ -53,6 +60,11 @@ describe('loadConfig', () => {
     it('names the variable and the problem', () => {
       expect(message({ PORT: 'eighty' })).toMatch(/PORT: /);
       expect(message({ DATABASE_URL: 'not a url', TRIBUTARY_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') })).toMatch(/DATABASE_URL/);
+    });
+
+    it('refuses a ClickHouse URL that is not HTTP and a database name ClickHouse would need quoting for', () => {
+      expect(message({ CLICKHOUSE_URL: 'tcp://ch:9000' })).toMatch(/CLICKHOUSE_URL: an http/);
+      expect(message({ CLICKHOUSE_DATABASE: 'my-analytics' })).toMatch(/CLICKHOUSE_DATABASE: lower-case/);
     });
 
     it('requires a shared encryption key in distributed mode', () => {

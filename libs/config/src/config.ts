@@ -132,6 +132,13 @@ const schema = z.object({
     .describe('TRIBUTARY_STALL_SECONDS: a consumer with records waiting that makes no progress for this long is reported stalled (`/readyz` 503, `tributary_consumer_stalled`).'),
   tenantRetryMaxMs: z.coerce.number().int().min(100).default(60_000)
     .describe('TRIBUTARY_TENANT_RETRY_MAX_MS: longest wait between two retries of a tenant whose records or jobs fail (its database unreachable); the wait starts at 1 s and doubles up to this.'),
+  // the analytics store (issue 11)
+  clickhouseUrl: z.string().url().regex(/^https?:\/\//, 'an http:// or https:// URL').optional()
+    .describe('CLICKHOUSE_URL: a ClickHouse server (e.g. http://clickhouse:8123) for the analytics store. Unset: the all-in-one platform (`npm start`) runs the ClickHouse engine in-process (chdb, data under TRIBUTARY_DATA_DIR/clickhouse); split processes (`start:indexer`, `start:api`) have no analytics store without it.'),
+  clickhouseUser: z.string().min(1).optional().describe('CLICKHOUSE_USER: the user of CLICKHOUSE_URL (the server\'s `default` when unset).'),
+  clickhousePassword: z.string().optional().describe('CLICKHOUSE_PASSWORD: the password of CLICKHOUSE_USER. (sensitive)'),
+  clickhouseDatabase: z.string().regex(/^[a-z_][a-z0-9_]{0,30}$/, 'lower-case letters, digits and _, at most 31 characters').default('tributary')
+    .describe('CLICKHOUSE_DATABASE: the ClickHouse database of pooled and schema tenants; a dedicated tenant gets its own, `<this>_<tenant id>` (dashes as underscores).'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
@@ -200,6 +207,7 @@ const envNames: Record<keyof Config, string> = {
   outboundConnectTimeoutMs: 'TRIBUTARY_OUTBOUND_CONNECT_TIMEOUT_MS', outboundTimeoutMs: 'TRIBUTARY_OUTBOUND_TIMEOUT_MS',
   outboundMaxResponseBytes: 'TRIBUTARY_OUTBOUND_MAX_RESPONSE_BYTES',
   stallSeconds: 'TRIBUTARY_STALL_SECONDS', tenantRetryMaxMs: 'TRIBUTARY_TENANT_RETRY_MAX_MS',
+  clickhouseUrl: 'CLICKHOUSE_URL', clickhouseUser: 'CLICKHOUSE_USER', clickhousePassword: 'CLICKHOUSE_PASSWORD', clickhouseDatabase: 'CLICKHOUSE_DATABASE',
 };
 
 export class ConfigError extends Error {}

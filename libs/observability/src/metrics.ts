@@ -17,6 +17,9 @@ export class Metrics {
   readonly reopenConfirmations: Counter<'tenant' | 'source' | 'result'>;
   readonly reconciliations: Counter<'tenant' | 'source' | 'outcome'>;
   readonly retentionPruned: Counter<'table'>;
+  readonly indexerChanges: Counter<'tenant'>;
+  readonly indexerBatch: Histogram;
+  readonly analyticsFreshness: Histogram;
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -49,5 +52,14 @@ export class Metrics {
     this.retentionPruned = new Counter({ name: 'tributary_retention_pruned_rows_total',
       help: 'Rows removed by retention, per table (event_log, processed_events, change_events, dead_letters, ignored_deliveries, audit_log)',
       labelNames: ['table'], registers: [this.registry] });
+    this.indexerChanges = new Counter({ name: 'tributary_indexer_changes_total',
+      help: 'Changes of the change log the indexer has brought into the analytics store (or found to touch no fact there), per tenant',
+      labelNames: ['tenant'], registers: [this.registry] });
+    this.indexerBatch = new Histogram({ name: 'tributary_indexer_batch_seconds',
+      help: 'Time the indexer takes for one batch of the change log: planning, reading the current state from PostgreSQL, writing the analytics store',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
+    this.analyticsFreshness = new Histogram({ name: 'tributary_analytics_freshness_seconds',
+      help: 'Time from a change (its own time, at its commit) until the analytics store answers with it',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: [this.registry] });
   }
 }

@@ -40,8 +40,9 @@ export class PlatformModule {
         { provide: SecretBox, useValue: runtime.secrets },
         { provide: Metrics, useValue: metrics },
         { provide: ConsumerWatch, useValue: consumers },
+        { provide: ANALYTICS_STORE, useValue: runtime.analytics },
       ],
-      exports: [RUNTIME, Database, SecretBox, Metrics, ConsumerWatch],
+      exports: [RUNTIME, Database, SecretBox, Metrics, ConsumerWatch, ANALYTICS_STORE],
     };
   }
 }

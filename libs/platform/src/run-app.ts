@@ -19,6 +19,8 @@ export interface AppParts {
    * of start-up, never logged.
    */
   onReady?: (app: INestApplication, logger: ConsoleLogger) => Promise<string | undefined>;
+  /** Opens the embedded analytics engine when CLICKHOUSE_URL is unset (see RuntimeOptions): the all-in-one platform only. */
+  embeddedAnalytics?: boolean;
 }
 
 /** Builds the Nest app of one process: the platform module plus the app's own modules. */
@@ -48,7 +50,7 @@ export async function runApp(parts: AppParts): Promise<void> {
     throw err;
   }
   logger.setLogLevels(levelsFrom(config.logLevel));
-  const runtime = await startRuntime(config, (line) => logger.debug(line, 'postgres'));
+  const runtime = await startRuntime(config, (line) => logger.debug(line, 'postgres'), { embeddedAnalytics: parts.embeddedAnalytics });
   logger.log(`store: ${runtime.postgres.describe()}`);
   const app = await buildApp(parts, runtime, logger);
   const notice = await parts.onReady?.(app, logger);

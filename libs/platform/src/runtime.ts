@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { type AnalyticsStore, openAnalyticsStore } from '@tributary/analytics';
 import { Config, tenantLoginOf } from '@tributary/config';
 import { ConfluentWireFormat, EventLog, KafkaEventLog, PostgresEventLog, SchemaRegistryClient } from '@tributary/eventlog';
 import { BullMqJobQueue, DeadJob, JobQueue, PostgresJobQueue } from '@tributary/queue';
-import { Database, EmbeddedPostgresServer, ExternalPostgresServer, pgSessionOptions, PostgresServer, SecretBox, SessionLimits } from '@tributary/store';
+import {
+  Database, EmbeddedPostgresServer, ExternalPostgresServer, pgSessionOptions, PostgresServer, SecretBox, SessionLimits, TenantId, TenantPlacement,
+} from '@tributary/store';
 
 /** What every app process shares: its configuration, the PostgreSQL it runs on, the store, the event log. */
 export interface Runtime {
@@ -16,6 +19,8 @@ export interface Runtime {
   jobQueue: JobQueue;
   /** Where each queue's dead jobs go; the domain registers a handler per queue. */
   deadJobs: DeadJobRouter;
+  /** The analytics store this process holds, or null (see ANALYTICS_STORE in platform.module.ts). */
+  analytics: AnalyticsStore | null;
 }
 
 /** Routes a dead job to the handler of its queue (registered after the queue is opened). */
@@ -35,11 +40,20 @@ export class DeadJobRouter {
   }
 }
 
+export interface RuntimeOptions {
+  /**
+   * Without CLICKHOUSE_URL, open the ClickHouse engine in-process (chdb) under the data directory.
+   * Only one process may hold that directory (and chdb opens one per process): the all-in-one
+   * platform and the rebuild command, never the split processes.
+   */
+  embeddedAnalytics?: boolean;
+}
+
 /**
  * Starts the infrastructure of one process: the embedded PostgreSQL unless DATABASE_URL names one,
- * then the store with its migrations applied.
+ * then the store with its migrations applied, and the analytics store where the process has one.
  */
-export async function startRuntime(config: Config, log: (line: string) => void = () => {}): Promise<Runtime> {
+export async function startRuntime(config: Config, log: (line: string) => void = () => {}, options: RuntimeOptions = {}): Promise<Runtime> {
   const postgres: PostgresServer = config.databaseUrl
     ? new ExternalPostgresServer(config.databaseUrl)
     : new EmbeddedPostgresServer(config.dataDir, config.embeddedPostgresPort, log);
@@ -60,7 +74,8 @@ export async function startRuntime(config: Config, log: (line: string) => void =
     const jobQueue: JobQueue = config.redisUrl
       ? await BullMqJobQueue.open({ url: config.redisUrl, prefix: config.queuePrefix, onDead })
       : await PostgresJobQueue.open({ connectionString: postgres.connectionString(), onDead, pollIntervalMs: 500, session: pgSessionOptions(limits) });
-    return { config, postgres, database, secrets, eventLog, jobQueue, deadJobs };
+    const analytics = await openAnalytics(config, database, options.embeddedAnalytics ?? false);
+    return { config, postgres, database, secrets, eventLog, jobQueue, deadJobs, analytics };
   } catch (err) {
     await postgres.stop();
     throw err;
@@ -68,10 +83,33 @@ export async function startRuntime(config: Config, log: (line: string) => void =
 }
 
 export async function stopRuntime(runtime: Runtime): Promise<void> {
+  await runtime.analytics?.close();
   await runtime.jobQueue.close();
   await runtime.eventLog.close();
   await runtime.database.close();
   await runtime.postgres.stop();
+}
+
+/** Where the embedded analytics engine keeps its data. */
+export const embeddedAnalyticsPath = (config: Config) => join(resolve(config.dataDir), 'clickhouse');
+
+/**
+ * The ClickHouse database of a tenant: a dedicated tenant's own (`<shared>_<tenant id>`, dashes as
+ * underscores: tenant ids have no underscores, so no two tenants meet), the shared one otherwise.
+ */
+export const analyticsDatabaseOf = (shared: string, p: Pick<TenantPlacement, 'tenantId' | 'placement'>) =>
+  (p.placement === 'dedicated' ? `${shared}_${p.tenantId.replace(/-/g, '_')}` : shared);
+
+/**
+ * The process's analytics store (opened migrated; a dedicated tenant's database is migrated on its
+ * first use): a server by CLICKHOUSE_URL, else the embedded engine where the process may hold it, else none.
+ */
+async function openAnalytics(config: Config, database: Database, embedded: boolean): Promise<AnalyticsStore | null> {
+  const databaseOf = async (tenantId: TenantId) => analyticsDatabaseOf(config.clickhouseDatabase, await database.placementOf(tenantId));
+  if (config.clickhouseUrl) {
+    return openAnalyticsStore({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, databaseOf });
+  }
+  return embedded ? openAnalyticsStore({ path: embeddedAnalyticsPath(config), databaseOf }) : null;
 }
 
 /** The embedded default keeps its encryption key beside its data (mode 0600), made on first start. */

@@ -11,6 +11,7 @@ export * from './repositories/assets.repository';
 export * from './repositories/lineage.repository';
 export * from './repositories/classifications.repository';
 export * from './repositories/incidents.repository';
+export * from './repositories/analytics-facts.repository';
 export * from './repositories/change-events.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/tenants.repository';

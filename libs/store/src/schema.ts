@@ -127,6 +127,10 @@ export interface IncidentsTable {
   source_time: Date | null;
   connector_id: string | null;
   raw: Json;
+  /** first time the source status meant acknowledged (migration 14) */
+  acknowledged_at: Generated<Date | null>;
+  /** when it turned resolved; null while open */
+  resolved_at: Generated<Date | null>;
 }
 
 export interface IncidentAssetsTable {

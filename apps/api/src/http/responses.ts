@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLOSURE_DEPTH } from '@tributary/analytics';
 import { ROLES } from '@tributary/auth';
 import { RuleAction } from '@tributary/propagation';
 
@@ -148,4 +149,55 @@ export const ExpressionChecked = z.strictObject({
   ok: z.literal(true),
   cost: z.number().int().describe('the estimated worst-case cost of one evaluation, in budget units'),
   budget: z.number().int().describe('the most one evaluation may cost'),
+});
+
+/** What an impact answer says about the assets it reaches, whatever it started from. */
+const impactReach = {
+  maxDepth: z.number().int().describe('the depth asked for (or the default)'),
+  total: z.number().int().describe('assets reached, the start excluded, each once at its shortest depth'),
+  byDepth: z.array(z.strictObject({ depth: z.number().int(), count: z.number().int() })).describe('by depth, nearest first'),
+  byType: z.array(z.strictObject({ typeName: z.string(), count: z.number().int() })).describe('by type, most assets first'),
+  owners: z.array(z.strictObject({ owner: z.string(), assets: z.number().int() }))
+    .describe('owners (the `owner` attribute) of the assets reached, most assets first; assets without one are left out'),
+  assets: z.array(z.strictObject({ qualifiedName: z.string(), typeName: z.string(), depth: z.number().int(), owner: z.string().nullable() }))
+    .describe('a page of the assets reached, in qualified-name order'),
+  nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null after the last page'),
+};
+export const IncidentImpact = z.strictObject({
+  incident: z.strictObject({
+    id: z.string(), type: z.string(), severity: z.string().nullable(), status: z.enum(['open', 'resolved']),
+    assets: z.array(z.string()).describe('the catalog assets it is on: where the walk starts'),
+  }),
+  ...impactReach,
+});
+export const AssetImpact = z.strictObject({ root: z.string(), direction: z.enum(['downstream', 'upstream']), ...impactReach });
+
+const Engine = z.enum(['clickhouse']).describe('the analytics engine that answered');
+export const LineageHotspots = z.strictObject({
+  window: z.string(),
+  since: Time.describe('the start of the window'),
+  items: z.array(z.strictObject({
+    qualifiedName: z.string(),
+    upstreamOpenIncidents: z.number().int().describe(`open incidents on assets upstream of it, within ${CLOSURE_DEPTH} hops (the analytics store's closure)`),
+    upstreamIncidents: z.number().int().describe(`incidents opened in the window on assets upstream of it, within ${CLOSURE_DEPTH} hops`),
+  })).describe('most open incidents upstream first'),
+});
+export const IncidentTrends = z.strictObject({
+  from: Time, to: Time,
+  granularity: z.enum(['hour', 'day', 'week']),
+  groupBy: z.enum(['type', 'severity', 'source', 'status', 'asset']),
+  engine: Engine,
+  series: z.array(z.strictObject({
+    key: z.string().describe('the group\'s value (`none` for no severity)'),
+    points: z.array(z.strictObject({
+      time: Time.describe('the start of the bucket'),
+      opened: z.number().int(), resolved: z.number().int(), openAtEnd: z.number().int().describe('incidents open at the end of the bucket'),
+    })),
+  })),
+});
+export const IncidentsSummary = z.strictObject({
+  from: Time, to: Time, engine: Engine,
+  openNow: z.number().int(), opened: z.number().int().describe('incidents opened in from..to'), resolved: z.number().int().describe('incidents resolved in from..to'),
+  meanSecondsToAcknowledge: z.number().nullable().describe('over the incidents opened in from..to that were acknowledged; null when none was'),
+  meanSecondsToResolve: z.number().nullable().describe('over the incidents opened in from..to that were resolved; null when none was'),
 });

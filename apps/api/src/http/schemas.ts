@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '@tributary/auth';
 import { ClassificationName, QualifiedName, TypeName, UUID_PATTERN } from '@tributary/catalog';
+import { bucketsSpanned, MAX_TREND_BUCKETS, MAX_WINDOW_HOURS, WINDOW_PATTERN, windowHours } from '@tributary/insights';
 import { NewTenantId } from '@tributary/tenancy';
 
 /** Request shapes of the public API. Objects are strict: an unknown field is an error, not ignored. */
@@ -76,3 +77,61 @@ export const RuleId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "not a rule 
 export const ConnectorType = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'not a connector type');
 
 export { ClassificationName, QualifiedName };
+
+/*
+ * Impact and analytics queries: their values are computed with, so a value out of range is 422
+ * (`ParseQueryValues`). Impact starts at depth 5, as `GET /v1/lineage` does, so that the two agree on
+ * what they cover when asked without a depth.
+ */
+const impactPage = {
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe('assets listed per page; the totals cover every asset reached'),
+  cursor: z.string().min(1).max(4096).optional().describe('`nextCursor` of the previous page'),
+};
+export const IncidentImpactQuery = z.strictObject({
+  depth: z.coerce.number().int().min(1).max(10).default(5).describe('hops downstream of the incident\'s assets'),
+  ...impactPage,
+});
+export const AssetImpactQuery = z.strictObject({
+  direction: z.enum(['downstream', 'upstream']).default('downstream'),
+  depth: z.coerce.number().int().min(1).max(50).default(5).describe('hops from the asset'),
+  ...impactPage,
+});
+
+export const HotspotsQuery = z.strictObject({
+  window: z.string().regex(WINDOW_PATTERN, 'a window like 30d: a whole number of h (hours), d (days) or w (weeks)').default('30d')
+    // zod runs this check after a failed pattern too: it judges only a well-formed window
+    .refine((w) => windowHours(w) === undefined || windowHours(w)! <= MAX_WINDOW_HOURS, 'at most 365d')
+    .describe('how far back incidents count in `upstreamIncidents`: 1h to 365d'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+}).transform((q) => ({ ...q, windowHours: windowHours(q.window)! }));
+
+const QueryTime = z.iso.datetime({ offset: true }).transform((t) => new Date(t));
+const TimeRange = { from: QueryTime.describe('RFC 3339, inclusive'), to: QueryTime.describe('RFC 3339, exclusive; after `from`') };
+/**
+ * Range checks over both times. Zod runs an object's refinements even when a field failed, with that
+ * field's raw input: they look only at a range whose two ends parsed (the failed field is reported).
+ */
+const rangeCheck = (check: (q: { from: Date; to: Date; granularity?: unknown }, ctx: z.RefinementCtx) => void) =>
+  (q: { from: unknown; to: unknown; granularity?: unknown }, ctx: z.RefinementCtx) => {
+    if (!(q.from instanceof Date) || !(q.to instanceof Date)) return;
+    if (q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+    else check({ ...q, from: q.from, to: q.to }, ctx);
+  };
+
+const Granularity = z.enum(['hour', 'day', 'week']);
+export const IncidentTrendsQuery = z.strictObject({
+  ...TimeRange,
+  granularity: Granularity.default('day'),
+  groupBy: z.enum(['type', 'severity', 'source', 'status', 'asset']).default('type'),
+}).superRefine(rangeCheck((q, ctx) => {
+  // a granularity that failed is reported on its own
+  const granularity = Granularity.safeParse(q.granularity);
+  if (!granularity.success) return;
+  const buckets = bucketsSpanned(q.from, q.to, granularity.data);
+  if (buckets > MAX_TREND_BUCKETS) {
+    ctx.addIssue({ code: 'custom', path: ['from'], message: `from..to spans ${buckets} ${granularity.data}s; a trend spans at most `
+      + `${MAX_TREND_BUCKETS} buckets: narrow the range or take a coarser granularity` });
+  }
+}));
+
+export const IncidentSummaryQuery = z.strictObject(TimeRange).superRefine(rangeCheck(() => undefined));

@@ -18,7 +18,7 @@ const ERRORS: Record<string, string> = {
   401: 'no credential, or one that is not valid',
   403: 'the credential lacks the role, or names a tenant it does not grant',
   413: 'the body is larger than the limit',
-  422: 'valid JSON of the wrong shape or content; `details.issues` lists every failing path',
+  422: 'valid JSON of the wrong shape or content, or a query parameter value out of its range or set; `details.issues` lists every failing path',
   default: 'any other error: 401 for a webhook without a valid signature, 403 for one to a disabled connector, 404 not found, 409 conflict, '
     + '429 rate limited (with Retry-After), 503 not ready, 500',
 };
@@ -108,10 +108,14 @@ function describeOperation(operation: OperationObject, handler: Handler): void {
   } else if (status) {
     responses[status] = operation.responses[status];
   }
+  // a query pipe that refuses values with 422 (not 400) says so with `refusal: 'invalid'`
+  const refusesQueryValues = args.some(([key, arg]) => key.split(':')[0] === String(RouteParamtypes.QUERY)
+    && arg.pipes?.some((pipe) => (pipe as { refusal?: unknown } | null)?.refusal === 'invalid'));
   const errors = [
     ...(parameters.length > 0 || operation.requestBody ? ['400'] : []),
     ...(operation.security?.length ? ['401', '403'] : []),
-    ...(operation.requestBody ? ['413', '422'] : []),
+    ...(operation.requestBody ? ['413'] : []),
+    ...(operation.requestBody || refusesQueryValues ? ['422'] : []),
     'default',
   ];
   const error = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };

@@ -389,4 +389,17 @@ export const tenantDataMigrations: Migration[] = [
       UPDATE ${schema}.dead_letters SET created_at = date_trunc('milliseconds', created_at) WHERE created_at <> date_trunc('milliseconds', created_at);
     `,
   },
+  {
+    version: 14,
+    name: 'incident acknowledge and resolve times',
+    sql: (schema) => `
+      -- When an incident was first acknowledged (its source status said investigating, acknowledged or
+      -- work in progress) and when it was resolved (cleared when it opens again), kept by the incidents
+      -- repository on every write: the analytics' mean times to acknowledge and to resolve read them.
+      -- Before this, neither was recorded: a resolved incident's last update is the best known time of
+      -- its resolution; no time of acknowledgement can be recovered.
+      ALTER TABLE ${schema}.incidents ADD COLUMN acknowledged_at timestamptz, ADD COLUMN resolved_at timestamptz;
+      UPDATE ${schema}.incidents SET resolved_at = updated_at WHERE status = 'resolved';
+    `,
+  },
 ];

@@ -71,6 +71,15 @@ export const isCriticalSeverity = (severity: string | null) => severity !== null
 const linkOpen = sql<boolean>`i.status = 'open'`;
 const linkCritical = sql<boolean>`i.status = 'open' AND coalesce(i.severity = ANY (${CRITICAL_SEVERITIES}::text[]), false)`;
 
+/**
+ * Source statuses that mean someone has taken the incident up: Monte Carlo's feedback values that
+ * leave it open but say it is being looked at (see its normalizer's status mapping), whatever the
+ * case and separators (`Work In Progress`, `work-in-progress` → `work_in_progress`).
+ */
+const ACKNOWLEDGING_STATUSES = new Set(['investigating', 'acknowledged', 'work_in_progress']);
+export const isAcknowledgingStatus = (rawStatus: string | null) =>
+  rawStatus !== null && ACKNOWLEDGING_STATUSES.has(rawStatus.trim().toLowerCase().replace(/[\s_-]+/g, '_'));
+
 export class IncidentsRepository {
   /**
    * Claims delivery keys, each with the time its delivery was received; returns the keys that are
@@ -120,14 +129,22 @@ export class IncidentsRepository {
     return (await q.orderBy('external_id').limit(limit).execute()).map((r) => r.external_id);
   }
 
-  /** Inserts or updates incidents, and keeps their links' `open` and `critical` in step (see `addTables`). */
+  /**
+   * Inserts or updates incidents, and keeps their links' `open` and `critical` in step (see `addTables`).
+   * Stamps the incident's times from the written state: acknowledged_at the first time its source
+   * status means acknowledged (kept after), resolved_at when it turns resolved (kept while it stays
+   * resolved, cleared when it opens again), each at the written `updatedAt`.
+   */
   async upsert(tx: TenantTx, rows: (IncidentRow & { raw: unknown })[]): Promise<void> {
     if (rows.length === 0) return;
     const written = await tx.db.insertInto('incidents').values(rows.map((r) => ({
       id: r.id, tenant_id: tx.tenantId, source: r.source, external_id: r.externalId, connector_id: r.connectorId, type: r.type,
       raw_type: r.rawType, severity: r.severity, status: r.status, raw_status: r.rawStatus, title: r.title, url: r.url,
       owner: r.owner, started_at: r.startedAt, updated_at: r.updatedAt, source_time: r.sourceTime, raw: JSON.stringify(r.raw),
+      acknowledged_at: isAcknowledgingStatus(r.rawStatus) ? r.updatedAt : null, resolved_at: r.status === 'resolved' ? r.updatedAt : null,
     }))).onConflict((oc) => oc.columns(['tenant_id', 'source', 'external_id']).doUpdateSet((eb) => ({
+      acknowledged_at: sql<Date | null>`COALESCE(incidents.acknowledged_at, excluded.acknowledged_at)`,
+      resolved_at: sql<Date | null>`CASE WHEN excluded.status = 'resolved' THEN COALESCE(incidents.resolved_at, excluded.resolved_at) END`,
       type: eb.ref('excluded.type'), raw_type: eb.ref('excluded.raw_type'), severity: eb.ref('excluded.severity'),
       status: eb.ref('excluded.status'), raw_status: eb.ref('excluded.raw_status'), title: eb.ref('excluded.title'),
       url: eb.ref('excluded.url'), owner: eb.ref('excluded.owner'), updated_at: eb.ref('excluded.updated_at'),

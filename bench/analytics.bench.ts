@@ -1,0 +1,172 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AnalyticsStore, openAnalyticsStore } from '@tributary/analytics';
+import { AnalyticsRebuild } from '@tributary/indexing';
+import { DEFAULT_TENANT, ServerRepository } from '@tributary/store';
+import { addEdges, upsertAssets } from './catalog/bulk-load';
+import { expectedDescendants } from './catalog/expect-descendants';
+import { generateLineageGraph, GraphShape, LineageGraph } from './catalog/lineage-graph';
+import { generateIncidentHistory, GeneratedIncident, HistoryShape } from './analytics/incident-history';
+import { measureFreshness, FRESHNESS_RATE } from './analytics/freshness';
+import { measureIndexer } from './analytics/indexer-throughput';
+import { PostgresAnalytics } from './analytics/postgres-analytics';
+import { insertIncidents } from './analytics/postgres-incidents';
+import { timeOnce, timeRuns } from './analytics/timing';
+import { ApiClient } from './support/api-client';
+import { startInProcessPlatform } from './support/in-process-platform';
+import { formatCount, formatMs } from './support/stats';
+import { BenchSuite, Measurement } from './suite';
+
+const SHAPE: GraphShape = { assets: 100_000, edges: 300_000, rootDescendants: 10_000, rootLevels: 30, seed: 20_261 };
+const HISTORY: HistoryShape = { incidents: 200_000, open: 1_000, days: 90, seed: 20_262 };
+/** The incident impact API's deepest allowed walk: the blast radius at its worst. */
+const BLAST_DEPTH = 10;
+/** The lineage API's deepest walk: the root's 10,000 descendants lie within it. */
+const IMPACT_DEPTH = 50;
+const HOTSPOT_WINDOW_DAYS = 30;
+const TARGETS = { blastRadiusMs: 500, impactP95Ms: 50, indexerPerSecond: 20_000, freshnessP99Ms: 2000 };
+
+/**
+ * The analytics questions on the benchmark graph, answered by the analytics store (ClickHouse, the
+ * embedded engine in this process) and by PostgreSQL (the catalog's store) side by side in one run,
+ * each answer checked against the other before it is timed; then the indexer's throughput and the
+ * freshness of the store behind live writes.
+ */
+export const analyticsSuite: BenchSuite = {
+  id: 'analytics',
+  title: 'Analytics: ClickHouse beside PostgreSQL on lineage joins and incident trends; indexer throughput and freshness',
+  run: async (progress) => {
+    const now = new Date();
+    progress(`generating ${formatCount(SHAPE.assets)} assets, ${formatCount(SHAPE.edges)} edges, ${formatCount(HISTORY.incidents)} incidents`);
+    const graph = generateLineageGraph(SHAPE);
+    const history = generateIncidentHistory(HISTORY, graph.assets.length, now);
+    const platform = await startInProcessPlatform();
+    const storeDir = mkdtempSync(join(tmpdir(), 'tributary-bench-clickhouse-'));
+    let store: AnalyticsStore | undefined;
+    let platformRunning = true;
+    try {
+      const { database } = platform.runtime;
+      const api = new ApiClient(platform.baseUrl, platform.adminKey);
+      progress('loading assets and lineage through the API, incidents into their tables');
+      await upsertAssets(api, graph);
+      await addEdges(api, graph);
+      await insertIncidents(database, graph, history);
+      await new ServerRepository(database).analyze({ vacuum: true });
+
+      progress('opening the embedded ClickHouse engine and rebuilding the store from PostgreSQL');
+      store = await openAnalyticsStore({ path: storeDir });
+      const rebuild = await timeOnce(() => new AnalyticsRebuild(database, store!).rebuild(DEFAULT_TENANT));
+      if (!rebuild.value.equal) throw new Error(`the rebuild's counts differ from PostgreSQL's: ${JSON.stringify(rebuild.value.counts)}`);
+
+      const postgres = new PostgresAnalytics(database);
+      const side = await sideBySide(store, postgres, graph, history, now, progress);
+      const indexer = await measureIndexer(database, api, graph, store, progress);
+      const postgresVersion = await new ServerRepository(database).version();
+      // the embedded engine opens one data directory per process: this one closes before the platform's opens
+      await store.close();
+      store = undefined;
+      platformRunning = false;
+      await platform.stop();
+      const freshness = await measureFreshness(progress);
+      return {
+        postgresVersion,
+        parameters: [
+          ['graph', `${formatCount(graph.assets.length)} assets, ${formatCount(graph.edges.length)} edges (the catalog suite's graph, seed ${SHAPE.seed})`],
+          ['incidents', `${formatCount(HISTORY.incidents)} over ${HISTORY.days} days, ${formatCount(HISTORY.open)} open; 10 % on two tables`],
+          ['engines', 'ClickHouse: chdb in this process (embedded default); PostgreSQL: the embedded one, after VACUUM ANALYZE'],
+        ],
+        table: side.table,
+        measurements: [
+          { name: 'rebuild of the store from PostgreSQL', value: `${(rebuild.ms / 1000).toFixed(1)} s (closure ${formatCount(rebuild.value.closurePairs)} pairs)` },
+          ...side.measurements,
+          ...indexer,
+          ...freshness,
+        ],
+        notes: [
+          'PostgreSQL answers the lineage questions with the catalog\'s own walk (each asset expanded once), one walk per incident, aggregates in SQL; ClickHouse with the closure table.',
+          'Every ClickHouse answer is checked against PostgreSQL\'s before it is timed (blast radius per incident, the root\'s 10,000 descendants, daily trends).',
+          `Freshness: ${FRESHNESS_RATE} asset creations a second through PUT /v1/assets (10 a request) on the all-in-one platform (indexer and `
+            + 'ClickHouse in the same process); from the request being sent (before its commit: the figure errs long) to the first poll (every 20 ms) '
+            + 'of the store that counts it; the k-th change sent is paired with the k-th change counted.',
+        ],
+      };
+    } finally {
+      await store?.close();
+      rmSync(storeDir, { recursive: true, force: true });
+      if (platformRunning) await platform.stop();
+    }
+  },
+};
+
+interface SideBySide {
+  table: { columns: string[]; rows: string[][] };
+  measurements: Measurement[];
+}
+
+async function sideBySide(store: AnalyticsStore, postgres: PostgresAnalytics, graph: LineageGraph, history: GeneratedIncident[], now: Date,
+  progress: (line: string) => void): Promise<SideBySide> {
+  const rows: string[][] = [];
+  const measurements: Measurement[] = [];
+
+  progress(`blast radius of every open incident within ${BLAST_DEPTH} hops`);
+  const openRoots = await postgres.openIncidentRoots();
+  const pgBlast = await timeOnce(() => postgres.reach(openRoots, BLAST_DEPTH));
+  const chBlast = await store.blastRadius(DEFAULT_TENANT, BLAST_DEPTH);
+  const chCounts = new Map(chBlast.map((b) => [b.incidentId, b.assets]));
+  for (const [id, reached] of pgBlast.value) {
+    if ((chCounts.get(id) ?? 0) !== reached.length) throw new Error(`blast radius of ${id}: ClickHouse ${chCounts.get(id) ?? 0}, PostgreSQL ${reached.length}`);
+  }
+  const chBlastTimes = await timeRuns(1, 5, () => store.blastRadius(DEFAULT_TENANT, BLAST_DEPTH));
+  const reachedTotal = [...pgBlast.value.values()].reduce((n, r) => n + r.length, 0);
+  rows.push([`blast radius, ${formatCount(openRoots.size)} open incidents, ≤ ${BLAST_DEPTH} hops (${formatCount(reachedTotal)} incident-asset pairs)`,
+    formatMs(chBlastTimes.p50), formatMs(pgBlast.ms)]);
+  measurements.push({ name: 'blast radius of every open incident (ClickHouse, median of 5)', value: formatMs(chBlastTimes.p50),
+    target: { text: `≤ ${TARGETS.blastRadiusMs} ms`, met: chBlastTimes.p50 <= TARGETS.blastRadiusMs } });
+
+  progress('single-asset impact: the root with 10,000 descendants');
+  const root = graph.assets[graph.root].qualifiedName;
+  const expected = expectedDescendants(graph);
+  const answer = await store.impact(DEFAULT_TENANT, { roots: [root], direction: 'downstream', maxDepth: IMPACT_DEPTH, limit: 100 });
+  if (answer.total !== expected.depths.size) throw new Error(`ClickHouse impact of the root: ${answer.total} assets, expected ${expected.depths.size}`);
+  const depthCounts = new Map<number, number>();
+  for (const d of expected.depths.values()) depthCounts.set(d, (depthCounts.get(d) ?? 0) + 1);
+  for (const { depth, count } of answer.byDepth) {
+    if (depthCounts.get(depth) !== count) throw new Error(`ClickHouse impact of the root: ${count} assets at depth ${depth}, expected ${depthCounts.get(depth)}`);
+  }
+  const rootId = (await postgres.assetIds()).get(root)!;
+  const chImpact = await timeRuns(3, 30, () => store.impact(DEFAULT_TENANT, { roots: [root], direction: 'downstream', maxDepth: IMPACT_DEPTH, limit: 100 }));
+  const pgImpact = await timeRuns(3, 30, () => postgres.impact(rootId, IMPACT_DEPTH));
+  rows.push(['single-asset impact, 10,000 descendants (p50 / p95 of 30)', `${formatMs(chImpact.p50)} / ${formatMs(chImpact.p95)}`,
+    `${formatMs(pgImpact.p50)} / ${formatMs(pgImpact.p95)}`]);
+  measurements.push({ name: 'single-asset impact, 10,000 descendants (ClickHouse p95)', value: formatMs(chImpact.p95),
+    target: { text: `≤ ${TARGETS.impactP95Ms} ms`, met: chImpact.p95 <= TARGETS.impactP95Ms } });
+
+  progress(`top-20 hotspots over ${HOTSPOT_WINDOW_DAYS} days`);
+  const since = new Date(now.getTime() - HOTSPOT_WINDOW_DAYS * 86_400_000);
+  const chHotspots = await timeRuns(1, 5, () => store.hotspots(DEFAULT_TENANT, { since, limit: 20 }));
+  const windowRoots = await postgres.incidentRootsSince(since);
+  const sample = new Map([...windowRoots].slice(0, 500));
+  const pgSample = await timeOnce(() => postgres.reach(sample, BLAST_DEPTH));
+  const pgHotspotsEstimateMs = pgBlast.ms + (pgSample.ms / sample.size) * windowRoots.size;
+  rows.push([`top-20 hotspots, ${formatCount(windowRoots.size)} incidents in ${HOTSPOT_WINDOW_DAYS} days`, formatMs(chHotspots.p50),
+    `~${(pgHotspotsEstimateMs / 1000).toFixed(0)} s (estimated: one walk per incident, ${formatCount(sample.size)} timed)`]);
+  measurements.push({ name: 'top-20 hotspots (ClickHouse, median of 5)', value: formatMs(chHotspots.p50) });
+
+  progress(`incident trends over ${HISTORY.days} days, by day and type`);
+  const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+  const from = new Date(to.getTime() - HISTORY.days * 86_400_000);
+  const chSeries = await store.incidentTrends(DEFAULT_TENANT, { from, to, granularity: 'day', groupBy: 'type' });
+  const pgSeries = await postgres.dailyTrendsByType(from, to);
+  const chOpened = chSeries.flatMap((s) => s.points).reduce((n, p) => n + p.opened, 0);
+  const pgOpened = pgSeries.reduce((n, p) => n + p.opened, 0);
+  if (chOpened !== pgOpened || chOpened !== history.filter((i) => i.openedAt >= from).length) {
+    throw new Error(`trends: ClickHouse counts ${chOpened} incidents opened, PostgreSQL ${pgOpened}`);
+  }
+  const chTrends = await timeRuns(1, 10, () => store.incidentTrends(DEFAULT_TENANT, { from, to, granularity: 'day', groupBy: 'type' }));
+  const pgTrends = await timeRuns(1, 10, () => postgres.dailyTrendsByType(from, to));
+  rows.push([`trends, ${HISTORY.days} days by day and type (median of 10)`, formatMs(chTrends.p50), formatMs(pgTrends.p50)]);
+  measurements.push({ name: `incident trends over ${HISTORY.days} days (ClickHouse, median of 10)`, value: formatMs(chTrends.p50) });
+
+  return { table: { columns: ['question', 'ClickHouse (chdb)', 'PostgreSQL'], rows }, measurements };
+}
