@@ -344,6 +344,18 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.closureVersions.delete(`${db}\u0000${tenantId}`);
   }
 
+  async reload(tenantId: TenantId, pages: AsyncIterable<FactBatch>): Promise<void> {
+    await this.reset(tenantId);
+    const db = await this.databases.of(tenantId);
+    const tenant = String(tenantId);
+    for await (const page of pages) {
+      await this.writeAssets(db, tenant, newestPerKey(page.assets ?? [], (a) => a.qualifiedName));
+      await this.writeEdges(db, tenant, newestPerKey(page.edges ?? [], (e) => edgeKey(e.from, e.to)));
+      await this.writeIncidents(db, tenant, newestPerKey(page.incidents ?? [], (i) => i.id));
+    }
+    this.onClosureUpdate(await this.closure.build(db, tenant, await this.nextClosureVersion(db, tenant)));
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }
