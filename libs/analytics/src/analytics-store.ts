@@ -127,5 +127,12 @@ export interface AnalyticsStore {
   counts(tenantId: TenantId): Promise<AnalyticsCounts>;
   /** Forgets everything of the tenant (before a rebuild). */
   reset(tenantId: TenantId): Promise<void>;
+  /**
+   * A rebuild: forgets the tenant, writes every page's facts as they come (without comparing them with
+   * stored versions and without closure maintenance: a fact of a key should appear in one page only),
+   * then builds the closure once from every live asset. Applying the pages one by one would update a
+   * growing closure after each.
+   */
+  reload(tenantId: TenantId, pages: AsyncIterable<FactBatch>): Promise<void>;
   close(): Promise<void>;
 }

@@ -40,7 +40,7 @@ export interface ClickHouseAnalyticsOptions {
 export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private readonly databases: TenantDatabases;
   private readonly closure: ClosureMaintenance;
-  /** Per database and tenant: the last closure version handed out (updates of one tenant come from one indexer, in order). */
+  /** Per database and tenant: the last closure version handed out (updates of one tenant come from one writer at a time, in order). */
   private readonly closureVersions = new Map<string, Promise<number>>();
 
   private readonly search: ClosureSearch;
@@ -344,6 +344,18 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.closureVersions.delete(`${db}\u0000${tenantId}`);
   }
 
+  async reload(tenantId: TenantId, pages: AsyncIterable<FactBatch>): Promise<void> {
+    await this.reset(tenantId);
+    const db = await this.databases.of(tenantId);
+    const tenant = String(tenantId);
+    for await (const page of pages) {
+      await this.writeAssets(db, tenant, newestPerKey(page.assets ?? [], (a) => a.qualifiedName));
+      await this.writeEdges(db, tenant, newestPerKey(page.edges ?? [], (e) => edgeKey(e.from, e.to)));
+      await this.writeIncidents(db, tenant, newestPerKey(page.incidents ?? [], (i) => i.id));
+    }
+    this.onClosureUpdate(await this.closure.build(db, tenant, await this.nextClosureVersion(db, tenant)));
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }
@@ -351,8 +363,10 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private nextClosureVersion(db: string, tenant: string): Promise<number> {
     const key = `${db}\u0000${tenant}`;
     const last = this.closureVersions.get(key) ?? this.closure.lastVersion(db, tenant);
-    // +2: an update's rows take its version, the mark that it is done the next one
-    const next = last.then((v) => v + 2);
+    // +2: an update's rows take its version, the mark that it is done the next one. At least the
+    // clock in microseconds: a version this process has not seen (a rebuild run by another process
+    // since) is older than now, so the closure rows written next still win.
+    const next = last.then((v) => Math.max(v + 2, Date.now() * 1000));
     this.closureVersions.set(key, next.then((v) => v + 1));
     next.catch(() => this.closureVersions.delete(key));
     return next;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 
 /**
@@ -131,7 +132,40 @@ export class ClosureMaintenance {
     const seeds = Number(forward ? estimate.a : estimate.d);
     const oldPairs = Number(forward ? estimate.forward : estimate.reverse);
     const runs = Math.max(1, Math.ceil(oldPairs / PAIRS_PER_RUN), Math.ceil(seeds / SEEDS_PER_RUN));
+    const levels = await this.recomputeSide(db, tenant, change, side, runs);
+    await this.client.insert({
+      table: `${db}.closure_pending`,
+      format: 'JSONEachRow',
+      values: [{ tenant_id: tenant, batch_id: batch, sources: [], targets: [], version: change.version + 1, is_deleted: 1 }],
+    });
+    return { side: forward ? 'forward' : 'reverse', seeds, runs, levels, milliseconds: Date.now() - started };
+  }
 
+  /**
+   * Builds the tenant's closure from nothing (after a reset and a bulk load of facts): a forward
+   * search from every live asset, seeds taken from the assets table by SQL, in runs of SEEDS_PER_RUN.
+   */
+  async build(db: string, tenant: string, version: number): Promise<ClosureUpdateStats> {
+    const started = Date.now();
+    const change = { batchId: randomUUID().replaceAll('-', ''), version };
+    await this.exec(
+      `INSERT INTO ${db}.closure_seeds (batch_id, side, node)
+       SELECT {batch:String}, {ancestors:UInt8}, node FROM ${db}.assets FINAL WHERE tenant_id = {tenant:String} AND deleted = 0`,
+      { batch: change.batchId, tenant, ancestors: ANCESTORS },
+    );
+    const [count] = await this.rows<{ n: string | number }>(
+      `SELECT count() AS n FROM ${db}.closure_seeds WHERE batch_id = {batch:String}`,
+      { batch: change.batchId },
+    );
+    const seeds = Number(count.n);
+    const runs = Math.max(1, Math.ceil(seeds / SEEDS_PER_RUN));
+    const levels = await this.recomputeSide(db, tenant, change, ANCESTORS, runs);
+    return { side: 'forward', seeds, runs, levels, milliseconds: Date.now() - started };
+  }
+
+  /** Every run of one side's recomputation over the effective edges, then the working rows dropped. Returns the deepest level searched. */
+  private async recomputeSide(db: string, tenant: string, change: Pick<ClosureChange, 'batchId' | 'version'>, side: Side, runs: number): Promise<number> {
+    const batch = change.batchId;
     await this.exec(
       `INSERT INTO ${db}.closure_edges_staging (batch_id, src, dst)
        SELECT {batch:String}, src, dst FROM ${db}.edges FINAL
@@ -145,16 +179,11 @@ export class ClosureMaintenance {
       levels = Math.max(levels, await this.recompute(db, tenant, change, side, run, runs));
     }
     await this.dropStaging(db, batch);
-    await this.client.insert({
-      table: `${db}.closure_pending`,
-      format: 'JSONEachRow',
-      values: [{ tenant_id: tenant, batch_id: batch, sources: [], targets: [], version: change.version + 1, is_deleted: 1 }],
-    });
-    return { side: forward ? 'forward' : 'reverse', seeds, runs, levels, milliseconds: Date.now() - started };
+    return levels;
   }
 
   /** One run: the search from this run's seeds, then its pairs replaced. Returns the levels searched. */
-  private async recompute(db: string, tenant: string, change: ClosureChange, side: Side, run: number, runs: number): Promise<number> {
+  private async recompute(db: string, tenant: string, change: Pick<ClosureChange, 'batchId' | 'version'>, side: Side, run: number, runs: number): Promise<number> {
     const batch = change.batchId;
     const stage = `${batch}_${run}`;
     const runSeeds = `SELECT DISTINCT node FROM ${db}.closure_seeds

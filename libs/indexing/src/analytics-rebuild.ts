@@ -29,9 +29,9 @@ export function compareCounts(postgres: FactCounts, analytics: AnalyticsCounts):
 }
 
 /**
- * Reloads a tenant's analytics from PostgreSQL: forgets what the store holds of it, then writes
- * every asset, edge and incident, a page at a time (assets first, so that edges find their ends),
- * and compares the counts.
+ * Reloads a tenant's analytics from PostgreSQL: hands every asset, edge and incident, a page at a
+ * time (assets first, so that edges find their ends), to the store's `reload`, which forgets the
+ * tenant, writes the pages and builds the closure once at the end; then compares the counts.
  *
  * The facts are stamped with the tenant's last committed sequence, read before the first page: what
  * the pages read is at least that new. If the indexer runs meanwhile (a ClickHouse server), the
@@ -48,26 +48,29 @@ export class AnalyticsRebuild {
   ) {}
 
   async rebuild(tenantId: TenantId): Promise<RebuildReport> {
-    await this.analytics.reset(tenantId);
     const version = await this.database.inTenant(tenantId, (tx) => this.changes.lastSequence(tx));
-    const stamp = <T>(items: T[]) => items.map((item) => ({ ...item, version }));
-    await this.reload(tenantId, (tx, after: number | null) => this.facts.assetsPage(tx, after, this.pageSize), (items) => ({ assets: stamp(items) }));
-    await this.reload(tenantId, (tx, after: EdgeCursor | null) => this.facts.edgesPage(tx, after, this.pageSize),
-      (items) => ({ edges: stamp(items) }));
-    await this.reload(tenantId, (tx, after: string | null) => this.facts.incidentsPage(tx, after, this.pageSize), (items) => ({ incidents: stamp(items) }));
+    await this.analytics.reload(tenantId, this.pages(tenantId, version));
     const postgres = await this.database.inTenant(tenantId, (tx) => this.facts.counts(tx));
     const analytics = await this.analytics.counts(tenantId);
     const counts = compareCounts(postgres, analytics);
     return { tenantId, version, counts, closurePairs: analytics.closurePairs, equal: counts.every((c) => c.postgres === c.analytics) };
   }
 
-  /** Every page of one kind of fact, each read in a transaction of its own and written before the next is read. */
-  private async reload<T, C>(tenantId: TenantId, page: (tx: TenantTx, after: C | null) => Promise<FactPage<T, C>>,
-    toBatch: (items: T[]) => FactBatch): Promise<void> {
+  /** The tenant's facts as pages, stamped with `version`. */
+  private async *pages(tenantId: TenantId, version: number): AsyncGenerator<FactBatch> {
+    const stamp = <T>(items: T[]) => items.map((item) => ({ ...item, version }));
+    yield* this.pagesOf(tenantId, (tx, after: number | null) => this.facts.assetsPage(tx, after, this.pageSize), (items) => ({ assets: stamp(items) }));
+    yield* this.pagesOf(tenantId, (tx, after: EdgeCursor | null) => this.facts.edgesPage(tx, after, this.pageSize), (items) => ({ edges: stamp(items) }));
+    yield* this.pagesOf(tenantId, (tx, after: string | null) => this.facts.incidentsPage(tx, after, this.pageSize), (items) => ({ incidents: stamp(items) }));
+  }
+
+  /** Every page of one kind of fact, each read in a transaction of its own when the store asks for it. */
+  private async *pagesOf<T, C>(tenantId: TenantId, page: (tx: TenantTx, after: C | null) => Promise<FactPage<T, C>>,
+    toBatch: (items: T[]) => FactBatch): AsyncGenerator<FactBatch> {
     let after: C | null = null;
     do {
       const read: FactPage<T, C> = await this.database.inTenant(tenantId, (tx) => page(tx, after));
-      if (read.items.length > 0) await this.analytics.apply(tenantId, toBatch(read.items));
+      if (read.items.length > 0) yield toBatch(read.items);
       after = read.next;
     } while (after !== null);
   }
