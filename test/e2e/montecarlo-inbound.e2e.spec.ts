@@ -184,6 +184,22 @@ describe('Monte Carlo inbound', () => {
       }
     });
 
+    it('an update that only adds a table announces incident.updated, once (the indexer refreshes the incident\'s links from it)', async () => {
+      await deliver(mc, incidentWebhook({ incidentId: 'inc-grow-1', tables: ['analytics:public.orders'] }));
+      await drained();
+      const grown = incidentWebhook({ incidentId: 'inc-grow-1', tables: ['analytics:public.orders', 'analytics:public.customers'] });
+      await deliver(mc, grown);
+      await drained();
+      const [incident] = await incidentsOf('inc-grow-1');
+      expect(incident.assets.map((a: { qualifiedName: string }) => a.qualifiedName).sort()).toEqual([CUSTOMERS, ORDERS]);
+      const updates = () => changes().then((all) => all.filter((e) => e.data.incidentId === incident.id).map((e) => ({ type: e.type, assets: e.data.assets })));
+      expect(await updates()).toEqual([{ type: 'incident.opened', assets: [ORDERS] }, { type: 'incident.updated', assets: [ORDERS, CUSTOMERS] }]);
+      // the same tables again, in a delivery of its own: nothing changed, nothing announced
+      await deliver(mc, { ...grown, payload: { ...(grown.payload as Record<string, unknown>), updated_time: '2030-01-01T00:00:00Z' } });
+      await drained();
+      expect(await updates()).toHaveLength(2);
+    });
+
     it('a table with no asset yet keeps an unresolved reference, attached when the asset appears', async () => {
       const LATE = 'snowflake/acme/ANALYTICS/PUBLIC/LATE_TABLE';
       await deliver(mc, incidentWebhook({ incidentId: 'inc-late-1', tables: ['analytics:public.late_table'], severity: 'SEV-2' }));

@@ -135,7 +135,7 @@ export class IncidentsService {
       ])];
       const healthBefore = await this.assets.healthByIds(tx, touched);
       await this.incidents.upsert(tx, changedKeys.map((k) => ({ ...state.get(k)!, raw: raw.get(k) })));
-      await this.incidents.addTables(tx, tables);
+      const relinked = await this.incidents.addTables(tx, tables);
       const healthAfter = await this.assets.healthByIds(tx, touched);
       const assetRows = await this.assets.namesByIds(tx, touched);
 
@@ -143,7 +143,8 @@ export class IncidentsService {
       for (const k of changedKeys) {
         const after = state.get(k)!;
         const prior = before.get(k);
-        const type = transition(prior, after);
+        // an incident that only gained tables changed too: its impact and its place in the analytics
+        const type = transition(prior, after) ?? (relinked.has(after.id) ? 'incident.updated' : undefined);
         if (!type) continue;
         const incidentTables = tables.filter((t) => t.incidentId === after.id);
         const assetNames = [...new Set(incidentTables.map((t) => t.qualifiedName).filter((n): n is string => n !== null))];

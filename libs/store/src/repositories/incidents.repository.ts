@@ -162,9 +162,10 @@ export class IncidentsRepository {
    * asset it already resolved to. Each link carries whether its incident is open and open with a
    * critical severity, so that an asset's health reads only its open links.
    */
-  async addTables(tx: TenantTx, rows: IncidentTableRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await sql`
+  /** Adds the links (or resolves their asset); returns the incidents whose links this changed. */
+  async addTables(tx: TenantTx, rows: IncidentTableRow[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const changed = await sql<{ incident_id: string }>`
       INSERT INTO incident_assets (tenant_id, incident_id, source_ref, qualified_name, asset_id, open, critical)
       SELECT ${tx.tenantId}, u.incident_id, u.source_ref, u.qualified_name, u.asset_id,
              ${linkOpen}, ${linkCritical}
@@ -174,7 +175,11 @@ export class IncidentsRepository {
         LEFT JOIN incidents i ON i.tenant_id = ${tx.tenantId} AND i.id = u.incident_id
       ON CONFLICT (tenant_id, incident_id, source_ref) DO UPDATE
         SET qualified_name = EXCLUDED.qualified_name,
-            asset_id = COALESCE(EXCLUDED.asset_id, incident_assets.asset_id)`.execute(tx.db);
+            asset_id = COALESCE(EXCLUDED.asset_id, incident_assets.asset_id)
+        WHERE incident_assets.qualified_name IS DISTINCT FROM EXCLUDED.qualified_name
+           OR incident_assets.asset_id IS DISTINCT FROM COALESCE(EXCLUDED.asset_id, incident_assets.asset_id)
+      RETURNING incident_id`.execute(tx.db);
+    return new Set(changed.rows.map((r) => r.incident_id));
   }
 
   /** Attaches the unresolved references that name these (new) assets; returns the asset ids touched. */
