@@ -36,6 +36,9 @@ const PAIRS_PER_RUN = 4_000_000;
 /** Seeds one run starts from when the closure has no estimate yet (a first build). */
 const SEEDS_PER_RUN = 4_000;
 
+/** replace: the roots' old pairs compared and replaced; add: the roots have no pairs yet (a build) */
+type Write = 'replace' | 'add';
+
 const ANCESTORS = 1;
 const DESCENDANTS = 2;
 type Side = typeof ANCESTORS | typeof DESCENDANTS;
@@ -132,7 +135,7 @@ export class ClosureMaintenance {
     const seeds = Number(forward ? estimate.a : estimate.d);
     const oldPairs = Number(forward ? estimate.forward : estimate.reverse);
     const runs = Math.max(1, Math.ceil(oldPairs / PAIRS_PER_RUN), Math.ceil(seeds / SEEDS_PER_RUN));
-    const levels = await this.recomputeSide(db, tenant, change, side, runs);
+    const levels = await this.recomputeSide(db, tenant, change, side, runs, 'replace');
     await this.client.insert({
       table: `${db}.closure_pending`,
       format: 'JSONEachRow',
@@ -159,12 +162,15 @@ export class ClosureMaintenance {
     );
     const seeds = Number(count.n);
     const runs = Math.max(1, Math.ceil(seeds / SEEDS_PER_RUN));
-    const levels = await this.recomputeSide(db, tenant, change, ANCESTORS, runs);
+    // the tenant's closure is empty (reload reset it): the runs only add pairs
+    const levels = await this.recomputeSide(db, tenant, change, ANCESTORS, runs, 'add');
     return { side: 'forward', seeds, runs, levels, milliseconds: Date.now() - started };
   }
 
   /** Every run of one side's recomputation over the effective edges, then the working rows dropped. Returns the deepest level searched. */
-  private async recomputeSide(db: string, tenant: string, change: Pick<ClosureChange, 'batchId' | 'version'>, side: Side, runs: number): Promise<number> {
+  private async recomputeSide(
+    db: string, tenant: string, change: Pick<ClosureChange, 'batchId' | 'version'>, side: Side, runs: number, write: Write,
+  ): Promise<number> {
     const batch = change.batchId;
     await this.exec(
       `INSERT INTO ${db}.closure_edges_staging (batch_id, src, dst)
@@ -176,14 +182,16 @@ export class ClosureMaintenance {
     );
     let levels = 0;
     for (let run = 0; run < runs; run += 1) {
-      levels = Math.max(levels, await this.recompute(db, tenant, change, side, run, runs));
+      levels = Math.max(levels, await this.recompute(db, tenant, change, side, run, runs, write));
     }
     await this.dropStaging(db, batch);
     return levels;
   }
 
-  /** One run: the search from this run's seeds, then its pairs replaced. Returns the levels searched. */
-  private async recompute(db: string, tenant: string, change: Pick<ClosureChange, 'batchId' | 'version'>, side: Side, run: number, runs: number): Promise<number> {
+  /** One run: the search from this run's seeds, then its pairs written. Returns the levels searched. */
+  private async recompute(
+    db: string, tenant: string, change: Pick<ClosureChange, 'batchId' | 'version'>, side: Side, run: number, runs: number, write: Write,
+  ): Promise<number> {
     const batch = change.batchId;
     const stage = `${batch}_${run}`;
     const runSeeds = `SELECT DISTINCT node FROM ${db}.closure_seeds
@@ -214,6 +222,16 @@ export class ClosureMaintenance {
         { stage, depth },
       );
       if (Number(level.n) === 0) break;
+    }
+    if (write === 'add') {
+      await this.exec(
+        `INSERT INTO ${db}.closure (tenant_id, ancestor, descendant, depth, version, is_deleted)
+         SELECT {tenant:String}, ${side === ANCESTORS ? 'root, node' : 'node, root'}, depth, {version:UInt64}, 0
+         FROM ${db}.closure_staging WHERE batch_id = {stage:String} AND depth > 0`,
+        params,
+      );
+      await this.exec(`ALTER TABLE ${db}.closure_staging DROP PARTITION {stage:String}`, { stage });
+      return depth - 1;
     }
     // the closure is (ancestor, descendant); a reverse search's root is the descendant
     const [rootColumn, nodeColumn] = side === ANCESTORS ? ['ancestor', 'descendant'] : ['descendant', 'ancestor'];

@@ -6,6 +6,7 @@ import type { AnalyticsStore } from './analytics-store';
 import { ClickHouseAnalyticsStore } from './clickhouse-analytics.store';
 import { DatabaseOf, sharedDatabase } from './clickhouse-database';
 import { loadMigrations } from './clickhouse-migrations';
+import type { ClosureUpdateStats } from './closure-maintenance';
 
 /** A ClickHouse server by URL (the distributed deployment). */
 export interface ServerAnalyticsOptions {
@@ -16,6 +17,7 @@ export interface ServerAnalyticsOptions {
   database?: string;
   databaseOf?: DatabaseOf;
   closureDepth?: number;
+  onClosureUpdate?: (stats: ClosureUpdateStats) => void;
 }
 
 /** The ClickHouse engine in this process (chdb): one data directory per process. */
@@ -24,6 +26,8 @@ export interface EmbeddedAnalyticsOptions {
   databaseOf?: DatabaseOf;
   /** K: the closure holds pairs up to K hops (default 6), deeper answers jump through it */
   closureDepth?: number;
+  /** told of each closure update and build (seeds, runs, levels, time): metrics, benchmarks */
+  onClosureUpdate?: (stats: ClosureUpdateStats) => void;
 }
 
 export type AnalyticsStoreOptions = ServerAnalyticsOptions | EmbeddedAnalyticsOptions;
@@ -37,7 +41,7 @@ export async function openAnalyticsStore(options: AnalyticsStoreOptions): Promis
   const client = 'path' in options
     ? embeddedClient(options.path)
     : createClient({ url: options.url, username: options.username, password: options.password, database: options.database });
-  const store = new ClickHouseAnalyticsStore(client, loadMigrations(), options.databaseOf ?? sharedDatabase, { closureDepth: options.closureDepth });
+  const store = new ClickHouseAnalyticsStore(client, loadMigrations(), options.databaseOf ?? sharedDatabase, { closureDepth: options.closureDepth, onClosureUpdate: options.onClosureUpdate });
   try {
     await store.migrate();
   } catch (error) {
