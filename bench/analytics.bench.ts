@@ -117,11 +117,11 @@ async function sideBySide(store: AnalyticsStore, postgres: PostgresAnalytics, gr
   for (const [id, reached] of pgBlast.value) {
     if ((chCounts.get(id) ?? 0) !== reached.length) throw new Error(`blast radius of ${id}: ClickHouse ${chCounts.get(id) ?? 0}, PostgreSQL ${reached.length}`);
   }
-  const chBlastTimes = await timeRuns(1, 5, () => store.blastRadius(DEFAULT_TENANT, BLAST_DEPTH));
+  const chBlastTimes = await timeRuns(0, 3, () => store.blastRadius(DEFAULT_TENANT, BLAST_DEPTH));
   const reachedTotal = [...pgBlast.value.values()].reduce((n, r) => n + r.length, 0);
   rows.push([`blast radius, ${formatCount(openRoots.size)} open incidents, ≤ ${BLAST_DEPTH} hops (${formatCount(reachedTotal)} incident-asset pairs)`,
     formatMs(chBlastTimes.p50), formatMs(pgBlast.ms)]);
-  measurements.push({ name: 'blast radius of every open incident (ClickHouse, median of 5)', value: formatMs(chBlastTimes.p50),
+  measurements.push({ name: 'blast radius of every open incident (ClickHouse, median of 3)', value: formatMs(chBlastTimes.p50),
     target: { text: `≤ ${TARGETS.blastRadiusMs} ms`, met: chBlastTimes.p50 <= TARGETS.blastRadiusMs } });
 
   progress('single-asset impact: the root with 10,000 descendants');
@@ -135,23 +135,23 @@ async function sideBySide(store: AnalyticsStore, postgres: PostgresAnalytics, gr
     if (depthCounts.get(depth) !== count) throw new Error(`ClickHouse impact of the root: ${count} assets at depth ${depth}, expected ${depthCounts.get(depth)}`);
   }
   const rootId = (await postgres.assetIds()).get(root)!;
-  const chImpact = await timeRuns(3, 30, () => store.impact(DEFAULT_TENANT, { roots: [root], direction: 'downstream', maxDepth: IMPACT_DEPTH, limit: 100 }));
-  const pgImpact = await timeRuns(3, 30, () => postgres.impact(rootId, IMPACT_DEPTH));
-  rows.push(['single-asset impact, 10,000 descendants (p50 / p95 of 30)', `${formatMs(chImpact.p50)} / ${formatMs(chImpact.p95)}`,
+  const chImpact = await timeRuns(1, 20, () => store.impact(DEFAULT_TENANT, { roots: [root], direction: 'downstream', maxDepth: IMPACT_DEPTH, limit: 100 }));
+  const pgImpact = await timeRuns(1, 20, () => postgres.impact(rootId, IMPACT_DEPTH));
+  rows.push(['single-asset impact, 10,000 descendants (p50 / p95 of 20)', `${formatMs(chImpact.p50)} / ${formatMs(chImpact.p95)}`,
     `${formatMs(pgImpact.p50)} / ${formatMs(pgImpact.p95)}`]);
   measurements.push({ name: 'single-asset impact, 10,000 descendants (ClickHouse p95)', value: formatMs(chImpact.p95),
     target: { text: `≤ ${TARGETS.impactP95Ms} ms`, met: chImpact.p95 <= TARGETS.impactP95Ms } });
 
   progress(`top-20 hotspots over ${HOTSPOT_WINDOW_DAYS} days`);
   const since = new Date(now.getTime() - HOTSPOT_WINDOW_DAYS * 86_400_000);
-  const chHotspots = await timeRuns(1, 5, () => store.hotspots(DEFAULT_TENANT, { since, limit: 20 }));
+  const chHotspots = await timeRuns(0, 3, () => store.hotspots(DEFAULT_TENANT, { since, limit: 20 }));
   const windowRoots = await postgres.incidentRootsSince(since);
   const sample = new Map([...windowRoots].slice(0, 500));
   const pgSample = await timeOnce(() => postgres.reach(sample, BLAST_DEPTH));
   const pgHotspotsEstimateMs = pgBlast.ms + (pgSample.ms / sample.size) * windowRoots.size;
   rows.push([`top-20 hotspots, ${formatCount(windowRoots.size)} incidents in ${HOTSPOT_WINDOW_DAYS} days`, formatMs(chHotspots.p50),
     `~${(pgHotspotsEstimateMs / 1000).toFixed(0)} s (estimated: one walk per incident, ${formatCount(sample.size)} timed)`]);
-  measurements.push({ name: 'top-20 hotspots (ClickHouse, median of 5)', value: formatMs(chHotspots.p50) });
+  measurements.push({ name: 'top-20 hotspots (ClickHouse, median of 3)', value: formatMs(chHotspots.p50) });
 
   progress(`incident trends over ${HISTORY.days} days, by day and type`);
   const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));

@@ -2,12 +2,11 @@ import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown }
 import type { AnalyticsStore } from '@tributary/analytics';
 import { DeadLettersService } from '@tributary/catalog';
 import { ChangeEventRecord, changeEventCodec } from '@tributary/contracts';
-import { type EventLog, type LogRecord, type Subscription, TenantIsolation } from '@tributary/eventlog';
+import type { EventLog, LogRecord } from '@tributary/eventlog';
 import { ChangeIndexer, FactReader } from '@tributary/indexing';
 import { Metrics } from '@tributary/observability';
-import { ANALYTICS_STORE, ConsumerWatch, EVENT_LOG, RUNTIME, type Runtime, tenantBackoff, type WatchedConsumer } from '@tributary/platform';
+import { ANALYTICS_STORE, ConsumerWatch, EVENT_LOG, IsolatedConsumer, RUNTIME, type Runtime } from '@tributary/platform';
 import { CHANGES_STREAM } from '@tributary/propagation';
-import { HeldRecordsRepository } from '@tributary/store';
 
 const GROUP = 'indexer';
 const BATCH_SIZE = 1000;
@@ -25,9 +24,7 @@ const BATCH_SIZE = 1000;
 export class IndexerModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('indexer');
   private readonly indexer: ChangeIndexer;
-  private subscription?: Subscription;
-  private isolation?: TenantIsolation;
-  private watched?: WatchedConsumer;
+  private consumer?: IsolatedConsumer;
 
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
@@ -41,32 +38,12 @@ export class IndexerModule implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const { config } = this.runtime;
-    const isolation = new TenantIsolation(new HeldRecordsRepository(this.runtime.database), (records) => this.handle(records), {
-      group: GROUP, stream: CHANGES_STREAM, batchSize: BATCH_SIZE, backoff: tenantBackoff(config),
-      onTenantFailed: (tenant, err, records) => this.logger.warn({ message: 'indexing a tenant\'s changes failed; they are held back and retried on its backoff',
-        tenant, records, error: String(err) }),
-      onError: (err) => this.logger.warn({ message: 'retrying held changes failed; trying again', error: String(err) }),
-    });
-    this.isolation = isolation;
-    const consumer = this.consumers.watch(GROUP, CHANGES_STREAM, { lag: () => this.log.lag(GROUP, CHANGES_STREAM), heldTenants: () => isolation.heldTenants() });
-    this.watched = consumer;
-    this.subscription = await this.log.subscribe(GROUP, CHANGES_STREAM, async (batch) => {
-      await isolation.handle(batch);
-      consumer.progress();
-    }, {
-      batchSize: BATCH_SIZE,
-      onError: (err, batch) => this.logger.warn(batch.length > 0
-        ? { message: 'change batch failed; it will be retried', records: batch.length, error: String(err) }
-        : { message: 'the change consumer failed; it starts again', error: String(err) }),
-    });
-    isolation.start();
+    this.consumer = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, this.runtime.config, this.logger,
+      { group: GROUP, stream: CHANGES_STREAM, batchSize: BATCH_SIZE, what: 'changes', handle: (records) => this.handle(records) });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.stop();
-    await this.isolation?.stop();
-    this.watched?.stop();
+    await this.consumer?.stop();
   }
 
   /** One tenant's records (TenantIsolation hands them over a tenant at a time). */

@@ -1,12 +1,11 @@
 import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DeadLettersService, IgnoredDeliveriesService, IncidentsService } from '@tributary/catalog';
 import { ConnectorsService } from '@tributary/connectors';
-import { type EventLog, type Subscription, TenantIsolation } from '@tributary/eventlog';
+import type { EventLog } from '@tributary/eventlog';
 import { BACKFILL_QUEUE, BackfillJob, BackfillsService, InboundProcessor, INBOUND_STREAM, RECONCILE_QUEUE, ReconciliationService } from '@tributary/ingest';
 import { Metrics } from '@tributary/observability';
-import { ConsumerWatch, EVENT_LOG, RUNTIME, type Runtime, tenantBackoff, TenantJobs, type WatchedConsumer } from '@tributary/platform';
+import { ConsumerWatch, EVENT_LOG, IsolatedConsumer, RUNTIME, type Runtime, tenantBackoff, TenantJobs } from '@tributary/platform';
 import { schedulePeriodic } from '@tributary/queue';
-import { HeldRecordsRepository } from '@tributary/store';
 
 const GROUP = 'ingestor';
 const BATCH_SIZE = 500;
@@ -20,9 +19,7 @@ const BATCH_SIZE = 500;
 @Module({})
 export class IngestorModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ingestor');
-  private subscription?: Subscription;
-  private isolation?: TenantIsolation;
-  private watched?: WatchedConsumer;
+  private consumer?: IsolatedConsumer;
   private backfillWorker?: { stop(): Promise<void> };
   private reconciliation?: { stop(): Promise<void> };
 
@@ -40,25 +37,8 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.ignored, this.metrics);
-    const isolation = new TenantIsolation(new HeldRecordsRepository(this.runtime.database), (batch) => processor.handle(batch), {
-      group: GROUP, stream: INBOUND_STREAM, batchSize: BATCH_SIZE, backoff: tenantBackoff(this.runtime.config),
-      onTenantFailed: (tenant, err, records) => this.logger.warn({ message: 'a tenant\'s inbound records failed; they are held back and retried on its backoff',
-        tenant, records, error: String(err) }),
-      onError: (err) => this.logger.warn({ message: 'retrying held inbound records failed; trying again', error: String(err) }),
-    });
-    this.isolation = isolation;
-    const watched = this.consumers.watch(GROUP, INBOUND_STREAM, { lag: () => this.log.lag(GROUP, INBOUND_STREAM), heldTenants: () => isolation.heldTenants() });
-    this.watched = watched;
-    this.subscription = await this.log.subscribe(GROUP, INBOUND_STREAM, async (batch) => {
-      await isolation.handle(batch);
-      watched.progress();
-    }, {
-      batchSize: BATCH_SIZE,
-      onError: (err, batch) => this.logger.warn(batch.length > 0
-        ? { message: 'inbound batch failed; it will be retried', records: batch.length, error: String(err) }
-        : { message: 'the inbound consumer failed; it starts again', error: String(err) }),
-    });
-    isolation.start();
+    this.consumer = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, this.runtime.config, this.logger,
+      { group: GROUP, stream: INBOUND_STREAM, batchSize: BATCH_SIZE, what: 'inbound records', handle: (batch) => processor.handle(batch) });
     const { jobAttempts, jobBackoffMs } = this.runtime.config;
     const tenantJobs = new TenantJobs(tenantBackoff(this.runtime.config));
     this.backfillWorker = await this.runtime.jobQueue.work<BackfillJob>(BACKFILL_QUEUE, tenantJobs.handler((job) => this.backfills.run(job)),
@@ -76,8 +56,6 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     await this.reconciliation?.stop();
     await this.backfillWorker?.stop();
-    await this.subscription?.stop();
-    await this.isolation?.stop();
-    this.watched?.stop();
+    await this.consumer?.stop();
   }
 }

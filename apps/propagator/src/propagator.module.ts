@@ -1,15 +1,15 @@
 import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DeadLettersService } from '@tributary/catalog';
 import { ChangeEventRecord, changeEventCodec } from '@tributary/contracts';
-import { type EventLog, type LogRecord, type Subscription, TenantIsolation } from '@tributary/eventlog';
+import type { EventLog, LogRecord } from '@tributary/eventlog';
 import type { Job, JobOutcome } from '@tributary/queue';
 import { Metrics } from '@tributary/observability';
-import { ConsumerWatch, EVENT_LOG, RUNTIME, type Runtime, tenantBackoff, TenantJobs, type WatchedConsumer } from '@tributary/platform';
+import { ConsumerWatch, EVENT_LOG, IsolatedConsumer, RUNTIME, type Runtime, tenantBackoff, TenantJobs, type WatchedConsumer } from '@tributary/platform';
 import {
   APPLY_QUEUE, ApplyJob, ChangeRelay, CHANGES_STREAM, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RULE_PLAN_QUEUE,
   RulePlanJob, RulePlanning,
 } from '@tributary/propagation';
-import { HeldRecordsRepository, TenantId } from '@tributary/store';
+import { TenantId } from '@tributary/store';
 
 const GROUP = 'propagator';
 const BATCH_SIZE = 1000;
@@ -26,9 +26,8 @@ const BATCH_SIZE = 1000;
 export class PropagatorModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('propagator');
   private relay?: ChangeRelay;
-  private subscription?: Subscription;
-  private isolation?: TenantIsolation;
-  private watched: WatchedConsumer[] = [];
+  private consumer?: IsolatedConsumer;
+  private relayWatch?: WatchedConsumer;
   private workers: { stop(): Promise<void> }[] = [];
   /** Apply jobs running in this process; the relay yields to them. */
   private applying = 0;
@@ -53,29 +52,12 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
       await this.runtime.jobQueue.work<ApplyJob>(APPLY_QUEUE, tenantJobs.handler((job) => this.apply(job)), { concurrency: 3, attempts, backoffMs }),
       await this.runtime.jobQueue.work<RulePlanJob>(RULE_PLAN_QUEUE, tenantJobs.handler((job) => this.planning.run(job)), { concurrency: 1, attempts, backoffMs }),
     ];
-    const isolation = new TenantIsolation(new HeldRecordsRepository(this.runtime.database), (batch) => this.handle(batch), {
-      group: GROUP, stream: CHANGES_STREAM, batchSize: BATCH_SIZE, backoff: tenantBackoff(config),
-      onTenantFailed: (tenant, err, records) => this.logger.warn({ message: 'a tenant\'s changes failed; they are held back and retried on its backoff',
-        tenant, records, error: String(err) }),
-      onError: (err) => this.logger.warn({ message: 'retrying held changes failed; trying again', error: String(err) }),
-    });
-    this.isolation = isolation;
-    const consumer = this.consumers.watch(GROUP, CHANGES_STREAM, { lag: () => this.log.lag(GROUP, CHANGES_STREAM), heldTenants: () => isolation.heldTenants() });
-    this.watched.push(consumer);
-    this.subscription = await this.log.subscribe(GROUP, CHANGES_STREAM, async (batch) => {
-      await isolation.handle(batch);
-      consumer.progress();
-    }, {
-      batchSize: BATCH_SIZE,
-      onError: (err, batch) => this.logger.warn(batch.length > 0
-        ? { message: 'change batch failed; it will be retried', records: batch.length, error: String(err) }
-        : { message: 'the change consumer failed; it starts again', error: String(err) }),
-    });
-    isolation.start();
+    this.consumer = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, config, this.logger,
+      { group: GROUP, stream: CHANGES_STREAM, batchSize: BATCH_SIZE, what: 'changes', handle: (batch) => this.handle(batch) });
     // with Debezium, its connector fills the change topics from the outbox: a relay too would publish every change twice
     if (config.changeCapture === 'relay') {
       const relay = this.consumers.watch('relay', 'outbox');
-      this.watched.push(relay);
+      this.relayWatch = relay;
       this.relay = new ChangeRelay(this.runtime.database, this.log, this.runtime.postgres.connectionString(),
         (err, tenant) => this.logger.warn({ message: tenant ? 'relaying a tenant\'s changes failed; retrying on its backoff' : 'change relay failed; retrying',
           ...(tenant ? { tenant } : {}), error: String(err) }),
@@ -86,10 +68,9 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
-    await this.subscription?.stop();
-    await this.isolation?.stop();
+    await this.consumer?.stop();
     await Promise.all(this.workers.map((w) => w.stop()));
-    for (const w of this.watched) w.stop();
+    this.relayWatch?.stop();
   }
 
   /** Applies a partition; once its writes are committed, the end-to-end latency from the change that caused it. */

@@ -1,6 +1,7 @@
 export * from './runtime';
 export * from './health.controller';
 export * from './consumer-watch';
+export * from './isolated-consumer';
 export * from './platform.module';
 export * from './http/http-app';
 export * from './http/error-body';
