@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { platformApp } from '../../apps/platform/src/platform.app';
 import { startTestApp, TestApp } from '../support/test-app';
 import { enc, SeedAsset, TenantClient } from '../support/tenant-client';
@@ -69,9 +70,8 @@ describe('Impact API', () => {
 
   describe('GET /v1/impact/incidents/{id}', () => {
     it('counts the assets downstream of the incident\'s asset by depth, type and owner, each once at its shortest depth', async () => {
-      const body = await acme.eventually<Impact>(`/v1/impact/incidents/${onPayments}`, (b) => b.total === 5);
-      expect(body).toEqual({
-        incident: { id: onPayments, type: expect.any(String), severity: 'SEV-2', status: 'open', assets: [PAYMENTS] },
+      const expected = {
+        incident: { id: onPayments, type: 'volume', severity: 'SEV-2', status: 'open', assets: [PAYMENTS] },
         maxDepth: 5, total: 5,
         byDepth: [{ depth: 1, count: 2 }, { depth: 2, count: 2 }, { depth: 3, count: 1 }],
         // most first, ties by name
@@ -81,7 +81,9 @@ describe('Impact API', () => {
         // qualified-name order, bytewise
         assets: [asset(DASHBOARD, 2), asset(REPORT, 3), asset(ORDERS, 2), asset(CUSTOMERS, 1), asset(STAGED, 1)],
         nextCursor: null,
-      });
+      };
+      // waits for this very answer: the six edges may reach the store in more than one batch, and five assets at other depths are a half-indexed graph
+      expect(await acme.eventually<Impact>(`/v1/impact/incidents/${onPayments}`, (b) => isDeepStrictEqual(b, expected))).toEqual(expected);
     });
 
     it('stops at the depth asked for', async () => {

@@ -50,12 +50,22 @@ export class TenantClient {
     });
   }
 
-  /** Polls an analytics endpoint until its answer satisfies `ready` (the indexer is a moment behind the catalog), then returns it. */
-  eventually<T>(path: string, ready: (body: T) => boolean): Promise<T> {
-    return waitFor(`${path} to catch up`, async () => {
-      const res = await this.get(path);
-      return res.status === 200 && ready(res.body as T) ? (res.body as T) : undefined;
-    }, 30_000);
+  /**
+   * Polls an analytics endpoint until its answer satisfies `ready` (the indexer is a moment behind the
+   * catalog), then returns it; on timeout the error shows the last answer. An answer read while the
+   * indexer applies a batch may be half old: `ready` should hold only for the final answer.
+   */
+  async eventually<T>(path: string, ready: (body: T) => boolean): Promise<T> {
+    let last: unknown;
+    try {
+      return await waitFor(`${path} to catch up`, async () => {
+        const res = await this.get(path);
+        last = [res.status, res.body];
+        return res.status === 200 && ready(res.body as T) ? (res.body as T) : undefined;
+      }, 30_000);
+    } catch (error) {
+      throw new Error(`${String(error)}; the last answer: ${JSON.stringify(last)}`);
+    }
   }
 }
 
