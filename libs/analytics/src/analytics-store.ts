@@ -1,4 +1,4 @@
-import type { TenantId } from '@tributary/store';
+import type { AssetState, EdgeState, IncidentState, TenantId } from '@tributary/store';
 
 /*
  * The analytics port: the catalog's lineage, assets and incidents copied into an analytics engine
@@ -12,39 +12,17 @@ import type { TenantId } from '@tributary/store';
  * or reordered batch never double-counts.
  */
 
-export interface AssetFact {
-  qualifiedName: string;
-  typeName: string;
-  /** `attributes.owner` when it is text, else null */
-  owner: string | null;
-  /** a deleted asset leaves every answer (and the closure) until it is created again */
-  deleted: boolean;
+/** The change-feed sequence of the change that produced a fact: a fact older than the stored one changes nothing. */
+interface Versioned {
   version: number;
 }
 
-export interface EdgeFact {
-  from: string;
-  to: string;
-  /** false: the edge was removed */
-  present: boolean;
-  version: number;
-}
-
-export interface IncidentFact {
-  /** the catalog's incident id */
-  id: string;
-  source: string;
-  type: string;
-  severity: string | null;
-  status: 'open' | 'resolved';
-  openedAt: Date;
-  /** when it was first acknowledged (a source status of investigating/acknowledged/work in progress), if ever */
-  acknowledgedAt: Date | null;
-  resolvedAt: Date | null;
-  /** the qualified names of the assets it is on (resolved links only) */
-  assets: string[];
-  version: number;
-}
+/** An asset as PostgreSQL holds it; a deleted asset leaves every answer (and the closure) until it is created again. */
+export type AssetFact = AssetState & Versioned;
+/** A lineage edge; `present: false` when it was removed. */
+export type EdgeFact = EdgeState & Versioned;
+/** An incident with the qualified names of the assets its resolved links name. */
+export type IncidentFact = IncidentState & Versioned;
 
 export interface FactBatch {
   assets?: AssetFact[];

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { TenantTx } from '../database';
 
 /*
- * The current state of assets, lineage edges and incidents as the analytics store's facts (the
+ * The current state of assets, lineage edges and incidents: the analytics store's facts (the
  * `AssetFact`, `EdgeFact` and `IncidentFact` of @tributary/analytics, without their version: the
  * indexer stamps each with the change-feed sequence that made it read). The indexer reads them for
  * the keys a batch of changes touched, the rebuild reads them all, a page at a time.
@@ -23,12 +23,14 @@ export interface EdgeState {
 }
 
 export interface IncidentState {
+  /** the catalog's incident id */
   id: string;
   source: string;
   type: string;
   severity: string | null;
   status: 'open' | 'resolved';
   openedAt: Date;
+  /** when it was first acknowledged (a source status of investigating, acknowledged or work in progress), if ever */
   acknowledgedAt: Date | null;
   resolvedAt: Date | null;
   /**
