@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { AnalyticsStore, AssetFact, Direction, EdgeFact, FactBatch, openAnalyticsStore } from '@tributary/analytics';
+import { AnalyticsStore, AssetFact, ClosureUpdateStats, Direction, EdgeFact, FactBatch, openAnalyticsStore } from '@tributary/analytics';
 import { asTenantId, TenantId } from '@tributary/store';
 
 /**
@@ -199,10 +199,11 @@ async function runScenario(store: AnalyticsStore, tenant: TenantId, sc: Scenario
 describe('the closure table, property-based (embedded ClickHouse engine)', () => {
   let store: AnalyticsStore;
   let path: string;
+  const updates: ClosureUpdateStats[] = [];
 
   beforeAll(async () => {
     path = await mkdtemp(join(tmpdir(), 'tributary-closure-property-'));
-    store = await openAnalyticsStore({ path, closureDepth: CLOSURE_DEPTH });
+    store = await openAnalyticsStore({ path, closureDepth: CLOSURE_DEPTH, onClosureUpdate: (stats) => updates.push(stats) });
   });
   afterAll(async () => {
     await store?.close();
@@ -233,5 +234,10 @@ describe('the closure table, property-based (embedded ClickHouse engine)', () =>
       { numRuns, seed, path: process.env.FC_PATH, interruptAfterTimeLimit: 9 * 60_000, markInterruptAsFailure: true },
     );
     console.log(`closure property: ${n} runs, seed ${seed}, ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    // both ways of updating the closure were checked: the additions' fast path (also chains of
+    // added edges, which take more than one round) and the recomputation after removals
+    expect(updates.filter((u) => u.side === 'additions').length).toBeGreaterThan(0);
+    expect(updates.filter((u) => u.side === 'additions' && u.levels > 1).length).toBeGreaterThan(0);
+    expect(updates.filter((u) => u.side !== 'additions').length).toBeGreaterThan(0);
   }, 10 * 60_000);
 });

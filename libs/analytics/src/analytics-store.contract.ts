@@ -150,6 +150,21 @@ export function describeAnalyticsStoreContract(adapter: string, start: (database
         expect((await store.impact(tenant, downstream(['a']))).owners).toEqual([{ owner: 'bob', assets: 1 }, { owner: 'carl', assets: 1 }]);
       });
 
+      it('adds edges in one batch that chain through each other and shorten older paths', async () => {
+        const tenant = freshTenant();
+        const names = ['p', 'q', 'r', 's', 't', 'u', 'v'];
+        await store.apply(tenant, { assets: names.map((n) => asset(n)), edges: [edge('p', 'q'), edge('q', 'r'), edge('r', 's'), edge('s', 't')] });
+        // only additions: a shortcut p → s, and t → u → v, a path of two added edges
+        await store.apply(tenant, { edges: [edge('u', 'v', 2), edge('p', 's', 2), edge('t', 'u', 2)] });
+        expect(await reach(tenant, downstream(['p']))).toEqual({ q: 1, r: 2, s: 1, t: 2, u: 3, v: 4 });
+        expect(await reach(tenant, upstream(['v']))).toEqual({ u: 1, t: 2, s: 3, p: 4, r: 4, q: 5 });
+        expect(await reach(tenant, downstream(['r']))).toEqual({ s: 1, t: 2, u: 3, v: 4 });
+        // the same additions again change nothing
+        await store.apply(tenant, { edges: [edge('u', 'v', 3), edge('p', 's', 3), edge('t', 'u', 3)] });
+        expect(await reach(tenant, downstream(['p']))).toEqual({ q: 1, r: 2, s: 1, t: 2, u: 3, v: 4 });
+        expect((await store.counts(tenant)).closurePairs).toBe(6 + 5 + 4 + 3 + 2 + 1);
+      });
+
       it('counts an edge only between live assets: an edge to an asset not yet known joins when the asset arrives', async () => {
         const tenant = freshTenant();
         await store.apply(tenant, { assets: [asset('x')], edges: [edge('x', 'y')] });
@@ -400,7 +415,7 @@ export function describeAnalyticsStoreContract(adapter: string, start: (database
         const rows = (database: string, table: string) =>
           inspect<{ tenant_id: string; n: number }>(`SELECT tenant_id, toUInt32(count()) AS n FROM ${database}.${table} FINAL GROUP BY tenant_id ORDER BY tenant_id`);
         expect(await rows(DEDICATED_DATABASE, 'assets')).toEqual([{ tenant_id: dedicated, n: 2 }]);
-        expect(await rows(DEDICATED_DATABASE, 'closure')).toEqual([{ tenant_id: dedicated, n: 1 }]);
+        expect(await rows(DEDICATED_DATABASE, 'closure_pairs')).toEqual([{ tenant_id: dedicated, n: 1 }]);
         expect((await rows('tributary', 'assets')).map((r) => r.tenant_id)).not.toContain(dedicated);
         expect((await rows('tributary', 'assets')).map((r) => r.tenant_id)).toContain(pooled);
       });

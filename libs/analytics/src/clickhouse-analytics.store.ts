@@ -10,6 +10,7 @@ import { DatabaseOf, SHARED_DATABASE, TenantDatabases } from './clickhouse-datab
 import { Migration } from './clickhouse-migrations';
 import { fromClickHouseTime, toClickHouseTime } from './clickhouse-time';
 import { CLOSURE_DEPTH, ClosureMaintenance, ClosureUpdateStats, MAX_DEPTH } from './closure-maintenance';
+import { ClickHouseStatements } from './clickhouse-statements';
 import { ClosureSearch } from './closure-search';
 import { checkRange, trendBuckets } from './trend-buckets';
 
@@ -43,6 +44,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   /** Per database and tenant: the last closure version handed out (updates of one tenant come from one writer at a time, in order). */
   private readonly closureVersions = new Map<string, Promise<number>>();
 
+  private readonly sql: ClickHouseStatements;
   private readonly search: ClosureSearch;
   private readonly closureDepth: number;
   private readonly onClosureUpdate: (stats: ClosureUpdateStats) => void;
@@ -58,9 +60,10 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       throw invalid('analytics_closure_depth', `the closure depth must be an integer from 1 to ${MAX_DEPTH}, not ${this.closureDepth}`);
     }
     this.onClosureUpdate = options.onClosureUpdate ?? (() => undefined);
+    this.sql = new ClickHouseStatements(client);
     this.databases = new TenantDatabases(client, databaseOf, migrations);
-    this.closure = new ClosureMaintenance(client, this.closureDepth);
-    this.search = new ClosureSearch(client, this.closureDepth);
+    this.closure = new ClosureMaintenance(this.sql, this.closureDepth);
+    this.search = new ClosureSearch(this.sql, this.closureDepth);
   }
 
   async migrate(): Promise<void> {
@@ -91,17 +94,19 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const changed = [...newEdges.map((e) => [e.from, e.to] as const), ...(await this.presentEdgesOf(db, tenant, flipped))];
     const change = changed.length === 0 ? null : {
       batchId: randomUUID().replaceAll('-', ''),
-      sources: [...new Set(changed.map(([from]) => from))],
-      targets: [...new Set(changed.map(([, to]) => to))],
+      sources: changed.map(([from]) => from),
+      targets: changed.map(([, to]) => to),
       version: await this.nextClosureVersion(db, tenant),
     };
+    // nothing removed and nothing deleted: the closure only gains pairs (the fast path)
+    const additionsOnly = newEdges.every((e) => e.present) && newAssets.every((a) => !flipped.includes(a.qualifiedName) || !a.deleted);
     if (change) await this.closure.record(db, tenant, change);
 
     await this.writeAssets(db, tenant, newAssets);
     await this.writeEdges(db, tenant, newEdges);
     await this.writeIncidents(db, tenant, newIncidents);
 
-    if (change) this.onClosureUpdate(await this.closure.update(db, tenant, change));
+    if (change) this.onClosureUpdate(await this.closure.update(db, tenant, change, additionsOnly));
   }
 
   async impact(tenantId: TenantId, query: ImpactQuery): Promise<ImpactAnswer> {
@@ -115,8 +120,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     if (query.maxDepth <= this.closureDepth) {
       // within the closure: one lookup, each reached asset at its shortest depth from any root, the roots left out
       const [from, to, table] = query.direction === 'downstream'
-        ? ['ancestor', 'descendant', `${db}.closure`]
-        : ['descendant', 'ancestor', `${db}.closure_by_descendant`];
+        ? ['ancestor', 'descendant', `${db}.closure_pairs`]
+        : ['descendant', 'ancestor', `${db}.closure_pairs_by_descendant`];
       return this.impactAnswer(db, query, params, `
         SELECT ${to} AS node, min(depth) AS shortest FROM ${table} FINAL
         WHERE tenant_id = {tenant:String} AND depth <= {maxDepth:UInt8}
@@ -134,17 +139,19 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   /** The impact's aggregates and page over `reached` (node, shortest): one query for each. */
   private async impactAnswer(db: string, query: ImpactQuery, params: Record<string, unknown>, reached: string): Promise<ImpactAnswer> {
+    // the reached assets read by key, and the (smaller) reached set on the join's right, where ClickHouse builds its hash table
     const assetsReached = `
       SELECT r.shortest AS depth, a.qualified_name AS qualified_name, a.type_name AS type_name, a.owner AS owner
-      FROM (${reached}) AS r
-      INNER JOIN (
-        SELECT node, qualified_name, type_name, owner FROM ${db}.assets FINAL WHERE tenant_id = {tenant:String} AND deleted = 0
-      ) AS a ON a.node = r.node`;
-    const groups = await this.rows<{ depth: number; type_name: string; owner: string | null; n: string | number }>(
+      FROM (
+        SELECT node, qualified_name, type_name, owner FROM ${db}.assets FINAL
+        WHERE tenant_id = {tenant:String} AND deleted = 0 AND node IN (SELECT node FROM (${reached}))
+      ) AS a
+      INNER JOIN (${reached}) AS r ON r.node = a.node`;
+    const groups = await this.sql.rows<{ depth: number; type_name: string; owner: string | null; n: string | number }>(
       `SELECT depth, type_name, owner, count() AS n FROM (${assetsReached}) GROUP BY depth, type_name, owner`,
       params,
     );
-    const page = await this.rows<{ qualified_name: string; type_name: string; depth: number; owner: string | null }>(
+    const page = await this.sql.rows<{ qualified_name: string; type_name: string; depth: number; owner: string | null }>(
       `SELECT qualified_name, type_name, depth, owner FROM (${assetsReached})
        WHERE qualified_name > {after:String} ORDER BY qualified_name LIMIT {limit:UInt32}`,
       { ...params, after: query.after ?? '', limit: query.limit + 1 },
@@ -176,36 +183,48 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     checkDepth(maxDepth);
     const db = await this.databases.of(tenantId);
     const tenant = String(tenantId);
-    const openIncidents = `SELECT id FROM ${db}.incidents FINAL WHERE tenant_id = {tenant:String} AND status = 'open'`;
-    const openLinks = `
-      SELECT incident_id, node FROM ${db}.incident_assets FINAL
-      WHERE tenant_id = {tenant:String} AND linked = 1 AND incident_id IN (${openIncidents})`;
-    // every open incident, with 0 when it reaches nothing
-    const radius = async (perIncident: string, params: Record<string, unknown>) => (await this.rows<{ incidentId: string; assets: string | number }>(
-      `SELECT i.id AS incidentId, r.assets AS assets
-       FROM (${openIncidents}) AS i
-       LEFT JOIN (${perIncident}) AS r ON r.incident_id = i.id
-       ORDER BY assets DESC, incidentId`,
-      params,
-    )).map((r) => ({ incidentId: r.incidentId, assets: Number(r.assets) }));
+    // The open incidents and their assets, read once and passed back as parameters: the reach below
+    // refers to them three times, and a subquery with FINAL would be evaluated for each.
+    const open = await this.sql.rows<{ id: string; names: string[] }>(
+      `SELECT i.id AS id, l.names AS names
+       FROM (SELECT id FROM ${db}.incidents FINAL WHERE tenant_id = {tenant:String} AND status = 'open') AS i
+       LEFT JOIN (
+         SELECT incident_id, groupArray(qualified_name) AS names FROM ${db}.incident_assets FINAL
+         WHERE tenant_id = {tenant:String} AND linked = 1 GROUP BY incident_id
+       ) AS l ON l.incident_id = i.id`,
+      { tenant },
+    );
+    const params = { tenant, maxDepth, ids: open.flatMap((o) => o.names.map(() => o.id)), names: open.flatMap((o) => o.names) };
+    const links = 'SELECT pair.1 AS grp, cityHash64(pair.2) AS node FROM (SELECT arrayJoin(arrayZip({ids:Array(String)}, {names:Array(String)})) AS pair)';
+    const counted = (rows: { grp: string; assets: string | number }[]) => {
+      const reached = new Map(rows.map((r) => [r.grp, Number(r.assets)]));
+      return open.map((o) => ({ incidentId: o.id, assets: reached.get(o.id) ?? 0 }))
+        .sort((a, b) => b.assets - a.assets || (a.incidentId < b.incidentId ? -1 : a.incidentId > b.incidentId ? 1 : 0));
+    };
     if (maxDepth <= this.closureDepth) {
-      // an incident's own assets are its roots, not part of its radius (as in impact)
-      return radius(`
-        SELECT l.incident_id AS incident_id, uniqExact(c.descendant) AS assets
-        FROM (${openLinks}) AS l
-        INNER JOIN (
-          SELECT ancestor, descendant FROM ${db}.closure FINAL
-          WHERE tenant_id = {tenant:String} AND depth <= {maxDepth:UInt8} AND ancestor IN (SELECT node FROM (${openLinks}))
-        ) AS c ON c.ancestor = l.node
-        WHERE (l.incident_id, c.descendant) NOT IN (SELECT incident_id, node FROM (${openLinks}))
-        GROUP BY l.incident_id`, { tenant, maxDepth });
+      // an incident's own assets are its roots, not part of its radius (as in impact); the links,
+      // a few per incident, on the join's right where ClickHouse builds its hash table
+      return counted(await this.sql.rows(
+        `SELECT grp, uniqExact(descendant) AS assets
+         FROM (
+           SELECT l.grp AS grp, c.descendant AS descendant
+           FROM (
+             SELECT ancestor, descendant FROM ${db}.closure_pairs FINAL
+             WHERE tenant_id = {tenant:String} AND depth <= {maxDepth:UInt8} AND ancestor IN (SELECT node FROM (${links}))
+           ) AS c
+           INNER JOIN (${links}) AS l ON l.node = c.ancestor
+         )
+         WHERE (grp, descendant) NOT IN (${links})
+         GROUP BY grp`,
+        params,
+      ));
     }
     // the search leaves each group's roots (the incident's assets) out by itself
     return this.search.run(
       db,
       tenant,
-      { seeds: `SELECT incident_id AS grp, node FROM (${openLinks})`, params: {}, direction: 'downstream', maxDepth },
-      (reached, params) => radius(`SELECT grp AS incident_id, count() AS assets FROM (${reached}) GROUP BY grp`, params),
+      { seeds: links, params, direction: 'downstream', maxDepth },
+      async (reached, searchParams) => counted(await this.sql.rows(`SELECT grp, count() AS assets FROM (${reached}) GROUP BY grp`, searchParams)),
     );
   }
 
@@ -222,12 +241,12 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         SELECT id, status = 'open' AS is_open, opened_at >= {since:DateTime64(3, 'UTC')} AS recent FROM ${db}.incidents FINAL
         WHERE tenant_id = {tenant:String} AND (status = 'open' OR opened_at >= {since:DateTime64(3, 'UTC')})
       ) AS i ON i.id = ia.incident_id`;
-    const rows = await this.rows<{ qualifiedName: string; open: string | number; recent: string | number }>(
+    const rows = await this.sql.rows<{ qualifiedName: string; open: string | number; recent: string | number }>(
       `SELECT a.qualified_name AS qualifiedName, h.open AS open, h.recent AS recent
        FROM (
          SELECT c.descendant AS node, uniqExactIf(l.incident_id, l.is_open) AS open, uniqExactIf(l.incident_id, l.recent) AS recent
          FROM (
-           SELECT ancestor, descendant FROM ${db}.closure FINAL
+           SELECT ancestor, descendant FROM ${db}.closure_pairs FINAL
            WHERE tenant_id = {tenant:String} AND ancestor IN (SELECT node FROM (${links}))
          ) AS c
          INNER JOIN (${links}) AS l ON l.node = c.ancestor
@@ -258,7 +277,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
          INNER JOIN (SELECT incident_id, qualified_name FROM ${db}.incident_assets FINAL WHERE tenant_id = {tenant:String} AND linked = 1) AS ia
            ON ia.incident_id = i.id`
       : `SELECT ${query.groupBy} AS key, opened_at, resolved_at FROM (${incidents})`;
-    const rows = await this.rows<{ key: string; bucket_start: string; opened: string | number; resolved: string | number; open_at_end: string | number }>(
+    const rows = await this.sql.rows<{ key: string; bucket_start: string; opened: string | number; resolved: string | number; open_at_end: string | number }>(
       `SELECT key, toString(bucket) AS bucket_start,
               countIf(opened_at >= bucket AND opened_at < bucket_end) AS opened,
               countIf(resolved_at IS NOT NULL AND resolved_at >= bucket AND resolved_at < bucket_end) AS resolved,
@@ -288,7 +307,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   async incidentSummary(tenantId: TenantId, query: { from: Date; to: Date }): Promise<IncidentSummary> {
     checkRange(query.from, query.to);
     const db = await this.databases.of(tenantId);
-    const [row] = await this.rows<{ open_now: string | number; opened: string | number; resolved: string | number; ack: number | null; resolve: number | null }>(
+    const [row] = await this.sql.rows<{ open_now: string | number; opened: string | number; resolved: string | number; ack: number | null; resolve: number | null }>(
       `SELECT countIf(status = 'open') AS open_now,
               countIf(in_range) AS opened,
               countIf(resolved_at IS NOT NULL AND resolved_at >= {from:DateTime64(3, 'UTC')} AND resolved_at < {to:DateTime64(3, 'UTC')}) AS resolved,
@@ -313,13 +332,13 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   async counts(tenantId: TenantId): Promise<AnalyticsCounts> {
     const db = await this.databases.of(tenantId);
-    const [row] = await this.rows<Record<keyof AnalyticsCounts, string | number>>(
+    const [row] = await this.sql.rows<Record<keyof AnalyticsCounts, string | number>>(
       `SELECT
          (SELECT count() FROM ${db}.assets FINAL WHERE tenant_id = {tenant:String} AND deleted = 0) AS assets,
          (SELECT count() FROM ${db}.edges FINAL WHERE tenant_id = {tenant:String} AND present = 1) AS edges,
          (SELECT count() FROM ${db}.incidents FINAL WHERE tenant_id = {tenant:String}) AS incidents,
          (SELECT count() FROM ${db}.incident_assets FINAL WHERE tenant_id = {tenant:String} AND linked = 1) AS incidentLinks,
-         (SELECT count() FROM ${db}.closure FINAL WHERE tenant_id = {tenant:String}) AS closurePairs`,
+         (SELECT count() FROM ${db}.closure_pairs FINAL WHERE tenant_id = {tenant:String}) AS closurePairs`,
       { tenant: String(tenantId) },
     );
     return {
@@ -333,7 +352,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   async reset(tenantId: TenantId): Promise<void> {
     const db = await this.databases.of(tenantId);
-    for (const table of ['assets', 'edges', 'incidents', 'incident_assets', 'closure', 'closure_by_descendant', 'closure_pending']) {
+    for (const table of ['assets', 'edges', 'incidents', 'incident_assets', 'closure_pairs', 'closure_pairs_by_descendant', 'closure_pending']) {
       // a mutation that has finished when the call returns: a rebuild's first writes must not be deleted with the old rows
       await this.client.command({
         query: `ALTER TABLE ${db}.${table} DELETE WHERE tenant_id = {tenant:String}`,
@@ -363,18 +382,19 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private nextClosureVersion(db: string, tenant: string): Promise<number> {
     const key = `${db}\u0000${tenant}`;
     const last = this.closureVersions.get(key) ?? this.closure.lastVersion(db, tenant);
-    // +2: an update's rows take its version, the mark that it is done the next one. At least the
-    // clock in microseconds: a version this process has not seen (a rebuild run by another process
-    // since) is older than now, so the closure rows written next still win.
-    const next = last.then((v) => Math.max(v + 2, Date.now() * 1000));
-    this.closureVersions.set(key, next.then((v) => v + 1));
+    // A change owns versions next … next + K: its closure rows take one per round of additions (at
+    // most K), the mark that it is done next + 1. At least the clock in microseconds: a version this
+    // process has not seen (a rebuild run by another process since) is older than now, so the
+    // closure rows written next still win.
+    const next = last.then((v) => Math.max(v + 1, Date.now() * 1000));
+    this.closureVersions.set(key, next.then((v) => v + this.closureDepth));
     next.catch(() => this.closureVersions.delete(key));
     return next;
   }
 
   private async storedAssets(db: string, tenant: string, names: string[]): Promise<Map<string, { version: number; deleted: boolean }>> {
     if (names.length === 0) return new Map();
-    const rows = await this.rows<{ qualified_name: string; version: string | number; deleted: number }>(
+    const rows = await this.sql.rows<{ qualified_name: string; version: string | number; deleted: number }>(
       `SELECT qualified_name, version, deleted FROM ${db}.assets FINAL
        WHERE tenant_id = {tenant:String} AND node IN (SELECT cityHash64(arrayJoin({names:Array(String)})))`,
       { tenant, names },
@@ -384,7 +404,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   private async storedEdgeVersions(db: string, tenant: string, edges: EdgeFact[]): Promise<Map<string, number>> {
     if (edges.length === 0) return new Map();
-    const rows = await this.rows<{ src_name: string; dst_name: string; version: string | number }>(
+    const rows = await this.sql.rows<{ src_name: string; dst_name: string; version: string | number }>(
       `SELECT src_name, dst_name, version FROM ${db}.edges FINAL
        WHERE tenant_id = {tenant:String} AND (src, dst) IN (
          SELECT cityHash64(pair.1), cityHash64(pair.2) FROM (SELECT arrayJoin(arrayZip({froms:Array(String)}, {tos:Array(String)})) AS pair))`,
@@ -395,7 +415,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   private async storedIncidentVersions(db: string, tenant: string, ids: string[]): Promise<Map<string, number>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.rows<{ id: string; version: string | number }>(
+    const rows = await this.sql.rows<{ id: string; version: string | number }>(
       `SELECT id, version FROM ${db}.incidents FINAL WHERE tenant_id = {tenant:String} AND id IN {ids:Array(String)}`,
       { tenant, ids },
     );
@@ -404,7 +424,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   private async presentEdgesOf(db: string, tenant: string, names: string[]): Promise<(readonly [string, string])[]> {
     if (names.length === 0) return [];
-    const rows = await this.rows<{ src_name: string; dst_name: string }>(
+    const rows = await this.sql.rows<{ src_name: string; dst_name: string }>(
       `SELECT src_name, dst_name FROM ${db}.edges FINAL
        WHERE tenant_id = {tenant:String} AND present = 1
          AND (src IN (SELECT cityHash64(arrayJoin({names:Array(String)}))) OR dst IN (SELECT cityHash64(arrayJoin({names:Array(String)}))))`,
@@ -414,13 +434,13 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   private async writeAssets(db: string, tenant: string, assets: AssetFact[]): Promise<void> {
-    await this.insert(`${db}.assets`, assets.map((a) => ({
+    await this.sql.insert(`${db}.assets`, assets.map((a) => ({
       tenant_id: tenant, qualified_name: a.qualifiedName, type_name: a.typeName, owner: a.owner, deleted: a.deleted ? 1 : 0, version: a.version,
     })));
   }
 
   private async writeEdges(db: string, tenant: string, edges: EdgeFact[]): Promise<void> {
-    await this.insert(`${db}.edges`, edges.map((e) => ({
+    await this.sql.insert(`${db}.edges`, edges.map((e) => ({
       tenant_id: tenant, src_name: e.from, dst_name: e.to, present: e.present ? 1 : 0, version: e.version,
     })));
   }
@@ -428,7 +448,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   /** The incident rows, and its links: each listed asset linked, each asset a previous version listed and this one does not unlinked. */
   private async writeIncidents(db: string, tenant: string, incidents: IncidentFact[]): Promise<void> {
     if (incidents.length === 0) return;
-    const linkedBefore = await this.rows<{ incident_id: string; qualified_name: string }>(
+    const linkedBefore = await this.sql.rows<{ incident_id: string; qualified_name: string }>(
       `SELECT incident_id, qualified_name FROM ${db}.incident_assets FINAL
        WHERE tenant_id = {tenant:String} AND linked = 1 AND incident_id IN {ids:Array(String)}`,
       { tenant, ids: incidents.map((i) => i.id) },
@@ -443,7 +463,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         }
       }
     }
-    await this.insert(`${db}.incidents`, incidents.map((i) => ({
+    await this.sql.insert(`${db}.incidents`, incidents.map((i) => ({
       tenant_id: tenant,
       id: i.id,
       source: i.source,
@@ -455,16 +475,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       resolved_at: i.resolvedAt && toClickHouseTime(i.resolvedAt),
       version: i.version,
     })));
-    await this.insert(`${db}.incident_assets`, links);
-  }
-
-  private async insert(table: string, values: Record<string, unknown>[]): Promise<void> {
-    if (values.length === 0) return;
-    await this.client.insert({ table, values, format: 'JSONEachRow' });
-  }
-
-  private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    return (await this.client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+    await this.sql.insert(`${db}.incident_assets`, links);
   }
 }
 

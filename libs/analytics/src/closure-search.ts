@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseStatements } from './clickhouse-statements';
 import type { Direction } from './analytics-store';
 
 /**
@@ -17,7 +17,7 @@ import type { Direction } from './analytics-store';
  */
 export class ClosureSearch {
   constructor(
-    private readonly client: ClickHouseClient,
+    private readonly sql: ClickHouseStatements,
     /** K: the closure holds pairs up to this many hops */
     private readonly depth: number,
   ) {}
@@ -32,16 +32,16 @@ export class ClosureSearch {
     const params = { ...search.params, tenant, search: searchId };
     // downstream follows ancestor → descendant in the closure ordered by ancestor; upstream the reverse, in its copy
     const [from, to, table] = search.direction === 'downstream'
-      ? ['ancestor', 'descendant', `${db}.closure`]
-      : ['descendant', 'ancestor', `${db}.closure_by_descendant`];
+      ? ['ancestor', 'descendant', `${db}.closure_pairs`]
+      : ['descendant', 'ancestor', `${db}.closure_pairs_by_descendant`];
     try {
-      await this.exec(
+      await this.sql.exec(
         `INSERT INTO ${db}.search_staging (search_id, grp, node, depth) SELECT DISTINCT {search:String}, grp, node, 0 FROM (${search.seeds})`,
         params,
       );
       for (let base = 0; base < search.maxDepth; base += this.depth) {
         const frontier = `SELECT grp, node FROM ${db}.search_staging WHERE search_id = {search:String} AND depth = {base:UInt8}`;
-        await this.exec(
+        await this.sql.exec(
           `INSERT INTO ${db}.search_staging (search_id, grp, node, depth)
            SELECT {search:String}, grp, reached, shortest
            FROM (
@@ -57,7 +57,7 @@ export class ClosureSearch {
            WHERE (grp, reached) NOT IN (SELECT grp, node FROM ${db}.search_staging WHERE search_id = {search:String})`,
           { ...params, base, hops: Math.min(this.depth, search.maxDepth - base) },
         );
-        const [next] = await this.rows<{ n: string | number }>(
+        const [next] = await this.sql.rows<{ n: string | number }>(
           `SELECT count() AS n FROM ${db}.search_staging WHERE search_id = {search:String} AND depth = {next:UInt8}`,
           { search: searchId, next: base + this.depth },
         );
@@ -65,15 +65,7 @@ export class ClosureSearch {
       }
       return await read(`SELECT grp, node, depth FROM ${db}.search_staging WHERE search_id = {search:String} AND depth > 0`, params);
     } finally {
-      await this.exec(`ALTER TABLE ${db}.search_staging DROP PARTITION {search:String}`, { search: searchId });
+      await this.sql.exec(`ALTER TABLE ${db}.search_staging DROP PARTITION {search:String}`, { search: searchId });
     }
-  }
-
-  private async exec(query: string, params: Record<string, unknown>): Promise<void> {
-    await this.client.command({ query, query_params: params });
-  }
-
-  private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    return (await this.client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
   }
 }
