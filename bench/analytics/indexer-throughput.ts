@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { AnalyticsStore } from '@tributary/analytics';
 import { ChangeEventRecord, changeEventCodec } from '@tributary/contracts';
-import { ChangeIndexer, FactReader } from '@tributary/indexing';
+import { ChangeIndexer, FactReader, INDEXER_BATCH_SIZE } from '@tributary/indexing';
 import { changeEventPayload, ChangeEventsRepository, Database, DEFAULT_TENANT } from '@tributary/store';
 import { ApiClient } from '../support/api-client';
 import { chunk, forEachConcurrently } from '../support/concurrency';
@@ -12,11 +12,10 @@ import { Measurement } from '../suite';
 /** The steady-state mix: owners changing on existing assets, new tables appearing downstream of existing ones. */
 const OWNER_UPDATES = 20_000;
 const NEW_LEAVES = 2_000;
-const BATCH = 1000;
 const TARGET_PER_SECOND = 20_000;
 
 /**
- * The indexer's own work on a backlog of changes, on the loaded store: each batch of 1,000 changes
+ * The indexer's own work on a backlog of changes, on the loaded store: each batch of INDEXER_BATCH_SIZE changes
  * planned, read from PostgreSQL and written to the analytics store with its closure updated, one
  * batch after the other as the indexer's consumer does. The changes are read from the change log's
  * table and decoded before the clock starts: the log's transport is measured by the inbound and
@@ -35,10 +34,10 @@ export async function measureIndexer(database: Database, api: ApiClient, graph: 
     events.push(...page.map((e) => changeEventCodec.decode(e.payload ?? changeEventPayload(DEFAULT_TENANT, e.sequence, e))));
     after = page[page.length - 1].sequence;
   }
-  progress(`indexer: indexing ${formatCount(events.length)} changes in batches of ${BATCH}`);
+  progress(`indexer: indexing ${formatCount(events.length)} changes in batches of ${formatCount(INDEXER_BATCH_SIZE)}`);
   const indexer = new ChangeIndexer(new FactReader(database), store);
   const started = performance.now();
-  for (const batch of chunk(events, BATCH)) await indexer.index(DEFAULT_TENANT, batch);
+  for (const batch of chunk(events, INDEXER_BATCH_SIZE)) await indexer.index(DEFAULT_TENANT, batch);
   const seconds = (performance.now() - started) / 1000;
   const perSecond = events.length / seconds;
   return [{ name: `indexer throughput (${formatCount(events.length)} changes: owner updates, new tables with their edges)`,

@@ -3,13 +3,12 @@ import type { AnalyticsStore } from '@tributary/analytics';
 import { DeadLettersService } from '@tributary/catalog';
 import { ChangeEventRecord, changeEventCodec } from '@tributary/contracts';
 import type { EventLog, LogRecord } from '@tributary/eventlog';
-import { ChangeIndexer, FactReader } from '@tributary/indexing';
+import { ChangeIndexer, FactReader, INDEXER_BATCH_SIZE } from '@tributary/indexing';
 import { Metrics } from '@tributary/observability';
 import { ANALYTICS_STORE, ConsumerWatch, EVENT_LOG, IsolatedConsumer, RUNTIME, type Runtime } from '@tributary/platform';
 import { CHANGES_STREAM } from '@tributary/propagation';
 
 const GROUP = 'indexer';
-const BATCH_SIZE = 1000;
 
 /**
  * The indexer: consumes the change log (consumer group `indexer`) and keeps the analytics store in
@@ -39,7 +38,7 @@ export class IndexerModule implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     this.consumer = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, this.runtime.config, this.logger,
-      { group: GROUP, stream: CHANGES_STREAM, batchSize: BATCH_SIZE, what: 'changes', handle: (records) => this.handle(records) });
+      { group: GROUP, stream: CHANGES_STREAM, batchSize: INDEXER_BATCH_SIZE, what: 'changes', handle: (records) => this.handle(records) });
   }
 
   async onApplicationShutdown(): Promise<void> {

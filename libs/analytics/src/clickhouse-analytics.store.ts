@@ -82,9 +82,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
     const storedAssets = await this.storedAssets(db, tenant, assets.map((a) => a.qualifiedName));
     const newAssets = assets.filter((a) => a.version > (storedAssets.get(a.qualifiedName)?.version ?? -1));
-    const flipped = newAssets
-      .filter((a) => !a.deleted !== (storedAssets.has(a.qualifiedName) && !storedAssets.get(a.qualifiedName)!.deleted))
-      .map((a) => a.qualifiedName);
+    const flippedAssets = newAssets.filter((a) => !a.deleted !== (storedAssets.has(a.qualifiedName) && !storedAssets.get(a.qualifiedName)!.deleted));
+    const flipped = flippedAssets.map((a) => a.qualifiedName);
     const storedEdges = await this.storedEdgeVersions(db, tenant, edges);
     const newEdges = edges.filter((e) => e.version > (storedEdges.get(edgeKey(e.from, e.to)) ?? -1));
     const storedIncidents = await this.storedIncidentVersions(db, tenant, incidents.map((i) => i.id));
@@ -99,7 +98,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       version: await this.nextClosureVersion(db, tenant),
     };
     // nothing removed and nothing deleted: the closure only gains pairs (the fast path)
-    const additionsOnly = newEdges.every((e) => e.present) && newAssets.every((a) => !flipped.includes(a.qualifiedName) || !a.deleted);
+    const additionsOnly = newEdges.every((e) => e.present) && flippedAssets.every((a) => !a.deleted);
     if (change) await this.closure.record(db, tenant, change);
 
     await this.writeAssets(db, tenant, newAssets);

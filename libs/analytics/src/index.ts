@@ -6,3 +6,4 @@ export { loadMigrations, migrationsDirectory } from './clickhouse-migrations';
 export { CLOSURE_DEPTH, MAX_DEPTH } from './closure-maintenance';
 export type { ClosureUpdateStats } from './closure-maintenance';
 export * from './open-analytics-store';
+export { bucketsSpanned, MAX_TREND_BUCKETS } from './trend-buckets';

@@ -1,6 +1,5 @@
 export * from './analytics-engine';
 export * from './analytics-window';
-export * from './trend-buckets';
 export * from './impact.service';
 export * from './lineage-hotspots.service';
 export * from './incident-analytics.service';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ROLES } from '@tributary/auth';
 import { ClassificationName, QualifiedName, TypeName, UUID_PATTERN } from '@tributary/catalog';
-import { bucketsSpanned, MAX_TREND_BUCKETS, MAX_WINDOW_HOURS, WINDOW_PATTERN, windowHours } from '@tributary/insights';
+import { bucketsSpanned, MAX_TREND_BUCKETS } from '@tributary/analytics';
+import { MAX_WINDOW_HOURS, WINDOW_PATTERN, windowHours } from '@tributary/insights';
 import { NewTenantId } from '@tributary/tenancy';
 
 /** Request shapes of the public API. Objects are strict: an unknown field is an error, not ignored. */
