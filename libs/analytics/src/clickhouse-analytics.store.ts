@@ -382,7 +382,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const key = `${db}\u0000${tenant}`;
     const last = this.closureVersions.get(key) ?? this.closure.lastVersion(db, tenant);
     // A change owns versions next … next + K: its closure rows take one per round of additions (at
-    // most K), the mark that it is done next + 1. At least the clock in microseconds: a version this
+    // most K) or, recomputed, next + K; the mark that it is done next + 1 (in closure_pending). At least the clock in microseconds: a version this
     // process has not seen (a rebuild run by another process since) is older than now, so the
     // closure rows written next still win.
     const next = last.then((v) => Math.max(v + 1, Date.now() * 1000));

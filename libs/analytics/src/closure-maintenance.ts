@@ -46,7 +46,8 @@ type Side = typeof ANCESTORS | typeof DESCENDANTS;
 
 /**
  * A decided closure update: the changed edges (sources[i] → targets[i], by qualified name) and the
- * first of the versions it may write (VERSIONS_PER_CHANGE of them).
+ * first of the K + 1 versions it may write: the additions' rounds take version … version + K − 1,
+ * a recomputation version + K.
  */
 export interface ClosureChange {
   batchId: string;
@@ -152,7 +153,10 @@ export class ClosureMaintenance {
     const seeds = Number(forward ? estimate.a : estimate.d);
     const oldPairs = Number(forward ? estimate.forward : estimate.reverse);
     const runs = Math.max(1, Math.ceil(oldPairs / PAIRS_PER_RUN), Math.ceil(seeds / SEEDS_PER_RUN));
-    const levels = await this.recomputeSide(db, tenant, change, side, runs, 'replace');
+    // At the top of the change's versions: an addition of this change stopped halfway (a recovered
+    // change comes here) may have written rounds at version … version + K − 1, and its pairs must not
+    // win over the recomputed ones.
+    const levels = await this.recomputeSide(db, tenant, { ...change, version: change.version + this.depth }, side, runs, 'replace');
     await this.markDone(db, tenant, change);
     return { side: forward ? 'forward' : 'reverse', seeds, runs, levels, milliseconds: Date.now() - started };
   }
