@@ -405,8 +405,6 @@ redis_up() {
 
 # --- ZooKeeper and Druid (opt-in: up druid) -----------------------------------------------------------
 
-http_ok() { curl -fsS --max-time 5 "$@" >/dev/null; }
-
 zookeeper_ready() {
   (exec 3<>"/dev/tcp/$HOST/$ZK_PORT" && printf 'ruok' >&3 && IFS= read -r -t 2 -n 4 line <&3 && [[ $line == imok ]]) 2>/dev/null
 }
