@@ -405,8 +405,9 @@ redis_up() {
 
 # --- ZooKeeper and Druid (opt-in: up druid) -----------------------------------------------------------
 
+# `srvr` names the server's mode only once it serves requests (`ruok` answers imok even before).
 zookeeper_ready() {
-  (exec 3<>"/dev/tcp/$HOST/$ZK_PORT" && printf 'ruok' >&3 && IFS= read -r -t 2 -n 4 line <&3 && [[ $line == imok ]]) 2>/dev/null
+  (exec 3<>"/dev/tcp/$HOST/$ZK_PORT" && printf 'srvr' >&3 && timeout 2 cat <&3 | grep -q '^Mode: standalone') 2>/dev/null
 }
 
 zookeeper_up() {
