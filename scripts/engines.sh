@@ -5,13 +5,23 @@
 #   - the machine's PostgreSQL on 127.0.0.1:5432, switched to wal_level=logical (once; never reverted)
 #   - the machine's Redis on 127.0.0.1:6379 (started here only if nothing answers)
 #   - a schema registry (Apicurio Registry, Confluent-compatible API, H2 file storage) on 127.0.0.1:8081
-# Jars come from Maven Central through Maven (deploy/engines/pom.xml, deploy/engines/registry/pom.xml);
-# state lives in .engines/.
+# and, only when asked for (`up druid`), Apache Druid 33.0.0 as separate JVMs: ZooKeeper on 127.0.0.1:12181,
+# a coordinator that is also the overlord (and runs Derby, the metadata store, on 11527) on 18081, a
+# broker on 18082 (DRUID_URL), a historical on 18083 and an indexer (tasks as threads, 3 slots) on 18091.
+# Jars come from Maven Central through Maven (deploy/engines/pom.xml, deploy/engines/registry/pom.xml,
+# deploy/engines/druid/pom.xml); state lives in .engines/.
 #
-#   scripts/engines.sh up       fetch once, start what is not running, wait until each engine is ready
-#   scripts/engines.sh down     stop what `up` started (and only that), wait for the processes to exit
-#   scripts/engines.sh status   each engine and whether it runs (exit 0 only if all are ready)
-#   scripts/engines.sh env      the environment variables that point the application at the engines
+#   scripts/engines.sh up           fetch once, start what is not running, wait until each engine is ready
+#                                   (not Druid: it is opt-in)
+#   scripts/engines.sh up druid     fetch Druid once, start only ZooKeeper and Druid, wait until the broker
+#                                   answers SQL and the overlord sees the indexer
+#   scripts/engines.sh down         stop what `up` and `up druid` started (and only that), wait for the processes to exit
+#   scripts/engines.sh down druid   stop only ZooKeeper and Druid (if started here)
+#   scripts/engines.sh status       each engine and whether it runs (exit 0 only if all are ready); Druid's
+#                                   processes only when they run
+#   scripts/engines.sh status druid ZooKeeper and Druid only (exit 0 only if all are ready)
+#   scripts/engines.sh env          the environment variables that point the application at the engines
+#                                   (DRUID_URL only while Druid runs)
 #
 # Settings (environment): ENGINES_DIR (default <repo>/.engines), ENGINES_JAVA (a java binary, 17+),
 # ENGINES_KAFKA_HEAP / ENGINES_CONNECT_HEAP (default "-Xms128m -Xmx512m"), ENGINES_REGISTRY_HEAP
@@ -20,6 +30,9 @@
 # ENGINES_PG_USER (postgres), ENGINES_PG_DB (database named in the printed DATABASE_URL, tributary),
 # ENGINES_REDIS_PORT (6379), ENGINES_PG_RESTART=force (restart PostgreSQL for wal_level even while
 # other sessions are connected; by default up waits up to 60 s for them to end, then gives up).
+# Druid: ENGINES_ZOOKEEPER_HEAP ("-Xms16m -Xmx128m"), ENGINES_DRUID_COORDINATOR_HEAP ("-Xms64m -Xmx384m"),
+# ENGINES_DRUID_BROKER_HEAP ("-Xms64m -Xmx384m"), ENGINES_DRUID_HISTORICAL_HEAP ("-Xms64m -Xmx256m"),
+# ENGINES_DRUID_INDEXER_HEAP ("-Xms64m -Xmx512m"); Druid runs on the Java ENGINES_JAVA names (17+).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,6 +40,9 @@ DEPLOY="$ROOT/deploy/engines"
 ENGINES_DIR=${ENGINES_DIR:-"$ROOT/.engines"}
 LIB="$ENGINES_DIR/lib/kafka"
 REGISTRY_LIB="$ENGINES_DIR/lib/registry"
+DRUID_LIB="$ENGINES_DIR/lib/druid"
+DRUID_EXT="$ENGINES_DIR/lib/druid-extensions"
+ZK_LIB="$ENGINES_DIR/lib/zookeeper"
 PLUGINS="$ENGINES_DIR/plugins"
 CONF="$ENGINES_DIR/conf"
 DATA="$ENGINES_DIR/data"
@@ -48,6 +64,21 @@ KAFKA_HEAP=${ENGINES_KAFKA_HEAP:-"-Xms128m -Xmx512m"}
 CONNECT_HEAP=${ENGINES_CONNECT_HEAP:-"-Xms128m -Xmx512m"}
 REGISTRY_HEAP=${ENGINES_REGISTRY_HEAP:-"-Xms64m -Xmx384m"}
 DEBEZIUM_CONNECTOR=io.debezium.connector.postgresql.PostgresConnector
+# Druid (opt-in): ports apart from the ones above and from Druid's defaults (8081-8091, 2181, 1527);
+# the same numbers are in deploy/engines/druid/*.properties and zookeeper.cfg.
+ZK_PORT=12181
+DERBY_PORT=11527
+DRUID_COORDINATOR_PORT=18081
+DRUID_BROKER_PORT=18082
+DRUID_HISTORICAL_PORT=18083
+DRUID_INDEXER_PORT=18091
+DRUID_URL="http://$HOST:$DRUID_BROKER_PORT"
+DRUID_SERVICES=(coordinator broker historical indexer) # start order; down stops them in reverse
+ZK_HEAP=${ENGINES_ZOOKEEPER_HEAP:-"-Xms16m -Xmx128m"}
+DRUID_COORDINATOR_HEAP=${ENGINES_DRUID_COORDINATOR_HEAP:-"-Xms64m -Xmx384m"}
+DRUID_BROKER_HEAP=${ENGINES_DRUID_BROKER_HEAP:-"-Xms64m -Xmx384m"}
+DRUID_HISTORICAL_HEAP=${ENGINES_DRUID_HISTORICAL_HEAP:-"-Xms64m -Xmx256m"}
+DRUID_INDEXER_HEAP=${ENGINES_DRUID_INDEXER_HEAP:-"-Xms64m -Xmx512m"}
 
 log() { printf '[engines] %s\n' "$*" >&2; }
 die() { printf '[engines] error: %s\n' "$*" >&2; exit 1; }
@@ -72,6 +103,8 @@ pid_of() { # name marker
 KAFKA_MARK="$CONF/kafka.properties"
 CONNECT_MARK="$CONF/connect-standalone.properties"
 REGISTRY_MARK="$REGISTRY_LIB/quarkus-run.jar"
+ZK_MARK="$CONF/zookeeper.cfg"
+druid_mark() { echo "$CONF/druid/$1:"; } # the service's own conf folder on its classpath
 
 java_bin() { # minimum-version preferred-binary-or-empty what
   local min=$1 preferred=$2 what=$3 candidates=() j v
@@ -179,6 +212,28 @@ fetch_registry() {
   mvn -B -ntp -f "$pom" dependency:unpack -Dengines.dir="$ENGINES_DIR" >>"$LOGS/fetch.log" 2>&1 ||
     { tail -n 40 "$LOGS/fetch.log" >&2; die "Maven could not fetch the schema registry (log: $LOGS/fetch.log)"; }
   echo "$want" >"$ENGINES_DIR/lib/.fetched-registry"
+}
+
+# Druid and ZooKeeper have a pom (and a fetched marker) of their own too. Druid's parent POM names
+# repositories that cannot be reached, so Maven runs with settings that mirror every repository to
+# Maven Central (deploy/engines/druid/maven-settings.xml).
+fetch_druid() {
+  local pom="$DEPLOY/druid/pom.xml" want have="" profile
+  want=$(sha256sum "$pom" | cut -d' ' -f1)
+  [[ -f $ENGINES_DIR/lib/.fetched-druid ]] && have=$(<"$ENGINES_DIR/lib/.fetched-druid")
+  [[ $want == "$have" && -d $DRUID_LIB && -d $DRUID_EXT/druid-kafka-indexing-service && -d $ZK_LIB ]] && return 0
+  druid_any_running &&
+    die "deploy/engines/druid/pom.xml changed while Druid runs from the old jars: run 'scripts/engines.sh down druid' first"
+  command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch Druid and ZooKeeper from Maven Central"
+  log "fetching Druid 33.0.0, its Kafka indexing extension and ZooKeeper from Maven Central (once, about 210 MB)"
+  rm -rf "$DRUID_LIB" "$DRUID_EXT" "$ZK_LIB" "$ENGINES_DIR/lib/.fetched-druid"
+  mkdir -p "$LOGS"
+  for profile in druid druid-kafka zookeeper; do
+    mvn -B -ntp -s "$DEPLOY/druid/maven-settings.xml" -f "$pom" -P "$profile" dependency:copy-dependencies \
+      -Dengines.dir="$ENGINES_DIR" >>"$LOGS/fetch.log" 2>&1 ||
+      { tail -n 40 "$LOGS/fetch.log" >&2; die "Maven could not fetch the $profile jars (log: $LOGS/fetch.log)"; }
+  done
+  echo "$want" >"$ENGINES_DIR/lib/.fetched-druid"
 }
 
 # --- Kafka ------------------------------------------------------------------------------------------
@@ -348,6 +403,162 @@ redis_up() {
   log "redis ready on $HOST:$REDIS_PORT (started by engines.sh)"
 }
 
+# --- ZooKeeper and Druid (opt-in: up druid) -----------------------------------------------------------
+
+# `srvr` names the server's mode only once it serves requests (`ruok` answers imok even before).
+zookeeper_ready() {
+  (exec 3<>"/dev/tcp/$HOST/$ZK_PORT" && printf 'srvr' >&3 && timeout 2 cat <&3 | grep -q '^Mode: standalone') 2>/dev/null
+}
+
+zookeeper_up() {
+  local pid
+  if pid=$(pid_of zookeeper "$ZK_MARK"); then
+    log "zookeeper already running (pid $pid)"
+  else
+    rm -f "$RUN/zookeeper.pid"
+    port_open $HOST $ZK_PORT && die "port $ZK_PORT is taken by a process engines.sh did not start (another ZooKeeper?)"
+    mkdir -p "$CONF" "$DATA/zookeeper"
+    render "$DEPLOY/druid/zookeeper.cfg" "$ZK_MARK"
+    log "starting zookeeper"
+    # shellcheck disable=SC2086
+    pid=$(start_detached zookeeper "$JAVA" $ZK_HEAP -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
+      -Djava.awt.headless=true -Dzookeeper.jmx.log4j.disable=true \
+      -Dlog4j2.configurationFile="file:$DEPLOY/druid/log4j2.properties" \
+      -cp "$ZK_LIB/*" org.apache.zookeeper.server.quorum.QuorumPeerMain "$ZK_MARK")
+  fi
+  wait_for "zookeeper" 60 "$pid" "$LOGS/zookeeper.log" zookeeper_ready
+  log "zookeeper ready on $HOST:$ZK_PORT"
+}
+
+druid_port() { # service
+  case $1 in
+    coordinator) echo $DRUID_COORDINATOR_PORT ;; broker) echo $DRUID_BROKER_PORT ;;
+    historical) echo $DRUID_HISTORICAL_PORT ;; indexer) echo $DRUID_INDEXER_PORT ;;
+  esac
+}
+
+druid_heap() { # service
+  case $1 in
+    coordinator) echo "$DRUID_COORDINATOR_HEAP" ;; broker) echo "$DRUID_BROKER_HEAP" ;;
+    historical) echo "$DRUID_HISTORICAL_HEAP" ;; indexer) echo "$DRUID_INDEXER_HEAP" ;;
+  esac
+}
+
+# Direct memory: the processing buffers (sizeBytes x (numThreads + numMergeBuffers + 1), see the
+# runtime properties) plus some room; the coordinator/overlord processes no queries.
+druid_direct() { # service
+  case $1 in
+    coordinator) echo 64m ;; broker) echo 192m ;; historical) echo 160m ;; indexer) echo 192m ;;
+  esac
+}
+
+druid_healthy() { # service
+  [[ $(curl -fsS --max-time 5 "http://$HOST:$(druid_port "$1")/status/health" 2>/dev/null) == true ]]
+}
+
+druid_sql() { # query -> JSON rows
+  curl -fsS --max-time 30 -X POST -H 'Content-Type: application/json' \
+    --data "{\"query\": \"$1\"}" "$DRUID_URL/druid/v2/sql"
+}
+
+druid_sql_ok() { [[ $(druid_sql 'SELECT 1' 2>/dev/null) == '[{"EXPR$0":1}]' ]]; }
+
+# The overlord (inside the coordinator) leads and lists the indexer as a worker: tasks can be assigned.
+druid_worker_ok() {
+  curl -fsS --max-time 5 "http://$HOST:$DRUID_COORDINATOR_PORT/druid/indexer/v1/workers" 2>/dev/null |
+    grep -qF "\"host\":\"$HOST:$DRUID_INDEXER_PORT\""
+}
+
+druid_any_running() {
+  local s
+  pid_of zookeeper "$ZK_MARK" >/dev/null && return 0
+  for s in "${DRUID_SERVICES[@]}"; do pid_of "druid-$s" "$(druid_mark "$s")" >/dev/null && return 0; done
+  return 1
+}
+
+druid_start() { # service
+  local svc=$1 port heap
+  port=$(druid_port "$svc")
+  heap=$(druid_heap "$svc")
+  port_open $HOST "$port" && die "port $port (druid $svc) is taken by a process engines.sh did not start"
+  mkdir -p "$CONF/druid/$svc" "$DATA/druid/tmp/$svc"
+  render "$DEPLOY/druid/$svc.runtime.properties" "$CONF/druid/$svc/runtime.properties"
+  local extra=()
+  if [[ $svc == coordinator ]]; then
+    port_open $HOST $DERBY_PORT && die "port $DERBY_PORT (Derby, Druid's metadata store) is taken by a process engines.sh did not start"
+    mkdir -p "$DATA/druid/derby"
+    extra+=(-Dderby.system.home="$DATA/druid/derby" -Dderby.stream.error.file="$LOGS/druid-derby.log")
+  fi
+  log "starting druid $svc"
+  # Druid's own launcher adds these --add-exports/--add-opens on Java 17 (docs: operations/java).
+  # shellcheck disable=SC2086
+  start_detached "druid-$svc" "$JAVA" $heap -XX:MaxDirectMemorySize="$(druid_direct "$svc")" \
+    -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Duser.timezone=UTC -Dfile.encoding=UTF-8 -Djava.io.tmpdir="$DATA/druid/tmp/$svc" \
+    -Djava.util.logging.manager=org.apache.logging.log4j.jul.LogManager \
+    -Dlog4j2.configurationFile="file:$DEPLOY/druid/log4j2.properties" \
+    --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED \
+    --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+    --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
+    --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED \
+    "${extra[@]}" -cp "$CONF/druid/_common:$(druid_mark "$svc")$DRUID_LIB/*" org.apache.druid.cli.Main server "$svc"
+}
+
+druid_up() {
+  local svc pid
+  local -A pids=()
+  mkdir -p "$CONF/druid/_common" "$DATA/druid"
+  render "$DEPLOY/druid/common.runtime.properties" "$CONF/druid/_common/common.runtime.properties"
+  # All four start together (they find each other through ZooKeeper); the coordinator first, since it
+  # runs the metadata store.
+  for svc in "${DRUID_SERVICES[@]}"; do
+    if pid=$(pid_of "druid-$svc" "$(druid_mark "$svc")"); then
+      log "druid $svc already running (pid $pid)"
+    else
+      rm -f "$RUN/druid-$svc.pid"
+      pid=$(druid_start "$svc")
+    fi
+    pids[$svc]=$pid
+  done
+  for svc in "${DRUID_SERVICES[@]}"; do
+    wait_for "druid $svc" 180 "${pids[$svc]}" "$LOGS/druid-$svc.log" druid_healthy "$svc"
+    log "druid $svc healthy on http://$HOST:$(druid_port "$svc")"
+  done
+  wait_for "druid SQL (SELECT 1 through the broker)" 120 "${pids[broker]}" "$LOGS/druid-broker.log" druid_sql_ok
+  wait_for "the overlord to list the indexer as a worker" 120 "${pids[coordinator]}" "$LOGS/druid-coordinator.log" druid_worker_ok
+  log "druid ready: SQL at $DRUID_URL/druid/v2/sql, overlord at http://$HOST:$DRUID_COORDINATOR_PORT"
+}
+
+druid_down() {
+  local svc pid i
+  local order=()
+  for ((i = ${#DRUID_SERVICES[@]} - 1; i >= 0; i--)); do order+=("${DRUID_SERVICES[i]}"); done
+  for svc in "${order[@]}"; do
+    if pid=$(pid_of "druid-$svc" "$(druid_mark "$svc")"); then stop_pid "druid $svc" "$pid"; else log "druid $svc not running (not started here)"; fi
+    rm -f "$RUN/druid-$svc.pid"
+  done
+  if pid=$(pid_of zookeeper "$ZK_MARK"); then stop_pid zookeeper "$pid"; else log "zookeeper not running (not started here)"; fi
+  rm -f "$RUN/zookeeper.pid"
+}
+
+# One line per process; returns 1 unless all are ready.
+druid_status() {
+  local svc pid port ok=0
+  if pid=$(pid_of zookeeper "$ZK_MARK"); then
+    if zookeeper_ready; then printf '%-17s %s\n' zookeeper "running (pid $pid) on $HOST:$ZK_PORT"; else printf '%-17s %s\n' zookeeper "starting (pid $pid)"; ok=1; fi
+  elif port_open $HOST $ZK_PORT; then printf '%-17s %s\n' zookeeper "something else listens on $HOST:$ZK_PORT (not started here)"; ok=1
+  else printf '%-17s %s\n' zookeeper "not running"; ok=1; fi
+  for svc in "${DRUID_SERVICES[@]}"; do
+    port=$(druid_port "$svc")
+    if pid=$(pid_of "druid-$svc" "$(druid_mark "$svc")"); then
+      if druid_healthy "$svc"; then printf '%-17s running (pid %s) on http://%s:%s\n' "druid-$svc" "$pid" $HOST "$port"
+      else printf '%-17s starting (pid %s)\n' "druid-$svc" "$pid"; ok=1; fi
+    elif port_open $HOST "$port"; then printf '%-17s something else listens on %s:%s (not started here)\n' "druid-$svc" $HOST "$port"; ok=1
+    else printf '%-17s not running\n' "druid-$svc"; ok=1; fi
+  done
+  return $ok
+}
+
 # --- commands ---------------------------------------------------------------------------------------
 
 print_env() {
@@ -358,6 +569,13 @@ export DATABASE_URL=postgres://$PG_USER@$HOST:$PG_PORT/$PG_DB
 export REDIS_URL=redis://$HOST:$REDIS_PORT
 export SCHEMA_REGISTRY_URL=$REGISTRY_URL
 EOF
+  print_druid_env
+}
+
+# Only while Druid runs (its broker, started by up druid).
+print_druid_env() {
+  pid_of druid-broker "$(druid_mark broker)" >/dev/null && echo "export DRUID_URL=$DRUID_URL"
+  return 0
 }
 
 cmd_up() {
@@ -376,8 +594,23 @@ cmd_up() {
   print_env
 }
 
+cmd_up_druid() {
+  local t0
+  t0=$(now)
+  mkdir -p "$ENGINES_DIR" "$LOGS" "$RUN" "$DATA" "$CONF"
+  JAVA=$(java_bin 17 "${ENGINES_JAVA:-}" "Druid 33")
+  command -v curl >/dev/null || die "curl is needed to check Druid"
+  fetch_druid
+  zookeeper_up
+  druid_up
+  log "zookeeper and druid ready in $(($(now) - t0)) s; to use them:"
+  print_druid_env
+}
+
 cmd_down() {
-  local pid
+  local pid f
+  # Druid first, and only if up druid left pid files (it is opt-in: otherwise nothing is said about it).
+  for f in "$RUN"/druid-*.pid "$RUN/zookeeper.pid"; do [[ -e $f ]] && { druid_down; break; }; done
   if pid=$(pid_of registry "$REGISTRY_MARK"); then stop_pid registry "$pid"; else log "schema registry not running (not started here)"; fi
   rm -f "$RUN/registry.pid"
   if pid=$(pid_of connect "$CONNECT_MARK"); then stop_pid connect "$pid"; else log "kafka connect not running (not started here)"; fi
@@ -422,13 +655,20 @@ cmd_status() {
   else echo "postgresql not answering on $HOST:$PG_PORT"; ok=1; fi
   if redis_ping; then echo "redis      running on $HOST:$REDIS_PORT$([[ -f $RUN/redis.started ]] && echo ' (started here)' || echo " (the machine's)")"
   else echo "redis      not answering on $HOST:$REDIS_PORT"; ok=1; fi
+  # Druid is opt-in: listed (and counted) only while one of its processes runs.
+  if druid_any_running; then druid_status || ok=1; fi
   return $ok
 }
 
-case ${1:-} in
-  up) cmd_up ;;
-  down) cmd_down ;;
-  status) cmd_status ;;
-  env) print_env ;;
-  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+usage() { echo "usage: $0 up|down|status [druid] | env" >&2; exit 2; }
+
+case ${1:-}:${2:-} in
+  up:) cmd_up ;;
+  up:druid) cmd_up_druid ;;
+  down:) cmd_down ;;
+  down:druid) druid_down ;;
+  status:) cmd_status ;;
+  status:druid) druid_status ;;
+  env:) print_env ;;
+  *) usage ;;
 esac
