@@ -11,6 +11,7 @@ import { Migration } from './clickhouse-migrations';
 import { fromClickHouseTime, toClickHouseTime } from './clickhouse-time';
 import { CLOSURE_DEPTH, ClosureMaintenance, ClosureUpdateStats, MAX_DEPTH } from './closure-maintenance';
 import { ClickHouseStatements } from './clickhouse-statements';
+import { closureLookup } from './closure-lookup';
 import { ClosureSearch } from './closure-search';
 import { checkRange, trendBuckets } from './trend-buckets';
 
@@ -118,14 +119,12 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const params = { tenant, roots: query.roots, maxDepth: query.maxDepth };
     if (query.maxDepth <= this.closureDepth) {
       // within the closure: one lookup, each reached asset at its shortest depth from any root, the roots left out
-      const [from, to, table] = query.direction === 'downstream'
-        ? ['ancestor', 'descendant', `${db}.closure_pairs`]
-        : ['descendant', 'ancestor', `${db}.closure_pairs_by_descendant`];
+      const { start, reached, table } = closureLookup(db, query.direction);
       return this.impactAnswer(db, query, params, `
-        SELECT ${to} AS node, min(depth) AS shortest FROM ${table} FINAL
+        SELECT ${reached} AS node, min(depth) AS shortest FROM ${table} FINAL
         WHERE tenant_id = {tenant:String} AND depth <= {maxDepth:UInt8}
-          AND ${from} IN (SELECT cityHash64(arrayJoin({roots:Array(String)})))
-          AND ${to} NOT IN (SELECT cityHash64(arrayJoin({roots:Array(String)})))
+          AND ${start} IN (SELECT cityHash64(arrayJoin({roots:Array(String)})))
+          AND ${reached} NOT IN (SELECT cityHash64(arrayJoin({roots:Array(String)})))
         GROUP BY node`);
     }
     return this.search.run(
@@ -382,9 +381,9 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const key = `${db}\u0000${tenant}`;
     const last = this.closureVersions.get(key) ?? this.closure.lastVersion(db, tenant);
     // A change owns versions next … next + K: its closure rows take one per round of additions (at
-    // most K) or, recomputed, next + K; the mark that it is done next + 1 (in closure_pending). At least the clock in microseconds: a version this
-    // process has not seen (a rebuild run by another process since) is older than now, so the
-    // closure rows written next still win.
+    // most K) or, recomputed, next + K; the mark that it is done next + 1 (in closure_pending). At
+    // least the clock in microseconds: a version this process has not seen (a rebuild run by another
+    // process since) is older than now, so the closure rows written next still win.
     const next = last.then((v) => Math.max(v + 1, Date.now() * 1000));
     this.closureVersions.set(key, next.then((v) => v + this.closureDepth));
     next.catch(() => this.closureVersions.delete(key));

@@ -1,4 +1,6 @@
+import type { Direction } from './analytics-store';
 import type { ClickHouseStatements } from './clickhouse-statements';
+import { closureLookup } from './closure-lookup';
 
 /** A change that only adds effective edges: each edge `from → to` (qualified names), both ends live or not. */
 export interface ClosureAddition {
@@ -43,6 +45,16 @@ export class ClosureAdditions {
       { batch, tenant, froms: change.froms, tos: change.tos },
     );
     const edges = `SELECT src AS u, dst AS v FROM ${db}.closure_edges_staging WHERE batch_id = {batch:String}`;
+    // an added edge's end (u or v), as `end`, with each node within K − 1 hops of it in `direction`
+    // (the end itself at 0), as `node` at `hops`
+    const around = (end: 'u' | 'v', direction: Direction, node: string, hops: string) => {
+      const { start, reached, table } = closureLookup(db, direction);
+      return `
+        SELECT ${start} AS ${end}, ${reached} AS ${node}, depth AS ${hops} FROM ${table} FINAL
+        WHERE tenant_id = {tenant:String} AND depth < {depth:UInt8} AND ${start} IN (SELECT ${end} FROM (${edges}))
+        UNION ALL
+        SELECT DISTINCT ${end}, ${end} AS ${node}, toUInt8(0) AS ${hops} FROM (${edges})`;
+    };
     for (let round = 0; round < this.depth; round += 1) {
       const params = { batch, tenant, depth: this.depth, candidates: `${batch}_c${round}`, shorter: `${batch}_s${round}`, version: change.version + round };
       // every pair through an added edge (u → v): a's depth to u, one hop, v's depth to d; within K, a ≠ d
@@ -54,19 +66,9 @@ export class ClosureAdditions {
            FROM (
              SELECT e.v AS v, p.a AS a, p.to_u AS to_u
              FROM (${edges}) AS e
-             INNER JOIN (
-               SELECT descendant AS u, ancestor AS a, depth AS to_u FROM ${db}.closure_pairs_by_descendant FINAL
-               WHERE tenant_id = {tenant:String} AND depth < {depth:UInt8} AND descendant IN (SELECT u FROM (${edges}))
-               UNION ALL
-               SELECT DISTINCT u, u AS a, toUInt8(0) AS to_u FROM (${edges})
-             ) AS p ON p.u = e.u
+             INNER JOIN (${around('u', 'upstream', 'a', 'to_u')}) AS p ON p.u = e.u
            ) AS x
-           INNER JOIN (
-             SELECT ancestor AS v, descendant AS d, depth AS from_v FROM ${db}.closure_pairs FINAL
-             WHERE tenant_id = {tenant:String} AND depth < {depth:UInt8} AND ancestor IN (SELECT v FROM (${edges}))
-             UNION ALL
-             SELECT DISTINCT v, v AS d, toUInt8(0) AS from_v FROM (${edges})
-           ) AS y ON y.v = x.v
+           INNER JOIN (${around('v', 'downstream', 'd', 'from_v')}) AS y ON y.v = x.v
            WHERE x.to_u + 1 + y.from_v <= {depth:UInt8} AND x.a <> y.d
          )
          GROUP BY a, d`,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ClosureAdditions } from './closure-additions';
+import { closureLookup } from './closure-lookup';
 import type { ClickHouseStatements } from './clickhouse-statements';
 
 /**
@@ -255,10 +256,9 @@ export class ClosureMaintenance {
       await this.sql.exec(`ALTER TABLE ${db}.closure_staging DROP PARTITION {stage:String}`, { stage });
       return depth - 1;
     }
-    // the closure is (ancestor, descendant); a reverse search's root is the descendant
-    const [rootColumn, nodeColumn] = side === ANCESTORS ? ['ancestor', 'descendant'] : ['descendant', 'ancestor'];
-    // the old pairs of this run's roots, read from the copy ordered by the root's column
-    const old = side === ANCESTORS ? `${db}.closure_pairs` : `${db}.closure_pairs_by_descendant`;
+    // the old pairs of this run's roots, read from the copy ordered by the root's column (a reverse
+    // search's root is the descendant)
+    const { start: rootColumn, reached: nodeColumn, table: old } = closureLookup(db, side === ANCESTORS ? 'downstream' : 'upstream');
     await this.sql.exec(
       `INSERT INTO ${db}.closure_pairs (tenant_id, ancestor, descendant, depth, version, is_deleted)
        SELECT {tenant:String}, ${side === ANCESTORS ? 'root, node' : 'node, root'}, depth, {version:UInt64}, 0

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseStatements } from './clickhouse-statements';
+import { closureLookup } from './closure-lookup';
 import type { Direction } from './analytics-store';
 
 /**
@@ -30,10 +31,7 @@ export class ClosureSearch {
   ): Promise<T> {
     const searchId = randomUUID().replaceAll('-', '');
     const params = { ...search.params, tenant, search: searchId };
-    // downstream follows ancestor → descendant in the closure ordered by ancestor; upstream the reverse, in its copy
-    const [from, to, table] = search.direction === 'downstream'
-      ? ['ancestor', 'descendant', `${db}.closure_pairs`]
-      : ['descendant', 'ancestor', `${db}.closure_pairs_by_descendant`];
+    const { start, reached, table } = closureLookup(db, search.direction);
     try {
       await this.sql.exec(
         `INSERT INTO ${db}.search_staging (search_id, grp, node, depth) SELECT DISTINCT {search:String}, grp, node, 0 FROM (${search.seeds})`,
@@ -48,9 +46,9 @@ export class ClosureSearch {
              SELECT f.grp AS grp, c.reached AS reached, {base:UInt8} + min(c.hops) AS shortest
              FROM (${frontier}) AS f
              INNER JOIN (
-               SELECT ${from} AS start, ${to} AS reached, depth AS hops FROM ${table} FINAL
+               SELECT ${start} AS start, ${reached} AS reached, depth AS hops FROM ${table} FINAL
                WHERE tenant_id = {tenant:String} AND depth <= {hops:UInt8}
-                 AND ${from} IN (SELECT node FROM (${frontier}))
+                 AND ${start} IN (SELECT node FROM (${frontier}))
              ) AS c ON c.start = f.node
              GROUP BY grp, reached
            )
