@@ -105,6 +105,25 @@ export function describeAnalyticsStoreContract(adapter: string, start: (database
         expect(last.next).toBeNull();
       });
 
+      it('pages in the order of the names\' UTF-8 bytes, the order its cursor compares in, across groups', async () => {
+        const tenant = freshTenant();
+        // U+FB01 sorts before U+1F600 by UTF-8 bytes (EF… < F0…) and after it by UTF-16 units (FB01 > D83D)
+        const ligature = '\uFB01le';
+        const emoji = '\u{1F600}';
+        await store.apply(tenant, {
+          assets: [asset('root'), asset(ligature, 1, { owner: 'ann' }), asset(emoji, 1, { typeName: 'Dashboard' }), asset('zeta')],
+          edges: [edge('root', emoji), edge('root', ligature), edge(ligature, 'zeta')],
+        });
+        const pages: string[][] = [];
+        let after: string | undefined;
+        do {
+          const page = await store.impact(tenant, { ...downstream(['root'], 50, 1), after });
+          pages.push(page.assets.map((a) => a.qualifiedName));
+          after = page.next ?? undefined;
+        } while (after !== undefined);
+        expect(pages).toEqual([['zeta'], [ligature], [emoji]]);
+      });
+
       it('answers nothing for unknown roots', async () => {
         const tenant = await tenantWithGraph();
         expect(await store.impact(tenant, downstream(['nowhere']))).toEqual({ total: 0, byDepth: [], byType: [], owners: [], assets: [], next: null });
