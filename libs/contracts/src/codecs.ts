@@ -2,6 +2,7 @@ import { AvroCodec } from './avro/avro-codec';
 import { IncidentObservation } from './incident-observation';
 import { ChangeEventRecord } from './schemas/change-event.v1';
 import { DeadLetterRecord } from './schemas/dead-letter.v1';
+import { IncidentFactRecord } from './schemas/incident-fact.v1';
 import { InboundDelivery } from './schemas/inbound-delivery.v1';
 import { versionsOf } from './schemas/schema-catalogue';
 
@@ -16,3 +17,4 @@ export const inboundDeliveryCodec = codecOf<InboundDelivery>('io.tributary.inbou
 export const incidentObservationCodec = codecOf<IncidentObservation>('io.tributary.incidents.v1.IncidentObservation');
 export const changeEventCodec = codecOf<ChangeEventRecord>('io.tributary.changes.v1.ChangeEvent');
 export const deadLetterCodec = codecOf<DeadLetterRecord>('io.tributary.deadletters.v1.DeadLetter');
+export const incidentFactCodec = codecOf<IncidentFactRecord>('io.tributary.incidentfacts.v1.IncidentFact');

@@ -4,6 +4,7 @@ export * from './schemas/incident-observation.v1';
 export * from './schemas/incident-observation.v2';
 export * from './schemas/change-event.v1';
 export * from './schemas/dead-letter.v1';
+export * from './schemas/incident-fact.v1';
 export * from './schemas/schema-catalogue';
 export * from './avro/avro-codec';
 export * from './avro/framing';

@@ -5,6 +5,7 @@ import { DeadLetterV1 } from './dead-letter.v1';
 import { InboundDeliveryV1 } from './inbound-delivery.v1';
 import { IncidentObservationV1 } from './incident-observation.v1';
 import { IncidentObservationV2 } from './incident-observation.v2';
+import { IncidentFactV1 } from './incident-fact.v1';
 
 /**
  * Every published version of every event schema, oldest first. A subject is the record's full name
@@ -17,6 +18,7 @@ const VERSIONS: readonly (readonly object[])[] = [
   [InboundDeliveryV1],
   [IncidentObservationV1, IncidentObservationV2],
   [DeadLetterV1],
+  [IncidentFactV1],
 ];
 
 const subjectOf = (schema: object): string => {
