@@ -52,6 +52,10 @@ export function describeIncidentAnalyticsContract(adapter: string, start: () => 
     const other = tenant();
     const dedicated = tenant(DEDICATED_TENANT_PREFIX);
     const empty = tenant();
+    const longValues = tenant();
+    // longer than a first guess at the room a group value needs, in multi-byte characters
+    const longType = `fréshness ${'é'.repeat(1500)}`;
+    const longAssets = ['ü'.repeat(900), `db/${'x'.repeat(2000)}`, 'short'];
 
     /** The history of the analytics store's own contract, told as facts: acknowledged, resolved, an asset dropped. */
     const historyFacts = [
@@ -80,7 +84,8 @@ export function describeIncidentAnalyticsContract(adapter: string, start: () => 
 
     beforeAll(async () => {
       h = await start();
-      await h.load([...historyFacts, ...reorderedLoad, ...sameIncident(one, 'freshness'), ...sameIncident(dedicated, 'volume')]);
+      await h.load([...historyFacts, ...reorderedLoad, ...sameIncident(one, 'freshness'), ...sameIncident(dedicated, 'volume'),
+        ...incidentHistory(longValues, 'long', 1, { type: longType, openedAt: at('2026-01-01T00:00:00Z'), assets: longAssets })]);
     });
     afterAll(async () => { await h.dispose(); });
 
@@ -117,6 +122,13 @@ export function describeIncidentAnalyticsContract(adapter: string, start: () => 
           { key: 'high', points: [{ time: day1, opened: 1, resolved: 1, openAtEnd: 0 }] },
         ]);
         expect((await h.analytics.incidentTrends(reordered, { ...day, groupBy: 'asset' })).map((s) => s.key)).toEqual(['b']);
+      });
+
+      it('groups by values of any length, whole', async () => {
+        const day = { from: day1, to: day2, granularity: 'day' as const };
+        expect((await h.analytics.incidentTrends(longValues, { ...day, groupBy: 'type' })).map((s) => s.key)).toEqual([longType]);
+        const byAsset = await h.analytics.incidentTrends(longValues, { ...day, groupBy: 'asset' });
+        expect(byAsset.map((s) => s.key)).toEqual(['db/' + 'x'.repeat(2000), 'short', 'ü'.repeat(900)]);
       });
 
       it('answers no series for a tenant without incidents, and none for incidents outside the buckets', async () => {
