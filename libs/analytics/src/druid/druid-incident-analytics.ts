@@ -9,10 +9,11 @@ import { trendSeriesOf } from './incident-trend-rows';
 
 /**
  * LATEST_BY's room for a group value, first and at most. Druid reserves it per incident in its merge
- * buffers (1,024 bytes for ~85,000 incidents did not fit Druid's 32 MiB processing buffers here; 128
- * did), so the first guess is small and a cut value asks again with eight times more.
+ * buffers (with 32 MiB buffers, 1,024 bytes did not fit ~85,000 incidents, and 128 bytes did not fit
+ * 100,000), so the first guess is small (most types, severities, sources and statuses fit) and a cut
+ * value asks again with eight times more.
  */
-const FIRST_KEY_BYTES = 128;
+const FIRST_KEY_BYTES = 32;
 const MAX_KEY_BYTES = 1 << 20;
 
 /**
