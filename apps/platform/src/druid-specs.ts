@@ -44,7 +44,7 @@ async function main(args: string[]): Promise<void> {
   } else if (args[0] === 'apply') {
     const url = process.env.DRUID_OVERLORD_URL;
     if (!url) throw new Error('set DRUID_OVERLORD_URL (scripts/engines.sh env prints it while Druid runs)');
-    const report = await applySupervisors(new DruidOverlord(url), specs);
+    const report = await applySupervisors(new DruidOverlord(url), config.topicPrefix, specs);
     for (const [what, ids] of Object.entries(report)) if (ids.length) console.log(`${what}: ${ids.join(', ')}`);
   } else {
     throw new Error(USAGE);

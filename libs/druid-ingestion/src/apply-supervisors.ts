@@ -1,5 +1,5 @@
 import { DruidOverlord } from './druid-overlord';
-import { POOLED_DATASOURCE } from './incident-facts-datasources';
+import { pooledDatasource } from './incident-facts-datasources';
 import { DatasourceSpec } from './supervisor-specs';
 
 /**
@@ -16,7 +16,7 @@ export interface ApplyReport {
   created: string[];
   updated: string[];
   unchanged: string[];
-  /** incident-facts supervisors Druid runs that no tenant needs any more (a dedicated tenant removed): left alone */
+  /** dedicated tenants' supervisors of this topic prefix that Druid runs and no tenant needs any more (the tenant removed): left alone */
   unmanaged: string[];
 }
 
@@ -25,7 +25,7 @@ export interface ApplyReport {
  * and sets the datasource's retention rules where they differ: running it again changes nothing and
  * restarts no task.
  */
-export async function applySupervisors(overlord: DruidOverlord, specs: DatasourceSpec[]): Promise<ApplyReport> {
+export async function applySupervisors(overlord: DruidOverlord, topicPrefix: string, specs: DatasourceSpec[]): Promise<ApplyReport> {
   const report: ApplyReport = { created: [], updated: [], unchanged: [], unmanaged: [] };
   for (const { datasource, supervisor } of specs) {
     const stored = await overlord.supervisor(datasource);
@@ -40,6 +40,6 @@ export async function applySupervisors(overlord: DruidOverlord, specs: Datasourc
     if (JSON.stringify(await overlord.rules(datasource)) !== JSON.stringify(RETENTION_RULES)) await overlord.setRules(datasource, RETENTION_RULES);
   }
   const wanted = new Set(specs.map((s) => s.datasource));
-  report.unmanaged = (await overlord.supervisors()).filter((id) => id.startsWith(POOLED_DATASOURCE) && !wanted.has(id)).sort();
+  report.unmanaged = (await overlord.supervisors()).filter((id) => id.startsWith(`${pooledDatasource(topicPrefix)}_`) && !wanted.has(id)).sort();
   return report;
 }

@@ -1,14 +1,18 @@
 import type { Placement, TenantId } from '@tributary/store';
 
-/** The pooled datasource of incident facts: every tenant not placed in a database of its own, told apart by `tenant`. */
-export const POOLED_DATASOURCE = 'tributary_incident_facts';
+/**
+ * The pooled datasource of incident facts: every tenant not placed in a database of its own, told
+ * apart by `tenant`. Named after the topic prefix (`tributary_incident_facts` by default), so that
+ * deployments sharing a Druid stay apart as they do on a shared Kafka.
+ */
+export const pooledDatasource = (topicPrefix: string): string => `${topicPrefix}_incident_facts`;
 
 /** A dedicated tenant's own datasource (as it has its own database and topics). */
-export const dedicatedDatasource = (tenant: TenantId | string): string => `${POOLED_DATASOURCE}_${tenant}`;
+export const dedicatedDatasource = (topicPrefix: string, tenant: TenantId | string): string => `${pooledDatasource(topicPrefix)}_${tenant}`;
 
 /** The datasource a tenant's incident facts land in. */
-export const datasourceOf = (tenant: TenantId | string, placement: Placement): string =>
-  placement === 'dedicated' ? dedicatedDatasource(tenant) : POOLED_DATASOURCE;
+export const datasourceOf = (topicPrefix: string, tenant: TenantId | string, placement: Placement): string =>
+  placement === 'dedicated' ? dedicatedDatasource(topicPrefix, tenant) : pooledDatasource(topicPrefix);
 
 /** Which topics one datasource's supervisor reads. */
 export type TopicSelection = { topic: string } | { topicPattern: string };

@@ -16,7 +16,7 @@ describe('incident-facts supervisor specs', () => {
   it('one pooled datasource for pooled and schema tenants, one per dedicated tenant', () => {
     const specs = incidentFactsSupervisors(tenants, options);
     expect(specs.map((s) => s.datasource)).toEqual(['tributary_incident_facts', 'tributary_incident_facts_big-co', 'tributary_incident_facts_zeta']);
-    expect(tenants.map((t) => datasourceOf(t.id, t.placement)))
+    expect(tenants.map((t) => datasourceOf('tributary', t.id, t.placement)))
       .toEqual(['tributary_incident_facts', 'tributary_incident_facts', 'tributary_incident_facts_big-co', 'tributary_incident_facts_zeta']);
     expect(ioConfig(specs[1].supervisor)).toMatchObject({ topic: 'tributary.big-co.incident-facts.v1' });
   });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Placement, TenantId } from '@tributary/store';
-import { dedicatedDatasource, dedicatedTopic, POOLED_DATASOURCE, pooledTopics, TopicSelection } from './incident-facts-datasources';
+import { dedicatedDatasource, dedicatedTopic, pooledDatasource, pooledTopics, TopicSelection } from './incident-facts-datasources';
 
 /**
  * How Druid decodes the Avro bodies:
@@ -52,8 +52,8 @@ export function incidentFactsDataSchema(from: string = __dirname): Record<string
 export function incidentFactsSupervisors(tenants: TenantPlacement[], options: SupervisorOptions): DatasourceSpec[] {
   const dedicated = tenants.filter((t) => t.placement === 'dedicated').map((t) => String(t.id));
   return [
-    spec(POOLED_DATASOURCE, pooledTopics(options.topicPrefix, dedicated), options),
-    ...dedicated.sort().map((tenant) => spec(dedicatedDatasource(tenant), dedicatedTopic(options.topicPrefix, tenant), options)),
+    spec(pooledDatasource(options.topicPrefix), pooledTopics(options.topicPrefix, dedicated), options),
+    ...dedicated.sort().map((tenant) => spec(dedicatedDatasource(options.topicPrefix, tenant), dedicatedTopic(options.topicPrefix, tenant), options)),
   ];
 }
 
