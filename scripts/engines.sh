@@ -21,7 +21,7 @@
 #                                   processes only when they run
 #   scripts/engines.sh status druid ZooKeeper and Druid only (exit 0 only if all are ready)
 #   scripts/engines.sh env          the environment variables that point the application at the engines
-#                                   (DRUID_URL only while Druid runs)
+#                                   (DRUID_URL and DRUID_OVERLORD_URL only while Druid runs)
 #
 # Settings (environment): ENGINES_DIR (default <repo>/.engines), ENGINES_JAVA (a java binary, 17+),
 # ENGINES_KAFKA_HEAP / ENGINES_CONNECT_HEAP (default "-Xms128m -Xmx512m"), ENGINES_REGISTRY_HEAP
@@ -575,6 +575,7 @@ EOF
 # Only while Druid runs (its broker, started by up druid).
 print_druid_env() {
   pid_of druid-broker "$(druid_mark broker)" >/dev/null && echo "export DRUID_URL=$DRUID_URL"
+  pid_of druid-coordinator "$(druid_mark coordinator)" >/dev/null && echo "export DRUID_OVERLORD_URL=http://$HOST:$DRUID_COORDINATOR_PORT"
   return 0
 }
 
