@@ -9,19 +9,21 @@
 # a coordinator that is also the overlord (and runs Derby, the metadata store, on 11527) on 18081, a
 # broker on 18082 (DRUID_URL), a historical on 18083 and an indexer (tasks as threads, 3 slots) on 18091.
 # Jars come from Maven Central through Maven (deploy/engines/pom.xml, deploy/engines/registry/pom.xml,
-# deploy/engines/druid/pom.xml); state lives in .engines/.
+# deploy/engines/druid/pom.xml); Druid also loads the project's own input format (druid-specs/extension,
+# built here with Maven when its sources change); state lives in .engines/.
 #
 #   scripts/engines.sh up           fetch once, start what is not running, wait until each engine is ready
 #                                   (not Druid: it is opt-in)
-#   scripts/engines.sh up druid     fetch Druid once, start only ZooKeeper and Druid, wait until the broker
-#                                   answers SQL and the overlord sees the indexer
+#   scripts/engines.sh up druid     fetch Druid once, build the tributary-avro input format when its sources
+#                                   changed, start only ZooKeeper and Druid, wait until the broker answers SQL
+#                                   and the overlord sees the indexer
 #   scripts/engines.sh down         stop what `up` and `up druid` started (and only that), wait for the processes to exit
 #   scripts/engines.sh down druid   stop only ZooKeeper and Druid (if started here)
 #   scripts/engines.sh status       each engine and whether it runs (exit 0 only if all are ready); Druid's
 #                                   processes only when they run
 #   scripts/engines.sh status druid ZooKeeper and Druid only (exit 0 only if all are ready)
 #   scripts/engines.sh env          the environment variables that point the application at the engines
-#                                   (DRUID_URL only while Druid runs)
+#                                   (DRUID_URL and DRUID_OVERLORD_URL only while Druid runs)
 #
 # Settings (environment): ENGINES_DIR (default <repo>/.engines), ENGINES_JAVA (a java binary, 17+),
 # ENGINES_KAFKA_HEAP / ENGINES_CONNECT_HEAP (default "-Xms128m -Xmx512m"), ENGINES_REGISTRY_HEAP
@@ -42,6 +44,8 @@ LIB="$ENGINES_DIR/lib/kafka"
 REGISTRY_LIB="$ENGINES_DIR/lib/registry"
 DRUID_LIB="$ENGINES_DIR/lib/druid"
 DRUID_EXT="$ENGINES_DIR/lib/druid-extensions"
+AVRO_EXT_SRC="$ROOT/druid-specs/extension"
+AVRO_EXT="$DRUID_EXT/tributary-druid-avro"
 ZK_LIB="$ENGINES_DIR/lib/zookeeper"
 PLUGINS="$ENGINES_DIR/plugins"
 CONF="$ENGINES_DIR/conf"
@@ -234,6 +238,28 @@ fetch_druid() {
       { tail -n 40 "$LOGS/fetch.log" >&2; die "Maven could not fetch the $profile jars (log: $LOGS/fetch.log)"; }
   done
   echo "$want" >"$ENGINES_DIR/lib/.fetched-druid"
+}
+
+# The project's input format (druid-specs/extension) is built from source, not fetched: it is rebuilt
+# (tests included) when what goes into its jar changed, i.e. its pom, its main sources, or the schema
+# catalogue the jar bundles, and installed as one more extension folder: its jar and Avro, the one
+# dependency Druid does not provide (target/extension/).
+build_druid_extension() {
+  local want have="" jar
+  want=$(cd "$ROOT" && find druid-specs/extension/pom.xml druid-specs/extension/src/main libs/contracts/src/schemas/published.json \
+    -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+  [[ -f $ENGINES_DIR/lib/.built-druid-extension ]] && have=$(<"$ENGINES_DIR/lib/.built-druid-extension")
+  [[ $want == "$have" && -d $AVRO_EXT ]] && return 0
+  druid_any_running &&
+    die "druid-specs/extension changed while Druid runs the old build: run 'scripts/engines.sh down druid' first"
+  log "building the tributary-avro input format (druid-specs/extension)"
+  rm -rf "$AVRO_EXT" "$ENGINES_DIR/lib/.built-druid-extension"
+  mkdir -p "$LOGS"
+  mvn -B -ntp -s "$DEPLOY/druid/maven-settings.xml" -f "$AVRO_EXT_SRC/pom.xml" package >>"$LOGS/druid-extension-build.log" 2>&1 ||
+    { tail -n 40 "$LOGS/druid-extension-build.log" >&2; die "Maven could not build druid-specs/extension (log: $LOGS/druid-extension-build.log)"; }
+  mkdir -p "$AVRO_EXT"
+  for jar in "$AVRO_EXT_SRC"/target/tributary-druid-avro-*.jar "$AVRO_EXT_SRC"/target/extension/*.jar; do cp "$jar" "$AVRO_EXT/"; done
+  echo "$want" >"$ENGINES_DIR/lib/.built-druid-extension"
 }
 
 # --- Kafka ------------------------------------------------------------------------------------------
@@ -575,6 +601,7 @@ EOF
 # Only while Druid runs (its broker, started by up druid).
 print_druid_env() {
   pid_of druid-broker "$(druid_mark broker)" >/dev/null && echo "export DRUID_URL=$DRUID_URL"
+  pid_of druid-coordinator "$(druid_mark coordinator)" >/dev/null && echo "export DRUID_OVERLORD_URL=http://$HOST:$DRUID_COORDINATOR_PORT"
   return 0
 }
 
@@ -601,6 +628,7 @@ cmd_up_druid() {
   JAVA=$(java_bin 17 "${ENGINES_JAVA:-}" "Druid 33")
   command -v curl >/dev/null || die "curl is needed to check Druid"
   fetch_druid
+  build_druid_extension
   zookeeper_up
   druid_up
   log "zookeeper and druid ready in $(($(now) - t0)) s; to use them:"

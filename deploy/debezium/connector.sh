@@ -8,9 +8,12 @@
 #   deploy/debezium/connector.sh remove   pooled|per-tenant   delete the connector, then drop its slot and publication
 #
 # pooled      tenant_pooled.change_events               -> <prefix>.pooled.changes.v1
+#             tenant_pooled.incident_facts              -> <prefix>.pooled.incident-facts.v1
 # per-tenant  tenant_<id>.change_events (schema tenants),
 #             tributary_data.change_events (a dedicated
 #             tenant's database)                        -> <prefix>.<tenant>.changes.v1
+#             the same schemas' incident_facts          -> <prefix>.<tenant>.incident-facts.v1
+# (one connector and slot per kind; an Outbox Event Router per table, chosen by a TopicNameMatches predicate)
 #
 # Reads DATABASE_URL (the database to capture), KAFKA_CONNECT_URL (default http://127.0.0.1:8083) and
 # KAFKA_TOPIC_PREFIX (default tributary). Names are derived so that several databases and deployments can

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { IncidentField, IncidentObservation, statedFieldsOf } from '@tributary/contracts';
 import { notFound } from '@tributary/errors';
 import {
-  AssetsRepository, AuditRepository, ChangeEventsRepository, Database, IncidentRow, IncidentsRepository,
+  AssetsRepository, AuditRepository, ChangeEventsRepository, Database, IncidentFactsRepository, IncidentRow, IncidentsRepository,
   IncidentTableRow, NewChangeEvent, TenantTx,
 } from '@tributary/store';
 import { ChangeType, changeEvent } from './change-event.factory';
+import { incidentFactsOf } from './incident-facts';
 import { timeIdCursor } from './page-cursor';
 import { ReadContext, WriteContext } from './write-context';
 
@@ -69,6 +70,7 @@ export class IncidentsService {
     private readonly assets = new AssetsRepository(),
     private readonly changes = new ChangeEventsRepository(),
     private readonly audit = new AuditRepository(),
+    private readonly facts = new IncidentFactsRepository(),
   ) {}
 
   async apply(ctx: WriteContext, items: ObservationToApply[]): Promise<ApplyResult> {
@@ -162,7 +164,10 @@ export class IncidentsService {
       }
       await this.audit.record(tx, { actor: ctx.actor, action: 'incidents.apply', subject: null,
         details: { applied: applied.length, duplicates, stale, origin: ctx.origin } });
-      await this.changes.append(tx, events);
+      const pendingFacts = await incidentFactsOf(tx, events, state);
+      const sequences = await this.changes.append(tx, events);
+      // each incident change event's fact, under the event's sequence, in the same transaction
+      await this.facts.append(tx, pendingFacts.flatMap((f, i) => (f ? [{ ...f, sequence: sequences[i] }] : [])));
       return { applied, duplicates, stale };
     });
   }

@@ -1,7 +1,7 @@
 import { TenantId } from '@tributary/store';
 
 /** The platform's streams (topics in the Kafka adapter). */
-export type Stream = 'inbound' | 'changes' | 'incidents' | 'dead-letters';
+export type Stream = 'inbound' | 'changes' | 'incidents' | 'dead-letters' | 'incident-facts';
 
 export interface NewRecord {
   tenantId: TenantId;

@@ -5,7 +5,7 @@ import { GroupedCalls } from './grouped-calls';
 import { retryPause } from './retry-pause';
 import { SingleObjectWireFormat, WireFormat } from './wire-format';
 
-export const STREAMS: Stream[] = ['inbound', 'changes', 'incidents', 'dead-letters'];
+export const STREAMS: Stream[] = ['inbound', 'changes', 'incidents', 'dead-letters', 'incident-facts'];
 
 /**
  * Topic names: pooled tenants share one topic per stream, keyed by tenant (+ asset or incident), so

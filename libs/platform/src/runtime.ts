@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  type AnalyticsStore, DruidIncidentAnalytics, DruidSqlClient, type IncidentAnalytics, incidentFactsDatasource, openAnalyticsStore,
+  type AnalyticsStore, DruidIncidentAnalytics, DruidSqlClient, type IncidentAnalytics, openAnalyticsStore,
 } from '@tributary/analytics';
+import { datasourceOf } from '@tributary/druid-ingestion';
 import { Config, tenantLoginOf } from '@tributary/config';
 import { ConfluentWireFormat, EventLog, KafkaEventLog, PostgresEventLog, SchemaRegistryClient } from '@tributary/eventlog';
 import { BullMqJobQueue, DeadJob, JobQueue, PostgresJobQueue } from '@tributary/queue';
@@ -126,13 +127,14 @@ async function openAnalytics(config: Config, database: Database, embedded: boole
 }
 
 /**
- * Druid (DRUID_URL) for the incident trends and summary, a tenant's datasource chosen by its placement
- * like its ClickHouse database; without it, the analytics store answers them too. Nothing to open:
+ * Druid (DRUID_URL) for the incident trends and summary, a tenant's datasource the one its facts are
+ * ingested into (named after the topic prefix, chosen by its placement, libs/druid-ingestion); without it, the analytics store answers them too. Nothing to open:
  * each question is one HTTP request, and Druid unreachable is that request's 503.
  */
 function incidentAnalyticsOf(config: Config, database: Database, analytics: AnalyticsStore | null): IncidentAnalytics | null {
   if (!config.druidUrl) return analytics;
-  return new DruidIncidentAnalytics(new DruidSqlClient({ url: config.druidUrl }), async (tenantId) => incidentFactsDatasource(await database.placementOf(tenantId)));
+  return new DruidIncidentAnalytics(new DruidSqlClient({ url: config.druidUrl }),
+    async (tenantId) => datasourceOf(config.topicPrefix, tenantId, (await database.placementOf(tenantId)).placement));
 }
 
 /** The embedded default keeps its encryption key beside its data (mode 0600), made on first start. */

@@ -1,10 +1,12 @@
 import { Client } from 'pg';
 import { EventLog, NewRecord, retryPause } from '@tributary/eventlog';
 import {
-  Backoff, ChangeEvent, changeEventPayload, ChangeEventsRepository, Database, RelayOffsetsRepository, TenantId, TenantsRepository,
+  Backoff, ChangeEvent, changeEventPayload, ChangeEventsRepository, Database, IncidentFactsRepository, RelayOffsetsRepository,
+  StoredIncidentFact, TenantId, TenantsRepository,
 } from '@tributary/store';
 
 export const CHANGES_STREAM = 'changes';
+export const INCIDENT_FACTS_STREAM = 'incident-facts';
 const CHANNEL = 'tributary_changes';
 const BATCH = 1000;
 const IDLE_POLL_MS = 1000;
@@ -28,6 +30,17 @@ export function changeRecord(tenantId: TenantId, e: ChangeEvent): NewRecord {
   };
 }
 
+/** The incident-facts record of an outbox fact: the stored Avro body, keyed by tenant and incident (as Debezium keys it). */
+export function incidentFactRecord(tenantId: TenantId, f: StoredIncidentFact): NewRecord {
+  return {
+    tenantId,
+    key: f.key,
+    value: f.payload,
+    headers: { ce_specversion: '1.0', ce_id: f.id, ce_type: 'incident.fact', ce_source: `/tenants/${tenantId}`, ce_time: f.time.toISOString(),
+      ce_tenant: tenantId, 'content-type': 'application/avro', ...(f.traceparent ? { traceparent: f.traceparent } : {}) },
+  };
+}
+
 /** Options of a relay beyond its connections. */
 export interface ChangeRelayOptions {
   /** A round over the tenants ended (whatever the failing tenants): the relay's progress, for the stall watch. */
@@ -39,7 +52,9 @@ export interface ChangeRelayOptions {
 /**
  * The embedded change capture: copies each tenant's outbox (change_events, gap-free sequences per
  * tenant) into the `changes` stream of the event log, in order, at least once, and remembers how far
- * it got. In distributed mode Debezium's outbox router does this job instead.
+ * it got; the incident facts written with those changes (incident_facts, under the same sequences)
+ * go to the `incident-facts` stream in the same move. In distributed mode Debezium's outbox router
+ * does this job instead.
  *
  * A tenant whose relay fails (its database unreachable) is left out of the rounds until its backoff
  * has passed, and the other tenants are relayed meanwhile; it resumes from its stored position, so
@@ -56,6 +71,7 @@ export class ChangeRelay {
   private readonly failing = new Map<TenantId, { failures: number; retryAt: number }>();
 
   private readonly changes = new ChangeEventsRepository();
+  private readonly facts = new IncidentFactsRepository();
   private readonly offsets: RelayOffsetsRepository;
   private readonly tenantList: TenantsRepository;
 
@@ -130,9 +146,12 @@ export class ChangeRelay {
     await this.offsets.advance(tenantId, async (after) => {
       const events = await this.database.inTenant(tenantId, (tx) => this.changes.listAfter(tx, after, BATCH));
       if (events.length === 0) return undefined;
+      const last = events[events.length - 1].sequence;
+      const facts = await this.database.inTenant(tenantId, (tx) => this.facts.listBetween(tx, after, last));
       await this.log.append(CHANGES_STREAM, events.map((e) => changeRecord(tenantId, e)));
+      if (facts.length > 0) await this.log.append(INCIDENT_FACTS_STREAM, facts.map((f) => incidentFactRecord(tenantId, f)));
       moved = events.length;
-      return events[events.length - 1].sequence;
+      return last;
     });
     return moved;
   }

@@ -50,6 +50,9 @@ describe(RetentionService.name, () => {
     for (const [i, d] of days.entries()) {
       await on(t, `INSERT INTO $schema.change_events (tenant_id, sequence, id, type, subject, time, origin, data)
                    VALUES ($1, $2, gen_random_uuid(), 'asset.updated', 'a', $3, 'test', '{}')`, [i + 1, ago(d)]);
+      // every event carries an incident fact here: a fact leaves with its event, never before or after it
+      await on(t, `INSERT INTO $schema.incident_facts (tenant_id, sequence, id, key, time, payload)
+                   VALUES ($1, $2, gen_random_uuid(), 'k', $3, '\\x00')`, [i + 1, ago(d)]);
     }
     await on(t, `INSERT INTO $schema.tenant_sequences (tenant_id, last_sequence) VALUES ($1, $2)`, [days.length]);
     await sqlMain.query('INSERT INTO tributary.relay_offsets (tenant_id, sequence) VALUES ($1, $2) ON CONFLICT (tenant_id) DO UPDATE SET sequence = $2', [t, relayed]);
@@ -93,6 +96,7 @@ describe(RetentionService.name, () => {
         expect(await left(t, 'ignored_deliveries', 'reason')).toEqual(['fresh', 'week-old']);
         expect(await left(t, 'audit_log', 'action')).toEqual(['fresh', 'month-old', 'week-old']);
         expect(await left(t, 'change_events', 'sequence')).toEqual(['3']);
+        expect(await left(t, 'incident_facts', 'sequence')).toEqual(['3']);
       }
       expect(report.failures).toEqual([]);
       expect(report.pruned).toEqual({ event_log: 0, processed_events: 12, change_events: 8, dead_letters: 8, ignored_deliveries: 8, audit_log: 4 });

@@ -158,6 +158,21 @@ export interface ChangeEventsTable {
   payload: Buffer | null;
 }
 
+/** The incident-facts outbox (tenant-data migration 15). */
+export interface IncidentFactsTable {
+  tenant_id: string;
+  /** the sequence of the change event that carried the change */
+  sequence: number;
+  /** that change event's id */
+  id: string;
+  /** the record key: tenant/incident */
+  key: string;
+  time: Timestamp;
+  traceparent: string | null;
+  /** Avro single-object IncidentFact */
+  payload: Buffer;
+}
+
 export interface TenantSequencesTable {
   tenant_id: string;
   last_sequence: number;
@@ -269,6 +284,7 @@ export interface TenantDataSchema {
   incidents: IncidentsTable;
   incident_assets: IncidentAssetsTable;
   change_events: ChangeEventsTable;
+  incident_facts: IncidentFactsTable;
   processed_events: ProcessedEventsTable;
   audit_log: AuditLogTable;
   dead_letters: DeadLettersTable;

@@ -6,7 +6,6 @@ import { trendBuckets } from '../trend-buckets';
 import { DruidIncidentAnalytics } from './druid-incident-analytics';
 import { DruidSqlClient } from './druid-sql.client';
 import { DruidBindings } from './druid-statement';
-import { incidentFactsDatasource } from './incident-facts.datasource';
 import { trendSeriesOf } from './incident-trend-rows';
 
 const range = { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-01-02T00:00:00Z') };
@@ -50,14 +49,6 @@ describe(DruidBindings.name, () => {
     expect(statement.query).not.toMatch(/\/\*/);
     expect(statement.query.indexOf('?')).toBeLessThan(statement.query.lastIndexOf('?'));
     expect(statement.parameters).toEqual([{ type: 'BIGINT', value: 5 }, { type: 'VARCHAR', value: 'acme' }]);
-  });
-});
-
-describe(incidentFactsDatasource.name, () => {
-  it('is the pooled datasource for pooled and schema tenants, and its own for a dedicated one', () => {
-    expect(incidentFactsDatasource({ tenantId: asTenantId('acme'), placement: 'pooled' })).toBe('tributary_incident_facts');
-    expect(incidentFactsDatasource({ tenantId: asTenantId('acme'), placement: 'schema' })).toBe('tributary_incident_facts');
-    expect(incidentFactsDatasource({ tenantId: asTenantId('big-co'), placement: 'dedicated' })).toBe('tributary_incident_facts_big-co');
   });
 });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { datasourceOf } from '@tributary/druid-ingestion';
 import { asTenantId } from '@tributary/store';
 import { DruidBatchLoader, druidUrl } from '../../../../test/support/druid-batch';
 import { describeIncidentAnalyticsContract, placementOfTestTenant } from '../incident-analytics.contract';
@@ -6,18 +7,18 @@ import { DruidIncidentAnalytics } from './druid-incident-analytics';
 import { DruidSqlClient } from './druid-sql.client';
 
 /**
- * This run's own datasources (the pooled one and one per dedicated tenant, named like
- * incidentFactsDatasource names them): new to the broker, as a tenant's first facts are, and apart from
- * other runs' and from Kafka-ingested ones.
+ * This run's own datasources (a pooled one and one per dedicated tenant, as datasourceOf of
+ * libs/druid-ingestion names them with the run as the prefix): new to the broker, as a tenant's first
+ * facts are, and apart from other runs' and from Kafka-ingested ones.
  */
 const run = randomUUID().slice(0, 8);
-const datasourceOf = (tenant: string) => (placementOfTestTenant(asTenantId(tenant)) === 'dedicated' ? `test_incident_facts_${run}_${tenant}` : `test_incident_facts_${run}`);
+const datasourceOfTenant = (tenant: string) => datasourceOf(`test_${run}`, tenant, placementOfTestTenant(asTenantId(tenant)));
 
 describeIncidentAnalyticsContract(`Druid (${druidUrl})`, async () => {
   const loader = new DruidBatchLoader();
   return {
-    analytics: new DruidIncidentAnalytics(new DruidSqlClient({ url: druidUrl }), async (tenantId) => datasourceOf(tenantId)),
-    load: (facts) => loader.load(facts, datasourceOf),
+    analytics: new DruidIncidentAnalytics(new DruidSqlClient({ url: druidUrl }), async (tenantId) => datasourceOfTenant(tenantId)),
+    load: (facts) => loader.load(facts, datasourceOfTenant),
     dispose: async () => undefined,
   };
 });

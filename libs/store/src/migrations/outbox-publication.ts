@@ -1,5 +1,8 @@
 import { escapeIdentifier, Pool } from 'pg';
 
+/** The outbox tables Debezium captures from a tenant's schema: the change log's and the incident facts'. */
+const OUTBOX_TABLES = ['change_events', 'incident_facts'];
+
 /**
  * Debezium's per-tenant connector (deploy/debezium/connector.sh) reads the outbox tables in its
  * publication, named `outbox_per_tenant_<database>` by that script. A table it finds only when it
@@ -10,11 +13,14 @@ import { escapeIdentifier, Pool } from 'pg';
  * connector is registered, there is none: registering snapshots what is there).
  */
 export async function joinOutboxPublication(pool: Pool, schema: string): Promise<void> {
-  const { rows } = await pool.query<{ pub: string; exists: boolean; member: boolean }>(`
+  const { rows } = await pool.query<{ pub: string; exists: boolean; members: string[] }>(`
     SELECT p.name AS pub,
            EXISTS (SELECT 1 FROM pg_publication WHERE pubname = p.name) AS exists,
-           EXISTS (SELECT 1 FROM pg_publication_tables WHERE pubname = p.name AND schemaname = $1 AND tablename = 'change_events') AS member
+           ARRAY(SELECT tablename::text FROM pg_publication_tables WHERE pubname = p.name AND schemaname = $1) AS members
     FROM (SELECT 'outbox_per_tenant_' || current_database() AS name) p`, [schema]);
-  const { pub, exists, member } = rows[0];
-  if (exists && !member) await pool.query(`ALTER PUBLICATION ${escapeIdentifier(pub)} ADD TABLE ${escapeIdentifier(schema)}.change_events`);
+  const { pub, exists, members } = rows[0];
+  if (!exists) return;
+  for (const table of OUTBOX_TABLES.filter((t) => !members.includes(t))) {
+    await pool.query(`ALTER PUBLICATION ${escapeIdentifier(pub)} ADD TABLE ${escapeIdentifier(schema)}.${escapeIdentifier(table)}`);
+  }
 }

@@ -402,4 +402,27 @@ export const tenantDataMigrations: Migration[] = [
       UPDATE ${schema}.incidents SET resolved_at = updated_at WHERE status = 'resolved';
     `,
   },
+  {
+    version: 15,
+    name: 'incident facts outbox',
+    sql: (schema, role) => `
+      -- The incident-facts outbox: one Avro IncidentFact (the incident's whole state after a change)
+      -- per incident change event, written in the transaction of the change and relayed like the
+      -- change log (embedded relay or Debezium) to the incident-facts topics that Druid ingests.
+      -- A fact shares its change event's sequence (and id): the relay moves both outboxes under one
+      -- offset, and retention prunes a fact with its change event.
+      CREATE TABLE ${schema}.incident_facts (
+        tenant_id text NOT NULL,
+        sequence bigint NOT NULL,
+        id uuid NOT NULL,
+        key text NOT NULL,
+        time timestamptz NOT NULL,
+        traceparent text,
+        payload bytea NOT NULL,
+        PRIMARY KEY (tenant_id, sequence)
+      );
+      ${tenantIsolation(`${schema}.incident_facts`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.incident_facts TO ${role};
+    `,
+  },
 ];

@@ -76,17 +76,22 @@ export class RetentionRepository {
    * relay has copied; unbounded when Debezium captures the outbox from the WAL, where a deleted row
    * was already read). Only a prefix of the feed goes, from its oldest event up to the first one that
    * must stay: what the feed keeps is always every sequence from its first on, which is how
-   * `firstRetained` can say where the feed starts.
+   * `firstRetained` can say where the feed starts. The incident facts of the pruned events go with them.
    */
   async pruneOutbox(tx: TenantTx, before: Date, upTo: number | null, limit: number): Promise<number> {
     const result = await sql`
       WITH head AS (
         SELECT sequence, time FROM change_events WHERE tenant_id = ${tx.tenantId} ${upTo === null ? sql`` : sql`AND sequence <= ${upTo}`}
         ORDER BY sequence LIMIT ${limit}),
-      kept AS (SELECT min(sequence) AS first FROM head WHERE time >= ${before})
-      DELETE FROM change_events c USING head, kept
-      WHERE c.tenant_id = ${tx.tenantId} AND c.sequence = head.sequence AND (kept.first IS NULL OR head.sequence < kept.first)`.execute(tx.db);
-    return Number(result.numAffectedRows ?? 0);
+      kept AS (SELECT min(sequence) AS first FROM head WHERE time >= ${before}),
+      gone AS (
+        DELETE FROM change_events c USING head, kept
+        WHERE c.tenant_id = ${tx.tenantId} AND c.sequence = head.sequence AND (kept.first IS NULL OR head.sequence < kept.first)
+        RETURNING c.sequence),
+      -- an incident fact goes with its change event: both were relayed (or captured) together
+      facts AS (DELETE FROM incident_facts f USING gone WHERE f.tenant_id = ${tx.tenantId} AND f.sequence = gone.sequence)
+      SELECT count(*)::int AS n FROM gone`.execute(tx.db);
+    return (result.rows[0] as { n: number }).n;
   }
 
   /** Dead letters parked before `before`, replayed or not. */
