@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import type { AnalyticsStore } from '@tributary/analytics';
+import type { AnalyticsStore, IncidentAnalytics } from '@tributary/analytics';
 import { IncidentsService } from '@tributary/catalog';
 import { ImpactService, IncidentAnalyticsService, LineageHotspotsService } from '@tributary/insights';
-import { ANALYTICS_STORE } from '@tributary/platform';
+import { ANALYTICS_STORE, INCIDENT_ANALYTICS } from '@tributary/platform';
 import { Database } from '@tributary/store';
 import { AnalyticsController } from './controllers/analytics.controller';
 import { ApiKeysController } from './controllers/api-keys.controller';
@@ -25,14 +25,15 @@ import { DomainErrorFilter } from './http/domain-error.filter';
 import { WebhookMetricsHooks } from './http/webhook-metrics.hooks';
 
 /**
- * Impact and analytics answer from the process's analytics store; a process without one (the token
- * holds null) still serves the routes, with 503 `analytics_unavailable`.
+ * Impact and analytics answer from the process's analytics store, the incident trends and summary
+ * from Druid instead when DRUID_URL is set; a process without one (the token holds null) still serves
+ * the routes, with 503 `analytics_unavailable`.
  */
 const insightsProviders = [
   { provide: ImpactService, inject: [Database, IncidentsService, ANALYTICS_STORE],
     useFactory: (db: Database, incidents: IncidentsService, store: AnalyticsStore | null) => new ImpactService(db, incidents, store) },
   { provide: LineageHotspotsService, inject: [ANALYTICS_STORE], useFactory: (store: AnalyticsStore | null) => new LineageHotspotsService(store) },
-  { provide: IncidentAnalyticsService, inject: [ANALYTICS_STORE], useFactory: (store: AnalyticsStore | null) => new IncidentAnalyticsService(store) },
+  { provide: IncidentAnalyticsService, inject: [INCIDENT_ANALYTICS], useFactory: (analytics: IncidentAnalytics | null) => new IncidentAnalyticsService(analytics) },
 ];
 
 /**

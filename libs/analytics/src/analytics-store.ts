@@ -1,4 +1,5 @@
 import type { AssetState, EdgeState, IncidentState, TenantId } from '@tributary/store';
+import type { IncidentAnalytics } from './incident-analytics';
 
 /*
  * The analytics port: the catalog's lineage, assets and incidents copied into an analytics engine
@@ -65,23 +66,6 @@ export interface Hotspot {
   upstreamIncidents: number;
 }
 
-export type TrendGranularity = 'hour' | 'day' | 'week';
-export type TrendGroupBy = 'type' | 'severity' | 'source' | 'status' | 'asset';
-
-export interface TrendSeries {
-  /** the group's value (`null` severity as `none`) */
-  key: string;
-  points: { time: Date; opened: number; resolved: number; openAtEnd: number }[];
-}
-
-export interface IncidentSummary {
-  openNow: number;
-  opened: number;
-  resolved: number;
-  meanSecondsToAcknowledge: number | null;
-  meanSecondsToResolve: number | null;
-}
-
 /** What the store holds for a tenant: to prove a rebuild equal to PostgreSQL. */
 export interface AnalyticsCounts {
   assets: number;
@@ -91,7 +75,8 @@ export interface AnalyticsCounts {
   closurePairs: number;
 }
 
-export interface AnalyticsStore {
+/** Also the embedded adapter of IncidentAnalytics (incident-analytics.ts). */
+export interface AnalyticsStore extends IncidentAnalytics {
   /** Applies the store's schema migrations (clickhouse/), once each, in order; safe to run from several processes. */
   migrate(): Promise<void>;
   /** Writes a batch of facts and brings the closure (ancestor, descendant, shortest depth) up to date with them. */
@@ -100,8 +85,6 @@ export interface AnalyticsStore {
   /** For each open incident, how many assets it reaches downstream within `maxDepth` (the whole tenant's blast radius in one query). */
   blastRadius(tenantId: TenantId, maxDepth: number): Promise<{ incidentId: string; assets: number }[]>;
   hotspots(tenantId: TenantId, query: { since: Date; limit: number }): Promise<Hotspot[]>;
-  incidentTrends(tenantId: TenantId, query: { from: Date; to: Date; granularity: TrendGranularity; groupBy: TrendGroupBy }): Promise<TrendSeries[]>;
-  incidentSummary(tenantId: TenantId, query: { from: Date; to: Date }): Promise<IncidentSummary>;
   counts(tenantId: TenantId): Promise<AnalyticsCounts>;
   /** Forgets everything of the tenant (before a rebuild). */
   reset(tenantId: TenantId): Promise<void>;

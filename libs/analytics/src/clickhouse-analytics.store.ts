@@ -3,10 +3,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { invalid } from '@tributary/errors';
 import type { TenantId } from '@tributary/store';
 import {
-  AnalyticsCounts, AnalyticsStore, AssetFact, EdgeFact, FactBatch, Hotspot, ImpactAnswer, ImpactQuery, IncidentFact, IncidentSummary,
-  TrendGranularity, TrendGroupBy, TrendSeries,
+  AnalyticsCounts, AnalyticsStore, AssetFact, EdgeFact, FactBatch, Hotspot, ImpactAnswer, ImpactQuery, IncidentFact,
 } from './analytics-store';
 import { DatabaseOf, SHARED_DATABASE, TenantDatabases } from './clickhouse-database';
+import type { IncidentSummary, TrendGranularity, TrendGroupBy, TrendSeries } from './incident-analytics';
 import { Migration } from './clickhouse-migrations';
 import { fromClickHouseTime, toClickHouseTime } from './clickhouse-time';
 import { CLOSURE_DEPTH, ClosureMaintenance, ClosureUpdateStats, MAX_DEPTH } from './closure-maintenance';
@@ -40,6 +40,7 @@ export interface ClickHouseAnalyticsOptions {
  * reordering turned a three-table join into a cross product on this machine.
  */
 export class ClickHouseAnalyticsStore implements AnalyticsStore {
+  readonly engine = 'clickhouse' as const;
   private readonly databases: TenantDatabases;
   private readonly closure: ClosureMaintenance;
   /** Per database and tenant: the last closure version handed out (updates of one tenant come from one writer at a time, in order). */

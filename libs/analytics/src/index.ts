@@ -1,4 +1,6 @@
 export * from './analytics-store';
+export * from './incident-analytics';
+export * from './druid';
 export * from './clickhouse-analytics.store';
 export { SHARED_DATABASE, sharedDatabase } from './clickhouse-database';
 export type { DatabaseOf } from './clickhouse-database';

@@ -1,5 +1,5 @@
 import { invalid } from '@tributary/errors';
-import type { TrendGranularity } from './analytics-store';
+import type { TrendGranularity } from './incident-analytics';
 
 /**
  * The most buckets one trends answer may span: 2,000 is 83 days by the hour, five and a half years by

@@ -36,6 +36,12 @@ describe('loadConfig', () => {
       expect(loadConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_USER: 'ix', CLICKHOUSE_PASSWORD: 'pw', CLICKHOUSE_DATABASE: 'analytics' }))
         .toMatchObject({ clickhouseUrl: 'http://ch:8123', clickhouseUser: 'ix', clickhousePassword: 'pw', clickhouseDatabase: 'analytics' });
     });
+
+    it('reads the Druid broker of the incident trends and summary, an http(s) URL', () => {
+      expect(loadConfig({}).druidUrl).toBeUndefined();
+      expect(loadConfig({ DRUID_URL: 'http://druid-broker:8082' }).druidUrl).toBe('http://druid-broker:8082');
+      expect(() => loadConfig({ DRUID_URL: 'druid-broker:8082' })).toThrow(/DRUID_URL/);
+    });
   });
 
   describe('security defaults', () => {

@@ -139,6 +139,8 @@ const schema = z.object({
   clickhousePassword: z.string().optional().describe('CLICKHOUSE_PASSWORD: the password of CLICKHOUSE_USER. (sensitive)'),
   clickhouseDatabase: z.string().regex(/^[a-z_][a-z0-9_]{0,30}$/, 'lower-case letters, digits and _, at most 31 characters').default('tributary')
     .describe('CLICKHOUSE_DATABASE: the ClickHouse database of pooled and schema tenants; a dedicated tenant gets its own, `<this>_<tenant id>` (dashes as underscores; past 62 characters, shortened and ended with a hash of the tenant id).'),
+  druidUrl: z.string().url().regex(/^https?:\/\//, 'an http:// or https:// URL').optional()
+    .describe('DRUID_URL: a Druid broker or router (e.g. http://druid-broker:8082) that answers the incident trends and summary (`/v1/analytics/incidents/…`) from the incident-facts datasources (`<KAFKA_TOPIC_PREFIX>_incident_facts`, a dedicated tenant\'s `<KAFKA_TOPIC_PREFIX>_incident_facts_<tenant id>`). Unset: the analytics store answers them.'),
 }).superRefine((c, ctx) => {
   if (c.databaseUrl && !c.encryptionKey) {
     ctx.addIssue({ code: 'custom', path: ['encryptionKey'],
@@ -208,6 +210,7 @@ const envNames: Record<keyof Config, string> = {
   outboundMaxResponseBytes: 'TRIBUTARY_OUTBOUND_MAX_RESPONSE_BYTES',
   stallSeconds: 'TRIBUTARY_STALL_SECONDS', tenantRetryMaxMs: 'TRIBUTARY_TENANT_RETRY_MAX_MS',
   clickhouseUrl: 'CLICKHOUSE_URL', clickhouseUser: 'CLICKHOUSE_USER', clickhousePassword: 'CLICKHOUSE_PASSWORD', clickhouseDatabase: 'CLICKHOUSE_DATABASE',
+  druidUrl: 'DRUID_URL',
 };
 
 export class ConfigError extends Error {}

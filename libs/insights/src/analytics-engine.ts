@@ -1,12 +1,5 @@
-import type { AnalyticsStore } from '@tributary/analytics';
+import type { AnalyticsStore, IncidentAnalytics } from '@tributary/analytics';
 import { DomainError } from '@tributary/errors';
-
-/**
- * The engine that answers every analytics question today: the port's two adapters are both
- * ClickHouse (chdb in-process, or a server by URL). Answers name it so that a dashboard can tell
- * engines apart once the Druid issue adds Druid for incident trends and summaries.
- */
-export const ANALYTICS_ENGINE = 'clickhouse' as const;
 
 /**
  * The process's analytics store, or a 503 saying why there is none: the embedded engine (chdb) opens
@@ -18,4 +11,12 @@ export function requireAnalyticsStore(store: AnalyticsStore | null): AnalyticsSt
   throw new DomainError('unavailable', 'analytics_unavailable',
     'this process has no analytics engine: the embedded one runs only in the all-in-one platform (npm start); '
     + 'a split api process needs CLICKHOUSE_URL (a ClickHouse server the indexer writes to)');
+}
+
+/** The process's incident analytics (Druid or the analytics store), or the same 503 when it has neither. */
+export function requireIncidentAnalytics(analytics: IncidentAnalytics | null): IncidentAnalytics {
+  if (analytics) return analytics;
+  throw new DomainError('unavailable', 'analytics_unavailable',
+    'this process has no analytics engine: the embedded one runs only in the all-in-one platform (npm start); '
+    + 'a split api process needs CLICKHOUSE_URL (a ClickHouse server the indexer writes to) or, for incident trends and summaries, DRUID_URL');
 }

@@ -16,6 +16,8 @@ export const RUNTIME = Symbol('RUNTIME');
  * platform uses it; split processes need CLICKHOUSE_URL.
  */
 export const ANALYTICS_STORE = Symbol('ANALYTICS_STORE');
+/** What answers the incident trends and summary (`IncidentAnalytics`): Druid with DRUID_URL, else the analytics store, or null. */
+export const INCIDENT_ANALYTICS = Symbol('INCIDENT_ANALYTICS');
 
 /**
  * Makes a started Runtime (and the watch of the process's consumers) injectable, guards every route
@@ -41,8 +43,9 @@ export class PlatformModule {
         { provide: Metrics, useValue: metrics },
         { provide: ConsumerWatch, useValue: consumers },
         { provide: ANALYTICS_STORE, useValue: runtime.analytics },
+        { provide: INCIDENT_ANALYTICS, useValue: runtime.incidentAnalytics },
       ],
-      exports: [RUNTIME, Database, SecretBox, Metrics, ConsumerWatch, ANALYTICS_STORE],
+      exports: [RUNTIME, Database, SecretBox, Metrics, ConsumerWatch, ANALYTICS_STORE, INCIDENT_ANALYTICS],
     };
   }
 }

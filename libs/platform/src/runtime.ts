@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type AnalyticsStore, openAnalyticsStore } from '@tributary/analytics';
+import {
+  type AnalyticsStore, DruidIncidentAnalytics, DruidSqlClient, type IncidentAnalytics, openAnalyticsStore,
+} from '@tributary/analytics';
+import { datasourceOf } from '@tributary/druid-ingestion';
 import { Config, tenantLoginOf } from '@tributary/config';
 import { ConfluentWireFormat, EventLog, KafkaEventLog, PostgresEventLog, SchemaRegistryClient } from '@tributary/eventlog';
 import { BullMqJobQueue, DeadJob, JobQueue, PostgresJobQueue } from '@tributary/queue';
@@ -21,6 +24,8 @@ export interface Runtime {
   deadJobs: DeadJobRouter;
   /** The analytics store this process holds, or null (see ANALYTICS_STORE in platform.module.ts). */
   analytics: AnalyticsStore | null;
+  /** What answers the incident trends and summary: Druid with DRUID_URL, else the analytics store (or null). */
+  incidentAnalytics: IncidentAnalytics | null;
 }
 
 /** Routes a dead job to the handler of its queue (registered after the queue is opened). */
@@ -75,7 +80,7 @@ export async function startRuntime(config: Config, log: (line: string) => void =
       ? await BullMqJobQueue.open({ url: config.redisUrl, prefix: config.queuePrefix, onDead })
       : await PostgresJobQueue.open({ connectionString: postgres.connectionString(), onDead, pollIntervalMs: 500, session: pgSessionOptions(limits) });
     const analytics = await openAnalytics(config, database, options.embeddedAnalytics ?? false);
-    return { config, postgres, database, secrets, eventLog, jobQueue, deadJobs, analytics };
+    return { config, postgres, database, secrets, eventLog, jobQueue, deadJobs, analytics, incidentAnalytics: incidentAnalyticsOf(config, database, analytics) };
   } catch (err) {
     await postgres.stop();
     throw err;
@@ -119,6 +124,17 @@ async function openAnalytics(config: Config, database: Database, embedded: boole
     return openAnalyticsStore({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, databaseOf });
   }
   return embedded ? openAnalyticsStore({ path: embeddedAnalyticsPath(config), databaseOf }) : null;
+}
+
+/**
+ * Druid (DRUID_URL) for the incident trends and summary, a tenant's datasource the one its facts are
+ * ingested into (named after the topic prefix, chosen by its placement, libs/druid-ingestion); without it, the analytics store answers them too. Nothing to open:
+ * each question is one HTTP request, and Druid unreachable is that request's 503.
+ */
+function incidentAnalyticsOf(config: Config, database: Database, analytics: AnalyticsStore | null): IncidentAnalytics | null {
+  if (!config.druidUrl) return analytics;
+  return new DruidIncidentAnalytics(new DruidSqlClient({ url: config.druidUrl }),
+    async (tenantId) => datasourceOf(config.topicPrefix, tenantId, (await database.placementOf(tenantId)).placement));
 }
 
 /** The embedded default keeps its encryption key beside its data (mode 0600), made on first start. */

@@ -172,7 +172,7 @@ export const IncidentImpact = z.strictObject({
 });
 export const AssetImpact = z.strictObject({ root: z.string(), direction: z.enum(['downstream', 'upstream']), ...impactReach });
 
-const Engine = z.enum(['clickhouse']).describe('the analytics engine that answered');
+const Engine = z.enum(['clickhouse', 'druid']).describe('the engine that answered: `druid` when DRUID_URL is set, else the analytics store (`clickhouse`)');
 export const LineageHotspots = z.strictObject({
   window: z.string(),
   since: Time.describe('the start of the window'),

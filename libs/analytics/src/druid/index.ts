@@ -1,0 +1,3 @@
+export * from './druid-incident-analytics';
+export * from './druid-sql.client';
+export * from './incident-facts.datasource';
