@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { analyticsSuite } from './analytics.bench';
 import { catalogSuite } from './catalog.bench';
 import { distributedSuite } from './distributed.bench';
+import { druidSuite } from './druid.bench';
 import { inboundSuite } from './inbound.bench';
 import { propagationSuite } from './propagation.bench';
 import { recordSection } from './report';
@@ -11,7 +12,7 @@ import { BenchSuite, SuiteResult } from './suite';
  * `npm run bench`: the suites, run one after the other in this order. A new suite is one more line.
  * `npm run bench -- propagation` runs only the suites named.
  */
-const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite, analyticsSuite, distributedSuite];
+const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite, analyticsSuite, distributedSuite, druidSuite];
 
 async function main(): Promise<void> {
   let failures = 0;

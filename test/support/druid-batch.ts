@@ -1,18 +1,24 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncidentFactRecord } from '@tributary/contracts';
+import { incidentFactsDataSchema } from '@tributary/druid-ingestion';
 
 /** The broker (DRUID_URL, as `scripts/engines.sh env` prints it) and the overlord (the coordinator of `engines.sh up druid`). */
 export const druidUrl = process.env.DRUID_URL ?? 'http://127.0.0.1:18082';
 export const druidOverlordUrl = process.env.DRUID_OVERLORD_URL ?? 'http://127.0.0.1:18081';
 
 /** The datasource's data schema, the one Druid's Kafka ingestion uses too: batch and stream rows land alike. */
-const dataSchema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'druid-specs', 'incident-facts.data-schema.json'), 'utf8')) as Record<string, unknown>;
+const dataSchema = incidentFactsDataSchema();
+/** Rows a file: the task reads the files of a load one after another (one sub-task). */
+const ROWS_PER_FILE = 100_000;
 
 /**
- * Loads incident facts into Druid by native batch ingestion (`index_parallel`, inline JSON rows,
- * appended), one task per datasource, and returns once SQL counts every row loaded so far: a task's
- * success is not enough, the broker has to learn of the new segments (and of a new datasource) first.
+ * Loads incident facts into Druid by native batch ingestion (`index_parallel`, JSON rows from files
+ * in a temporary folder that the local Druid reads, appended), one task per datasource, and returns
+ * once SQL counts every row loaded so far: a task's success is not enough, the broker has to learn of
+ * the new segments (and of a new datasource) first. Files, not inline rows: a million rows inline
+ * would make a task spec of hundreds of megabytes.
  */
 export class DruidBatchLoader {
   /** input rows per datasource so far: `copies` sums to it once Druid serves them all (rollup merges replays) */
@@ -29,22 +35,29 @@ export class DruidBatchLoader {
 
   private async ingest(datasource: string, facts: IncidentFactRecord[], timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const data = facts.map((f) => JSON.stringify({
-      ...f, time: f.time.getTime(), openedAt: f.openedAt.getTime(), acknowledgedAt: f.acknowledgedAt?.getTime() ?? null, resolvedAt: f.resolvedAt?.getTime() ?? null,
-    })).join('\n');
-    const task = await json<{ task: string }>(`${druidOverlordUrl}/druid/indexer/v1/task`, {
-      type: 'index_parallel',
-      spec: {
-        dataSchema: { dataSource: datasource, ...dataSchema },
-        ioConfig: { type: 'index_parallel', inputSource: { type: 'inline', data }, inputFormat: { type: 'json' }, appendToExisting: true },
-        tuningConfig: { type: 'index_parallel', maxNumConcurrentSubTasks: 1 },
-      },
-    });
-    for (;;) {
-      const { status } = await json<{ status: { status: string; errorMsg?: string } }>(`${druidOverlordUrl}/druid/indexer/v1/task/${task.task}/status`);
-      if (status.status === 'SUCCESS') break;
-      if (status.status === 'FAILED') throw new Error(`Druid ingestion into ${datasource} failed: ${status.errorMsg ?? 'no message'}`);
-      await tick(deadline, `ingestion task ${task.task} into ${datasource}`);
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-druid-batch-'));
+    try {
+      for (let i = 0; i < facts.length; i += ROWS_PER_FILE) {
+        writeFileSync(join(dir, `${String(i / ROWS_PER_FILE).padStart(4, '0')}.json`), facts.slice(i, i + ROWS_PER_FILE).map((f) => JSON.stringify({
+          ...f, time: f.time.getTime(), openedAt: f.openedAt.getTime(), acknowledgedAt: f.acknowledgedAt?.getTime() ?? null, resolvedAt: f.resolvedAt?.getTime() ?? null,
+        })).join('\n'));
+      }
+      const task = await json<{ task: string }>(`${druidOverlordUrl}/druid/indexer/v1/task`, {
+        type: 'index_parallel',
+        spec: {
+          dataSchema: { dataSource: datasource, ...dataSchema },
+          ioConfig: { type: 'index_parallel', inputSource: { type: 'local', baseDir: dir, filter: '*.json' }, inputFormat: { type: 'json' }, appendToExisting: true },
+          tuningConfig: { type: 'index_parallel', maxNumConcurrentSubTasks: 1 },
+        },
+      });
+      for (;;) {
+        const { status } = await json<{ status: { status: string; errorMsg?: string } }>(`${druidOverlordUrl}/druid/indexer/v1/task/${task.task}/status`);
+        if (status.status === 'SUCCESS') break;
+        if (status.status === 'FAILED') throw new Error(`Druid ingestion into ${datasource} failed: ${status.errorMsg ?? 'no message'}`);
+        await tick(deadline, `ingestion task ${task.task} into ${datasource}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
     const expected = (this.loaded.get(datasource) ?? 0) + facts.length;
     this.loaded.set(datasource, expected);
