@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DruidIncidentAnalytics, DruidSqlClient } from '@tributary/analytics';
 import { applySupervisors, DruidOverlord, incidentFactsSupervisors, pooledDatasource } from '@tributary/druid-ingestion';
 import { DEFAULT_TENANT, ServerRepository } from '@tributary/store';
+import { removeDatasource } from '../test/support/druid-batch';
 import { startDistributedPlatform } from './distributed/distributed-platform';
 import { acquireEngines } from './distributed/engines';
 import { acquireDruid, DruidEngine } from './druid/druid-engine';
@@ -53,7 +54,7 @@ export const druidSuite: BenchSuite = {
           ],
         };
       } finally {
-        await dropDatasource(druid.overlordUrl, queriesDatasource);
+        await removeDatasource(queriesDatasource);
       }
     } finally {
       await druid?.release();
@@ -85,13 +86,7 @@ async function freshnessOnKafka(env: Record<string, string>, druid: DruidEngine,
     const freshness = await measureWebhookFreshness({ apiUrl, connector, planner, visibleIncidents, rates: FRESHNESS_RATES, seconds: FRESHNESS_SECONDS }, progress);
     return { freshness, postgresVersion: await new ServerRepository(platform.runtime.database).version() };
   } finally {
-    await fetch(`${druid.overlordUrl}/druid/indexer/v1/supervisor/${encodeURIComponent(datasource)}/terminate`, { method: 'POST' }).catch(() => undefined);
-    await dropDatasource(druid.overlordUrl, datasource);
+    await removeDatasource(datasource);
     await platform.stop();
   }
-}
-
-/** Marks the run's datasource unused: its segments leave the historical (the files stay in local deep storage until a kill task). */
-async function dropDatasource(overlordUrl: string, datasource: string): Promise<void> {
-  await fetch(`${overlordUrl}/druid/coordinator/v1/datasources/${encodeURIComponent(datasource)}`, { method: 'DELETE' }).catch(() => undefined);
 }

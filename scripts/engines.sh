@@ -80,8 +80,8 @@ DRUID_URL="http://$HOST:$DRUID_BROKER_PORT"
 DRUID_SERVICES=(coordinator broker historical indexer) # start order; down stops them in reverse
 ZK_HEAP=${ENGINES_ZOOKEEPER_HEAP:-"-Xms16m -Xmx128m"}
 DRUID_COORDINATOR_HEAP=${ENGINES_DRUID_COORDINATOR_HEAP:-"-Xms64m -Xmx384m"}
-DRUID_BROKER_HEAP=${ENGINES_DRUID_BROKER_HEAP:-"-Xms64m -Xmx384m"}
-DRUID_HISTORICAL_HEAP=${ENGINES_DRUID_HISTORICAL_HEAP:-"-Xms64m -Xmx256m"}
+DRUID_BROKER_HEAP=${ENGINES_DRUID_BROKER_HEAP:-"-Xms64m -Xmx512m"}
+DRUID_HISTORICAL_HEAP=${ENGINES_DRUID_HISTORICAL_HEAP:-"-Xms64m -Xmx512m"}
 DRUID_INDEXER_HEAP=${ENGINES_DRUID_INDEXER_HEAP:-"-Xms64m -Xmx512m"}
 
 log() { printf '[engines] %s\n' "$*" >&2; }
@@ -474,7 +474,14 @@ druid_heap() { # service
 # runtime properties) plus some room; the coordinator/overlord processes no queries.
 druid_direct() { # service
   case $1 in
-    coordinator) echo 64m ;; broker) echo 192m ;; historical) echo 160m ;; indexer) echo 192m ;;
+    coordinator) echo 64m ;; broker) echo 600m ;; historical) echo 700m ;; indexer) echo 192m ;;
+  esac
+}
+
+# The query path (historical, broker) gets the optimizing JIT; the others start faster with C1 only.
+druid_jit() { # service
+  case $1 in
+    historical|broker) ;; *) echo -XX:TieredStopAtLevel=1 ;;
   esac
 }
 
@@ -518,8 +525,8 @@ druid_start() { # service
   log "starting druid $svc"
   # Druid's own launcher adds these --add-exports/--add-opens on Java 17 (docs: operations/java).
   # shellcheck disable=SC2086
-  start_detached "druid-$svc" "$JAVA" $heap -XX:MaxDirectMemorySize="$(druid_direct "$svc")" \
-    -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+  start_detached "druid-$svc" "$JAVA" $heap -XX:MaxDirectMemorySize="$(druid_direct "$svc")" $(druid_jit "$svc") \
+    -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Duser.timezone=UTC -Dfile.encoding=UTF-8 -Djava.io.tmpdir="$DATA/druid/tmp/$svc" \
     -Djava.util.logging.manager=org.apache.logging.log4j.jul.LogManager \
     -Dlog4j2.configurationFile="file:$DEPLOY/druid/log4j2.properties" \

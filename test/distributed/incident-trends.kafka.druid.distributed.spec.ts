@@ -7,13 +7,12 @@ import { asTenantId } from '@tributary/store';
 import { apiApp } from '../../apps/api/src/api.app';
 import { ingestorApp } from '../../apps/ingestor/src/ingestor.app';
 import { propagatorApp } from '../../apps/propagator/src/propagator.app';
+import { druidOverlordUrl, druidUrl, removeDatasource } from '../support/druid-batch';
 import { incidentUpdateWebhook, incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const druidUrl = process.env.DRUID_URL ?? 'http://127.0.0.1:18082';
-const overlordUrl = process.env.DRUID_OVERLORD_URL ?? 'http://127.0.0.1:18081';
 const MAPPINGS = [{ template: 'snowflake/acme/{database}/{schema}/{table}', case: 'upper' }];
 const tables = ['orders', 'customers'];
 const asset = (table: string) => `snowflake/acme/ANALYTICS/PUBLIC/${table.toUpperCase()}`;
@@ -39,7 +38,7 @@ describe('Incident trends from Druid, fed by Monte Carlo webhooks through Kafka'
   const prefix = `tributary-druid-${run}`;
   const other = `druid-${run}`;
   const topics = STREAMS.map((s) => topicOf(s, asTenantId('default'), 'pooled', prefix));
-  const overlord = new DruidOverlord(overlordUrl);
+  const overlord = new DruidOverlord(druidOverlordUrl);
   let t: TestApp;
   let otherKey: string;
   const auth = (key = t.adminKey) => ({ Authorization: `Bearer ${key}` });
@@ -72,8 +71,7 @@ describe('Incident trends from Druid, fed by Monte Carlo webhooks through Kafka'
   });
 
   afterAll(async () => {
-    await fetch(`${overlordUrl}/druid/indexer/v1/supervisor/${pooledDatasource(prefix)}/terminate`, { method: 'POST' }).catch(() => undefined);
-    await fetch(`${overlordUrl}/druid/coordinator/v1/datasources/${pooledDatasource(prefix)}`, { method: 'DELETE' }).catch(() => undefined);
+    await removeDatasource(pooledDatasource(prefix));
     await t?.close();
     const admin = new Kafka({ clientId: 'druid-spec', brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();

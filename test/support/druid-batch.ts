@@ -28,7 +28,9 @@ export class DruidBatchLoader {
     const byDatasource = new Map<string, IncidentFactRecord[]>();
     for (const f of facts) {
       const ds = datasourceOf(f.tenant);
-      byDatasource.set(ds, [...(byDatasource.get(ds) ?? []), f]);
+      const rows = byDatasource.get(ds);
+      if (rows) rows.push(f);
+      else byDatasource.set(ds, [f]);
     }
     await Promise.all([...byDatasource].map(([ds, rows]) => this.ingest(ds, rows, timeoutMs)));
   }
@@ -80,4 +82,20 @@ async function json<T>(url: string, body?: unknown): Promise<T> {
 async function tick(deadline: number, what: string): Promise<void> {
   if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
   await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
+/**
+ * Takes a run's datasource out of the local Druid: stops its supervisor (if any) and every task still
+ * writing to it, then marks its segments unused. A supervisor's tasks outlive the supervisor while
+ * they publish, and one still running when Druid stops is restored at its next start, holding a task
+ * slot for nothing.
+ */
+export async function removeDatasource(datasource: string): Promise<void> {
+  const ds = encodeURIComponent(datasource);
+  await fetch(`${druidOverlordUrl}/druid/indexer/v1/supervisor/${ds}/terminate`, { method: 'POST' }).catch(() => undefined);
+  const tasks = await fetch(`${druidOverlordUrl}/druid/indexer/v1/tasks?datasource=${ds}`).then((r) => (r.ok ? r.json() : []), () => []) as { id: string; status: string }[];
+  for (const task of tasks.filter((t) => t.status === 'RUNNING' || t.status === 'PENDING' || t.status === 'WAITING')) {
+    await fetch(`${druidOverlordUrl}/druid/indexer/v1/task/${encodeURIComponent(task.id)}/shutdown`, { method: 'POST' }).catch(() => undefined);
+  }
+  await fetch(`${druidOverlordUrl}/druid/coordinator/v1/datasources/${ds}`, { method: 'DELETE' }).catch(() => undefined);
 }
