@@ -31,8 +31,7 @@ export async function acquireEngines(progress: (line: string) => void): Promise<
   } else {
     progress('engines already running: using them, and leaving them running');
   }
-  const { stdout } = await run('bash', [SCRIPT, 'env']);
-  const env = Object.fromEntries([...stdout.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+  const env = await engineEnv();
   return {
     env,
     pids: enginePids(status.text),
@@ -42,6 +41,12 @@ export async function acquireEngines(progress: (line: string) => void): Promise<
       await run('bash', [SCRIPT, 'down'], { maxBuffer: 16 * 2 ** 20, timeout: 300_000 });
     },
   };
+}
+
+/** What `engines.sh env` exports for the engines running now (Druid's URLs only while it runs). */
+export async function engineEnv(): Promise<Record<string, string>> {
+  const { stdout } = await run('bash', [SCRIPT, 'env']);
+  return Object.fromEntries([...stdout.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
 }
 
 /** `engines.sh status` exits 0 only when every engine is ready. */

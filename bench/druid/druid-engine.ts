@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { engineEnv } from '../distributed/engines';
 
 const run = promisify(execFile);
 const SCRIPT = 'scripts/engines.sh';
@@ -21,9 +22,8 @@ export async function acquireDruid(progress: (line: string) => void): Promise<Dr
   } else {
     progress('Druid already running: using it, and leaving it running');
   }
-  const { stdout } = await run('bash', [SCRIPT, 'env']);
-  const env = Object.fromEntries([...stdout.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
-  if (!env.DRUID_URL || !env.DRUID_OVERLORD_URL) throw new Error(`engines.sh env names no Druid:\n${stdout}`);
+  const env = await engineEnv();
+  if (!env.DRUID_URL || !env.DRUID_OVERLORD_URL) throw new Error(`engines.sh env names no Druid: ${JSON.stringify(env)}`);
   return {
     brokerUrl: env.DRUID_URL,
     overlordUrl: env.DRUID_OVERLORD_URL,

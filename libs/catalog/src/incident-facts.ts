@@ -30,10 +30,14 @@ export async function incidentFactsOf(
   const states = new Map((await repos.facts.incidentsByIds(tx, ids)).map((s) => [s.id, s]));
   const live = await repos.assets.findLiveByNames(tx, [...new Set([...states.values()].flatMap((s) => s.assets))]);
   const connectors = new Map([...rows.values()].map((r) => [r.id, r.connectorId]));
+  // one walk per distinct set of assets: a batch of webhooks puts many incidents on the same tables
+  const walks = new Map<string, number>();
   const downstream = new Map<string, number>();
   for (const [id, s] of states) {
-    const roots = s.assets.map((name) => live.get(name)?.id).filter((n): n is number => n !== undefined);
-    downstream.set(id, roots.length === 0 ? 0 : (await repos.lineage.walk(tx, roots, 'downstream', DOWNSTREAM_DEPTH)).length);
+    const roots = [...new Set(s.assets.map((name) => live.get(name)?.id).filter((n): n is number => n !== undefined))].sort((a, b) => a - b);
+    const key = roots.join(',');
+    if (!walks.has(key)) walks.set(key, roots.length === 0 ? 0 : (await repos.lineage.walk(tx, roots, 'downstream', DOWNSTREAM_DEPTH)).length);
+    downstream.set(id, walks.get(key)!);
   }
   return events.map((e) => {
     const id = incidentIdOf(e);

@@ -144,10 +144,13 @@ export class ChangeRelay {
   private async relay(tenantId: TenantId): Promise<number> {
     let moved = 0;
     await this.offsets.advance(tenantId, async (after) => {
-      const events = await this.database.inTenant(tenantId, (tx) => this.changes.listAfter(tx, after, BATCH));
+      // the facts of the events read, in the same transaction (a fact commits with its event)
+      const { events, facts } = await this.database.inTenant(tenantId, async (tx) => {
+        const read = await this.changes.listAfter(tx, after, BATCH);
+        return { events: read, facts: read.length === 0 ? [] : await this.facts.listBetween(tx, after, read[read.length - 1].sequence) };
+      });
       if (events.length === 0) return undefined;
       const last = events[events.length - 1].sequence;
-      const facts = await this.database.inTenant(tenantId, (tx) => this.facts.listBetween(tx, after, last));
       await this.log.append(CHANGES_STREAM, events.map((e) => changeRecord(tenantId, e)));
       if (facts.length > 0) await this.log.append(INCIDENT_FACTS_STREAM, facts.map((f) => incidentFactRecord(tenantId, f)));
       moved = events.length;
