@@ -57,7 +57,10 @@ describe('incident facts', () => {
     const externalId = randomUUID();
     await deliver(incidentWebhook({ incidentId: externalId, severity: 'SEV-2' }));
     const opened = await incidentOf(externalId);
+    // each update once the one before is applied: two states of one incident in one ingestor batch
+    // apply as one change (the newer), and this test is about one fact per change
     await deliver(incidentUpdateWebhook({ incidentId: externalId, feedback: 'investigating' }));
+    await waitFor('two facts', async () => (factsOf(opened.id).length >= 2 ? true : undefined));
     await deliver(incidentUpdateWebhook({ incidentId: externalId, feedback: 'fixed' }));
     await waitFor('three facts', async () => (factsOf(opened.id).length >= 3 ? true : undefined));
 

@@ -4,8 +4,8 @@ import {
 
 /**
  * How far downstream a fact counts the assets its incident reaches: the impact endpoints' default
- * depth. The walk runs in the incident's transaction, once per incident change; deeper walks on a
- * large subgraph would hold the inbound path longer (a 10,000-asset subtree costs ~0.1 s).
+ * depth. The count runs in the incident's transaction, one statement per ingest batch; deeper walks
+ * on a large subgraph would hold the inbound path longer (a 10,000-asset subtree costs ~0.1 s).
  */
 export const DOWNSTREAM_DEPTH = 5;
 
@@ -30,15 +30,14 @@ export async function incidentFactsOf(
   const states = new Map((await repos.facts.incidentsByIds(tx, ids)).map((s) => [s.id, s]));
   const live = await repos.assets.findLiveByNames(tx, [...new Set([...states.values()].flatMap((s) => s.assets))]);
   const connectors = new Map([...rows.values()].map((r) => [r.id, r.connectorId]));
-  // one walk per distinct set of assets: a batch of webhooks puts many incidents on the same tables
-  const walks = new Map<string, number>();
-  const downstream = new Map<string, number>();
-  for (const [id, s] of states) {
-    const roots = [...new Set(s.assets.map((name) => live.get(name)?.id).filter((n): n is number => n !== undefined))].sort((a, b) => a - b);
-    const key = roots.join(',');
-    if (!walks.has(key)) walks.set(key, roots.length === 0 ? 0 : (await repos.lineage.walk(tx, roots, 'downstream', DOWNSTREAM_DEPTH)).length);
-    downstream.set(id, walks.get(key)!);
-  }
+  // one count per distinct set of assets (a batch of webhooks puts many incidents on the same
+  // tables), all of them in one statement
+  const rootsOf = new Map([...states].map(([id, s]) => [id,
+    [...new Set(s.assets.map((name) => live.get(name)?.id).filter((n): n is number => n !== undefined))].sort((a, b) => a - b)]));
+  const sets = new Map([...rootsOf.values()].map((roots) => [roots.join(','), roots]));
+  const counts = await repos.lineage.downstreamCounts(tx, [...sets.values()], DOWNSTREAM_DEPTH);
+  const countOf = new Map([...sets.keys()].map((key, i) => [key, counts[i]]));
+  const downstream = new Map([...rootsOf].map(([id, roots]) => [id, countOf.get(roots.join(','))!]));
   return events.map((e) => {
     const id = incidentIdOf(e);
     const s = id === null ? undefined : states.get(id);
