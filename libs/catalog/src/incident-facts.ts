@@ -1,11 +1,12 @@
 import {
-  AnalyticsFactsRepository, AssetsRepository, IncidentRow, LineageRepository, NewChangeEvent, NewIncidentFact, TenantTx,
+  AnalyticsFactsRepository, IncidentRow, NewChangeEvent, NewIncidentFact, TenantTx,
 } from '@tributary/store';
 
 /**
  * How far downstream a fact counts the assets its incident reaches: the impact endpoints' default
- * depth. The count runs in the incident's transaction, one statement per ingest batch; deeper walks
- * on a large subgraph would hold the inbound path longer (a 10,000-asset subtree costs ~0.1 s).
+ * depth. The count runs in the incident's transaction, in the one statement that reads the batch's
+ * incidents; deeper walks on a large subgraph would hold the inbound path longer (a 10,000-asset
+ * subtree costs ~0.1 s).
  */
 export const DOWNSTREAM_DEPTH = 5;
 
@@ -22,22 +23,13 @@ export async function incidentFactsOf(
   tx: TenantTx,
   events: NewChangeEvent[],
   rows: Map<string, IncidentRow>,
-  repos = { facts: new AnalyticsFactsRepository(), assets: new AssetsRepository(), lineage: new LineageRepository() },
+  repos = { facts: new AnalyticsFactsRepository() },
 ): Promise<(PendingIncidentFact | null)[]> {
   const incidentIdOf = (e: NewChangeEvent) => (e.type.startsWith('incident.') ? String(e.data.incidentId) : null);
   const ids = [...new Set(events.map(incidentIdOf).filter((id): id is string => id !== null))];
   if (ids.length === 0) return events.map(() => null);
-  const states = new Map((await repos.facts.incidentsByIds(tx, ids)).map((s) => [s.id, s]));
-  const live = await repos.assets.findLiveByNames(tx, [...new Set([...states.values()].flatMap((s) => s.assets))]);
+  const states = new Map((await repos.facts.incidentsWithReach(tx, ids, DOWNSTREAM_DEPTH)).map((s) => [s.id, s]));
   const connectors = new Map([...rows.values()].map((r) => [r.id, r.connectorId]));
-  // one count per distinct set of assets (a batch of webhooks puts many incidents on the same
-  // tables), all of them in one statement
-  const rootsOf = new Map([...states].map(([id, s]) => [id,
-    [...new Set(s.assets.map((name) => live.get(name)?.id).filter((n): n is number => n !== undefined))].sort((a, b) => a - b)]));
-  const sets = new Map([...rootsOf.values()].map((roots) => [roots.join(','), roots]));
-  const counts = await repos.lineage.downstreamCounts(tx, [...sets.values()], DOWNSTREAM_DEPTH);
-  const countOf = new Map([...sets.keys()].map((key, i) => [key, counts[i]]));
-  const downstream = new Map([...rootsOf].map(([id, roots]) => [id, countOf.get(roots.join(','))!]));
   return events.map((e) => {
     const id = incidentIdOf(e);
     const s = id === null ? undefined : states.get(id);
@@ -45,7 +37,7 @@ export async function incidentFactsOf(
     return {
       id: e.id, incidentId: s.id, time: e.time, source: s.source, type: s.type, severity: s.severity, status: s.status,
       openedAt: s.openedAt, acknowledgedAt: s.acknowledgedAt, resolvedAt: s.resolvedAt, assets: s.assets,
-      downstreamAssets: downstream.get(s.id) ?? 0, connector: connectors.get(s.id) ?? null,
+      downstreamAssets: s.downstreamAssets, connector: connectors.get(s.id) ?? null,
       traceId: traceIdOf(e.traceparent), traceparent: e.traceparent,
     };
   });

@@ -115,6 +115,49 @@ describe(AnalyticsFactsRepository.name, () => {
     });
   });
 
+  describe('incidents with their downstream reach', () => {
+    it('count each incident\'s distinct downstream assets once, through diamonds and cycles, within the depth, as the walk does', async () => {
+      const t = await tenant('facts-reach');
+      await db.inTenant(t, async (tx) => {
+        // a → b → d and a → c → d (a diamond); d → e → f → g → d (a cycle); x alone; gone deleted, downstream of nothing
+        const ids = await createAssets(tx, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'x', 'gone'].map((name) => ({ name })));
+        await connect(tx, ids, [['a', 'b'], ['a', 'c'], ['b', 'd'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g'], ['g', 'd'], ['gone', 'x']]);
+        await assets.softDelete(tx, ids.get('gone')!);
+        const on = (...names: string[]) => openIncident(tx, names.map((name) => ({ ref: name, name, assetId: ids.get(name)! })));
+        const cases: [string, string[], number][] = [
+          [await on('a'), ['a'], 4], // b, c; d once though two paths reach it; e
+          [await on('d'), ['d'], 3], // e, f, g; not d again round the cycle
+          [await on('x'), ['x'], 0], // nothing out of x
+          [await on('b', 'c'), ['b', 'c'], 3], // d, e, f
+          [await on('g', 'a'), ['a', 'g'], 5], // d, b, c; e; f (the roots themselves are not counted)
+          [await on('a'), ['a'], 4], // a second incident on the same asset
+          [await on('gone'), ['gone'], 0], // a deleted asset keeps its link, reaches nothing
+          [await openIncident(tx, [{ ref: 'unmapped', name: null, assetId: null }]), [], 0],
+        ];
+        const found = await facts.incidentsWithReach(tx, [...cases.map(([id]) => id), randomUUID()], 3);
+        expect(found).toHaveLength(cases.length);
+        for (const [id, names, reached] of cases) {
+          expect(found.find((f) => f.id === id)).toMatchObject({ assets: names, downstreamAssets: reached, status: 'open', type: 'freshness' });
+          const roots = names.filter((n) => n !== 'gone').map((n) => ids.get(n)!);
+          expect(reached).toBe(roots.length === 0 ? 0 : (await lineage.walk(tx, roots, 'downstream', 3)).length);
+        }
+        expect((await facts.incidentsWithReach(tx, [cases[0][0]], 1))[0].downstreamAssets).toBe(2);
+      });
+    });
+
+    it('count only the tenant\'s own edges', async () => {
+      const mine = await tenant('facts-reach-mine');
+      const other = await tenant('facts-reach-other');
+      await db.inTenant(other, async (tx) => connect(tx, await createAssets(tx, [{ name: 'a' }, { name: 'b' }, { name: 'c' }]), [['a', 'b'], ['a', 'c']]));
+      await db.inTenant(mine, async (tx) => {
+        const ids = await createAssets(tx, [{ name: 'a' }, { name: 'b' }]);
+        await connect(tx, ids, [['a', 'b']]);
+        const id = await openIncident(tx, [{ ref: 'a', name: 'a', assetId: ids.get('a')! }]);
+        expect((await facts.incidentsWithReach(tx, [id], 5))[0].downstreamAssets).toBe(1);
+      });
+    });
+  });
+
   describe('full reads', () => {
     it('page through every asset, edge and incident of the tenant only, and count them', async () => {
       const t = await tenant('facts-full');

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { TenantTx } from '../database';
+import { frontierWalk } from './lineage.repository';
 
 /*
  * The current state of assets, lineage edges and incidents: the analytics store's facts (the
@@ -106,6 +107,36 @@ export class AnalyticsFactsRepository {
     return this.withAssets(tx, rows.rows);
   }
 
+  /**
+   * The incidents of these ids that exist, as `incidentsByIds` gives them, each with how many distinct
+   * assets lie downstream of its live assets within `maxDepth` hops (the length of the lineage walk
+   * from them; 0 without any). One statement for a whole ingest batch: incidents on the same set of
+   * assets walk once, and sets with no edge out of them not at all.
+   */
+  async incidentsWithReach(tx: TenantTx, ids: string[], maxDepth: number): Promise<(IncidentState & { downstreamAssets: number })[]> {
+    if (ids.length === 0) return [];
+    const rows = await sql<IncidentRow & { names: string[]; reached: number }>`
+      WITH RECURSIVE incident AS (
+        SELECT i.id, i.source, i.type, i.severity, i.status, i.started_at, i.acknowledged_at, i.resolved_at,
+          -- two references of one incident (two source tables) may map to one asset: it is on it once
+          ARRAY(SELECT DISTINCT a.qualified_name FROM incident_assets ia JOIN assets a ON a.tenant_id = ia.tenant_id AND a.id = ia.asset_id
+                WHERE ia.tenant_id = i.tenant_id AND ia.incident_id = i.id ORDER BY 1) AS names,
+          ARRAY(SELECT DISTINCT a.id FROM incident_assets ia JOIN assets a ON a.tenant_id = ia.tenant_id AND a.id = ia.asset_id
+                WHERE ia.tenant_id = i.tenant_id AND ia.incident_id = i.id AND a.deleted_at IS NULL ORDER BY 1) AS roots
+        FROM incidents i
+        WHERE i.tenant_id = ${tx.tenantId} AND i.id = ANY (${[...new Set(ids)]}::uuid[])
+      ), seed AS (
+        SELECT DISTINCT roots AS key, roots AS ids FROM incident
+        WHERE EXISTS (SELECT 1 FROM lineage_edges e WHERE e.tenant_id = ${tx.tenantId} AND e.src_id = ANY (roots))
+      ), ${frontierWalk(tx, sql`SELECT key, ids FROM seed`, 'downstream', maxDepth)}
+      SELECT incident.*, COALESCE(reach.reached, 0) AS reached
+      FROM incident LEFT JOIN (
+        SELECT key, sum(cardinality(frontier))::int AS reached FROM walk WHERE depth > 0 GROUP BY key
+      ) reach ON reach.key = incident.roots
+      ORDER BY incident.id`.execute(tx.db);
+    return rows.rows.map((r) => ({ ...toIncident(r, r.names), downstreamAssets: r.reached }));
+  }
+
   /** The incidents with a link resolved to one of these assets (an asset created again, or at last, picks up links). */
   async incidentIdsOnAssets(tx: TenantTx, names: string[]): Promise<string[]> {
     if (names.length === 0) return [];
@@ -175,9 +206,11 @@ export class AnalyticsFactsRepository {
       if (names) names.push(l.qualified_name);
       else assets.set(l.incident_id, [l.qualified_name]);
     }
-    return rows.map((r) => ({
-      id: r.id, source: r.source, type: r.type, severity: r.severity, status: r.status, openedAt: r.started_at,
-      acknowledgedAt: r.acknowledged_at, resolvedAt: r.resolved_at, assets: assets.get(r.id) ?? [],
-    }));
+    return rows.map((r) => toIncident(r, assets.get(r.id) ?? []));
   }
 }
+
+const toIncident = (r: IncidentRow, assets: string[]): IncidentState => ({
+  id: r.id, source: r.source, type: r.type, severity: r.severity, status: r.status, openedAt: r.started_at,
+  acknowledgedAt: r.acknowledged_at, resolvedAt: r.resolved_at, assets,
+});

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { RawBuilder, sql } from 'kysely';
 import { TenantTx } from '../database';
 
 export type Direction = 'downstream' | 'upstream';
@@ -62,44 +62,6 @@ export class LineageRepository {
     return (await walkQuery(tx, rootIds, direction, maxDepth).execute(tx.db)).rows;
   }
 
-  /**
-   * For each set of roots, how many distinct assets lie downstream of it within `maxDepth` hops (the
-   * length of `walk(tx, roots, 'downstream', maxDepth)`), every set in one statement: the ingest path
-   * counts the reach of a whole batch of incidents at once, and a round trip per set held it back.
-   * Each set walks as `walkQuery` does, frontier by frontier; only sets with a root that has an edge
-   * out of it are walked at all.
-   */
-  async downstreamCounts(tx: TenantTx, rootSets: number[][], maxDepth: number): Promise<number[]> {
-    const counts = rootSets.map(() => 0);
-    const set: number[] = [];
-    const root: number[] = [];
-    rootSets.forEach((roots, i) => roots.forEach((id) => { set.push(i); root.push(id); }));
-    if (root.length === 0 || maxDepth < 1) return counts;
-    const rows = await sql<{ set: number; reached: number }>`
-      WITH RECURSIVE roots(set, ids) AS (
-        SELECT u.set, array_agg(DISTINCT u.id) FROM unnest(${set}::int[], ${root}::bigint[]) AS u(set, id)
-        GROUP BY u.set
-        HAVING bool_or(EXISTS (SELECT 1 FROM lineage_edges e WHERE e.tenant_id = ${tx.tenantId} AND e.src_id = u.id))
-      ), walk(set, depth, frontier, seen) AS (
-        SELECT set, 0, ids, ids FROM roots
-        UNION ALL
-        SELECT w.set, w.depth + 1, n.ids, w.seen || n.ids
-        FROM walk w
-        CROSS JOIN LATERAL (
-          SELECT array_agg(next.id) AS ids FROM (
-            SELECT e.dst_id AS id FROM unnest(w.frontier) AS f(id)
-            JOIN lineage_edges e ON e.tenant_id = ${tx.tenantId} AND e.src_id = f.id
-            EXCEPT
-            SELECT unnest(w.seen)
-          ) next
-        ) n
-        WHERE w.depth < ${maxDepth} AND n.ids IS NOT NULL
-      )
-      SELECT set, sum(cardinality(frontier))::int AS reached FROM walk WHERE depth > 0 GROUP BY set`.execute(tx.db);
-    for (const r of rows.rows) counts[r.set] = r.reached;
-    return counts;
-  }
-
   /** The edges between the given assets (both ends in the set). */
   async edgesAmong(tx: TenantTx, ids: number[]): Promise<EdgeIds[]> {
     if (ids.length < 2) return [];
@@ -127,12 +89,23 @@ export class LineageRepository {
  * after a bulk load) scanned the wrong index and the walk was 10x slower (docs/benchmarks.md).
  */
 export function walkQuery(tx: TenantTx, rootIds: number[], direction: Direction, maxDepth: number) {
-  const [from, to] = direction === 'downstream' ? [sql.ref('e.src_id'), sql.ref('e.dst_id')] : [sql.ref('e.dst_id'), sql.ref('e.src_id')];
   return sql<Reached>`
-    WITH RECURSIVE walk(depth, frontier, seen) AS (
-      SELECT 0, ${rootIds}::bigint[], ${rootIds}::bigint[]
+    WITH RECURSIVE ${frontierWalk(tx, sql`SELECT 0 AS key, ${rootIds}::bigint[] AS ids`, direction, maxDepth)}
+    SELECT unnest(frontier) AS id, depth FROM walk WHERE depth > 0`;
+}
+
+/**
+ * The walk's recursion as a CTE `walk(key, depth, frontier, seen)`, from every row (key, ids) of
+ * `seeds` at once: each key's roots walk on their own, as `walkQuery` describes. For one statement
+ * over many root sets (an ingest batch's incidents); the reach of a key is the union of its
+ * frontiers at depth > 0. Put it after `WITH RECURSIVE`.
+ */
+export function frontierWalk(tx: TenantTx, seeds: RawBuilder<unknown>, direction: Direction, maxDepth: number) {
+  const [from, to] = direction === 'downstream' ? [sql.ref('e.src_id'), sql.ref('e.dst_id')] : [sql.ref('e.dst_id'), sql.ref('e.src_id')];
+  return sql`walk(key, depth, frontier, seen) AS (
+      SELECT s.key, 0, s.ids, s.ids FROM (${seeds}) s
       UNION ALL
-      SELECT w.depth + 1, n.ids, w.seen || n.ids
+      SELECT w.key, w.depth + 1, n.ids, w.seen || n.ids
       FROM walk w
       CROSS JOIN LATERAL (
         SELECT array_agg(next.id) AS ids FROM (
@@ -143,6 +116,5 @@ export function walkQuery(tx: TenantTx, rootIds: number[], direction: Direction,
         ) next
       ) n
       WHERE w.depth < ${maxDepth} AND n.ids IS NOT NULL
-    )
-    SELECT unnest(frontier) AS id, depth FROM walk WHERE depth > 0`;
+    )`;
 }
