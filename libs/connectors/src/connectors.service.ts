@@ -6,7 +6,9 @@ import { OutboundError, OutboundHttp } from '@tributary/outbound';
 import { AuditRepository, ConnectorRow, ConnectorsRepository, Database, SecretBox, TenantId } from '@tributary/store';
 import { ConnectorRegistry } from './connector-registry';
 import { extractSecrets, insertSecrets } from './secret-paths';
-import { CurrentStateSource, HistorySource, SourceConnector } from './source-connector';
+import { ConnectorDeclaration } from './connector-plugin';
+import { CurrentStateSource, HistorySource, SourceConnector, SourceFailed } from './source-connector';
+import { TargetConnector, TargetError } from './target-connector';
 
 /** What every connector's config may carry besides its own fields. */
 const Common = z.object({
@@ -32,7 +34,7 @@ export interface ConnectorView {
   updatedAt: string;
 }
 
-/** A connector ready for work: its config with secrets, and its compiled transform. */
+/** A source connector ready for work: its config with secrets, and its compiled transform. */
 export interface LoadedConnector {
   row: ConnectorRow;
   plugin: SourceConnector<unknown>;
@@ -42,13 +44,27 @@ export interface LoadedConnector {
   transform: Expression | null;
 }
 
+/** A target connector ready for work: its config with secrets. */
+export interface LoadedTarget {
+  row: ConnectorRow;
+  plugin: TargetConnector<unknown>;
+  config: unknown;
+  signingSecret: string;
+}
+
+/** What a connector's test found: the remote system's verdict in a few words. */
+export interface ConnectorTestResult {
+  ok: boolean;
+  detail: string;
+}
+
 type Sealed = { signingSecret: string; secrets: Record<string, string> };
 
 /** How long a loaded connector is used before its stored version is compared again (see `load`). */
 export const RECHECK_MS = 1000;
 
 export class ConnectorsService {
-  private readonly cache = new Map<string, { loaded: LoadedConnector; checkedAt: number }>();
+  private readonly cache = new Map<string, { loaded: LoadedConnector | LoadedTarget; checkedAt: number }>();
 
   constructor(
     private readonly database: Database,
@@ -133,6 +149,17 @@ export class ConnectorsService {
    * of a deleted connector: nothing is lost or applied to another tenant).
    */
   async load(id: string): Promise<LoadedConnector | undefined> {
+    const loaded = await this.loadAny(id);
+    return loaded && loaded.plugin.kind === 'source' ? loaded as LoadedConnector : undefined;
+  }
+
+  /** A target connector by id (the delivery engine's), as `load` reads it; undefined when deleted or not a target. */
+  async loadTarget(id: string): Promise<LoadedTarget | undefined> {
+    const loaded = await this.loadAny(id);
+    return loaded && loaded.plugin.kind === 'target' ? loaded as LoadedTarget : undefined;
+  }
+
+  private async loadAny(id: string): Promise<LoadedConnector | LoadedTarget | undefined> {
     const cached = this.cache.get(id);
     if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached.loaded;
     const row = await this.repository.findById(id);
@@ -146,15 +173,55 @@ export class ConnectorsService {
     }
     const plugin = this.registry.get(row.type);
     const sealed = JSON.parse(this.box.open(row.secretsSealed)) as Sealed;
-    const { filter, transform, ...rest } = row.config as { filter?: string; transform?: string };
-    const loaded: LoadedConnector = {
-      row, plugin, signingSecret: sealed.signingSecret,
-      config: plugin.configSchema.parse(insertSecrets(rest, sealed.secrets)),
-      filter: filter ? Expression.load(filter, ['event']) : null,
-      transform: transform ? Expression.load(transform, ['event']) : null,
-    };
+    let loaded: LoadedConnector | LoadedTarget;
+    if (plugin.kind === 'source') {
+      const { filter, transform, ...rest } = row.config as { filter?: string; transform?: string };
+      loaded = {
+        row, plugin, signingSecret: sealed.signingSecret,
+        config: plugin.configSchema.parse(insertSecrets(rest, sealed.secrets)),
+        filter: filter ? Expression.load(filter, ['event']) : null,
+        transform: transform ? Expression.load(transform, ['event']) : null,
+      };
+    } else {
+      loaded = { row, plugin, signingSecret: sealed.signingSecret, config: plugin.configSchema.parse(insertSecrets(row.config, sealed.secrets)) };
+    }
     this.cache.set(id, { loaded, checkedAt: Date.now() });
     return loaded;
+  }
+
+  /**
+   * `POST /v1/connectors/{id}/test`: a target sends a test message or ticket; a source with API
+   * credentials reads its recent incidents once. The answer is the remote system's verdict in its
+   * own words (its error code or message, never a secret).
+   */
+  async test(tenantId: TenantId, actor: string, id: string): Promise<ConnectorTestResult> {
+    await this.mustGet(tenantId, id);
+    const connector = await this.loadAny(id);
+    if (!connector) throw connectorNotFound(id);
+    let result: ConnectorTestResult;
+    if (connector.plugin.kind === 'target') {
+      const target = connector as LoadedTarget;
+      try {
+        result = { ok: true, detail: (await target.plugin.test(target.config, this.outbound)).answer };
+      } catch (err) {
+        if (!(err instanceof TargetError)) throw err;
+        result = { ok: false, detail: err.answer };
+      }
+    } else {
+      const source = this.currentState(connector as LoadedConnector);
+      if (!source) {
+        throw invalid('nothing_to_test', `connector ${id} has no API credentials to read its source with; send it a webhook to test its webhooks`);
+      }
+      try {
+        const page = await source.recent({ since: new Date(Date.now() - 24 * 3_600_000), until: null }, null);
+        result = { ok: true, detail: `read the source: ${page.deliveries.length} incident(s) in the last 24 hours on the first page` };
+      } catch (err) {
+        if (!(err instanceof SourceFailed) && !(err instanceof OutboundError)) throw err;
+        result = { ok: false, detail: err.message };
+      }
+    }
+    await this.record(tenantId, actor, 'connector.test', id, { ok: result.ok });
+    return result;
   }
 
   /** The tenant of a connector this process has loaded, without a query (for labelling what its webhooks did). */
@@ -173,7 +240,7 @@ export class ConnectorsService {
   }
 
   /** A changed outbound URL without its secrets entered again: 422 naming the first missing one. */
-  private requireSecretsForNewUrls(plugin: SourceConnector<unknown>, stored: Record<string, unknown>, storedSecrets: Record<string, string>,
+  private requireSecretsForNewUrls(plugin: ConnectorDeclaration, stored: Record<string, unknown>, storedSecrets: Record<string, string>,
     next: Record<string, unknown>): void {
     const before = plugin.configSchema.safeParse(insertSecrets(stored, storedSecrets));
     const after = plugin.configSchema.safeParse(insertSecrets(next, storedSecrets));
@@ -189,10 +256,16 @@ export class ConnectorsService {
     }
   }
 
-  /** Validates a config: the common fields, the transform's syntax, the connector's own schema, and its outbound URLs. */
-  private check(plugin: SourceConnector<unknown>, config: Record<string, unknown>, storedSecrets: Record<string, string> = {}) {
-    const { filter, transform, signingSecret, ...pluginConfig } = config;
-    const common = Common.safeParse({ filter, transform, signingSecret });
+  /**
+   * Validates a config: the common fields, the transform's syntax, the connector's own schema, and
+   * its outbound URLs. A target takes no filter or transform of its own (its rules filter what it
+   * is sent): its schema refuses them as unknown fields.
+   */
+  private check(plugin: ConnectorDeclaration, config: Record<string, unknown>, storedSecrets: Record<string, string> = {}) {
+    const { filter, transform, signingSecret, ...rest } = config;
+    const pluginConfig = plugin.kind === 'source' ? rest
+      : { ...Object.fromEntries(Object.entries({ filter, transform }).filter(([, v]) => v !== undefined)), ...rest };
+    const common = Common.safeParse(plugin.kind === 'source' ? { filter, transform, signingSecret } : { signingSecret });
     if (!common.success) throw configInvalid(common.error, '');
     if (common.data.filter) compileOrReject('config.filter', common.data.filter, ['event']);
     if (common.data.transform) compileOrReject('config.transform', common.data.transform, ['event']);

@@ -1,6 +1,12 @@
 export * from './source-connector';
+export * from './target-connector';
+export * from './connector-plugin';
 export * from './connector-registry';
 export * from './connectors.service';
 export * from './hooks.service';
 export { montecarloConnector, MonteCarloConfig } from './montecarlo/montecarlo.connector';
 export { MonteCarloWebhook } from './montecarlo/montecarlo-webhook.schema';
+export { slackTarget } from './slack/slack.target';
+export { teamsTarget } from './teams/teams.target';
+export { jiraTarget } from './jira/jira.target';
+export { freshdeskTarget } from './freshdesk/freshdesk.target';

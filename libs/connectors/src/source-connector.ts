@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { z } from 'zod';
 import { IncidentObservation, InboundDelivery } from '@tributary/contracts';
 import type { OutboundHttp, OutboundTarget } from '@tributary/outbound';
+import type { ConnectorDeclaration } from './connector-plugin';
 
 export interface BodyIssue {
   path: string;
@@ -96,14 +96,8 @@ export interface HistorySource {
  * (HTTP, signatures, paging) is here; which tenant, which secret and which transform is the
  * platform's glue (ConnectorsService, HooksService, the ingestor).
  */
-export interface SourceConnector<C = unknown> {
-  readonly type: string;
-  readonly description: string;
-  readonly configSchema: z.ZodType<C>;
-  /** Dotted paths of the config's secret fields: sealed at rest, never returned. */
-  readonly secretPaths: readonly string[];
-  /** The config's URLs the connector calls: checked against the outbound policy when saved, and on every call. */
-  readonly outboundUrls?: readonly OutboundUrlField[];
+export interface SourceConnector<C = unknown> extends ConnectorDeclaration<C> {
+  readonly kind: 'source';
   /** The source's webhook signature over the raw body (checked before anything else). */
   verifySignature(rawBody: Buffer, headers: IncomingHttpHeaders, signingSecret: string): boolean;
   /**

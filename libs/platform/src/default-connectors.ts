@@ -1,6 +1,11 @@
-import { ConnectorRegistry, montecarloConnector } from '@tributary/connectors';
+import { ConnectorRegistry, freshdeskTarget, jiraTarget, montecarloConnector, slackTarget, teamsTarget } from '@tributary/connectors';
 
-/** The sources this build of the platform accepts. A new source is one more line. */
+/** The sources and targets this build of the platform knows. A new one is one more `register`. */
 export function defaultConnectors(): ConnectorRegistry {
-  return new ConnectorRegistry().register(montecarloConnector);
+  return new ConnectorRegistry()
+    .register(montecarloConnector)
+    .register(slackTarget)
+    .register(teamsTarget)
+    .register(jiraTarget)
+    .register(freshdeskTarget);
 }

@@ -6,7 +6,7 @@ import { ConnectorsService } from '@tributary/connectors';
 import { ConnectorId } from '../http/schemas';
 import { ParseBody, ParseParam } from '../http/zod.pipe';
 import { Responds, RespondsEmpty } from '@tributary/platform';
-import { ConnectorList, ConnectorView, CreatedConnector, UpdatedConnector } from '../http/responses';
+import { ConnectorList, ConnectorTestResult, ConnectorView, CreatedConnector, UpdatedConnector } from '../http/responses';
 
 const CreateConnector = z.strictObject({
   type: z.string().min(1).max(64),
@@ -53,6 +53,14 @@ export class ConnectorsController {
   @Responds('the connector as changed', UpdatedConnector)
   update(@CurrentAccess() a: Access, @Param('id', connectorId) id: string, @Body(new ParseBody(UpdateConnector)) body: z.infer<typeof UpdateConnector>) {
     return this.connectors.update(a.tenantId, a.principal.actor, id, body);
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  @RequireRole('admin')
+  @Responds('a target sent a test message or ticket, a source read its API once: the remote system\'s verdict', ConnectorTestResult)
+  test(@CurrentAccess() a: Access, @Param('id', connectorId) id: string) {
+    return this.connectors.test(a.tenantId, a.principal.actor, id);
   }
 
   @Delete(':id')

@@ -98,6 +98,10 @@ export const ConnectorView = z.strictObject({
   webhookUrl: z.string(), version: z.number().int(), createdAt: Time, updatedAt: Time,
 });
 export const ConnectorList = z.strictObject({ items: z.array(ConnectorView) });
+export const ConnectorTestResult = z.strictObject({
+  ok: z.boolean().describe('whether the remote system accepted the test'),
+  detail: z.string().describe('the remote system\'s verdict in its own words (an error code or message; never a secret)'),
+});
 export const UpdatedConnector = ConnectorView.extend({
   signingSecret: z.string().optional().describe('the new signing secret, only when `rotateSigningSecret` asked for one'),
 });

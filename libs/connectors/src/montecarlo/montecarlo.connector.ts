@@ -37,6 +37,7 @@ const STATE_READ_TIMEOUT_MS = 5000;
 
 /** Monte Carlo (montecarlodata.com): incident webhooks, and its GraphQL API for history and the current state. */
 export const montecarloConnector: SourceConnector<MonteCarloConfig> = {
+  kind: 'source',
   type: 'montecarlo',
   description: 'Monte Carlo data-observability incidents: signed webhooks (x-mcd-signature), GraphQL backfills and reconciliation',
   configSchema: MonteCarloConfig,

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { alertNode, incidentNode } from '../../../../../test/support/montecarlo/montecarlo-graphql.factories';
 import { MonteCarloGraphqlServer } from '../../../../../test/support/montecarlo/montecarlo-graphql.server';
 import { localOutbound } from '../../../../../test/support/outbound';
-import { MonteCarloGraphqlClient, parseRetryAfter, type MonteCarloPage } from './montecarlo-graphql.client';
+import { parseRetryAfter } from '@tributary/outbound';
+import { MonteCarloGraphqlClient, type MonteCarloPage } from './montecarlo-graphql.client';
 import {
   MonteCarloAuthError,
   MonteCarloEndpointRefused,

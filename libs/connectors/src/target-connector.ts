@@ -1,0 +1,110 @@
+import type { ConnectorDeclaration } from './connector-plugin';
+import type { OutboundHttp } from '@tributary/outbound';
+import type { OutboundUrlField } from './source-connector';
+
+/*
+ * The target-connector port: a destination people read (Slack, Microsoft Teams, Jira, Freshdesk).
+ * A target is a pure transport: "post this notice with these credentials". Which tenant, which
+ * rule, which incident, whether this is the first message or a later one, retries, rate limits and
+ * idempotency are the delivery engine's (the glue), never the target's.
+ */
+
+/** An asset as a notice names it. */
+export interface NoticeAsset {
+  qualifiedName: string;
+  /** the asset's page in the catalog (the API's asset URL), for a link */
+  url: string;
+  owner: string | null;
+}
+
+/** One incident's state, as every message, card and ticket about it shows it. */
+export interface IncidentNotice {
+  /** the catalog's incident id */
+  incidentId: string;
+  /** what happened that this notice is about */
+  change: 'opened' | 'updated' | 'resolved' | 'reopened';
+  title: string;
+  /** the source's severity as given (e.g. `SEV-1`), null when it gave none */
+  severity: string | null;
+  status: 'open' | 'resolved';
+  /** the source's own status word (e.g. `investigating`), null when it gave none */
+  rawStatus: string | null;
+  /** the incident type (e.g. `freshness`, `volume`) */
+  type: string;
+  /** where it came from, e.g. `montecarlo` */
+  source: string;
+  /** the incident in the source tool (the Monte Carlo link), null when it gave none */
+  sourceUrl: string | null;
+  owner: string | null;
+  /** the assets it is on */
+  assets: NoticeAsset[];
+  /** what sits downstream of them: how many assets, and their owners (most assets first, at most 10) */
+  downstream: { count: number; owners: { owner: string; assets: number }[] };
+  /** the change event's time */
+  changedAt: Date;
+}
+
+/** A burst of incidents to one destination within a rule's digest window, sent as one summary. */
+export interface DigestNotice {
+  /** the window the incidents fell in */
+  from: Date;
+  to: Date;
+  incidents: IncidentNotice[];
+}
+
+/**
+ * What a destination gave back for the first message about an incident, kept with the delivery so
+ * that later changes edit that message or ticket: Slack `{channel, ts}`, Jira `{issueKey, issueId}`,
+ * Freshdesk `{ticketId}`; null where the destination returns nothing to refer to (Teams Workflows,
+ * Slack incoming webhooks), and later changes are then new messages.
+ */
+export type DeliveryRef = Record<string, string> | null;
+
+/**
+ * A destination's answer that was not success. `retry`: `later` (5xx, timeouts, network errors: try
+ * again with backoff), `after` (429: try again after `retryAfterMs`, or with backoff when the
+ * destination gave no Retry-After), `never` (the request or the connector is wrong: Slack
+ * `channel_not_found`/`invalid_auth`, Jira 400, Freshdesk 400/401; parked until the connector is fixed).
+ * `answer` is the destination's own error, as shown to the tenant in the delivery's attempts: its
+ * status and error code or message, never a header or anything that could hold a secret.
+ */
+export class TargetError extends Error {
+  constructor(
+    readonly retry: 'later' | 'after' | 'never',
+    readonly answer: string,
+    readonly retryAfterMs: number | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(answer, options);
+    this.name = 'TargetError';
+  }
+}
+
+/** The result of a successful call: the destination's answer in a few words (e.g. `201 PROJ-12`), and the ref where one was made. */
+export interface TargetAnswer {
+  answer: string;
+  ref: DeliveryRef;
+}
+
+/** A destination. One object per type, registered once; its config schema is its documentation. */
+export interface TargetConnector<C = unknown> extends ConnectorDeclaration<C> {
+  readonly kind: 'target';
+  readonly outboundUrls: readonly OutboundUrlField[];
+  /**
+   * Which rate limit a delivery spends: one key per place the destination limits separately (a
+   * Slack channel), and the least time between two sends to it, in milliseconds (0: no limit of ours).
+   */
+  rateLimit(config: C): { key: string; minIntervalMs: number };
+  /** The first message or ticket about an incident. Throws TargetError. */
+  open(config: C, http: OutboundHttp, notice: IncidentNotice): Promise<TargetAnswer>;
+  /**
+   * A later change of the incident: edit the message (Slack `chat.update`), comment on the issue
+   * (Jira; a transition too when resolved), note on the ticket (Freshdesk; status Resolved when
+   * resolved); a new message where `ref` is null. Throws TargetError.
+   */
+  update(config: C, http: OutboundHttp, ref: DeliveryRef, notice: IncidentNotice): Promise<TargetAnswer>;
+  /** One summary of several incidents (a rule's digest window). Throws TargetError. */
+  digest(config: C, http: OutboundHttp, digest: DigestNotice): Promise<TargetAnswer>;
+  /** A test message or ticket, for `POST /v1/connectors/{id}/test`. Throws TargetError. */
+  test(config: C, http: OutboundHttp): Promise<TargetAnswer>;
+}
