@@ -13,6 +13,7 @@ import { ChangesController } from './controllers/changes.controller';
 import { ClassificationsController } from './controllers/classifications.controller';
 import { ConnectorsController } from './controllers/connectors.controller';
 import { DeadLettersController } from './controllers/dead-letters.controller';
+import { DeliveriesController } from './controllers/deliveries.controller';
 import { ExpressionsController } from './controllers/expressions.controller';
 import { HooksController } from './controllers/hooks.controller';
 import { IgnoredDeliveriesController } from './controllers/ignored-deliveries.controller';
@@ -46,7 +47,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
-        ConnectorsController, HooksController, IncidentsController, DeadLettersController, IgnoredDeliveriesController, BackfillsController,
+        ConnectorsController, HooksController, IncidentsController, DeadLettersController, DeliveriesController, IgnoredDeliveriesController, BackfillsController,
         RulesController, ExpressionsController, ImpactController, AnalyticsController],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, WebhookMetricsHooks, ...insightsProviders],
     };

@@ -9,15 +9,21 @@ import {
   APPLY_QUEUE, ApplyJob, ChangeRelay, CHANGES_STREAM, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RULE_PLAN_QUEUE,
   RulePlanJob, RulePlanning,
 } from '@tributary/propagation';
+import {
+  DELIVER_QUEUE, DeliverJob, DeliveryProcessor, DIGEST_QUEUE, DigestJob, NotificationPlanner,
+} from '@tributary/notifications';
 import { TenantId } from '@tributary/store';
 
 const GROUP = 'propagator';
+/** The change log's second reader: notify rules, on their own offsets, so that a slow destination never holds propagation back. */
+const NOTIFIER_GROUP = 'notifier';
 const BATCH_SIZE = 1000;
 
 /**
  * The propagator: relays the outbox into the change log (embedded change capture, unless Debezium
  * does it), consumes the change log (consumer group `propagator`), plans which propagations to
- * recompute, and runs the fan-out and apply jobs. A tenant that fails (its database unreachable) is
+ * recompute, and runs the fan-out and apply jobs; as consumer group `notifier` it plans the notify
+ * rules' deliveries and runs their jobs. A tenant that fails (its database unreachable) is
  * held back on its own backoff at each step while the others go on: in the relay, in the change
  * log's consumer (TenantIsolation) and in the jobs (TenantJobs). The consumer and the relay are
  * watched for stalls (ConsumerWatch).
@@ -27,6 +33,7 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger('propagator');
   private relay?: ChangeRelay;
   private consumer?: IsolatedConsumer;
+  private notifier?: IsolatedConsumer;
   private relayWatch?: WatchedConsumer;
   private workers: { stop(): Promise<void> }[] = [];
   /** Apply jobs running in this process; the relay yields to them. */
@@ -39,6 +46,8 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     private readonly engine: PropagationEngine,
     private readonly planning: RulePlanning,
     private readonly deadLetters: DeadLettersService,
+    private readonly notifications: NotificationPlanner,
+    private readonly deliveries: DeliveryProcessor,
     private readonly metrics: Metrics,
     private readonly consumers: ConsumerWatch,
   ) {}
@@ -51,9 +60,14 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
       await this.runtime.jobQueue.work<FanoutJob>(FANOUT_QUEUE, tenantJobs.handler((job) => this.engine.fanout(job)), { concurrency: 2, attempts, backoffMs }),
       await this.runtime.jobQueue.work<ApplyJob>(APPLY_QUEUE, tenantJobs.handler((job) => this.apply(job)), { concurrency: 3, attempts, backoffMs }),
       await this.runtime.jobQueue.work<RulePlanJob>(RULE_PLAN_QUEUE, tenantJobs.handler((job) => this.planning.run(job)), { concurrency: 1, attempts, backoffMs }),
+      // deliveries wait on destinations, not on this process: several at once
+      await this.runtime.jobQueue.work<DeliverJob>(DELIVER_QUEUE, tenantJobs.handler((job) => this.deliveries.deliver(job)), { concurrency: 4, attempts, backoffMs }),
+      await this.runtime.jobQueue.work<DigestJob>(DIGEST_QUEUE, tenantJobs.handler((job) => this.deliveries.digest(job)), { concurrency: 2, attempts, backoffMs }),
     ];
     this.consumer = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, config, this.logger,
       { group: GROUP, stream: CHANGES_STREAM, batchSize: BATCH_SIZE, what: 'changes', handle: (batch) => this.handle(batch) });
+    this.notifier = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, config, this.logger,
+      { group: NOTIFIER_GROUP, stream: CHANGES_STREAM, batchSize: BATCH_SIZE, what: 'changes to notify', handle: (batch) => this.notify(batch) });
     // with Debezium, its connector fills the change topics from the outbox: a relay too would publish every change twice
     if (config.changeCapture === 'relay') {
       const relay = this.consumers.watch('relay', 'outbox');
@@ -69,6 +83,7 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
     await this.consumer?.stop();
+    await this.notifier?.stop();
     await Promise.all(this.workers.map((w) => w.stop()));
     this.relayWatch?.stop();
   }
@@ -80,6 +95,25 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     const cause = job.data.cause;
     if (outcome.status === 'success' && cause) this.metrics.propagationLatency.observe(Math.max(0, Date.now() - Date.parse(cause.changedAt)) / 1000);
     return outcome;
+  }
+
+  /** Queues the deliveries a batch of changes makes notify rules want (an undecodable record is parked by `handle`). */
+  private async notify(batch: LogRecord[]): Promise<void> {
+    const byTenant = new Map<TenantId, ChangeEventRecord[]>();
+    for (const record of batch) {
+      let event: ChangeEventRecord;
+      try {
+        event = changeEventCodec.decode(record.value);
+      } catch {
+        continue;
+      }
+      byTenant.set(record.tenantId, [...(byTenant.get(record.tenantId) ?? []), event]);
+    }
+    for (const [tenantId, events] of byTenant) {
+      const { deliver, digest } = await this.notifications.plan(tenantId, events);
+      if (deliver.length > 0) await this.runtime.jobQueue.enqueue(DELIVER_QUEUE, deliver);
+      if (digest.length > 0) await this.runtime.jobQueue.enqueue(DIGEST_QUEUE, digest);
+    }
   }
 
   private async handle(batch: LogRecord[]): Promise<void> {

@@ -9,4 +9,4 @@ export * from './change-feed.service';
 export * from './incidents.service';
 export * from './dead-letters.service';
 export * from './ignored-deliveries.service';
-export { nameCursor } from './page-cursor';
+export { nameCursor, timeIdCursor } from './page-cursor';

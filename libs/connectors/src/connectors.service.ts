@@ -134,6 +134,20 @@ export class ConnectorsService {
     await this.record(tenantId, actor, 'connector.delete', id, {});
   }
 
+  /** Refuses (422) an id that is not one of the tenant's target connectors: what a notify rule must name. */
+  async requireTarget(tenantId: TenantId, id: string): Promise<void> {
+    const row = /^[0-9a-f-]{36}$/.test(id) ? await this.repository.get(tenantId, id) : undefined;
+    if (!row) throw invalid('unknown_connector', `no connector ${JSON.stringify(id)} in this tenant`, { field: 'action.connectorId' });
+    if (this.registry.get(row.type).kind !== 'target') {
+      throw invalid('not_a_target', `connector ${id} is a ${row.type} source; notify rules send to targets (${this.targetTypes().join(', ')})`,
+        { field: 'action.connectorId' });
+    }
+  }
+
+  private targetTypes(): string[] {
+    return this.registry.types().filter((t) => this.registry.get(t).kind === 'target');
+  }
+
   /** Every tenant's enabled connectors, by id (load each with `load`): for periodic work such as reconciliation. */
   async enabledIds(): Promise<string[]> {
     return this.repository.listEnabledIds();

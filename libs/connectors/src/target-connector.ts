@@ -105,6 +105,13 @@ export interface TargetConnector<C = unknown> extends ConnectorDeclaration<C> {
   update(config: C, http: OutboundHttp, ref: DeliveryRef, notice: IncidentNotice): Promise<TargetAnswer>;
   /** One summary of several incidents (a rule's digest window). Throws TargetError. */
   digest(config: C, http: OutboundHttp, digest: DigestNotice): Promise<TargetAnswer>;
+  /**
+   * The message or ticket an earlier `open` for this incident made, where the destination can be
+   * searched (Jira: the issue labelled with the incident): the delivery engine asks before opening
+   * again after an attempt whose answer was lost, so that a retry never makes a second one. Null
+   * when there is none. Throws TargetError.
+   */
+  find?(config: C, http: OutboundHttp, incidentId: string): Promise<DeliveryRef>;
   /** A test message or ticket, for `POST /v1/connectors/{id}/test`. Throws TargetError. */
   test(config: C, http: OutboundHttp): Promise<TargetAnswer>;
 }

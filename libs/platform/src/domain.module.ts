@@ -14,6 +14,9 @@ import {
   APPLY_QUEUE, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RULE_PLAN_QUEUE, RulePlanning, RulesService,
 } from '@tributary/propagation';
 import { BACKFILL_QUEUE, BackfillJob, BackfillsService, INBOUND_STREAM } from '@tributary/ingest';
+import {
+  DELIVER_QUEUE, DeliverJob, DeliveriesService, DeliveryProcessor, DIGEST_QUEUE, DigestJob, NoticeBuilder, NOTIFICATIONS_STREAM, NotificationPlanner,
+} from '@tributary/notifications';
 import { defaultConnectors } from './default-connectors';
 import { outboundPolicy } from './outbound-policy';
 import { Runtime } from './runtime';
@@ -38,8 +41,9 @@ export class DomainModule {
   static forRuntime(runtime: Runtime): DynamicModule {
     const db = runtime.database;
     const registry = defaultConnectors();
-    const connectors = new ConnectorsService(db, new ConnectorsRepository(db), registry, runtime.secrets,
-      runtime.config.publicUrl ?? `http://localhost:${runtime.config.port}`, new NodeOutboundHttp(outboundPolicy(runtime.config)));
+    const publicUrl = runtime.config.publicUrl ?? `http://localhost:${runtime.config.port}`;
+    const outbound = new NodeOutboundHttp(outboundPolicy(runtime.config));
+    const connectors = new ConnectorsService(db, new ConnectorsRepository(db), registry, runtime.secrets, publicUrl, outbound);
     // Every dead letter also goes to the event log's dead-letters stream (the dead-letter topic on Kafka).
     const deadLetters = new DeadLettersService(db, (letter) => runtime.eventLog.append('dead-letters', [deadLetterRecord(letter)]));
     // A parked inbound record goes back on the inbound log as it was, and through the same path.
@@ -52,7 +56,7 @@ export class DomainModule {
     deadLetters.registerReplayer(`jobs:${BACKFILL_QUEUE}`, (_tenantId, payload) => backfills.requeue(payload as BackfillJob));
     // Rules and the propagation engine: a rule changed at run time recomputes what it propagates, in a job.
     let planning: RulePlanning | undefined;
-    const rules = new RulesService(db, (tenantId, rule) => planning!.queued(tenantId, rule));
+    const rules = new RulesService(db, (tenantId, rule) => planning!.queued(tenantId, rule), (tenantId, id) => connectors.requireTarget(tenantId, id));
     const engine = new PropagationEngine(db, rules, runtime.jobQueue);
     const planner = new PropagationPlanner(db, rules);
     planning = new RulePlanning(runtime.jobQueue, planner, engine);
@@ -62,6 +66,22 @@ export class DomainModule {
       deadLetters.registerReplayer(`jobs:${queue}`, async (_tenantId, payload) => {
         await runtime.jobQueue.enqueue(queue, [{ data: payload }]);
       });
+    }
+    // Notifications: notify rules queue deliveries; a delivery job sends one, a digest job a rule's summary.
+    const deliveries = new DeliveryProcessor(db, connectors, rules, outbound, deadLetters, new NoticeBuilder(publicUrl),
+      { attempts: runtime.config.jobAttempts, backoffMs: runtime.config.jobBackoffMs });
+    const requeue = async (job: DeliverJob | DigestJob | undefined) => {
+      if (!job) return;
+      if ('deliveryId' in job) await runtime.jobQueue.enqueue<DeliverJob>(DELIVER_QUEUE, [{ data: job, dedupKey: `${job.tenantId}/${job.deliveryId}` }]);
+      else await runtime.jobQueue.enqueue<DigestJob>(DIGEST_QUEUE, [{ data: job, dedupKey: `${job.tenantId}/${job.ruleId}/${job.connectorId}` }]);
+    };
+    deadLetters.registerReplayer(NOTIFICATIONS_STREAM, async (tenantId, payload) =>
+      requeue(await deliveries.unpark(tenantId, (payload as { deliveryId: string }).deliveryId)));
+    for (const queue of [DELIVER_QUEUE, DIGEST_QUEUE]) {
+      // a job that kept throwing (not a destination's answer: those are handled in the job) is parked with its data, replayed as it was
+      runtime.deadJobs.register<DeliverJob | DigestJob>(queue, (job) => deadLetters.park(job.data.tenantId, `jobs:${queue}`,
+        `notification job failed after ${job.attempt} attempts: ${job.reason}`, job.data).then(() => undefined));
+      deadLetters.registerReplayer(`jobs:${queue}`, (_tenantId, payload) => requeue(payload as DeliverJob | DigestJob));
     }
     const apiKeys = new ApiKeyService(new ApiKeysRepository(db));
     const values: [unknown, unknown][] = [
@@ -81,6 +101,9 @@ export class DomainModule {
       [PropagationEngine, engine],
       [PropagationPlanner, planner],
       [RulePlanning, planning],
+      [NotificationPlanner, new NotificationPlanner(db, rules)],
+      [DeliveryProcessor, deliveries],
+      [DeliveriesService, new DeliveriesService(db)],
       [ApiKeyService, apiKeys],
       [TenantsService, new TenantsService(db, new TenantsRepository(db), apiKeys, runtime.secrets)],
       [EVENT_LOG, runtime.eventLog],

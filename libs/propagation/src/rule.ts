@@ -34,8 +34,35 @@ export const PropagateAttribute = z.strictObject({
   ...Reach,
 });
 
-export const RuleAction = z.discriminatedUnion('type', [PropagateClassification, PropagateIncidents, PropagateAttribute]);
+/**
+ * Tell people: one message or ticket per incident on the target connector, kept up to date as the
+ * incident changes (see @tributary/notifications). The rule's filter sees `event`, `asset` and
+ * `incident`.
+ */
+export const Notify = z.strictObject({
+  type: z.literal('notify'),
+  /** a target connector of the tenant (slack, teams, jira, freshdesk) */
+  connectorId: z.string().uuid(),
+  /**
+   * 0: each incident its own message, as it happens. n > 0: what arrives for the destination within
+   * n seconds of the first goes as one summary, so a burst of incidents is one message, not hundreds.
+   */
+  digestSeconds: z.number().int().min(0).max(3600).default(0),
+  template: z.strictObject({
+    /** CEL over `incident` and `asset`, a string: the message's title instead of the incident's */
+    title: z.string().min(1).max(4096).optional(),
+  }).optional(),
+});
+export type Notify = z.infer<typeof Notify>;
+
+export const PropagationAction = z.discriminatedUnion('type', [PropagateClassification, PropagateIncidents, PropagateAttribute]);
+export type PropagationAction = z.infer<typeof PropagationAction>;
+
+export const RuleAction = z.discriminatedUnion('type', [PropagateClassification, PropagateIncidents, PropagateAttribute, Notify]);
 export type RuleAction = z.infer<typeof RuleAction>;
+
+/** The change types a notify rule may trigger on: an incident's own changes. */
+export const NOTIFY_TRIGGERS = ['incident.opened', 'incident.updated', 'incident.resolved'] as const;
 
 export const CHANGE_TYPES = [
   'asset.created', 'asset.updated', 'asset.deleted', 'asset.classification.added', 'asset.classification.removed',

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AuditRepository, Database, RuleRow, RulesRepository, TenantId, TenantTx } from '@tributary/store';
-import { conflict, forbidden, notFound } from '@tributary/errors';
+import { conflict, forbidden, invalid, notFound } from '@tributary/errors';
 import { compileOrReject, Expression } from '@tributary/expressions';
-import { BUILTIN_RULES, CHANGE_TYPES, Rule, RuleAction } from './rule';
+import { BUILTIN_RULES, CHANGE_TYPES, Notify, NOTIFY_TRIGGERS, PropagationAction, Rule, RuleAction } from './rule';
 
 export const CreateRuleBody = z.strictObject({
   name: z.string().min(1).max(200),
@@ -20,12 +20,27 @@ export const UpdateRuleBody = z.strictObject({
   enabled: z.boolean().optional(),
 });
 
-/** A rule with its expressions compiled, ready to match events. */
+/** A propagation rule with its expressions compiled, ready to match events. */
 export interface CompiledRule extends Rule {
+  action: PropagationAction;
   filterExpression: Expression | null;
   when: Expression | null;
   value: Expression | null;
 }
+
+/** A notify rule with its expressions compiled: the filter over `event`, `asset` and `incident`, the title over `incident` and `asset`. */
+export interface CompiledNotifyRule extends Rule {
+  action: Notify;
+  filterExpression: Expression | null;
+  title: Expression | null;
+}
+
+/** What a notify rule's filter sees. */
+export const NOTIFY_FILTER_VARIABLES = ['event', 'asset', 'incident'];
+const TITLE_VARIABLES = ['incident', 'asset'];
+
+/** Refuses (422) a notify rule whose connector is not one of the tenant's target connectors. */
+export type TargetCheck = (tenantId: TenantId, connectorId: string) => Promise<void>;
 
 /**
  * Called after a rule's behaviour changed (created, edited, switched, deleted): its results must be
@@ -46,6 +61,7 @@ export class RulesService {
   constructor(
     private readonly database: Database,
     private readonly onChanged: RuleChanged,
+    private readonly checkTarget: TargetCheck,
     private readonly rules = new RulesRepository(),
     private readonly audit = new AuditRepository(),
   ) {}
@@ -54,18 +70,25 @@ export class RulesService {
     return this.database.inTenant(tenantId, async (tx) => (await this.loadAll(tx)).map(toRule));
   }
 
-  /** The tenant's enabled rules, compiled (the propagator's view). */
+  /** The tenant's enabled propagation rules, compiled (the propagator's view). */
   async enabled(tx: TenantTx): Promise<CompiledRule[]> {
-    return (await this.loadAll(tx)).map(toRule).filter((r) => r.enabled).map((r) => this.compiled(tx.tenantId, r));
+    return (await this.loadAll(tx)).map(toRule).filter((r) => r.enabled && r.action.type !== 'notify')
+      .map((r) => this.compiled(tx.tenantId, r) as CompiledRule);
+  }
+
+  /** The tenant's enabled notify rules, compiled (the notifier's view). */
+  async notifying(tx: TenantTx): Promise<CompiledNotifyRule[]> {
+    return (await this.loadAll(tx)).map(toRule).filter((r) => r.enabled && r.action.type === 'notify')
+      .map((r) => this.compiled(tx.tenantId, r) as CompiledNotifyRule);
   }
 
   /**
    * Compiled rules by tenant and id, with the rule they were compiled from: every fan-out job and
    * planned batch asks for them, and the expressions need compiling only when the rule changed.
    */
-  private readonly compiledRules = new Map<string, { source: string; rule: CompiledRule }>();
+  private readonly compiledRules = new Map<string, { source: string; rule: CompiledRule | CompiledNotifyRule }>();
 
-  private compiled(tenantId: TenantId, rule: Rule): CompiledRule {
+  private compiled(tenantId: TenantId, rule: Rule): CompiledRule | CompiledNotifyRule {
     const key = `${tenantId}/${rule.id}`;
     const source = JSON.stringify(rule);
     const cached = this.compiledRules.get(key);
@@ -79,6 +102,7 @@ export class RulesService {
     const rule = { id: randomUUID(), name: body.name, builtin: false, enabled: body.enabled, trigger: body.trigger,
       filter: body.filter ?? null, action: body.action, version: 1 };
     checkExpressions(rule);
+    await this.checkAction(tenantId, rule);
     const saved = await this.database.inTenant(tenantId, async (tx) => {
       const row = await this.rules.insert(tx, { ...rule, action: rule.action as Record<string, unknown> });
       await this.audit.record(tx, { actor, action: 'rule.create', subject: row.id, details: { name: row.name } });
@@ -102,6 +126,8 @@ export class RulesService {
         trigger: body.trigger ?? current.trigger, filter: body.filter === undefined ? current.filter : body.filter,
         action: body.action ?? current.action };
       checkExpressions(next);
+      // a rule whose connector was deleted since can still be switched off or renamed; not pointed anywhere or on again
+      if (body.action || (next.enabled && !current.enabled)) await this.checkAction(tenantId, next);
       const row2 = await this.rules.update(tx, { ...next, action: next.action as Record<string, unknown> });
       await this.audit.record(tx, { actor, action: 'rule.update', subject: id, details: { fields: Object.keys(body) } });
       return [current, toRule(row2)] as const;
@@ -124,6 +150,17 @@ export class RulesService {
     await this.onChanged(tenantId, { ...removed, enabled: false }, removed);
   }
 
+  /** A notify rule names one of the tenant's target connectors, and triggers on incident changes only. */
+  private async checkAction(tenantId: TenantId, rule: Rule): Promise<void> {
+    if (rule.action.type !== 'notify') return;
+    const others = rule.trigger.filter((t) => !(NOTIFY_TRIGGERS as readonly string[]).includes(t));
+    if (others.length > 0) {
+      throw invalid('invalid_trigger', `a notify rule triggers on incident changes (${NOTIFY_TRIGGERS.join(', ')}), not on ${others.join(', ')}`,
+        { field: 'trigger' });
+    }
+    await this.checkTarget(tenantId, rule.action.connectorId);
+  }
+
   private async loadAll(tx: TenantTx): Promise<RuleRow[]> {
     let rows = await this.rules.list(tx);
     const missing = BUILTIN_RULES.filter((b) => !rows.some((r) => r.id === b.id));
@@ -143,17 +180,26 @@ function toRule(r: RuleRow): Rule {
 }
 
 function checkExpressions(rule: Rule): void {
-  if (rule.filter) compileOrReject('filter', rule.filter, ['event']);
+  if (rule.filter) compileOrReject('filter', rule.filter, rule.action.type === 'notify' ? NOTIFY_FILTER_VARIABLES : ['event']);
   if (rule.action.type === 'propagate_attribute') {
     compileOrReject('action.when', rule.action.when, ['source']);
     compileOrReject('action.value', rule.action.value, ['source']);
   }
+  if (rule.action.type === 'notify' && rule.action.template?.title) compileOrReject('action.template.title', rule.action.template.title, TITLE_VARIABLES);
 }
 
-function compile(rule: Rule): CompiledRule {
-  const attr = rule.action.type === 'propagate_attribute' ? rule.action : null;
+function compile(rule: Rule): CompiledRule | CompiledNotifyRule {
+  const { action } = rule;
+  if (action.type === 'notify') {
+    return {
+      ...rule, action,
+      filterExpression: rule.filter ? Expression.load(rule.filter, NOTIFY_FILTER_VARIABLES) : null,
+      title: action.template?.title ? Expression.load(action.template.title, TITLE_VARIABLES) : null,
+    };
+  }
+  const attr = action.type === 'propagate_attribute' ? action : null;
   return {
-    ...rule,
+    ...rule, action,
     filterExpression: rule.filter ? Expression.load(rule.filter, ['event']) : null,
     when: attr ? Expression.load(attr.when, ['source']) : null,
     value: attr ? Expression.load(attr.value, ['source']) : null,

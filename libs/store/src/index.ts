@@ -14,6 +14,7 @@ export * from './repositories/incidents.repository';
 export * from './repositories/analytics-facts.repository';
 export * from './repositories/change-events.repository';
 export * from './repositories/incident-facts.repository';
+export * from './repositories/notification-deliveries.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/tenants.repository';
 export * from './repositories/api-keys.repository';

@@ -194,6 +194,32 @@ export interface AuditLogTable {
   details: Json;
 }
 
+export interface NotificationDeliveriesTable {
+  tenant_id: string;
+  id: string;
+  rule_id: string;
+  connector_id: string;
+  incident_id: string;
+  digest: boolean;
+  wanted_sequence: number;
+  sent_sequence: Generated<number>;
+  sent_status: string | null;
+  ref: Json<Record<string, string>> | null;
+  status: string;
+  attempts: Json<unknown[]>;
+  attempt_count: Generated<number>;
+  limited_count: Generated<number>;
+  next_attempt_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface NotificationSlotsTable {
+  tenant_id: string;
+  key: string;
+  next_at: Date;
+}
+
 export interface DeadLettersTable {
   id: string;
   tenant_id: string;
@@ -285,6 +311,8 @@ export interface TenantDataSchema {
   incident_assets: IncidentAssetsTable;
   change_events: ChangeEventsTable;
   incident_facts: IncidentFactsTable;
+  notification_deliveries: NotificationDeliveriesTable;
+  notification_slots: NotificationSlotsTable;
   processed_events: ProcessedEventsTable;
   audit_log: AuditLogTable;
   dead_letters: DeadLettersTable;

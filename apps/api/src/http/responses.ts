@@ -124,6 +124,18 @@ export const DeadLetterPage = page(z.strictObject({
 }));
 export const Replayed = z.strictObject({ id: z.string(), status: z.literal('replayed') });
 
+export const DeliveryPage = page(z.strictObject({
+  id: z.string(), ruleId: z.string(), connectorId: z.string(), incidentId: z.string(),
+  digest: z.boolean().describe('sent in the rule\'s digest summaries'),
+  status: z.enum(['pending', 'sent', 'retrying', 'parked']),
+  ref: z.record(z.string(), z.string()).nullable().describe('the destination\'s message or ticket (Slack channel and ts, Jira issue key, Freshdesk ticket id)'),
+  attemptCount: z.number().int(),
+  attempts: z.array(z.strictObject({ at: Time, outcome: z.enum(['sent', 'failed', 'rate_limited', 'parked']),
+    answer: z.string().describe('the destination\'s answer in its own words; never a secret') })).describe('the newest 20, newest first'),
+  nextAttemptAt: Time.nullable().describe('when a retrying delivery is tried again'),
+  createdAt: Time, updatedAt: Time,
+}));
+
 export const BackfillCreated = z.strictObject({ id: z.string() });
 export const BackfillView = z.strictObject({
   id: z.string(), connectorId: z.string(), since: Time, until: Time.nullable(),

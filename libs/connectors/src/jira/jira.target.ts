@@ -198,6 +198,8 @@ export const jiraTarget: TargetConnector<JiraConfig> = {
     return { answer: `${issue.status} ${issue.key}`, ref: { issueKey: issue.key, issueId: issue.id } };
   },
 
+  find: findIssueOfIncident,
+
   async test(config, http) {
     const description = doc(paragraph('Tributary made this issue to test its Jira connector. It can be deleted.'));
     const issue = await client(config, http).createIssue(issueFields(config, 'Tributary test issue', description, {}));

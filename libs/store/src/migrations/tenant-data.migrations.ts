@@ -425,4 +425,57 @@ export const tenantDataMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.incident_facts TO ${role};
     `,
   },
+  {
+    version: 16,
+    name: 'notification deliveries',
+    sql: (schema, role) => `
+      -- One row per (notify rule, incident, target connector): the message or ticket that tells the
+      -- destination about the incident. The unique key is the delivery's idempotency: a redelivered
+      -- change, a retry or a second propagator finds the row, never makes a second one. The notifier
+      -- raises wanted_sequence to the newest change of the incident it must show; a delivery job
+      -- brings sent_sequence up to it, so a change is shown once however often it is delivered.
+      CREATE TABLE ${schema}.notification_deliveries (
+        tenant_id text NOT NULL,
+        id uuid NOT NULL,
+        rule_id text NOT NULL,
+        connector_id uuid NOT NULL,
+        incident_id uuid NOT NULL,
+        digest boolean NOT NULL,
+        wanted_sequence bigint NOT NULL,
+        sent_sequence bigint NOT NULL DEFAULT 0,
+        -- the incident's status in what was last sent (a change to it is a resolve or a reopen)
+        sent_status text,
+        -- what the destination gave back for the first message (Slack channel and ts, Jira issue key)
+        ref jsonb,
+        -- pending: a change to send; sent: up to date; retrying: the last attempt failed and will be
+        -- tried again; parked: given up (a permanent error, attempts exhausted, the connector gone),
+        -- in the dead letters for replay
+        status text NOT NULL,
+        attempts jsonb NOT NULL DEFAULT '[]',
+        attempt_count integer NOT NULL DEFAULT 0,
+        -- 429s in a row, for the backoff when the destination names no Retry-After
+        limited_count integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+        updated_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, rule_id, incident_id, connector_id)
+      );
+      CREATE INDEX notification_deliveries_pending ON ${schema}.notification_deliveries (tenant_id, rule_id, connector_id)
+        WHERE wanted_sequence > sent_sequence;
+      CREATE INDEX notification_deliveries_by_time ON ${schema}.notification_deliveries (tenant_id, created_at DESC, id DESC);
+      ${tenantIsolation(`${schema}.notification_deliveries`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.notification_deliveries TO ${role};
+      -- When a destination's rate limit (a Slack channel: about one message a second) next admits a
+      -- send, shared by every process that delivers.
+      CREATE TABLE ${schema}.notification_slots (
+        tenant_id text NOT NULL,
+        key text NOT NULL,
+        next_at timestamptz NOT NULL,
+        PRIMARY KEY (tenant_id, key)
+      );
+      ${tenantIsolation(`${schema}.notification_slots`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.notification_slots TO ${role};
+    `,
+  },
 ];

@@ -62,6 +62,21 @@ export class LineageRepository {
     return (await walkQuery(tx, rootIds, direction, maxDepth).execute(tx.db)).rows;
   }
 
+  /**
+   * Who owns what lies downstream of the roots within `maxDepth` hops: the live assets' owners
+   * (`attributes.owner` when it is text), most assets first, at most `limit` of them.
+   */
+  async downstreamOwners(tx: TenantTx, rootIds: number[], maxDepth: number, limit: number): Promise<{ owner: string; assets: number }[]> {
+    if (rootIds.length === 0) return [];
+    const rows = await sql<{ owner: string; assets: number }>`
+      SELECT a.attributes ->> 'owner' AS owner, count(*)::int AS assets
+      FROM (${walkQuery(tx, rootIds, 'downstream', maxDepth)}) w
+        JOIN assets a ON a.tenant_id = ${tx.tenantId} AND a.id = w.id AND a.deleted_at IS NULL
+      WHERE jsonb_typeof(a.attributes -> 'owner') = 'string'
+      GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`.execute(tx.db);
+    return rows.rows;
+  }
+
   /** The edges between the given assets (both ends in the set). */
   async edgesAmong(tx: TenantTx, ids: number[]): Promise<EdgeIds[]> {
     if (ids.length < 2) return [];

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { TenantTx } from '../database';
+
+export type DeliveryStatus = 'pending' | 'sent' | 'retrying' | 'parked';
+
+/** One try to tell the destination, as the deliveries API shows it. */
+export interface DeliveryAttempt {
+  at: string;
+  /** `sent`, `failed` (tried again later), `rate_limited` (waits out the destination), `parked` */
+  outcome: 'sent' | 'failed' | 'rate_limited' | 'parked';
+  /** the destination's answer in its own words: a status, an error code, an issue key (never a secret) */
+  answer: string;
+}
+
+export interface DeliveryRow {
+  id: string;
+  ruleId: string;
+  connectorId: string;
+  incidentId: string;
+  digest: boolean;
+  wantedSequence: number;
+  sentSequence: number;
+  sentStatus: 'open' | 'resolved' | null;
+  ref: Record<string, string> | null;
+  status: DeliveryStatus;
+  attempts: DeliveryAttempt[];
+  attemptCount: number;
+  limitedCount: number;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What one send of the delivery did, to record. */
+export type DeliveryOutcome =
+  | { kind: 'sent'; sequence: number; status: 'open' | 'resolved'; ref: Record<string, string> | null; answer: string }
+  | { kind: 'failed'; answer: string; nextAttemptAt: Date }
+  | { kind: 'rate_limited'; answer: string; nextAttemptAt: Date }
+  | { kind: 'parked'; answer: string };
+
+/** How many attempts a delivery keeps for the API: the newest ones. */
+const KEPT_ATTEMPTS = 20;
+
+const columns = sql`id, rule_id AS "ruleId", connector_id AS "connectorId", incident_id AS "incidentId", digest,
+  wanted_sequence::float8 AS "wantedSequence", sent_sequence::float8 AS "sentSequence", sent_status AS "sentStatus", ref, status, attempts,
+  attempt_count AS "attemptCount", limited_count AS "limitedCount", next_attempt_at AS "nextAttemptAt",
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/** The notification deliveries: one per (rule, incident, target connector), see migration 16. */
+export class NotificationDeliveriesRepository {
+  /**
+   * Each (rule, incident, connector) must show at least this change: the row is made on the first,
+   * and its wanted sequence only ever rises (a redelivered or older change leaves it). Returns the
+   * deliveries that now have something to send, with whether they are digested.
+   */
+  async want(tx: TenantTx, wants: { ruleId: string; connectorId: string; incidentId: string; digest: boolean; sequence: number }[]):
+    Promise<{ id: string; ruleId: string; connectorId: string; digest: boolean }[]> {
+    if (wants.length === 0) return [];
+    const rows = await sql<{ id: string; ruleId: string; connectorId: string; digest: boolean }>`
+      INSERT INTO notification_deliveries AS d (tenant_id, id, rule_id, connector_id, incident_id, digest, wanted_sequence, status)
+      SELECT ${tx.tenantId}, u.id, u.rule_id, u.connector_id, u.incident_id, u.digest, u.sequence, 'pending'
+      FROM unnest(${wants.map(() => randomUUID())}::uuid[], ${wants.map((w) => w.ruleId)}::text[], ${wants.map((w) => w.connectorId)}::uuid[],
+                  ${wants.map((w) => w.incidentId)}::uuid[], ${wants.map((w) => w.digest)}::boolean[], ${wants.map((w) => w.sequence)}::bigint[])
+        AS u(id, rule_id, connector_id, incident_id, digest, sequence)
+      ON CONFLICT (tenant_id, rule_id, incident_id, connector_id) DO UPDATE
+        SET wanted_sequence = GREATEST(d.wanted_sequence, excluded.wanted_sequence), digest = excluded.digest,
+            status = CASE WHEN excluded.wanted_sequence > d.sent_sequence AND d.status = 'sent' THEN 'pending' ELSE d.status END,
+            updated_at = date_trunc('milliseconds', now())
+      RETURNING d.id, d.rule_id AS "ruleId", d.connector_id AS "connectorId", d.digest`.execute(tx.db);
+    return rows.rows;
+  }
+
+  async get(tx: TenantTx, id: string, lock = false): Promise<DeliveryRow | undefined> {
+    const rows = await sql<DeliveryRow>`SELECT ${columns} FROM notification_deliveries
+      WHERE tenant_id = ${tx.tenantId} AND id = ${id}::uuid ${lock ? sql`FOR UPDATE` : sql``}`.execute(tx.db);
+    return rows.rows[0];
+  }
+
+  /** The deliveries of a digest rule and connector with a change still to send, oldest first, locked. */
+  async pendingOf(tx: TenantTx, ruleId: string, connectorId: string, limit: number): Promise<DeliveryRow[]> {
+    const rows = await sql<DeliveryRow>`SELECT ${columns} FROM notification_deliveries
+      WHERE tenant_id = ${tx.tenantId} AND rule_id = ${ruleId} AND connector_id = ${connectorId}::uuid
+        AND wanted_sequence > sent_sequence AND status <> 'parked'
+      ORDER BY created_at, id LIMIT ${limit} FOR UPDATE`.execute(tx.db);
+    return rows.rows;
+  }
+
+  /** Records what a send did to these deliveries; a sent one shows `sequence` from now on. */
+  async record(tx: TenantTx, ids: string[], outcome: DeliveryOutcome): Promise<void> {
+    if (ids.length === 0) return;
+    const attempt: DeliveryAttempt = { at: new Date().toISOString(), outcome: outcome.kind, answer: outcome.answer };
+    const common = sql`attempts = (jsonb_build_array(${JSON.stringify(attempt)}::jsonb) || attempts) - ${KEPT_ATTEMPTS},
+      attempt_count = attempt_count + 1, updated_at = date_trunc('milliseconds', now())`;
+    const where = sql`WHERE tenant_id = ${tx.tenantId} AND id = ANY (${ids}::uuid[])`;
+    switch (outcome.kind) {
+      case 'sent':
+        await sql`UPDATE notification_deliveries SET ${common}, sent_sequence = GREATEST(sent_sequence, ${outcome.sequence}),
+            sent_status = ${outcome.status}, ref = COALESCE(${outcome.ref === null ? null : JSON.stringify(outcome.ref)}::jsonb, ref),
+            status = CASE WHEN wanted_sequence > GREATEST(sent_sequence, ${outcome.sequence}) THEN 'pending' ELSE 'sent' END,
+            limited_count = 0, next_attempt_at = NULL ${where}`.execute(tx.db);
+        return;
+      case 'failed':
+        await sql`UPDATE notification_deliveries SET ${common}, status = 'retrying', next_attempt_at = ${outcome.nextAttemptAt} ${where}`.execute(tx.db);
+        return;
+      case 'rate_limited':
+        await sql`UPDATE notification_deliveries SET ${common}, status = 'retrying', limited_count = limited_count + 1,
+            next_attempt_at = ${outcome.nextAttemptAt} ${where}`.execute(tx.db);
+        return;
+      case 'parked':
+        await sql`UPDATE notification_deliveries SET ${common}, status = 'parked', next_attempt_at = NULL ${where}`.execute(tx.db);
+    }
+  }
+
+  /** A parked delivery goes back to pending (its dead letter was replayed). */
+  async unpark(tx: TenantTx, id: string): Promise<DeliveryRow | undefined> {
+    await sql`UPDATE notification_deliveries SET status = 'pending', updated_at = date_trunc('milliseconds', now())
+      WHERE tenant_id = ${tx.tenantId} AND id = ${id}::uuid AND status = 'parked'`.execute(tx.db);
+    return this.get(tx, id);
+  }
+
+  /** Newest first, keyset-paged by (created_at, id), optionally of one connector, status or incident. */
+  async list(tx: TenantTx, q: { connectorId?: string; status?: DeliveryStatus; incidentId?: string; limit: number;
+    before?: { createdAt: Date; id: string } }): Promise<DeliveryRow[]> {
+    const rows = await sql<DeliveryRow>`SELECT ${columns} FROM notification_deliveries
+      WHERE tenant_id = ${tx.tenantId}
+        ${q.connectorId ? sql`AND connector_id = ${q.connectorId}::uuid` : sql``}
+        ${q.status ? sql`AND status = ${q.status}` : sql``}
+        ${q.incidentId ? sql`AND incident_id = ${q.incidentId}::uuid` : sql``}
+        ${q.before ? sql`AND (created_at, id) < (${q.before.createdAt}, ${q.before.id}::uuid)` : sql``}
+      ORDER BY created_at DESC, id DESC LIMIT ${q.limit}`.execute(tx.db);
+    return rows.rows;
+  }
+
+  /**
+   * Takes the rate-limit slot `key` if it is free now, holding it for `intervalMs`; otherwise says
+   * when it frees. One statement, so two processes never both take one slot.
+   */
+  async takeSlot(tx: TenantTx, key: string, intervalMs: number): Promise<{ taken: true } | { taken: false; freeAt: Date }> {
+    const rows = await sql<{ taken: boolean; next_at: Date }>`
+      INSERT INTO notification_slots AS s (tenant_id, key, next_at)
+      VALUES (${tx.tenantId}, ${key}, statement_timestamp() + ${intervalMs} * interval '1 millisecond')
+      ON CONFLICT (tenant_id, key) DO UPDATE
+        SET next_at = CASE WHEN s.next_at <= statement_timestamp() THEN excluded.next_at ELSE s.next_at END
+      RETURNING s.next_at = statement_timestamp() + ${intervalMs} * interval '1 millisecond' AS taken, s.next_at`.execute(tx.db);
+    const r = rows.rows[0];
+    return r.taken ? { taken: true } : { taken: false, freeAt: r.next_at };
+  }
+}
