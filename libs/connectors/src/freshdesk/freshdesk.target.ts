@@ -27,6 +27,7 @@ export const FreshdeskConfig = z.strictObject({
   requesterEmail: z.string().email(),
   /** severity (as the source gives it, any case) → priority 1 Low … 4 Urgent; a severity not named, or none, is Low */
   priorityBySeverity: z.record(z.string().min(1).max(64), Priority).default({ ...DEFAULT_PRIORITY_BY_SEVERITY }),
+  /** tags on every ticket this connector raises (an incident's ticket also gets `tributary-incident-<id>`) */
   tags: z.array(z.string().min(1).max(255)).max(50).default(['tributary']),
   /** the ticket type, one the account defines (e.g. `Incident`) */
   type: z.string().min(1).max(255).optional(),

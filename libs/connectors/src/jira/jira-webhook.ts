@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BodyIssue } from '../source-connector';
-import { INCIDENT_LABEL_PREFIX } from './jira.target';
+import { incidentIdInTags } from '../incident-tag';
 
 /*
  * A Jira webhook body. Its shape is documented only by third parties (consistently): every object
@@ -92,14 +92,13 @@ export function parseJiraWebhook(body: unknown): ParsedJiraWebhook {
   if (!issue) return { kind: 'invalid', issues: [{ path: 'issue', message: `an ${webhookEvent} event must name its issue` }] };
   const fields = issue.fields;
   const assignee = fields?.assignee;
-  const label = fields?.labels?.find((l) => l.startsWith(INCIDENT_LABEL_PREFIX) && l.length > INCIDENT_LABEL_PREFIX.length);
   return {
     kind: 'issue',
     value: {
       event: webhookEvent,
       issueKey: issue.key,
       issueId: issue.id,
-      incidentId: label ? label.slice(INCIDENT_LABEL_PREFIX.length) : null,
+      incidentId: incidentIdInTags(fields?.labels ?? []),
       statusCategory: fields?.status?.statusCategory?.key ?? null,
       statusName: fields?.status?.name ?? null,
       assignee: assignee?.emailAddress || assignee?.displayName || assignee?.accountId || null,
