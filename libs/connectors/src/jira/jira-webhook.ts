@@ -41,6 +41,7 @@ export const JiraWebhookBody = z.looseObject({
   user: JiraUser.nullish(),
   issue: JiraIssue.nullish(),
   changelog: z.looseObject({
+    id: z.union([z.string(), z.number()]).transform(String).nullish(),
     // Only `field` is read. `fromString`/`toString` are kept, not declared: zod reads a property
     // through the prototype, so an item without `toString` would fail on Object.prototype.toString.
     items: z.array(z.looseObject({ field: z.string() })).nullish(),
@@ -63,6 +64,8 @@ export interface JiraIssueChange {
   assignee: string | null;
   /** the fields this event changed (`status`, `assignee`, …), from the changelog; empty without one */
   changedFields: string[];
+  /** the changelog's id: one per change made in Jira, so with the issue it names the change; null without one */
+  changelogId: string | null;
   /** when Jira sent it; null when not sent */
   at: Date | null;
 }
@@ -103,6 +106,7 @@ export function parseJiraWebhook(body: unknown): ParsedJiraWebhook {
       statusName: fields?.status?.name ?? null,
       assignee: assignee?.emailAddress || assignee?.displayName || assignee?.accountId || null,
       changedFields: [...new Set((changelog?.items ?? []).map((i) => i.field))],
+      changelogId: changelog?.id ?? null,
       at: typeof timestamp === 'number' ? new Date(timestamp) : null,
     },
   };
