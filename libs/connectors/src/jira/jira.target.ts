@@ -4,6 +4,7 @@ import { DeliveryRef, IncidentNotice, TargetAnswer, TargetConnector, TargetError
 import { incidentTag } from '../incident-tag';
 import { changeComment, digestDescription, doc, incidentDescription, paragraph } from './jira-adf';
 import { JIRA_TARGET, JiraClient, JiraIssueFields, JiraTransition } from './jira-client';
+import { jiraReplies } from './jira-replies';
 
 /** Jira's limit on an issue's summary, in characters. */
 const MAX_SUMMARY_CHARS = 255;
@@ -152,7 +153,10 @@ async function transitionFor(jira: JiraClient, key: string, config: JiraConfig, 
   return `; transitioned by "${transition.name}" (${transition.id})`;
 }
 
-/** Jira Cloud: an issue per incident, a comment per change, a transition when it resolves or reopens. */
+/**
+ * Jira Cloud: an issue per incident, a comment per change, a transition when it resolves or reopens;
+ * and back, its admin webhooks: a transition resolves or reopens the incident, an assignee owns it.
+ */
 export const jiraTarget: TargetConnector<JiraConfig> = {
   kind: 'target',
   type: 'jira',
@@ -199,4 +203,6 @@ export const jiraTarget: TargetConnector<JiraConfig> = {
     const issue = await client(config, http).createIssue(issueFields(config, 'Tributary test issue', description, {}));
     return { answer: `${issue.status} ${issue.key} (test issue)`, ref: { issueKey: issue.key, issueId: issue.id } };
   },
+
+  replies: jiraReplies,
 };
