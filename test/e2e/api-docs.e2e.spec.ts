@@ -276,6 +276,8 @@ describe('API description', () => {
     await call('get', '/v1/connectors/{id}', { params: { id: connector.id }, status: 200 });
     await call('patch', '/v1/connectors/{id}', { params: { id: connector.id }, body: { name: 'acme monte carlo', rotateSigningSecret: true }, status: 200 })
       .then((c) => { connector.signingSecret = c.signingSecret; });
+    // a source with API credentials is tested by reading its recent incidents (the local Monte Carlo API)
+    await call('post', '/v1/connectors/{id}/test', { params: { id: connector.id }, status: 200 });
     const hook = (c: { id: string; signingSecret: string }, body: Record<string, unknown>, status = 202) => {
       const text = JSON.stringify(body);
       return call('post', '/v1/hooks/{connectorType}/{connectorId}', { params: { connectorType: 'montecarlo', connectorId: c.id },
