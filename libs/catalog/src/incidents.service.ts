@@ -6,9 +6,9 @@ import {
   IncidentTableRow, NewChangeEvent, TenantTx,
 } from '@tributary/store';
 import { ChangeType, changeEvent } from './change-event.factory';
-import { UUID_PATTERN } from './qualified-name';
 import { incidentFactsOf } from './incident-facts';
 import { timeIdCursor } from './page-cursor';
+import { UUID_PATTERN } from './qualified-name';
 import { ReadContext, WriteContext } from './write-context';
 
 export interface ObservationToApply {

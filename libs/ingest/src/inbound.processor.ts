@@ -129,7 +129,7 @@ export class InboundProcessor {
     const { items, unknown } = await this.replies.of(record.tenantId, delivery, normalized.replies);
     const unknownIncident: IgnoredDelivery = { reason: 'unknown_incident', action: null, type: null, version: null };
     if (items.length === 0) return this.keepIgnored(record, delivery, unknownIncident);
-    if (unknown.length > 0) this.metrics.ignoredDeliveries.inc({ tenant: record.tenantId, source: delivery.connectorType, kind: unknownIncident.reason });
+    if (unknown > 0) this.metrics.ignoredDeliveries.inc({ tenant: record.tenantId, source: delivery.connectorType, kind: unknownIncident.reason });
     return { connector: target, via: delivery.via, items };
   }
 

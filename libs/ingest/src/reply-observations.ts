@@ -14,25 +14,22 @@ export class ReplyObservations {
   constructor(private readonly incidents: IncidentsService) {}
 
   /**
-   * The replies whose incident is the tenant's, as observations to apply; the others (an id unknown
-   * here, another tenant's, or no UUID at all) are `unknown`, never an error: a ticket outlives
-   * its incident, and a label can be typed by anyone.
+   * The replies whose incident is the tenant's, as observations to apply, and how many name one that
+   * is not (an id unknown here, another tenant's, or no UUID at all): never an error, since a ticket
+   * outlives its incident and a label can be typed by anyone.
    */
-  async of(tenantId: TenantId, delivery: InboundDelivery, replies: IncidentReply[]): Promise<{ items: ObservationToApply[]; unknown: IncidentReply[] }> {
+  async of(tenantId: TenantId, delivery: InboundDelivery, replies: IncidentReply[]): Promise<{ items: ObservationToApply[]; unknown: number }> {
     // One lookup per delivery: replies are people's clicks, a few a minute, not a stream to batch.
     const found = await this.incidents.byIds({ tenantId }, replies.map((r) => r.incidentId));
     const items: ObservationToApply[] = [];
-    const unknown: IncidentReply[] = [];
     for (const reply of replies) {
       const incident = found.get(reply.incidentId.toLowerCase());
-      if (!incident) {
-        unknown.push(reply);
-        continue;
+      if (incident) {
+        items.push({ observation: observationOf(reply, incident), connectorId: incident.connectorId, receivedAt: delivery.receivedAt,
+          traceparent: delivery.traceparent });
       }
-      items.push({ observation: observationOf(reply, incident), connectorId: incident.connectorId, receivedAt: delivery.receivedAt,
-        traceparent: delivery.traceparent });
     }
-    return { items, unknown };
+    return { items, unknown: replies.length - items.length };
   }
 }
 
