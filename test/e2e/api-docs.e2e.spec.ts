@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -24,6 +25,7 @@ type Document = { paths: Record<string, Partial<Record<Method, Operation>>>; com
 const TAKES_A_BODY = new Set([
   'put /v1/assets', 'post /v1/assets/{qualifiedName}/classifications', 'put /v1/lineage', 'delete /v1/lineage',
   'post /v1/api-keys', 'post /v1/tenants', 'post /v1/connectors', 'patch /v1/connectors/{id}', 'post /v1/hooks/{connectorType}/{connectorId}',
+  'post /v1/hooks/slack/{connectorId}',
   'post /v1/rules', 'patch /v1/rules/{id}', 'post /v1/backfills', 'post /v1/expressions/check',
 ]);
 
@@ -122,9 +124,12 @@ describe('API description', () => {
     for (const [name, value] of Object.entries(o.query ?? {})) {
       (o.refused === 'query' ? expectInvalid : expectValid)(`${method} ${path}: query parameter ${name}`, parameter('query', name)?.schema, value);
     }
-    const sent = o.raw ? JSON.parse(o.raw.text) : o.body;
+    // a raw body is read as its content type says: JSON, or a form (Slack's interactivity requests)
+    const mediaType = (o.raw?.headers['Content-Type'] ?? 'application/json').split(';')[0]!;
+    const sent = !o.raw ? o.body
+      : mediaType === 'application/x-www-form-urlencoded' ? Object.fromEntries(new URLSearchParams(o.raw.text)) : JSON.parse(o.raw.text);
     if (sent !== undefined) {
-      (o.refused === 'body' ? expectInvalid : expectValid)(`${method} ${path}: request body`, operation!.requestBody?.content?.['application/json']?.schema, sent);
+      (o.refused === 'body' ? expectInvalid : expectValid)(`${method} ${path}: request body`, operation!.requestBody?.content?.[mediaType]?.schema, sent);
     }
 
     const url = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(o.params![name]));
@@ -184,8 +189,11 @@ describe('API description', () => {
         for (const p of op.parameters ?? []) {
           if (!p.schema?.type) missing.push(`${name}: ${p.in} parameter ${p.name} has no schema`);
         }
-        const body = op.requestBody?.content?.['application/json']?.schema;
-        if (TAKES_A_BODY.has(name) && (!op.requestBody?.required || body?.type !== 'object' || !body.properties)) missing.push(`${name}: request body`);
+        // one media type (JSON, or a form for Slack's route); an object, or one of several (the hooks of several senders)
+        const body = Object.values(op.requestBody?.content ?? {})[0]?.schema;
+        const isObject = (schema: JsonSchema | undefined) => schema?.type === 'object' && schema.properties !== undefined;
+        const documented = isObject(body) || (Array.isArray(body?.anyOf) && body.anyOf.length > 0 && (body.anyOf as JsonSchema[]).every(isObject));
+        if (TAKES_A_BODY.has(name) && (!op.requestBody?.required || !documented)) missing.push(`${name}: request body`);
         if (!TAKES_A_BODY.has(name) && op.requestBody) missing.push(`${name}: a request body it does not take`);
         const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
         if (success.length !== 1) missing.push(`${name}: one success answer (has ${success.map(([s]) => s).join(', ') || 'none'})`);
@@ -268,12 +276,24 @@ describe('API description', () => {
     await call('get', '/v1/connectors/{id}', { params: { id: connector.id }, status: 200 });
     await call('patch', '/v1/connectors/{id}', { params: { id: connector.id }, body: { name: 'acme monte carlo', rotateSigningSecret: true }, status: 200 })
       .then((c) => { connector.signingSecret = c.signingSecret; });
+    // a source with API credentials is tested by reading its recent incidents (the local Monte Carlo API)
+    await call('post', '/v1/connectors/{id}/test', { params: { id: connector.id }, status: 200 });
     const hook = (c: { id: string; signingSecret: string }, body: Record<string, unknown>, status = 202) => {
       const text = JSON.stringify(body);
       return call('post', '/v1/hooks/{connectorType}/{connectorId}', { params: { connectorType: 'montecarlo', connectorId: c.id },
         raw: { text, headers: { 'Content-Type': 'application/json', 'x-mcd-signature': signMonteCarlo(text, c.signingSecret) } }, status });
     };
     await hook(connector, incidentWebhook({ incidentId: 'docs-1', tables: ['raw:public.payments'], severity: 'SEV-2' }));
+    // a click on a Slack notice's button, on Slack's own route (answered 200)
+    const slack = await call('post', '/v1/connectors', { body: { type: 'slack', name: 'acme-slack',
+      config: { webhookUrl: 'https://hooks.slack.com/services/T000/B000/XXXX', signingSecret: 'slack-app-signing-secret-0123' } }, status: 201 });
+    const click = new URLSearchParams({ payload: JSON.stringify({ type: 'block_actions', user: { id: 'U0ANA' },
+      actions: [{ type: 'button', action_id: 'tributary_resolve', value: '0b6c8f0e-4c61-4d0c-9a55-9c5b8d2a7e01', action_ts: '1764756001.000200' }] }) }).toString();
+    const clickedAt = String(Math.floor(Date.now() / 1000));
+    await call('post', '/v1/hooks/slack/{connectorId}', { params: { connectorId: slack.id }, status: 200, raw: { text: click, headers: {
+      'Content-Type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': clickedAt,
+      'x-slack-signature': `v0=${createHmac('sha256', slack.signingSecret).update(`v0:${clickedAt}:${click}`).digest('hex')}`,
+    } } });
     await hook({ id: connector.id, signingSecret: 'not-the-secret-at-all' }, incidentWebhook(), 401);
     await hook(connector, { action: 'monitor', type: 'monitor_created', payload: { monitor_id: 'm-1' } });
     await waitFor('the monitor notification kept as ignored', async () =>

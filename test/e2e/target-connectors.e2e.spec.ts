@@ -88,11 +88,12 @@ describe('target connectors', () => {
     }
   });
 
-  it('takes no webhook deliveries as a source: a target connector is not one', async () => {
+  it('takes no webhooks for a Teams connector, which sends nothing back (Jira, Freshdesk and Slack send replies: replies.e2e.spec.ts)', async () => {
     const fake = await startTeamsFake();
     try {
       const { body } = await create('teams', fake.config as Record<string, unknown>).expect(201);
-      await t.http().post(`/v1/hooks/teams/${body.id}`).set('Content-Type', 'application/json').send('{}').expect(404);
+      const refused = await t.http().post(`/v1/hooks/teams/${body.id}`).set('Content-Type', 'application/json').send('{}').expect(404);
+      expect(refused.body.error.code).toBe('no_webhooks');
     } finally {
       await fake.stop();
     }

@@ -8,11 +8,13 @@ import {
 import { ChangeType, changeEvent } from './change-event.factory';
 import { incidentFactsOf } from './incident-facts';
 import { timeIdCursor } from './page-cursor';
+import { UUID_PATTERN } from './qualified-name';
 import { ReadContext, WriteContext } from './write-context';
 
 export interface ObservationToApply {
   observation: IncidentObservation;
-  connectorId: string;
+  /** the connector the incident is kept under: the source's that observed it (a reply keeps the incident's own) */
+  connectorId: string | null;
   receivedAt: Date;
   traceparent: string | null;
 }
@@ -170,6 +172,18 @@ export class IncidentsService {
       await this.facts.append(tx, pendingFacts.flatMap((f, i) => (f ? [{ ...f, sequence: sequences[i] }] : [])));
       return { applied, duplicates, stale };
     });
+  }
+
+  /**
+   * Those of these incidents (by the catalog's id) that exist in the tenant, by id. An id that is not
+   * a UUID names nothing: it comes from outside (a Jira label, a Slack button), and is not sent to
+   * PostgreSQL, which would refuse the whole query over it.
+   */
+  async byIds(ctx: ReadContext, ids: readonly string[]): Promise<Map<string, IncidentRow>> {
+    const wellFormed = ids.filter((id) => UUID_PATTERN.test(id)).map((id) => id.toLowerCase());
+    if (wellFormed.length === 0) return new Map();
+    const rows = await this.database.inTenant(ctx.tenantId, (tx) => this.incidents.getMany(tx, wellFormed));
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   /** The stored status of those of these incidents of one source that exist. */

@@ -173,7 +173,8 @@ export class ConnectorsService {
     return loaded && loaded.plugin.kind === 'target' ? loaded as LoadedTarget : undefined;
   }
 
-  private async loadAny(id: string): Promise<LoadedConnector | LoadedTarget | undefined> {
+  /** Any connector by id, source or target (a webhook's, whose path may name either), as `load` reads it. */
+  async loadAny(id: string): Promise<LoadedConnector | LoadedTarget | undefined> {
     const cached = this.cache.get(id);
     if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached.loaded;
     const row = await this.repository.findById(id);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { inboundDeliveryCodec, InboundDelivery } from '@tributary/contracts';
-import { forbidden, invalid, malformed, unauthenticated } from '@tributary/errors';
+import { forbidden, invalid, malformed, notFound, unauthenticated } from '@tributary/errors';
 import { EventLog } from '@tributary/eventlog';
 import { ConnectorsService, connectorNotFound } from './connectors.service';
+import { hookIntakeOf } from './hook-intake';
 
 /** Headers of an inbound record: the CloudEvents attributes in Kafka's binary-mode form, and the trace. */
 export function inboundHeaders(d: InboundDelivery): Record<string, string> {
@@ -20,36 +21,40 @@ export interface DeliveryLimiter {
 }
 
 /**
- * Receives a source's webhook: the connector by id, its signature over the raw bytes (before the body
- * is even parsed), then its rate limit (only signed deliveries spend it, so a stranger who knows the
- * URL cannot block the source), then the body's shape; then the delivery is appended to the inbound
- * log, and only once it is durably there does the source get its 202. Every rejection writes nothing.
+ * Receives a connector's webhook, a source's delivery or a target's reply (Jira, Freshdesk, Slack):
+ * the connector by id, its authentication over the raw bytes (before the body is even parsed), then
+ * its enabled flag, then its rate limit (only authenticated deliveries spend it, so a stranger who
+ * knows the URL cannot block the sender), then the body's shape; then the delivery is appended to
+ * the inbound log, and only once it is durably there does the sender get its 2xx. Every rejection
+ * writes nothing.
  */
 export class HooksService {
   constructor(private readonly connectors: ConnectorsService, private readonly log: EventLog, private readonly limiter?: DeliveryLimiter) {}
 
   async receive(type: string, connectorId: string, rawBody: Buffer, headers: IncomingHttpHeaders, traceparent: string): Promise<{ eventIds: string[]; tenant: string }> {
-    const connector = await this.connectors.load(connectorId);
+    const connector = await this.connectors.loadAny(connectorId);
     if (!connector || connector.row.type !== type) throw connectorNotFound(connectorId);
-    if (!connector.plugin.verifySignature(rawBody, headers, connector.signingSecret)) {
-      throw unauthenticated('invalid_signature', `the webhook signature is missing or does not match the connector's signing secret`);
+    const intake = hookIntakeOf(connector.plugin);
+    if (!intake) throw notFound('no_webhooks', `a ${type} connector receives no webhooks`);
+    const auth = intake.verify(rawBody, headers, connector.signingSecret, Date.now());
+    if (auth === 'stale') {
+      throw unauthenticated('stale_request', 'the request is signed with a timestamp too far from now: a replayed or delayed request is refused');
+    }
+    if (auth !== 'verified') {
+      throw unauthenticated('invalid_signature', 'the webhook\'s signature or secret is missing or does not match the connector\'s signing secret');
     }
     if (!connector.row.enabled) throw forbidden('connector_disabled', `connector ${connectorId} is disabled; enable it to accept deliveries`);
     this.limiter?.take(connectorId);
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody.toString('utf8'));
-    } catch (err) {
-      throw malformed('invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
-    }
-    const checked = connector.plugin.validateBody(body);
+    const requestType = headerValue(headers['content-type']) ?? 'application/json';
+    const checked = intake.validate(rawBody, requestType);
     if (!checked.ok) {
+      if ('malformed' in checked) throw malformed(checked.malformed.code, checked.malformed.message);
       throw invalid('validation_failed', `the ${type} payload is invalid: ${checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
         { issues: checked.issues });
     }
     const delivery: InboundDelivery = {
       id: randomUUID(), tenant: connector.row.tenantId, connectorId, connectorType: type, via: 'webhook', receivedAt: new Date(),
-      contentType: 'application/json', body: rawBody.toString('utf8'), traceparent,
+      contentType: intake.loggedContentType ?? requestType, body: rawBody.toString('utf8'), traceparent,
     };
     await this.log.append('inbound', [{
       tenantId: connector.row.tenantId, key: `${connectorId}/${checked.orderingKey}`,
@@ -59,3 +64,4 @@ export class HooksService {
   }
 }
 
+const headerValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);

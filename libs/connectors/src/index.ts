@@ -9,4 +9,6 @@ export { MonteCarloWebhook } from './montecarlo/montecarlo-webhook.schema';
 export { slackTarget } from './slack/slack.target';
 export { teamsTarget } from './teams/teams.target';
 export { jiraTarget } from './jira/jira.target';
+export { JiraWebhookBody } from './jira/jira-webhook';
 export { freshdeskTarget } from './freshdesk/freshdesk.target';
+export { FreshdeskWebhookBody } from './freshdesk/freshdesk-webhook';

@@ -1,6 +1,8 @@
-import type { ConnectorDeclaration } from './connector-plugin';
+import type { IncidentReply, InboundDelivery } from '@tributary/contracts';
 import type { OutboundHttp } from '@tributary/outbound';
-import type { OutboundUrlField } from './source-connector';
+import type { ConnectorDeclaration } from './connector-plugin';
+import type { HookIntake } from './hook-intake';
+import type { IgnoredDelivery, OutboundUrlField } from './source-connector';
 
 /*
  * The target-connector port: a destination people read (Slack, Microsoft Teams, Jira, Freshdesk).
@@ -86,6 +88,21 @@ export interface TargetAnswer {
   ref: DeliveryRef;
 }
 
+/** What a logged reply is to the ingestor: replies to apply, or a delivery to keep as ignored (e.g. `not_ours`). */
+export type NormalizedReplies = { replies: IncidentReply[] } | { ignored: IgnoredDelivery };
+
+/**
+ * A destination's webhooks back to Tributary (`POST /v1/hooks/{type}/{connectorId}`): what people did
+ * about an incident in the tool its notice went to. Authenticated with the connector's signing
+ * secret as the tool does it, checked for shape, logged, and normalized by the ingestor into replies
+ * that name the catalog's incident. Pure: no I/O, no lookups (whether the incident exists, and is
+ * this tenant's, is the ingestor's to find out).
+ */
+export interface ReplyIntake<C = unknown> extends HookIntake {
+  /** A logged delivery as replies, or as ignored. Throws NormalizeError. */
+  normalize(delivery: InboundDelivery, config: C): NormalizedReplies;
+}
+
 /** A destination. One object per type, registered once; its config schema is its documentation. */
 export interface TargetConnector<C = unknown> extends ConnectorDeclaration<C> {
   readonly kind: 'target';
@@ -114,4 +131,6 @@ export interface TargetConnector<C = unknown> extends ConnectorDeclaration<C> {
   find?(config: C, http: OutboundHttp, incidentId: string): Promise<DeliveryRef>;
   /** A test message or ticket, for `POST /v1/connectors/{id}/test`. Throws TargetError. */
   test(config: C, http: OutboundHttp): Promise<TargetAnswer>;
+  /** Its webhooks back (Jira, Freshdesk, Slack); absent for a destination that sends none (Teams). */
+  readonly replies?: ReplyIntake<C>;
 }

@@ -1,4 +1,5 @@
 export * from './incident-observation';
+export * from './incident-reply';
 export * from './schemas/inbound-delivery.v1';
 export * from './schemas/incident-observation.v1';
 export * from './schemas/incident-observation.v2';

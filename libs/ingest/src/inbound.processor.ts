@@ -1,10 +1,11 @@
 import { INCIDENT_FIELDS, IncidentObservation, incidentObservationCodec, InboundDelivery, inboundDeliveryCodec } from '@tributary/contracts';
 import { DeadLettersService, IgnoredDeliveriesService, IncidentsService, ObservationToApply } from '@tributary/catalog';
-import { ConnectorsService, IgnoredDelivery, LoadedConnector, Normalized } from '@tributary/connectors';
+import { ConnectorsService, IgnoredDelivery, LoadedConnector, LoadedTarget, Normalized, NormalizedReplies } from '@tributary/connectors';
 import { LogRecord } from '@tributary/eventlog';
 import { Metrics } from '@tributary/observability';
 import { isStoreTimeout, TenantId, toStorableJson, toStorableText } from '@tributary/store';
 import { ReopenConfirmation } from './reopen-confirmation';
+import { ReplyObservations } from './reply-observations';
 
 export const INBOUND_STREAM = 'inbound';
 
@@ -15,10 +16,14 @@ export const INBOUND_STREAM = 'inbound';
  * fails any step goes to the dead letters with the reason; the rest of the batch goes on. A
  * delivery the connector ignores (not an incident) is kept as such and counted, never applied; a
  * webhook that would reopen a resolved incident is first checked with the source (ReopenConfirmation).
+ * A target's delivery (a reply from Jira, Freshdesk or Slack) takes the same path: normalized by its
+ * reply facet, made observations of the incidents it names (ReplyObservations), applied with the
+ * target connector as origin.
  */
 export class InboundProcessor {
   /** Checks reopens with the source before they apply; long-lived, as it remembers a source that failed. */
   private readonly reopens: ReopenConfirmation;
+  private readonly replies: ReplyObservations;
 
   constructor(
     private readonly connectors: ConnectorsService,
@@ -28,15 +33,16 @@ export class InboundProcessor {
     private readonly metrics: Metrics,
   ) {
     this.reopens = new ReopenConfirmation(connectors, incidents, metrics);
+    this.replies = new ReplyObservations(incidents);
   }
 
   async handle(batch: LogRecord[]): Promise<void> {
-    const groups = new Map<string, { tenantId: TenantId; connector: LoadedConnector; items: ObservationToApply[]; records: LogRecord[];
+    const groups = new Map<string, { tenantId: TenantId; connector: LoadedConnector | LoadedTarget; items: ObservationToApply[]; records: LogRecord[];
       vias: InboundDelivery['via'][] }>();
     // One lookup per connector per batch, not per record: a batch is hundreds of one connector's deliveries.
-    const loaded = new Map<string, Promise<LoadedConnector | undefined>>();
+    const loaded = new Map<string, Promise<LoadedConnector | LoadedTarget | undefined>>();
     const load = (id: string) => {
-      if (!loaded.has(id)) loaded.set(id, this.connectors.load(id));
+      if (!loaded.has(id)) loaded.set(id, this.connectors.loadAny(id));
       return loaded.get(id)!;
     };
     for (const record of batch) {
@@ -50,14 +56,16 @@ export class InboundProcessor {
       groups.set(key, group);
     }
     for (const g of groups.values()) {
-      const apply = await this.reopens.check(g.tenantId, g.connector, g.items.map((item, i) => ({ observation: item.observation, via: g.vias[i] })));
+      // A person's reopen in Jira or Freshdesk is deliberate, and names no source state to confirm.
+      const apply = g.connector.plugin.kind === 'target' ? g.items.map(() => true)
+        : await this.reopens.check(g.tenantId, g.connector as LoadedConnector, g.items.map((item, i) => ({ observation: item.observation, via: g.vias[i] })));
       await this.apply(g.tenantId, g.connector.row.id, g.items.filter((_, i) => apply[i]), g.records.filter((_, i) => apply[i]));
     }
   }
 
   /** Decode, normalize, transform, schema-check; null when the record was parked, dropped or ignored. */
-  private async prepare(record: LogRecord, load: (id: string) => Promise<LoadedConnector | undefined>):
-    Promise<{ connector: LoadedConnector; via: InboundDelivery['via']; items: ObservationToApply[] } | null> {
+  private async prepare(record: LogRecord, load: (id: string) => Promise<LoadedConnector | LoadedTarget | undefined>):
+    Promise<{ connector: LoadedConnector | LoadedTarget; via: InboundDelivery['via']; items: ObservationToApply[] } | null> {
     let delivery: InboundDelivery;
     try {
       delivery = inboundDeliveryCodec.decode(record.value);
@@ -67,9 +75,11 @@ export class InboundProcessor {
     if (delivery.tenant !== record.tenantId) return this.park(record, `delivery names tenant ${delivery.tenant} but was logged for ${record.tenantId}`);
     const connector = await load(delivery.connectorId);
     if (!connector || connector.row.tenantId !== record.tenantId) return this.park(record, `connector ${delivery.connectorId} no longer exists`);
+    if (connector.plugin.kind === 'target') return this.prepareReplies(record, delivery, connector as LoadedTarget);
+    const source = connector as LoadedConnector;
     let normalized: Normalized;
     try {
-      normalized = connector.plugin.normalize(delivery, connector.config);
+      normalized = source.plugin.normalize(delivery, source.config);
     } catch (err) {
       return this.park(record, `${connector.row.type} delivery could not be normalized: ${(err as Error).message}`);
     }
@@ -79,7 +89,7 @@ export class InboundProcessor {
     for (const observation of observations) {
       let transformed: IncidentObservation | null;
       try {
-        transformed = transform(connector, observation);
+        transformed = transform(source, observation);
       } catch (err) {
         return this.park(record, `filter or transform failed: ${(err as Error).message}`);
       }
@@ -99,6 +109,28 @@ export class InboundProcessor {
         traceparent: delivery.traceparent });
     }
     return { connector, via: delivery.via, items };
+  }
+
+  /**
+   * A target's delivery: its replies as observations of the tenant's incidents they name. A reply
+   * naming an incident not found in the tenant is not applied: the delivery is kept as ignored
+   * (`unknown_incident`) when it names no other, and counted either way.
+   */
+  private async prepareReplies(record: LogRecord, delivery: InboundDelivery, target: LoadedTarget):
+    Promise<{ connector: LoadedTarget; via: InboundDelivery['via']; items: ObservationToApply[] } | null> {
+    if (!target.plugin.replies) return this.park(record, `a ${target.row.type} connector takes no replies`);
+    let normalized: NormalizedReplies;
+    try {
+      normalized = target.plugin.replies.normalize(delivery, target.config);
+    } catch (err) {
+      return this.park(record, `${target.row.type} reply could not be normalized: ${(err as Error).message}`);
+    }
+    if ('ignored' in normalized) return this.keepIgnored(record, delivery, normalized.ignored);
+    const { items, unknown } = await this.replies.of(record.tenantId, delivery, normalized.replies);
+    const unknownIncident: IgnoredDelivery = { reason: 'unknown_incident', action: null, type: null, version: null };
+    if (items.length === 0) return this.keepIgnored(record, delivery, unknownIncident);
+    if (unknown > 0) this.metrics.ignoredDeliveries.inc({ tenant: record.tenantId, source: delivery.connectorType, kind: unknownIncident.reason });
+    return { connector: target, via: delivery.via, items };
   }
 
   /** A delivery that is not one to act on: kept (once) and counted, never applied. */

@@ -15,7 +15,9 @@ import { FreshdeskConfig } from '../../../libs/connectors/src/freshdesk/freshdes
  *   outside Freshdesk's codes, a note without a body, an unknown field, a value of the wrong type;
  * - `X-RateLimit-Total`, `X-RateLimit-Remaining` and `X-RateLimit-Used-CurrentRequest` on every answer;
  * - faults queued by the test (`failNext`), which take the place of the next calls whatever they ask
- *   (`permanent`: a 400 validation failure).
+ *   (`permanent`: a 400 validation failure);
+ * - an automation rule's "Trigger webhook" (`sendWebhook`): unsigned, the secret in a custom header
+ *   or as Basic auth, the body the admin's JSON template rendered for the ticket.
  *
  * Bodies of 404, 429 and 5xx answers are [?] in the contract: the fake's are plausible, not quoted.
  */
@@ -24,7 +26,27 @@ export interface FreshdeskFake extends TargetFake<FreshdeskConfig> {
   tickets: FakeTicket[];
   /** every call, in order */
   requests: { method: string; path: string; authorization: string | undefined }[];
+  /**
+   * An agent changes the ticket (its status, its agent), and the account's automation rule sends
+   * its webhook to `url`: the template FRESHDESK_WEBHOOK_TEMPLATE rendered for the ticket (`legacy`:
+   * wrapped in `freshdesk_webhook`), with the secret as `auth` says. Returns the answer.
+   */
+  sendWebhook(url: string, auth: FreshdeskWebhookAuth, ticketId: number, change: { status?: number; agentEmail?: string | null },
+    options?: { legacy?: boolean }): Promise<{ status: number; body: string }>;
 }
+
+/** How the admin configured the webhook's secret: a custom header, or Basic auth with it as the password. */
+export type FreshdeskWebhookAuth = { header: string } | { basic: { user: string; password: string } };
+
+/**
+ * The webhook body README's "Replies from Jira, Freshdesk and Slack" tells the admin to configure.
+ * Rendered here as the contract reads Freshdesk's placeholders ([?]): `{{ticket.status}}` as the
+ * status's label, `{{ticket.tags}}` as comma-separated text, `{{ticket.agent.email}}` empty when
+ * the ticket has no agent.
+ */
+export const FRESHDESK_WEBHOOK_TEMPLATE =
+  '{"ticket_id": "{{ticket.id}}", "ticket_status": "{{ticket.status}}", "ticket_tags": "{{ticket.tags}}", "ticket_agent_email": "{{ticket.agent.email}}"}';
+const STATUS_LABELS: Record<number, string> = { 2: 'Open', 3: 'Pending', 4: 'Resolved', 5: 'Closed' };
 
 export interface FakeTicket {
   id: number;
@@ -39,6 +61,8 @@ export interface FakeTicket {
   groupId: number | null;
   /** the requester's address, when given as `email` */
   email: string | null;
+  /** the agent's address, once an agent is assigned (sendWebhook) */
+  agentEmail: string | null;
   notes: { id: number; body: string; private: boolean }[];
 }
 
@@ -109,7 +133,7 @@ export async function startFreshdeskFake(): Promise<FreshdeskFake> {
       status: (body.status as number | undefined) ?? 2, priority: (body.priority as number | undefined) ?? 1,
       source: (body.source as number | undefined) ?? 2, tags: (body.tags as string[] | undefined) ?? [],
       type: (body.type as string | undefined) ?? null, groupId: (body.group_id as number | undefined) ?? null,
-      email: (body.email as string | undefined) ?? null, notes: [],
+      email: (body.email as string | undefined) ?? null, agentEmail: null, notes: [],
     };
     tickets.push(ticket);
     res.setHeader('location', `${baseUrl}/api/v2/tickets/${ticket.id}`);
@@ -155,6 +179,24 @@ export async function startFreshdeskFake(): Promise<FreshdeskFake> {
     items: () => tickets.map((t) => ({ texts: [htmlText(t.description), ...t.notes.map((n) => htmlText(n.body))], resolved: t.status === 4 || t.status === 5 })),
     failNext(fault, times = 1) {
       for (let i = 0; i < times; i++) faults.push(fault);
+    },
+    async sendWebhook(target, auth, ticketId, change, options = {}) {
+      const ticket = tickets.find((t) => t.id === ticketId);
+      if (!ticket) throw new Error(`the fake has no ticket ${ticketId}`);
+      if (change.status !== undefined) ticket.status = change.status;
+      if (change.agentEmail !== undefined) ticket.agentEmail = change.agentEmail;
+      const values: Record<string, string> = {
+        'ticket.id': String(ticket.id), 'ticket.status': STATUS_LABELS[ticket.status]!, 'ticket.tags': ticket.tags.join(', '),
+        'ticket.agent.email': ticket.agentEmail ?? '',
+      };
+      // each value as JSON string content, as the template quotes every placeholder
+      const rendered = FRESHDESK_WEBHOOK_TEMPLATE.replace(/\{\{([\w.]+)\}\}/g, (_, name: string) => JSON.stringify(values[name] ?? '').slice(1, -1));
+      const body = options.legacy ? `{"freshdesk_webhook": ${rendered}}` : rendered;
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Freshdesk' };
+      if ('header' in auth) headers['x-tributary-secret'] = auth.header;
+      else headers.authorization = `Basic ${Buffer.from(`${auth.basic.user}:${auth.basic.password}`).toString('base64')}`;
+      const response = await fetch(target, { method: 'POST', headers, body });
+      return { status: response.status, body: await response.text() };
     },
     async stop() {
       for (const res of hanging) res.destroy();

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TargetFake, TargetFault } from '../../../libs/connectors/src/target-connector.contract';
@@ -18,6 +18,8 @@ import type { SlackConfig } from '../../../libs/connectors/src/slack/slack.targe
  * - Slack's ~1 message a second per channel (postMessage and webhook posts; chat.update is another
  *   tier): 429 with `Retry-After` and `{"ok":false,"error":"ratelimited"}`; can be switched off.
  * - Faults queued by the test (`failNext`), which take the place of the next calls whatever they ask.
+ * - A person's click on a message's button (`click`), sent to the app's Interactivity request URL as
+ *   Slack sends it: the `block_actions` payload form-encoded, signed v0 with the app's signing secret.
  *
  * Its own readings where the contract is silent: chat.update takes a channel id only (not a
  * #name), and a `thread_ts` naming no message is refused with `thread_not_found`.
@@ -35,6 +37,13 @@ export interface SlackFake extends TargetFake<SlackConfig> {
   setRateLimit(on: boolean): void;
   /** The next Web API call answers HTTP 200 `{ok:false, error: code}` (e.g. `not_in_channel`, `missing_scope`). */
   slackErrorNext(code: string): void;
+  /**
+   * A person clicks the button `actionId` on a message (as it reads now), and Slack sends the app's
+   * Interactivity request URL (`url`) the `block_actions` payload, form-encoded and signed with
+   * `signingSecret` at `timestampSeconds` (now by default). Returns the answer.
+   */
+  click(url: string, signingSecret: string, message: { channel: string; ts: string }, actionId: string,
+    options?: { timestampSeconds?: number }): Promise<{ status: number; body: string }>;
 }
 
 export interface SlackFakeMessage {
@@ -250,6 +259,36 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     },
     slackErrorNext(code) {
       slackErrors.push(code);
+    },
+    async click(target, signingSecret, ref, actionId, clickOptions = {}) {
+      const message = find(ref.channel, ref.ts);
+      if (!message) throw new Error(`the fake has no message ${ref.ts} in ${ref.channel}`);
+      const { blocks, text } = message.versions[message.versions.length - 1]!;
+      const block = (blocks as { type?: string; block_id?: string; elements?: Record<string, unknown>[] }[])
+        .find((b) => b.type === 'actions' && b.elements?.some((e) => e.action_id === actionId));
+      const button = block?.elements?.find((e) => e.action_id === actionId);
+      if (!block || !button) throw new Error(`the message has no button ${actionId} to click`);
+      const channel = SLACK_FAKE_CHANNELS.find((c) => c.id === ref.channel)!;
+      // the block_actions payload's fields (contract: type, user, team, channel, container, trigger_id, response_url, actions[])
+      const payload = {
+        type: 'block_actions', user: { id: 'U0ANA', username: 'ana', name: 'ana', team_id: 'T000' }, api_app_id: 'A000', token: 'verification-token',
+        container: { type: 'message', message_ts: ref.ts, channel_id: ref.channel, is_ephemeral: false }, trigger_id: '1.2.3',
+        team: { id: 'T000', domain: 'acme' }, channel: { id: channel.id, name: channel.name },
+        message: { type: 'message', ts: ref.ts, text, blocks }, response_url: `${url}/actions/T000/1/x`,
+        actions: [{ type: 'button', action_id: actionId, block_id: block.block_id ?? 'actions', text: button.text, value: button.value, action_ts: nextTs() }],
+      };
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const timestamp = String(clickOptions.timestampSeconds ?? Math.floor(now() / 1000));
+      const response = await fetch(target, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+          'x-slack-request-timestamp': timestamp,
+          'x-slack-signature': `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`,
+        },
+        body,
+      });
+      return { status: response.status, body: await response.text() };
     },
     failNext(fault, times = 1) {
       for (let i = 0; i < times; i++) faults.push(fault);

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '@tributary/auth';
-import { HooksService, MonteCarloWebhook } from '@tributary/connectors';
+import { FreshdeskWebhookBody, HooksService, JiraWebhookBody, MonteCarloWebhook } from '@tributary/connectors';
 import { traceparentFor } from '@tributary/observability';
 import { ConnectorId, ConnectorType } from '../http/schemas';
 import { ParseParam } from '../http/zod.pipe';
@@ -21,7 +21,10 @@ const MonteCarloDelivery = z.looseObject({
   payload: MonteCarloWebhook.shape.payload.partial().optional().describe('for an incident: `incident_id` and what changed'),
 });
 
-/** Webhooks from sources. Not a credential route: each source's own signature authenticates it. */
+/** Slack's interactivity request: one form field holding the `block_actions` payload as JSON. */
+const SlackInteraction = z.strictObject({ payload: z.string().describe('the `block_actions` payload (JSON) of a click on a notice\'s button') });
+
+/** Webhooks from sources and replies from targets. Not a credential route: each sender's own authentication proves it. */
 @ApiTags('hooks')
 @Controller('v1/hooks')
 export class HooksController {
@@ -30,12 +33,37 @@ export class HooksController {
   @Post(':connectorType/:connectorId')
   @HttpCode(202)
   @Public()
-  @ReadsBody('the source\'s webhook, as it sends it, signed with the connector\'s signing secret (Monte Carlo: `x-mcd-signature`, HMAC-SHA512 of the raw body); '
-    + 'for `montecarlo`, an incident webhook, or any other JSON object (a monitor notification, another payload version, a body without an '
-    + 'incident id), which is acknowledged, kept and listed at GET /v1/ignored-deliveries, never applied', MonteCarloDelivery)
+  @ReadsBody('the webhook, as the sender sends it, authenticated with the connector\'s signing secret: '
+    + '`montecarlo`: signed `x-mcd-signature` (HMAC-SHA512 of the raw body); an incident webhook, or any other JSON object (a monitor '
+    + 'notification, another payload version, a body without an incident id), which is acknowledged, kept and listed at '
+    + 'GET /v1/ignored-deliveries, never applied. `jira`: an admin webhook signed `X-Hub-Signature: sha256=<hex>` (HMAC-SHA256); an issue '
+    + 'event about an issue labelled `tributary-incident-<id>` resolves, reopens or assigns that incident, any other is kept as ignored. '
+    + '`freshdesk`: an automation rule\'s webhook with the secret in `X-Tributary-Secret` or as the Basic auth password, its body the '
+    + 'documented template (`ticket_id`, `ticket_status`, `ticket_tags`, `ticket_agent_email`, bare or in `freshdesk_webhook`); a ticket '
+    + 'tagged `tributary-incident-<id>` resolves, reopens or assigns that incident, any other is kept as ignored. An incident id not in '
+    + 'the connector\'s tenant changes nothing and is kept as ignored (`unknown_incident`)',
+  z.union([MonteCarloDelivery, JiraWebhookBody, ...FreshdeskWebhookBody.options]))
   @Responds('durably logged; the ingestor applies it next', Accepted)
   async receive(@Param('connectorType', new ParseParam('connectorType', ConnectorType)) type: string,
     @Param('connectorId', new ParseParam('connectorId', ConnectorId)) id: string, @Req() req: FastifyRequest) {
+    return this.logged(type, id, req);
+  }
+
+  /** Slack's own route: Slack counts an interactivity answer other than 200 as failing, and shows the person an error. */
+  @Post('slack/:connectorId')
+  @HttpCode(200)
+  @Public()
+  @ReadsBody('a click on a notice\'s Acknowledge or Resolve button (the Slack app\'s Interactivity request URL), signed '
+    + '`X-Slack-Signature: v0=<hex>` over `v0:{X-Slack-Request-Timestamp}:{body}` with the app\'s signing secret (the connector\'s '
+    + '`signingSecret`); a timestamp more than 5 minutes from now is 401 `stale_request`. `tributary_acknowledge` marks the incident '
+    + 'acknowledged (its source status `acknowledged`; it stays open), `tributary_resolve` resolves it; another action is kept as ignored',
+  SlackInteraction, 'application/x-www-form-urlencoded')
+  @Responds('durably logged, answered at once (Slack wants its answer within 3 s); the ingestor applies it next', Accepted)
+  async slack(@Param('connectorId', new ParseParam('connectorId', ConnectorId)) id: string, @Req() req: FastifyRequest) {
+    return this.logged('slack', id, req);
+  }
+
+  private async logged(type: string, id: string, req: FastifyRequest): Promise<{ eventIds: string[] }> {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const { eventIds } = await this.hooks.receive(type, id, raw, req.headers, traceparentFor(req.headers.traceparent as string | undefined));
     return { eventIds };

@@ -4,7 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import { ConnectorRegistry, ConnectorsService } from '@tributary/connectors';
 import { Metrics } from '@tributary/observability';
 
-const HOOK_ROUTE = '/v1/hooks/:connectorType/:connectorId';
+/** The webhook routes, and the connector type each names (Slack's has a route of its own, answered 200). */
+const HOOK_ROUTES = new Map<string, (params: { connectorType?: string }) => string | undefined>([
+  ['/v1/hooks/:connectorType/:connectorId', (params) => params.connectorType],
+  ['/v1/hooks/slack/:connectorId', () => 'slack'],
+]);
 
 /**
  * Counts webhook deliveries by tenant, connector type and the status they were answered with
@@ -23,11 +27,13 @@ export class WebhookMetricsHooks implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', (req, reply, done) => {
-      if (req.routeOptions.url === HOOK_ROUTE) {
-        const { connectorType, connectorId } = req.params as { connectorType: string; connectorId: string };
+      const typeOf = HOOK_ROUTES.get(req.routeOptions.url ?? '');
+      if (typeOf) {
+        const params = req.params as { connectorType?: string; connectorId: string };
+        const type = typeOf(params);
         this.metrics.webhooks.inc({
-          tenant: this.connectors.loadedTenantOf(connectorId) ?? '',
-          type: this.registry.find(connectorType) ? connectorType : 'unknown',
+          tenant: this.connectors.loadedTenantOf(params.connectorId) ?? '',
+          type: type !== undefined && this.registry.find(type) ? type : 'unknown',
           status: String(reply.statusCode),
         });
       }

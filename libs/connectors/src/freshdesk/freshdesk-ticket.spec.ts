@@ -25,12 +25,17 @@ describe('escapeHtml', () => {
 });
 
 describe('incidentTicket', () => {
-  it('raises an Open portal ticket from the requester, with the priority of its severity and the tags', () => {
+  it('raises an Open portal ticket from the requester, with the priority of its severity, the tags and the incident\'s tag', () => {
     const body = incidentTicket(incidentNotice({ severity: 'SEV-2' }), { ...defaults, type: 'Incident', groupId: 42 });
     expect(body).toMatchObject({
       subject: '[SEV-2] Freshness anomaly on ORDERS', email: 'data-alerts@example.com', priority: 3, status: 2, source: 2,
-      tags: ['tributary'], type: 'Incident', group_id: 42,
+      tags: ['tributary', 'tributary-incident-0b6c8f0e-4c61-4d0c-9a55-9c5b8d2a7e01'], type: 'Incident', group_id: 42,
     });
+  });
+
+  it('tags the incident once, even when the configured tags already name it', () => {
+    const tag = 'tributary-incident-0b6c8f0e-4c61-4d0c-9a55-9c5b8d2a7e01';
+    expect(incidentTicket(incidentNotice(), { ...defaults, tags: [tag, 'data'] }).tags).toEqual([tag, 'data']);
   });
 
   it('leaves out type and group when the config has none', () => {
@@ -87,6 +92,10 @@ describe('digestTicket', () => {
     expect(body.description).toContain('<strong>[SEV-2] B &amp; C</strong>');
   });
 
+  it('carries the configured tags only: a digest is about many incidents, and a webhook about it names none', () => {
+    expect(digestTicket({ ...window, incidents: [incidentNotice()] }, defaults).tags).toEqual(['tributary']);
+  });
+
   it(`lists at most ${MAX_DIGEST_INCIDENTS} and says how many more`, () => {
     const incidents = Array.from({ length: MAX_DIGEST_INCIDENTS + 2 }, (_, i) => incidentNotice({ title: `T${i + 1}.` }));
     const { description } = digestTicket({ ...window, incidents }, defaults);
@@ -98,6 +107,6 @@ describe('digestTicket', () => {
 
 describe('testTicket', () => {
   it('is a Low ticket that says it is a test', () => {
-    expect(testTicket(defaults)).toMatchObject({ subject: 'Tributary test ticket', priority: 1, status: 2, email: 'data-alerts@example.com' });
+    expect(testTicket(defaults)).toMatchObject({ subject: 'Tributary test ticket', priority: 1, status: 2, email: 'data-alerts@example.com', tags: ['tributary'] });
   });
 });

@@ -1,3 +1,4 @@
+import { incidentTag } from '../incident-tag';
 import type { DigestNotice, IncidentNotice } from '../target-connector';
 
 /*
@@ -59,14 +60,17 @@ export function priorityFor(severity: string | null, map: Readonly<Record<string
   return entry ? entry[1] : LOW_PRIORITY;
 }
 
-/** The ticket for one incident, in its current state (Resolved when it is already resolved). */
+/**
+ * The ticket for one incident, in its current state (Resolved when it is already resolved), tagged
+ * `tributary-incident-<id>` besides the configured tags: the account's webhooks name the incident by it.
+ */
 export function incidentTicket(notice: IncidentNotice, defaults: TicketDefaults): TicketBody {
   return ticket(defaults, {
     subject: headline(notice),
     description: `${changeLine(notice)}\n${factsHtml(notice)}`,
     priority: priorityFor(notice.severity, defaults.priorityBySeverity),
     status: notice.status === 'resolved' ? TICKET_STATUS.resolved : TICKET_STATUS.open,
-  });
+  }, [incidentTag(notice.incidentId)]);
 }
 
 /** A private note saying what changed, with the incident's whole current state. */
@@ -103,13 +107,13 @@ export function testTicket(defaults: TicketDefaults): TicketBody {
   });
 }
 
-function ticket(defaults: TicketDefaults, fields: Pick<TicketBody, 'subject' | 'description' | 'priority' | 'status'>): TicketBody {
+function ticket(defaults: TicketDefaults, fields: Pick<TicketBody, 'subject' | 'description' | 'priority' | 'status'>, tags: string[] = []): TicketBody {
   return {
     ...fields,
     subject: fields.subject.length > MAX_SUBJECT_CHARS ? `${fields.subject.slice(0, MAX_SUBJECT_CHARS - 1)}…` : fields.subject,
     email: defaults.requesterEmail,
     source: SOURCE_PORTAL,
-    tags: [...defaults.tags],
+    tags: [...new Set([...defaults.tags, ...tags])],
     ...(defaults.type !== undefined ? { type: defaults.type } : {}),
     ...(defaults.groupId !== undefined ? { group_id: defaults.groupId } : {}),
   };

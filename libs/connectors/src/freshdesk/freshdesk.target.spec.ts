@@ -101,13 +101,13 @@ describe('freshdeskTarget', () => {
       ]);
     });
 
-    it('raises an Open ticket from the requester, with its tags, type and group, and refers to it by id', async () => {
+    it('raises an Open ticket from the requester, with its tags and the incident\'s, type and group, and refers to it by id', async () => {
       const answer = await freshdeskTarget.open({ ...fake.config, type: 'Incident', groupId: 7, tags: ['tributary', 'data'] }, http, incidentNotice());
       const [ticket] = fake.tickets;
       expect(answer).toEqual({ answer: `201 ticket ${ticket!.id}`, ref: { ticketId: String(ticket!.id) } });
       expect(ticket).toMatchObject({
         subject: '[SEV-1] Freshness anomaly on ORDERS', email: 'data-alerts@example.com', status: 2, source: 2, priority: 4,
-        tags: ['tributary', 'data'], type: 'Incident', groupId: 7,
+        tags: ['tributary', 'data', 'tributary-incident-0b6c8f0e-4c61-4d0c-9a55-9c5b8d2a7e01'], type: 'Incident', groupId: 7,
       });
     });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OutboundError, OutboundHttp, OutboundResponse, OutboundTarget, parseRetryAfter } from '@tributary/outbound';
 import { TargetAnswer, TargetConnector, TargetError } from '../target-connector';
+import { freshdeskReplies } from './freshdesk-replies';
 import {
   DEFAULT_PRIORITY_BY_SEVERITY, digestTicket, incidentNote, incidentTicket, testTicket, TICKET_STATUS, TicketBody,
 } from './freshdesk-ticket';
@@ -27,6 +28,7 @@ export const FreshdeskConfig = z.strictObject({
   requesterEmail: z.string().email(),
   /** severity (as the source gives it, any case) → priority 1 Low … 4 Urgent; a severity not named, or none, is Low */
   priorityBySeverity: z.record(z.string().min(1).max(64), Priority).default({ ...DEFAULT_PRIORITY_BY_SEVERITY }),
+  /** tags on every ticket this connector raises (an incident's ticket also gets `tributary-incident-<id>`) */
   tags: z.array(z.string().min(1).max(255)).max(50).default(['tributary']),
   /** the ticket type, one the account defines (e.g. `Incident`) */
   type: z.string().min(1).max(255).optional(),
@@ -53,7 +55,10 @@ const MIN_INTERVAL_MS = 1000;
 /** How much of an error body's text goes into the delivery's attempts. */
 const EXCERPT_CHARS = 300;
 
-/** Freshdesk (API v2): one ticket per incident, a private note per change, Resolved when it is. */
+/**
+ * Freshdesk (API v2): one ticket per incident, a private note per change, Resolved when it is; and
+ * back, an automation rule's webhook: the ticket's status resolves or reopens the incident, its agent owns it.
+ */
 export const freshdeskTarget: TargetConnector<FreshdeskConfig> = {
   kind: 'target',
   type: 'freshdesk',
@@ -84,6 +89,7 @@ export const freshdeskTarget: TargetConnector<FreshdeskConfig> = {
 
   digest: (config, http, digest) => createTicket(config, http, digestTicket(digest, config)),
   test: (config, http) => createTicket(config, http, testTicket(config)),
+  replies: freshdeskReplies,
 };
 
 /**

@@ -55,7 +55,7 @@ describe(parseJiraWebhook.name, () => {
     it('yields the issue, its done category and status, and the status change', () => {
       expect(issueOf(issueUpdated())).toEqual({
         event: 'jira:issue_updated', issueKey: 'OPS-1', issueId: '10001', incidentId: INCIDENT,
-        statusCategory: 'done', statusName: 'Done', assignee: null, changedFields: ['status'], at: new Date(1764755400000),
+        statusCategory: 'done', statusName: 'Done', assignee: null, changedFields: ['status'], changelogId: '10203', at: new Date(1764755400000),
       });
     });
   });
@@ -105,7 +105,7 @@ describe(parseJiraWebhook.name, () => {
       expect(issueOf({ ...bare, changelog: { items: [{ field: 'labels' }] } }).changedFields).toEqual(['labels']);
       expect(issueOf(bare)).toEqual({
         event: 'jira:issue_created', issueKey: 'OPS-2', issueId: '10002', incidentId: null,
-        statusCategory: null, statusName: null, assignee: null, changedFields: [], at: null,
+        statusCategory: null, statusName: null, assignee: null, changedFields: [], changelogId: null, at: null,
       });
     });
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BodyIssue } from '../source-connector';
-import { INCIDENT_LABEL_PREFIX } from './jira.target';
+import { incidentIdInTags } from '../incident-tag';
 
 /*
  * A Jira webhook body. Its shape is documented only by third parties (consistently): every object
@@ -41,6 +41,7 @@ export const JiraWebhookBody = z.looseObject({
   user: JiraUser.nullish(),
   issue: JiraIssue.nullish(),
   changelog: z.looseObject({
+    id: z.union([z.string(), z.number()]).transform(String).nullish(),
     // Only `field` is read. `fromString`/`toString` are kept, not declared: zod reads a property
     // through the prototype, so an item without `toString` would fail on Object.prototype.toString.
     items: z.array(z.looseObject({ field: z.string() })).nullish(),
@@ -63,6 +64,8 @@ export interface JiraIssueChange {
   assignee: string | null;
   /** the fields this event changed (`status`, `assignee`, …), from the changelog; empty without one */
   changedFields: string[];
+  /** the changelog's id: one per change made in Jira, so with the issue it names the change; null without one */
+  changelogId: string | null;
   /** when Jira sent it; null when not sent */
   at: Date | null;
 }
@@ -92,18 +95,18 @@ export function parseJiraWebhook(body: unknown): ParsedJiraWebhook {
   if (!issue) return { kind: 'invalid', issues: [{ path: 'issue', message: `an ${webhookEvent} event must name its issue` }] };
   const fields = issue.fields;
   const assignee = fields?.assignee;
-  const label = fields?.labels?.find((l) => l.startsWith(INCIDENT_LABEL_PREFIX) && l.length > INCIDENT_LABEL_PREFIX.length);
   return {
     kind: 'issue',
     value: {
       event: webhookEvent,
       issueKey: issue.key,
       issueId: issue.id,
-      incidentId: label ? label.slice(INCIDENT_LABEL_PREFIX.length) : null,
+      incidentId: incidentIdInTags(fields?.labels ?? []),
       statusCategory: fields?.status?.statusCategory?.key ?? null,
       statusName: fields?.status?.name ?? null,
       assignee: assignee?.emailAddress || assignee?.displayName || assignee?.accountId || null,
       changedFields: [...new Set((changelog?.items ?? []).map((i) => i.field))],
+      changelogId: changelog?.id ?? null,
       at: typeof timestamp === 'number' ? new Date(timestamp) : null,
     },
   };

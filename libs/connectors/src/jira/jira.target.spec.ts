@@ -3,7 +3,8 @@ import { JiraFake, startJiraFake } from '../../../../test/support/fakes/jira-fak
 import { describeTargetContract, incidentNotice, fakeOutbound } from '../target-connector.contract';
 import { DeliveryRef, TargetError } from '../target-connector';
 import { JIRA_TARGET } from './jira-client';
-import { findIssueOfIncident, incidentLabel, JiraConfig, jiraTarget } from './jira.target';
+import { incidentTag } from '../incident-tag';
+import { findIssueOfIncident, JiraConfig, jiraTarget } from './jira.target';
 
 describeTargetContract('jira', jiraTarget, startJiraFake, true);
 
@@ -94,7 +95,7 @@ describe('jiraTarget', () => {
       const [issue] = fake.issues();
       expect(issue).toMatchObject({
         summary: '[SEV-1] Freshness anomaly on ORDERS', issueType: 'Task', priority: 'Highest', status: 'To Do',
-        labels: ['tributary', incidentLabel(incidentNotice().incidentId)],
+        labels: ['tributary', incidentTag(incidentNotice().incidentId)],
       });
       expect(issue!.descriptionText).toContain('snowflake/acme/ANALYTICS/PUBLIC/ORDERS');
     });
@@ -314,7 +315,7 @@ describe('jiraTarget', () => {
       const searches = fake.requests.filter((r) => r.path === '/rest/api/3/search/jql');
       expect(searches).toHaveLength(2);
       expect(searches[0]!.body).toEqual({
-        jql: `project = "OPS" AND labels = "${incidentLabel(incident.incidentId)}"`, fields: ['labels'], maxResults: 50,
+        jql: `project = "OPS" AND labels = "${incidentTag(incident.incidentId)}"`, fields: ['labels'], maxResults: 50,
       });
       const firstAnswer = searches[0]!.answer as { nextPageToken: string; isLast: boolean };
       expect(firstAnswer.isLast).toBe(false);

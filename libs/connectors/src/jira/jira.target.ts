@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { OutboundHttp } from '@tributary/outbound';
 import { DeliveryRef, IncidentNotice, TargetAnswer, TargetConnector, TargetError } from '../target-connector';
+import { incidentTag } from '../incident-tag';
 import { changeComment, digestDescription, doc, incidentDescription, paragraph } from './jira-adf';
 import { JIRA_TARGET, JiraClient, JiraIssueFields, JiraTransition } from './jira-client';
+import { jiraReplies } from './jira-replies';
 
 /** Jira's limit on an issue's summary, in characters. */
 const MAX_SUMMARY_CHARS = 255;
@@ -13,8 +15,6 @@ const MAX_SUMMARY_CHARS = 255;
  * people can read as tickets (bursts go to digests) and leaves the site's limits to its other users.
  */
 const MIN_INTERVAL_MS = 250;
-/** Labels put on every issue about an incident, so that a search finds it again (see findIssueOfIncident). */
-export const INCIDENT_LABEL_PREFIX = 'tributary-incident-';
 /** Search page size: an incident has one issue, more only where a lost ref already made a second. */
 const SEARCH_PAGE_SIZE = 50;
 /** A bound on the pages read, so that a search that never ends cannot hold a delivery. */
@@ -58,9 +58,6 @@ export const JiraConfig = z.strictObject({
   reopenTransition: z.string().min(1).max(255).default('To Do'),
 });
 export type JiraConfig = z.infer<typeof JiraConfig>;
-
-/** The label that ties an issue to an incident. */
-export const incidentLabel = (incidentId: string) => `${INCIDENT_LABEL_PREFIX}${incidentId}`;
 
 const client = (config: JiraConfig, http: OutboundHttp) => new JiraClient(config, http);
 
@@ -128,7 +125,7 @@ function issueKeyOf(ref: DeliveryRef): string {
  */
 export async function findIssueOfIncident(config: JiraConfig, http: OutboundHttp, incidentId: string): Promise<{ issueKey: string; issueId: string } | null> {
   const jira = client(config, http);
-  const jql = `project = ${jqlString(config.projectKey)} AND labels = ${jqlString(incidentLabel(incidentId))}`;
+  const jql = `project = ${jqlString(config.projectKey)} AND labels = ${jqlString(incidentTag(incidentId))}`;
   let oldest: { id: string; key: string | null } | null = null;
   let token: string | null = null;
   for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
@@ -156,7 +153,10 @@ async function transitionFor(jira: JiraClient, key: string, config: JiraConfig, 
   return `; transitioned by "${transition.name}" (${transition.id})`;
 }
 
-/** Jira Cloud: an issue per incident, a comment per change, a transition when it resolves or reopens. */
+/**
+ * Jira Cloud: an issue per incident, a comment per change, a transition when it resolves or reopens;
+ * and back, its admin webhooks: a transition resolves or reopens the incident, an assignee owns it.
+ */
 export const jiraTarget: TargetConnector<JiraConfig> = {
   kind: 'target',
   type: 'jira',
@@ -173,7 +173,7 @@ export const jiraTarget: TargetConnector<JiraConfig> = {
 
   async open(config, http, notice) {
     const fields = issueFields(config, summaryOf(notice.severity, notice.title), incidentDescription(notice), {
-      labels: [incidentLabel(notice.incidentId)], priority: priorityOf(config, notice.severity),
+      labels: [incidentTag(notice.incidentId)], priority: priorityOf(config, notice.severity),
     });
     const issue = await client(config, http).createIssue(fields);
     return { answer: `${issue.status} ${issue.key}`, ref: { issueKey: issue.key, issueId: issue.id } };
@@ -205,4 +205,6 @@ export const jiraTarget: TargetConnector<JiraConfig> = {
     const issue = await client(config, http).createIssue(issueFields(config, 'Tributary test issue', description, {}));
     return { answer: `${issue.status} ${issue.key} (test issue)`, ref: { issueKey: issue.key, issueId: issue.id } };
   },
+
+  replies: jiraReplies,
 };

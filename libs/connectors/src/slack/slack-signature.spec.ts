@@ -37,16 +37,16 @@ const CLICK = {
 describe('verifySlackSignature', () => {
   describe('a valid signature', () => {
     it("accepts Slack's documented example", () => {
-      expect(verifySlackSignature(Buffer.from(DOC_BODY), headers(DOC_TIMESTAMP, DOC_SIGNATURE), DOC_SECRET, DOC_NOW)).toBe(true);
+      expect(verifySlackSignature(Buffer.from(DOC_BODY), headers(DOC_TIMESTAMP, DOC_SIGNATURE), DOC_SECRET, DOC_NOW)).toBe('verified');
     });
 
     it('accepts a signed click, up to 5 minutes either side of now, and upper-case hex', () => {
       const body = clickBody(CLICK);
       const ts = String(NOW / 1000);
-      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts)), SECRET, NOW)).toBe(true);
-      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts)), SECRET, NOW + 300_000)).toBe(true);
-      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts)), SECRET, NOW - 300_000)).toBe(true);
-      expect(verifySlackSignature(Buffer.from(body), headers(ts, `v0=${sign(body, ts).slice(3).toUpperCase()}`), SECRET, NOW)).toBe(true);
+      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts)), SECRET, NOW)).toBe('verified');
+      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts)), SECRET, NOW + 300_000)).toBe('verified');
+      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts)), SECRET, NOW - 300_000)).toBe('verified');
+      expect(verifySlackSignature(Buffer.from(body), headers(ts, `v0=${sign(body, ts).slice(3).toUpperCase()}`), SECRET, NOW)).toBe('verified');
     });
   });
 
@@ -55,36 +55,41 @@ describe('verifySlackSignature', () => {
     const ts = String(NOW / 1000);
 
     it('refuses a signature made with another secret', () => {
-      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts, 'another-secret')), SECRET, NOW)).toBe(false);
-      expect(verifySlackSignature(Buffer.from(DOC_BODY), headers(DOC_TIMESTAMP, DOC_SIGNATURE), SECRET, DOC_NOW)).toBe(false);
+      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts, 'another-secret')), SECRET, NOW)).toBe('invalid');
+      expect(verifySlackSignature(Buffer.from(DOC_BODY), headers(DOC_TIMESTAMP, DOC_SIGNATURE), SECRET, DOC_NOW)).toBe('invalid');
     });
 
     it('refuses a request without its headers, or with malformed ones', () => {
-      expect(verifySlackSignature(Buffer.from(body), headers(undefined, sign(body, ts)), SECRET, NOW)).toBe(false);
-      expect(verifySlackSignature(Buffer.from(body), headers(ts, undefined), SECRET, NOW)).toBe(false);
-      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts).slice(3)), SECRET, NOW)).toBe(false);
-      expect(verifySlackSignature(Buffer.from(body), headers(ts, `v1=${sign(body, ts).slice(3)}`), SECRET, NOW)).toBe(false);
-      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts).slice(0, -2)), SECRET, NOW)).toBe(false);
-      expect(verifySlackSignature(Buffer.from(body), headers(`${ts}.5`, sign(body, `${ts}.5`)), SECRET, NOW)).toBe(false);
+      expect(verifySlackSignature(Buffer.from(body), headers(undefined, sign(body, ts)), SECRET, NOW)).toBe('invalid');
+      expect(verifySlackSignature(Buffer.from(body), headers(ts, undefined), SECRET, NOW)).toBe('invalid');
+      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts).slice(3)), SECRET, NOW)).toBe('invalid');
+      expect(verifySlackSignature(Buffer.from(body), headers(ts, `v1=${sign(body, ts).slice(3)}`), SECRET, NOW)).toBe('invalid');
+      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts).slice(0, -2)), SECRET, NOW)).toBe('invalid');
+      expect(verifySlackSignature(Buffer.from(body), headers(`${ts}.5`, sign(body, `${ts}.5`)), SECRET, NOW)).toBe('invalid');
     });
 
-    it('refuses a timestamp more than 5 minutes old or ahead, even correctly signed', () => {
+    it('says stale for a correctly signed timestamp more than 5 minutes old or ahead', () => {
       const old = String(NOW / 1000 - 301);
       const ahead = String(NOW / 1000 + 301);
-      expect(verifySlackSignature(Buffer.from(body), headers(old, sign(body, old)), SECRET, NOW)).toBe(false);
-      expect(verifySlackSignature(Buffer.from(body), headers(ahead, sign(body, ahead)), SECRET, NOW)).toBe(false);
-      expect(verifySlackSignature(Buffer.from(DOC_BODY), headers(DOC_TIMESTAMP, DOC_SIGNATURE), DOC_SECRET, NOW)).toBe(false);
+      expect(verifySlackSignature(Buffer.from(body), headers(old, sign(body, old)), SECRET, NOW)).toBe('stale');
+      expect(verifySlackSignature(Buffer.from(body), headers(ahead, sign(body, ahead)), SECRET, NOW)).toBe('stale');
+      expect(verifySlackSignature(Buffer.from(DOC_BODY), headers(DOC_TIMESTAMP, DOC_SIGNATURE), DOC_SECRET, NOW)).toBe('stale');
+    });
+
+    it('says invalid, not stale, for an old timestamp signed with another secret: only the secret\'s holder learns it was late', () => {
+      const old = String(NOW / 1000 - 301);
+      expect(verifySlackSignature(Buffer.from(body), headers(old, sign(body, old, 'another-secret')), SECRET, NOW)).toBe('invalid');
     });
 
     it('refuses a tampered body, or a signature moved to another timestamp', () => {
       const tampered = clickBody({ ...CLICK, actions: [{ ...CLICK.actions[0], action_id: 'tributary_resolve' }] });
-      expect(verifySlackSignature(Buffer.from(tampered), headers(ts, sign(body, ts)), SECRET, NOW)).toBe(false);
+      expect(verifySlackSignature(Buffer.from(tampered), headers(ts, sign(body, ts)), SECRET, NOW)).toBe('invalid');
       const later = String(NOW / 1000 + 1);
-      expect(verifySlackSignature(Buffer.from(body), headers(later, sign(body, ts)), SECRET, NOW)).toBe(false);
+      expect(verifySlackSignature(Buffer.from(body), headers(later, sign(body, ts)), SECRET, NOW)).toBe('invalid');
     });
 
     it('verifies nothing with an empty secret', () => {
-      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts, '')), '', NOW)).toBe(false);
+      expect(verifySlackSignature(Buffer.from(body), headers(ts, sign(body, ts, '')), '', NOW)).toBe('invalid');
     });
   });
 });
@@ -95,7 +100,7 @@ describe('parseSlackBlockActions', () => {
       ok: true,
       value: {
         userId: 'U0001', userName: 'ana',
-        actions: [{ actionId: 'tributary_acknowledge', value: '0b6c8f0e-4c61-4d0c-9a55-9c5b8d2a7e01' }],
+        actions: [{ actionId: 'tributary_acknowledge', value: '0b6c8f0e-4c61-4d0c-9a55-9c5b8d2a7e01', actionTs: '1764756001.000200' }],
         channel: 'C0INCIDENTS', messageTs: '1764756000.000100',
       },
     });
@@ -109,19 +114,19 @@ describe('parseSlackBlockActions', () => {
     const { channel: _channel, message: _message, ...rest } = CLICK;
     const sparse = { ...rest, user: { id: 'U0002', name: 'bo' }, actions: [{ action_id: 'tributary_resolve' }] };
     expect(parseSlackBlockActions(clickBody(sparse))).toEqual({
-      ok: true, value: { userId: 'U0002', userName: 'bo', actions: [{ actionId: 'tributary_resolve', value: null }], channel: 'C0INCIDENTS', messageTs: '1764756000.000100' },
+      ok: true, value: { userId: 'U0002', userName: 'bo', actions: [{ actionId: 'tributary_resolve', value: null, actionTs: null }], channel: 'C0INCIDENTS', messageTs: '1764756000.000100' },
     });
     const bare = { type: 'block_actions', user: { id: 'U0003' }, actions: [{ action_id: 'x' }], channel: null };
     expect(parseSlackBlockActions(clickBody(bare))).toEqual({
-      ok: true, value: { userId: 'U0003', userName: null, actions: [{ actionId: 'x', value: null }], channel: null, messageTs: null },
+      ok: true, value: { userId: 'U0003', userName: null, actions: [{ actionId: 'x', value: null, actionTs: null }], channel: null, messageTs: null },
     });
   });
 
   it('refuses a body without payload, a payload that is not JSON, and other payload types', () => {
-    expect(parseSlackBlockActions('text=hello')).toEqual({ ok: false, reason: 'the body has no payload field' });
-    expect(parseSlackBlockActions('payload=%7Bnot-json')).toEqual({ ok: false, reason: 'the payload is not JSON' });
+    expect(parseSlackBlockActions('text=hello')).toEqual({ ok: false, malformed: true, reason: 'the body has no payload field' });
+    expect(parseSlackBlockActions('payload=%7Bnot-json')).toEqual({ ok: false, malformed: true, reason: 'the payload is not JSON' });
     const submission = parseSlackBlockActions(clickBody({ ...CLICK, type: 'view_submission' }));
-    expect(submission.ok).toBe(false);
+    expect(submission).toMatchObject({ ok: false, malformed: false });
     expect(!submission.ok && submission.reason).toMatch(/^the payload is not a block_actions payload \(type: /);
     expect(parseSlackBlockActions(clickBody({ ...CLICK, actions: [] })).ok).toBe(false);
     expect(parseSlackBlockActions(clickBody({ ...CLICK, user: {} })).ok).toBe(false);

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
+import type { HookAuth } from '../hook-intake';
 
 /*
  * Requests Slack sends to Tributary (a click on a message's button): their signature, and the
@@ -18,16 +19,18 @@ const SIGNATURE = /^v0=([0-9a-fA-F]{64})$/;
 /**
  * Checks `X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:{timestamp}:{raw body}">`, keyed with the
  * app's signing secret, and that `X-Slack-Request-Timestamp` (unix seconds) is within 5 minutes of
- * `nowMs`: a captured request cannot be replayed later. The raw bytes are signed, so the body must
- * be checked before anything parses it. An empty secret verifies nothing.
+ * `nowMs`: a captured request cannot be replayed later. `stale` is a signature that matches over a
+ * timestamp outside that window (only the secret's holder can tell the two apart, so saying which
+ * tells a stranger nothing). The raw bytes are signed, so the body must be checked before anything
+ * parses it. An empty secret verifies nothing.
  */
-export function verifySlackSignature(rawBody: Buffer, headers: IncomingHttpHeaders, signingSecret: string, nowMs: number = Date.now()): boolean {
+export function verifySlackSignature(rawBody: Buffer, headers: IncomingHttpHeaders, signingSecret: string, nowMs: number): HookAuth {
   const timestamp = first(headers[SLACK_TIMESTAMP_HEADER])?.trim();
   const signature = SIGNATURE.exec(first(headers[SLACK_SIGNATURE_HEADER])?.trim() ?? '');
-  if (signingSecret === '' || !timestamp || !/^\d{1,12}$/.test(timestamp) || !signature) return false;
-  if (Math.abs(nowMs / 1000 - Number(timestamp)) > MAX_AGE_SECONDS) return false;
+  if (signingSecret === '' || !timestamp || !/^\d{1,12}$/.test(timestamp) || !signature) return 'invalid';
   const expected = createHmac('sha256', signingSecret).update(`v0:${timestamp}:`).update(rawBody).digest();
-  return timingSafeEqual(Buffer.from(signature[1]!, 'hex'), expected);
+  if (!timingSafeEqual(Buffer.from(signature[1]!, 'hex'), expected)) return 'invalid';
+  return Math.abs(nowMs / 1000 - Number(timestamp)) > MAX_AGE_SECONDS ? 'stale' : 'verified';
 }
 
 /** A click on one of a message's buttons, as Tributary needs it. */
@@ -35,7 +38,8 @@ export interface SlackBlockActions {
   userId: string;
   /** the user's handle, or their name where Slack gives no handle; null when it gives neither */
   userName: string | null;
-  actions: { actionId: string; value: string | null }[];
+  /** each with Slack's `action_ts`, the click's own time and id (null when Slack gives none) */
+  actions: { actionId: string; value: string | null; actionTs: string | null }[];
   /** the channel of the message clicked on; null when Slack gives none (a click in a modal) */
   channel: string | null;
   messageTs: string | null;
@@ -49,7 +53,7 @@ export interface SlackBlockActions {
 const BlockActionsPayload = z.looseObject({
   type: z.literal('block_actions'),
   user: z.looseObject({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
-  actions: z.array(z.looseObject({ action_id: z.string().min(1), value: z.string().optional() })).min(1),
+  actions: z.array(z.looseObject({ action_id: z.string().min(1), value: z.string().optional(), action_ts: z.string().optional() })).min(1),
   channel: z.looseObject({ id: z.string() }).nullish(),
   message: z.looseObject({ ts: z.string() }).nullish(),
   container: z.looseObject({ channel_id: z.string().optional(), message_ts: z.string().optional() }).nullish(),
@@ -58,21 +62,23 @@ const BlockActionsPayload = z.looseObject({
 /**
  * Reads an interactivity body (`application/x-www-form-urlencoded`, one `payload` field holding
  * JSON) that is a `block_actions` payload. Other payload types (view_submission, shortcuts) and
- * malformed bodies are refused with the reason.
+ * malformed bodies are refused with the reason; `malformed` when the body is not an interactivity
+ * body at all (no payload field, or one that is not JSON), rather than one of the wrong shape.
  */
-export function parseSlackBlockActions(rawBody: Buffer | string): { ok: true; value: SlackBlockActions } | { ok: false; reason: string } {
+export function parseSlackBlockActions(rawBody: Buffer | string):
+  { ok: true; value: SlackBlockActions } | { ok: false; malformed: boolean; reason: string } {
   const payload = new URLSearchParams(rawBody.toString()).get('payload');
-  if (payload === null) return { ok: false, reason: 'the body has no payload field' };
+  if (payload === null) return { ok: false, malformed: true, reason: 'the body has no payload field' };
   let json: unknown;
   try {
     json = JSON.parse(payload);
   } catch {
-    return { ok: false, reason: 'the payload is not JSON' };
+    return { ok: false, malformed: true, reason: 'the payload is not JSON' };
   }
   const parsed = BlockActionsPayload.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { ok: false, reason: `the payload is not a block_actions payload (${issue.path.join('.') || 'payload'}: ${issue.message})` };
+    return { ok: false, malformed: false, reason: `the payload is not a block_actions payload (${issue.path.join('.') || 'payload'}: ${issue.message})` };
   }
   const { user, actions, channel, message, container } = parsed.data;
   return {
@@ -80,7 +86,7 @@ export function parseSlackBlockActions(rawBody: Buffer | string): { ok: true; va
     value: {
       userId: user.id,
       userName: user.username ?? user.name ?? null,
-      actions: actions.map((a) => ({ actionId: a.action_id, value: a.value ?? null })),
+      actions: actions.map((a) => ({ actionId: a.action_id, value: a.value ?? null, actionTs: a.action_ts ?? null })),
       channel: channel?.id ?? container?.channel_id ?? null,
       messageTs: message?.ts ?? container?.message_ts ?? null,
     },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { OutboundHttp } from '@tributary/outbound';
 import { DeliveryRef, TargetAnswer, TargetConnector, TargetError } from '../target-connector';
 import { changeReply, digestMessage, incidentMessage, SlackMessage, testMessage } from './slack-message';
+import { slackReplies } from './slack-replies';
 import { postToWebhook, SLACK_API_URL, SLACK_TARGET, SlackBotClient, SlackMessageRef } from './slack-transport';
 
 export { SLACK_API_URL, SLACK_TARGET } from './slack-transport';
@@ -47,7 +48,10 @@ type SlackBotConfig = z.infer<typeof SlackBotConfig>;
  */
 const MIN_INTERVAL_MS = 1000;
 
-/** Slack: incident messages with Acknowledge and Resolve buttons, edited as the incident changes. */
+/**
+ * Slack: incident messages with Acknowledge and Resolve buttons, edited as the incident changes;
+ * and back, the clicks on those buttons (the app's interactivity requests).
+ */
 export const slackTarget: TargetConnector<SlackConfig> = {
   kind: 'target',
   type: 'slack',
@@ -90,6 +94,8 @@ export const slackTarget: TargetConnector<SlackConfig> = {
   test(config, http) {
     return send(config, http, testMessage());
   },
+
+  replies: slackReplies,
 };
 
 /** A new message: in bot mode its ref is the channel's id (as Slack answers it, also for a #name) and ts. */

@@ -96,7 +96,7 @@ function describeOperation(operation: OperationObject, handler: Handler): void {
   const raw = Reflect.getMetadata(RAW_BODY, handler.fn) as DocumentedBody | undefined;
   if (body || raw) {
     operation.requestBody = { required: true, ...(raw ? { description: raw.description } : {}),
-      content: { 'application/json': { schema: jsonSchema(raw?.schema ?? body!, 'input') } } };
+      content: { [raw?.mediaType ?? 'application/json']: { schema: jsonSchema(raw?.schema ?? body!, 'input') } } };
   }
 
   const answer = Reflect.getMetadata(ANSWER, handler.fn) as DocumentedAnswer | undefined;

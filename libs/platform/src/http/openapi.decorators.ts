@@ -11,6 +11,8 @@ export interface DocumentedAnswer {
 export interface DocumentedBody {
   description: string;
   schema: z.ZodType;
+  /** the body's media type (Slack's interactivity requests are forms) */
+  mediaType: string;
 }
 
 export const ANSWER = Symbol('tributary.openapi.answer');
@@ -49,10 +51,11 @@ export function RespondsEmpty(description: string) {
 
 /**
  * For a handler that reads its body itself rather than through a validation pipe (a webhook, whose
- * signature is checked over the raw bytes first): the schema the body is checked against afterwards.
+ * signature is checked over the raw bytes first): the schema the body is checked against afterwards,
+ * and its media type (JSON unless said).
  */
-export function ReadsBody(description: string, schema: z.ZodType) {
+export function ReadsBody(description: string, schema: z.ZodType, mediaType = 'application/json') {
   return (_target: object, _key: string | symbol, descriptor: PropertyDescriptor): void => {
-    Reflect.defineMetadata(RAW_BODY, { description, schema } satisfies DocumentedBody, descriptor.value);
+    Reflect.defineMetadata(RAW_BODY, { description, schema, mediaType } satisfies DocumentedBody, descriptor.value);
   };
 }
