@@ -321,6 +321,8 @@ describe('API description', () => {
     await hook(broken, incidentWebhook({ incidentId: 'docs-2' }));
     const letter = await waitFor('the delivery parked', async () => (await t.http().get('/v1/dead-letters').set(auth())).body.items[0]);
     await call('get', '/v1/dead-letters', { query: { limit: 10 }, status: 200 });
+    // no notify rule here: the deliveries list answers empty, in its documented shape
+    await call('get', '/v1/deliveries', { query: { limit: 10, status: 'parked' }, status: 200 });
     await call('post', '/v1/dead-letters/{id}/replay', { params: { id: letter.id }, status: 202 });
 
     // a backfill from the (local) Monte Carlo API
