@@ -50,6 +50,8 @@ describe('notifications', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ parts: platformApp, config: { reconcileMinutes: 0, jobAttempts: 3, jobBackoffMs: 100, outboundTimeoutMs: 1_000, ...LOCAL_OUTBOUND_CONFIG } });
+    // Jira's fake calls the API over HTTP, as Jira would
+    await t.app.listen(0, '127.0.0.1');
     await t.http().put('/v1/assets').set(auth()).send({ assets: [
       { qualifiedName: ORDERS, typeName: 'Table', attributes: { owner: 'ana@example.com' } },
       { qualifiedName: MART, typeName: 'Table', attributes: { owner: 'bi@example.com' } },
@@ -122,6 +124,43 @@ describe('notifications', () => {
       const shown = await deliveries(`&incident=${incident.id}`);
       expect(shown).toHaveLength(4);
       expect(shown.find((d) => d.connectorId === ids.jira)!.ref).toMatchObject({ issueKey: jira.issues()[0].key });
+    });
+  });
+
+  describe('closing the loop', () => {
+    it('a Jira transition to Done resolves the incident, downstream recovers, Slack shows Resolved, and Jira is not told back', async () => {
+      const [slack, jira] = await Promise.all([startSlackFake({ rateLimit: false }), startJiraFake()]);
+      const jiraConnector = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'jira', name: 'jira-loop', config: jira.config }).expect(201)).body;
+      const slackId = await target('slack', slack.config);
+      const ruleIds = [await rule(slackId), await rule(jiraConnector.id)];
+      try {
+        const externalId = randomUUID();
+        await deliver(incidentWebhook({ incidentId: externalId, severity: 'SEV-1' }));
+        const incident = await incidentOf(externalId);
+        await deliveryOf(jiraConnector.id, incident.id, (d) => d.status === 'sent');
+        await deliveryOf(slackId, incident.id, (d) => d.status === 'sent');
+        const health = async (qualifiedName: string) =>
+          (await t.http().get(`/v1/assets/${encodeURIComponent(qualifiedName)}`).set(auth()).expect(200)).body.health.status as string;
+        await waitFor('the mart downstream warned', async () => ((await health(MART)) !== 'healthy' ? true : undefined));
+
+        const answer = await jira.sendWebhook(`${await t.app.getUrl()}/v1/hooks/jira/${jiraConnector.id}`, jiraConnector.signingSecret, jira.issues()[0].key, { status: 'Done' });
+        expect(answer.status).toBe(202);
+        await waitFor('the incident resolved', async () =>
+          ((await t.http().get(`/v1/incidents/${incident.id}`).set(auth())).body.status === 'resolved' ? true : undefined));
+        await waitFor('the mart downstream recovered', async () => ((await health(MART)) === 'healthy' ? true : undefined));
+        await waitFor('Slack showing Resolved', async () => (slack.items()[0]?.resolved ? true : undefined));
+        const changes = (await t.http().get('/v1/changes?limit=1000').set(auth())).body.items as { type: string; origin: string; data: { incidentId?: string } }[];
+        expect(changes.find((c) => c.type === 'incident.resolved' && c.data.incidentId === incident.id)?.origin).toBe(`ingest:${jiraConnector.id}`);
+        // Jira made the change: no comment goes back to it, and there is still one issue
+        const jiraDelivery = (await deliveries(`&connectorId=${jiraConnector.id}&incident=${incident.id}`))[0];
+        expect(jiraDelivery.attempts).toHaveLength(1);
+        expect(jira.issues()).toHaveLength(1);
+        expect(jira.issues()[0].comments).toHaveLength(0);
+        expect(slack.messages()).toHaveLength(1);
+      } finally {
+        for (const r of ruleIds) await disable(r);
+        await Promise.all([slack.stop(), jira.stop()]);
+      }
     });
   });
 
