@@ -37,6 +37,7 @@ const METRICS_PROVEN_ELSEWHERE: Record<string, string> = {
   tributary_reconciliations_total: 'test/e2e/montecarlo-reconcile.e2e.spec.ts',
   tributary_retention_pruned_rows_total: 'test/e2e/retention.e2e.spec.ts',
   tributary_held_records: 'test/e2e/tenant-isolation.e2e.spec.ts',
+  tributary_notification_deliveries_total: 'test/e2e/notifications.e2e.spec.ts',
 };
 const RAW = 'snowflake/acme/RAW/PUBLIC/PAYMENTS';
 const ORDERS = 'snowflake/acme/ANALYTICS/PUBLIC/ORDERS';

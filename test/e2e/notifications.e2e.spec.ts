@@ -215,6 +215,12 @@ describe('notifications', () => {
       await t.http().post(`/v1/dead-letters/${letter.id}/replay`).set(auth()).expect(202);
       await deliveryOf(slackId, incident.id, (d) => d.status === 'sent');
       expect(slack.messages()).toHaveLength(1);
+      // what the deliveries did is counted by outcome
+      const scrape = (await t.http().get('/metrics').set(auth()).expect(200)).text;
+      for (const outcome of ['sent', 'parked']) {
+        expect(Number(new RegExp(`^tributary_notification_deliveries_total\\{tenant="default",outcome="${outcome}"[^}]*\\} (\\d+)$`, 'm').exec(scrape)?.[1]))
+          .toBeGreaterThan(0);
+      }
     });
 
     it('parks what is queued for a connector deleted meanwhile, with the reason', async () => {

@@ -61,8 +61,10 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
       await this.runtime.jobQueue.work<ApplyJob>(APPLY_QUEUE, tenantJobs.handler((job) => this.apply(job)), { concurrency: 3, attempts, backoffMs }),
       await this.runtime.jobQueue.work<RulePlanJob>(RULE_PLAN_QUEUE, tenantJobs.handler((job) => this.planning.run(job)), { concurrency: 1, attempts, backoffMs }),
       // deliveries wait on destinations, not on this process: several at once
-      await this.runtime.jobQueue.work<DeliverJob>(DELIVER_QUEUE, tenantJobs.handler((job) => this.deliveries.deliver(job)), { concurrency: 4, attempts, backoffMs }),
-      await this.runtime.jobQueue.work<DigestJob>(DIGEST_QUEUE, tenantJobs.handler((job) => this.deliveries.digest(job)), { concurrency: 2, attempts, backoffMs }),
+      await this.runtime.jobQueue.work<DeliverJob>(DELIVER_QUEUE,
+        tenantJobs.handler((job) => this.counted(job.data.tenantId, this.deliveries.deliver(job))), { concurrency: 4, attempts, backoffMs }),
+      await this.runtime.jobQueue.work<DigestJob>(DIGEST_QUEUE,
+        tenantJobs.handler((job) => this.counted(job.data.tenantId, this.deliveries.digest(job))), { concurrency: 2, attempts, backoffMs }),
     ];
     this.consumer = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, config, this.logger,
       { group: GROUP, stream: CHANGES_STREAM, batchSize: BATCH_SIZE, what: 'changes', handle: (batch) => this.handle(batch) });
@@ -94,6 +96,17 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     const outcome = await this.engine.apply(job).finally(() => { this.applying -= 1; });
     const cause = job.data.cause;
     if (outcome.status === 'success' && cause) this.metrics.propagationLatency.observe(Math.max(0, Date.now() - Date.parse(cause.changedAt)) / 1000);
+    return outcome;
+  }
+
+  /** A delivery or digest job's outcome, counted by what it means for the destination. */
+  private async counted(tenant: TenantId, run: Promise<JobOutcome>): Promise<JobOutcome> {
+    const outcome = await run;
+    const meaning = outcome.status === 'success' ? 'sent'
+      : outcome.status === 'failed' ? 'retrying'
+        : outcome.status === 'deferred' ? (outcome.reason.startsWith('rate limited') ? 'rate_limited' : 'waiting')
+          : outcome.reason.startsWith('parked') ? 'parked' : 'skipped';
+    this.metrics.notifications.inc({ tenant, outcome: meaning });
     return outcome;
   }
 

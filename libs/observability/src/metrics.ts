@@ -20,6 +20,7 @@ export class Metrics {
   readonly indexerChanges: Counter<'tenant'>;
   readonly indexerBatch: Histogram;
   readonly analyticsFreshness: Histogram;
+  readonly notifications: Counter<'tenant' | 'outcome'>;
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -58,6 +59,9 @@ export class Metrics {
     this.indexerBatch = new Histogram({ name: 'tributary_indexer_batch_seconds',
       help: 'Time the indexer takes for one batch of the change log: planning, reading the current state from PostgreSQL, writing the analytics store',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
+    this.notifications = new Counter({ name: 'tributary_notification_deliveries_total',
+      help: 'Delivery and digest job runs by outcome: sent, retrying (5xx, timeout), rate_limited (a 429 waited out), waiting (our own rate limit, a newer change), parked, skipped (nothing to send)',
+      labelNames: ['tenant', 'outcome'], registers: [this.registry] });
     this.analyticsFreshness = new Histogram({ name: 'tributary_analytics_freshness_seconds',
       help: 'Time from a change (its own time, at its commit) until the analytics store answers with it',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: [this.registry] });
