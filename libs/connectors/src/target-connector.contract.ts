@@ -48,7 +48,8 @@ export function incidentNotice(over: Partial<IncidentNotice> = {}): IncidentNoti
 /** Outbound HTTP as the platform's policy has it, allowed to reach the fakes, with a short total timeout (the `hang` fault). */
 export const fakeOutbound = () => localOutbound({ timeoutMs: 1_000 });
 
-async function targetError(promise: Promise<unknown>): Promise<TargetError> {
+/** The TargetError a call throws (fails the test if it throws none, or something else). */
+export async function targetError(promise: Promise<unknown>): Promise<TargetError> {
   try {
     await promise;
   } catch (err) {

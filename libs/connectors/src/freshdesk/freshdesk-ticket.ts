@@ -1,5 +1,6 @@
 import { incidentTag } from '../incident-tag';
 import type { DigestNotice, IncidentNotice } from '../target-connector';
+import { isWebUrl } from '../web-url';
 
 /*
  * The bodies Freshdesk API v2 is sent: a ticket (`POST /api/v2/tickets`) and a note
@@ -157,22 +158,13 @@ function summary(n: IncidentNotice): string {
 }
 
 /** `<a>Open in montecarlo</a>`, or '' when the source gave no usable link. */
-const sourceLink = (n: IncidentNotice) => (webUrl(n.sourceUrl) ? link(n.sourceUrl!, `Open in ${n.source}`) : '');
+const sourceLink = (n: IncidentNotice) => (isWebUrl(n.sourceUrl) ? link(n.sourceUrl!, `Open in ${n.source}`) : '');
 
 /** A link for an http(s) URL; anything else (a `javascript:` URL from a source) is shown as text only. */
 function link(url: string, text: string): string {
-  return webUrl(url) ? `<a href="${escapeHtml(url)}">${escapeHtml(text)}</a>` : escapeHtml(text);
+  return isWebUrl(url) ? `<a href="${escapeHtml(url)}">${escapeHtml(text)}</a>` : escapeHtml(text);
 }
 
-function webUrl(url: string | null): boolean {
-  if (!url) return false;
-  try {
-    const { protocol } = new URL(url);
-    return protocol === 'https:' || protocol === 'http:';
-  } catch {
-    return false;
-  }
-}
 
 const statusText = (n: IncidentNotice) => `${n.status === 'resolved' ? 'Resolved' : 'Open'}${n.rawStatus ? ` (${n.rawStatus})` : ''}`;
 const assetCount = (count: number) => (count === 0 ? 'none' : `${count} ${count === 1 ? 'asset' : 'assets'}`);

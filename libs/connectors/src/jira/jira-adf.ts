@@ -1,4 +1,5 @@
 import type { DigestNotice, IncidentNotice } from '../target-connector';
+import { isWebUrl } from '../web-url';
 
 /*
  * Atlassian Document Format (ADF) for Jira Cloud REST v3, which refuses plain text in rich-text
@@ -66,15 +67,6 @@ function link(text: string, href: string | null): AdfText | null {
   return isWebUrl(href) ? { type: 'text', text, marks: [{ type: 'link', attrs: { href } }] } : { type: 'text', text };
 }
 
-function isWebUrl(href: string | null): href is string {
-  if (!href) return false;
-  try {
-    const { protocol } = new URL(href);
-    return protocol === 'https:' || protocol === 'http:';
-  } catch {
-    return false;
-  }
-}
 
 /** The incident's state in one line: severity, status (with the source's own word), type, source. */
 function stateLine(n: IncidentNotice): Inline[] {

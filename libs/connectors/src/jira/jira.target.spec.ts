@@ -1,22 +1,13 @@
 import { DEFAULT_OUTBOUND_POLICY, NodeOutboundHttp, OutboundError, OutboundHttp, OutboundResponse } from '@tributary/outbound';
 import { JiraFake, startJiraFake } from '../../../../test/support/fakes/jira-fake';
-import { describeTargetContract, incidentNotice, fakeOutbound } from '../target-connector.contract';
-import { DeliveryRef, TargetError } from '../target-connector';
+import { describeTargetContract, fakeOutbound, incidentNotice, targetError } from '../target-connector.contract';
+import { DeliveryRef } from '../target-connector';
 import { JIRA_TARGET } from './jira-client';
 import { incidentTag } from '../incident-tag';
 import { findIssueOfIncident, JiraConfig, jiraTarget } from './jira.target';
 
 describeTargetContract('jira', jiraTarget, startJiraFake, true);
 
-async function targetError(promise: Promise<unknown>): Promise<TargetError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TargetError) return error;
-    throw error;
-  }
-  throw new Error('expected a TargetError');
-}
 
 /** An OutboundHttp that answers every request with one canned response, or fails it with an OutboundError. */
 function cannedHttp(answer: Partial<OutboundResponse> | OutboundError): OutboundHttp {

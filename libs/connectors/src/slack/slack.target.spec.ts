@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { SLACK_FAKE_CHANNELS, SlackFake, startSlackFake } from '../../../../test/support/fakes/slack-fake';
-import { describeTargetContract, incidentNotice, fakeOutbound } from '../target-connector.contract';
-import { DeliveryRef, TargetError } from '../target-connector';
+import { describeTargetContract, fakeOutbound, incidentNotice, targetError } from '../target-connector.contract';
+import { DeliveryRef } from '../target-connector';
 import { SlackConfig, slackTarget } from './slack.target';
 
 describeTargetContract('slack (bot token)', slackTarget, () => startSlackFake({ rateLimit: false }), true);
@@ -10,15 +10,6 @@ describeTargetContract('slack (incoming webhook)', slackTarget, () => startSlack
 const http = fakeOutbound();
 const [incidents, alerts] = SLACK_FAKE_CHANNELS;
 
-async function targetError(promise: Promise<unknown>): Promise<TargetError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof TargetError) return err;
-    throw err;
-  }
-  throw new Error('expected a TargetError');
-}
 
 /** The issues' messages when the config is refused, joined; '' when it is accepted. */
 function refusal(config: unknown): string {

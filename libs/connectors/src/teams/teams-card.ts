@@ -1,4 +1,5 @@
 import type { DigestNotice, IncidentNotice } from '../target-connector';
+import { isWebUrl } from '../web-url';
 
 /*
  * The messages a Teams Workflows webhook ("When a Teams webhook request is received") posts: a Bot
@@ -77,8 +78,8 @@ export function incidentCard(notice: IncidentNotice): WorkflowsMessage {
       { type: 'FactSet', facts: incidentFacts(notice) },
     ],
     [
-      ...(webUrl(notice.sourceUrl) ? [{ type: 'Action.OpenUrl' as const, title: `Open in ${notice.source}`, url: notice.sourceUrl! }] : []),
-      ...notice.assets.filter((a) => webUrl(a.url)).slice(0, MAX_ASSET_LINKS)
+      ...(isWebUrl(notice.sourceUrl) ? [{ type: 'Action.OpenUrl' as const, title: `Open in ${notice.source}`, url: notice.sourceUrl! }] : []),
+      ...notice.assets.filter((a) => isWebUrl(a.url)).slice(0, MAX_ASSET_LINKS)
         .map((a) => ({ type: 'Action.OpenUrl' as const, title: `View ${shortName(a.qualifiedName)}`, url: a.url })),
     ],
   );
@@ -157,13 +158,3 @@ const shortName = (qualifiedName: string) => qualifiedName.split('/').filter(Boo
 /** `2026-12-03 10:00 UTC`: the card is read in every time zone, so the zone is named. */
 const formatTime = (at: Date) => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
-/** Only http(s) links become buttons: a source's URL is not ours to trust (a `javascript:` one must never be a button). */
-function webUrl(url: string | null): boolean {
-  if (!url) return false;
-  try {
-    const { protocol } = new URL(url);
-    return protocol === 'https:' || protocol === 'http:';
-  } catch {
-    return false;
-  }
-}
