@@ -69,7 +69,7 @@ export class NotificationPlanner {
     const incidentIdOf = (e: ChangeEventRecord) => String((JSON.parse(e.data) as { incidentId?: unknown }).incidentId ?? '');
     const ids = [...new Set(events.map(incidentIdOf).filter((id) => /^[0-9a-f-]{36}$/.test(id)))];
     const reach = new Map((await this.facts.incidentsWithReach(tx, ids, NOTICE_DEPTH)).map((r) => [r.id, r]));
-    const rows = new Map((await Promise.all(ids.map((id) => this.incidents.get(tx, id)))).filter((r) => r !== undefined).map((r) => [r!.id, r!]));
+    const rows = new Map((await this.incidents.byIds(tx, ids)).map((r) => [r.id, r]));
     const assets = await this.assets.findLiveByNames(tx, [...new Set(events.map((e) => e.subject))]);
     const health = await this.assets.healthByIds(tx, [...assets.values()].map((a) => a.id));
     const tags = await this.classifications.forAssets(tx, [...assets.values()].map((a) => a.id));

@@ -207,6 +207,13 @@ export class IncidentsRepository {
     return rows.map(toIncident);
   }
 
+  /** The incidents of these ids that exist in the tenant. */
+  async byIds(tx: TenantTx, ids: string[]): Promise<IncidentRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await tx.db.selectFrom('incidents').select(columns).where('tenant_id', '=', tx.tenantId).where('id', 'in', ids).execute();
+    return rows.map(toIncident);
+  }
+
   async get(tx: TenantTx, id: string): Promise<IncidentRow | undefined> {
     const r = await tx.db.selectFrom('incidents').select(columns).where('tenant_id', '=', tx.tenantId).where('id', '=', id).executeTakeFirst();
     return r && toIncident(r);
