@@ -44,6 +44,11 @@ describe(RetentionService.name, () => {
     await on(t, `INSERT INTO $schema.audit_log (tenant_id, actor, action, at) VALUES ($1, 'test', $2, $3)`, [tag, ago(days)]);
     await on(t, `INSERT INTO $schema.ignored_deliveries (tenant_id, id, connector_id, received_at, reason, body)
                  VALUES ($1, gen_random_uuid(), 'c', $3, $2, '{}')`, [tag, ago(days)]);
+    // a finished delivery (sent; its incident gone) and one still waiting to send, both as old
+    for (const status of ['sent', 'pending']) {
+      await on(t, `INSERT INTO $schema.notification_deliveries (tenant_id, id, rule_id, connector_id, incident_id, digest, wanted_sequence, status, updated_at)
+                   VALUES ($1, gen_random_uuid(), $2, gen_random_uuid(), gen_random_uuid(), false, 1, $3, $4)`, [`${tag}-${status}`, status, ago(days)]);
+    }
   };
   /** Appends change events 1..n to the tenant's outbox, each `days[i]` old, the relay having moved up to `relayed`. */
   const outbox = async (t: TenantId, days: number[], relayed: number) => {
@@ -94,13 +99,17 @@ describe(RetentionService.name, () => {
         expect(await left(t, 'processed_events', 'event_key')).toEqual(['key-fresh']);
         expect(await left(t, 'dead_letters', 'reason')).toEqual(['fresh', 'week-old']);
         expect(await left(t, 'ignored_deliveries', 'reason')).toEqual(['fresh', 'week-old']);
+        // a delivery waiting to send is kept however old
+        expect(await left(t, 'notification_deliveries', 'rule_id'))
+          .toEqual(['ancient-pending', 'fresh-pending', 'fresh-sent', 'month-old-pending', 'week-old-pending', 'week-old-sent']);
         expect(await left(t, 'audit_log', 'action')).toEqual(['fresh', 'month-old', 'week-old']);
         expect(await left(t, 'change_events', 'sequence')).toEqual(['3']);
         expect(await left(t, 'incident_facts', 'sequence')).toEqual(['3']);
       }
       expect(report.failures).toEqual([]);
-      expect(report.pruned).toEqual({ event_log: 0, processed_events: 12, change_events: 8, dead_letters: 8, ignored_deliveries: 8, audit_log: 4 });
-      expect(counted).toEqual({ processed_events: 12, change_events: 8, dead_letters: 8, ignored_deliveries: 8, audit_log: 4 });
+      expect(report.pruned).toEqual({ event_log: 0, processed_events: 12, change_events: 8, dead_letters: 8, ignored_deliveries: 8, notification_deliveries: 8,
+        audit_log: 4 });
+      expect(counted).toEqual({ processed_events: 12, change_events: 8, dead_letters: 8, ignored_deliveries: 8, notification_deliveries: 8, audit_log: 4 });
     });
 
     it('deletes in batches of at most batchSize rows', async () => {

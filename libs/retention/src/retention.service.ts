@@ -16,7 +16,8 @@ export interface RetentionPolicy {
 }
 
 /** The tables retention prunes: the label of `tributary_retention_pruned_rows_total`. */
-export type PrunedTable = 'event_log' | 'processed_events' | 'change_events' | 'dead_letters' | 'ignored_deliveries' | 'audit_log';
+export type PrunedTable = 'event_log' | 'processed_events' | 'change_events' | 'dead_letters' | 'ignored_deliveries' | 'notification_deliveries'
+  | 'audit_log';
 
 export interface RetentionReport {
   pruned: Record<PrunedTable, number>;
@@ -29,7 +30,7 @@ export interface RetentionReport {
 /**
  * Prunes what has outlived its retention: the embedded event log (records every consumer group has
  * passed), and per tenant, in every placement, processed delivery keys, the outbox (the change feed),
- * dead letters and the audit log. Each table is emptied of its old rows a batch at a time, each batch
+ * dead letters, ignored deliveries, finished notification deliveries and the audit log. Each table is emptied of its old rows a batch at a time, each batch
  * its own short transaction, so the hot path's writes never wait behind a long DELETE. A tenant whose
  * data cannot be reached is reported and skipped; the others are pruned as usual.
  */
@@ -45,7 +46,8 @@ export class RetentionService {
   /** One pass over everything; idempotent, so a run repeated or cut short does no harm. */
   async run(now = new Date()): Promise<RetentionReport> {
     const report: RetentionReport = {
-      pruned: { event_log: 0, processed_events: 0, change_events: 0, dead_letters: 0, ignored_deliveries: 0, audit_log: 0 }, failures: [], heldBack: [],
+      pruned: { event_log: 0, processed_events: 0, change_events: 0, dead_letters: 0, ignored_deliveries: 0, notification_deliveries: 0, audit_log: 0 },
+      failures: [], heldBack: [],
     };
     const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
     const attempt = async (scope: string, work: () => Promise<void>) => {
@@ -76,6 +78,8 @@ export class RetentionService {
         if (deadLettersDays > 0) {
           await this.drainTenant(report, 'dead_letters', tenantId, (tx, n) => this.retention.pruneDeadLetters(tx, before(deadLettersDays), n));
           await this.drainTenant(report, 'ignored_deliveries', tenantId, (tx, n) => this.retention.pruneIgnoredDeliveries(tx, before(deadLettersDays), n));
+          await this.drainTenant(report, 'notification_deliveries', tenantId,
+            (tx, n) => this.retention.pruneNotificationDeliveries(tx, before(deadLettersDays), n));
         }
         if (auditDays > 0) await this.drainTenant(report, 'audit_log', tenantId, (tx, n) => this.retention.pruneAudit(tx, before(auditDays), n));
       });

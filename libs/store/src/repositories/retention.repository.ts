@@ -104,6 +104,22 @@ export class RetentionRepository {
     return pruneByAge(tx, AGED.ignoredDeliveries, before, limit);
   }
 
+  /**
+   * Notification deliveries done with: sent (nothing pending, not parked) and last touched before
+   * `before`, whose incident is resolved or gone. An open incident's delivery stays however old, so
+   * that its next change edits the message or ticket it has, never opens a second one.
+   */
+  async pruneNotificationDeliveries(tx: TenantTx, before: Date, limit: number): Promise<number> {
+    const result = await sql`
+      DELETE FROM notification_deliveries WHERE tenant_id = ${tx.tenantId} AND id IN (
+        SELECT d.id FROM notification_deliveries d
+          LEFT JOIN incidents i ON i.tenant_id = d.tenant_id AND i.id = d.incident_id
+        WHERE d.tenant_id = ${tx.tenantId} AND d.status = 'sent' AND d.updated_at < ${before}
+          AND (i.id IS NULL OR i.status = 'resolved')
+        ORDER BY d.updated_at LIMIT ${limit})`.execute(tx.db);
+    return Number(result.numAffectedRows ?? 0);
+  }
+
   /** Audit entries written before `before`. */
   pruneAudit(tx: TenantTx, before: Date, limit: number): Promise<number> {
     return pruneByAge(tx, AGED.audit, before, limit);
