@@ -14,6 +14,13 @@ const DIGEST_LIMIT = 100;
 /** A 429 without Retry-After waits this long, doubled for each one in a row, up to the cap, with jitter. */
 const LIMITED_BASE_MS = 1_000;
 const LIMITED_CAP_MS = 60_000;
+/** A delivery another job is sending is tried again this soon (it does not use up an attempt). */
+const BUSY_RETRY_MS = 250;
+/**
+ * How long a job holds the deliveries it sends: longer than any call to a destination can take (the
+ * outbound policy's total timeout, 30 s by default), short enough that a job that died lets go soon.
+ */
+const CLAIM_LEASE_MS = 120_000;
 
 export interface DeliveryOptions {
   /** tries of a delivery that fails with a retryable error (5xx, timeouts) before it is parked */
@@ -46,57 +53,64 @@ export class DeliveryProcessor {
 
   async deliver(job: Job<DeliverJob>): Promise<JobOutcome> {
     const { tenantId, deliveryId } = job.data;
-    const row = await this.database.inTenant(tenantId, (tx) => this.deliveries.get(tx, deliveryId));
-    if (!row || row.status === 'parked') return { status: 'skipped', reason: row ? 'parked' : 'no such delivery' };
-    if (row.sentSequence >= row.wantedSequence) return { status: 'skipped', reason: 'up to date' };
-    const ready = await this.ready(tenantId, [row]);
-    if ('outcome' in ready) return ready.outcome;
-    const { target, rule } = ready;
-    const notice = await this.database.inTenant(tenantId, (tx) => this.notices.build(tx, row.incidentId, { status: row.sentStatus }));
-    if (!notice) return this.park(tenantId, [row], 'the incident no longer exists');
+    const row = await this.database.inTenant(tenantId, (tx) => this.deliveries.claim(tx, deliveryId, CLAIM_LEASE_MS));
+    if (row === 'busy') return { status: 'deferred', reason: 'another job is sending this delivery', delayMs: BUSY_RETRY_MS };
+    if (!row) return { status: 'skipped', reason: 'no such delivery' };
     try {
-      const answer = await this.send(target, row, titled(rule, notice));
-      const more = await this.database.inTenant(tenantId, async (tx) => {
-        await this.deliveries.record(tx, [row.id], { kind: 'sent', sequence: row.wantedSequence, status: notice.status, ref: answer.ref, answer: answer.answer });
-        return ((await this.deliveries.get(tx, row.id))?.wantedSequence ?? 0) > row.wantedSequence;
-      });
-      // a change that arrived while this one was sent: its job was not queued (this job's key was taken), so this job sends it
-      return more ? { status: 'deferred', reason: 'a newer change to send', delayMs: 0 } : { status: 'success' };
-    } catch (err) {
-      if (!(err instanceof TargetError)) throw err;
-      return this.failed(tenantId, [row], err, job.attempt);
+      if (row.status === 'parked') return { status: 'skipped', reason: 'parked' };
+      if (row.sentSequence >= row.wantedSequence) return { status: 'skipped', reason: 'up to date' };
+      const ready = await this.ready(tenantId, [row]);
+      if ('outcome' in ready) return ready.outcome;
+      const { target, rule } = ready;
+      const notice = await this.database.inTenant(tenantId, (tx) => this.notices.build(tx, row.incidentId, { status: row.sentStatus }));
+      if (!notice) return await this.park(tenantId, [row], 'the incident no longer exists');
+      try {
+        const answer = await this.send(target, row, titled(rule, notice));
+        await this.database.inTenant(tenantId, (tx) => this.deliveries.record(tx, [row.id], {
+          kind: 'sent', sequence: row.wantedSequence, status: notice.status, ref: answer.ref, answer: answer.answer }));
+        return { status: 'success' };
+      } catch (err) {
+        if (!(err instanceof TargetError)) throw err;
+        return await this.failed(tenantId, [row], err, job.attempt);
+      }
+    } finally {
+      // what recorded an attempt let go already; any other way out lets go here
+      await this.database.inTenant(tenantId, (tx) => this.deliveries.release(tx, [row.id]));
     }
   }
 
   async digest(job: Job<DigestJob>): Promise<JobOutcome> {
     const { tenantId, ruleId, connectorId } = job.data;
-    const rows = await this.database.inTenant(tenantId, (tx) => this.deliveries.pendingOf(tx, ruleId, connectorId, DIGEST_LIMIT + 1));
+    const rows = await this.database.inTenant(tenantId, (tx) => this.deliveries.claimPending(tx, ruleId, connectorId, DIGEST_LIMIT + 1, CLAIM_LEASE_MS));
     if (rows.length === 0) return { status: 'skipped', reason: 'nothing pending' };
-    const batch = rows.slice(0, DIGEST_LIMIT);
-    const ready = await this.ready(tenantId, batch);
-    if ('outcome' in ready) return ready.outcome;
-    const { target, rule } = ready;
-    const notices = (await this.database.inTenant(tenantId, (tx) => Promise.all(batch.map((r) => this.notices.build(tx, r.incidentId, { status: r.sentStatus })))));
-    const gone = batch.filter((_, i) => !notices[i]);
-    if (gone.length > 0) await this.park(tenantId, gone, 'the incident no longer exists');
-    const sending = batch.filter((_, i) => notices[i]);
-    if (sending.length === 0) return { status: 'success' };
-    const incidents = notices.filter((n): n is IncidentNotice => n !== undefined).map((n) => titled(rule, n));
     try {
-      const from = new Date(Math.min(...sending.map((r) => r.updatedAt.getTime())));
-      const answer = await target.plugin.digest(target.config, this.http, { from, to: new Date(), incidents });
-      await this.database.inTenant(tenantId, async (tx) => {
-        for (const [i, r] of sending.entries()) {
-          await this.deliveries.record(tx, [r.id], { kind: 'sent', sequence: r.wantedSequence, status: incidents[i].status, ref: null, answer: answer.answer });
-        }
-      });
-      // what arrived during this window's send, or beyond its limit, goes in the next window
-      return rows.length > DIGEST_LIMIT || await this.pendingRemains(tenantId, ruleId, connectorId)
-        ? { status: 'deferred', reason: 'the next digest window', delayMs: rule.action.digestSeconds * 1000 }
-        : { status: 'success' };
-    } catch (err) {
-      if (!(err instanceof TargetError)) throw err;
-      return this.failed(tenantId, sending, err, job.attempt);
+      const batch = rows.slice(0, DIGEST_LIMIT);
+      const ready = await this.ready(tenantId, batch);
+      if ('outcome' in ready) return ready.outcome;
+      const { target, rule } = ready;
+      const notices = await this.database.inTenant(tenantId, (tx) => Promise.all(batch.map((r) => this.notices.build(tx, r.incidentId, { status: r.sentStatus }))));
+      const gone = batch.filter((_, i) => !notices[i]);
+      if (gone.length > 0) await this.park(tenantId, gone, 'the incident no longer exists');
+      const sending = batch.filter((_, i) => notices[i]);
+      if (sending.length === 0) return { status: 'success' };
+      const incidents = notices.filter((n): n is IncidentNotice => n !== undefined).map((n) => titled(rule, n));
+      try {
+        const from = new Date(Math.min(...sending.map((r) => r.updatedAt.getTime())));
+        const answer = await target.plugin.digest(target.config, this.http, { from, to: new Date(), incidents });
+        await this.database.inTenant(tenantId, async (tx) => {
+          for (const [i, r] of sending.entries()) {
+            await this.deliveries.record(tx, [r.id], { kind: 'sent', sequence: r.wantedSequence, status: incidents[i].status, ref: null, answer: answer.answer });
+          }
+        });
+        // more than one digest holds: the rest go now, paced only by the destination's rate limit, so a
+        // backlog shrinks by a whole digest a send rather than one a window
+        return rows.length > DIGEST_LIMIT ? { status: 'deferred', reason: 'a backlog beyond one digest', delayMs: 0 } : { status: 'success' };
+      } catch (err) {
+        if (!(err instanceof TargetError)) throw err;
+        return await this.failed(tenantId, sending, err, job.attempt);
+      }
+    } finally {
+      await this.database.inTenant(tenantId, (tx) => this.deliveries.release(tx, rows.map((r) => r.id)));
     }
   }
 
@@ -108,8 +122,7 @@ export class DeliveryProcessor {
   }
 
   /** The target and the rule, or what to do instead: park (connector gone or off), skip (rule gone), wait (rate limit). */
-  private async ready(tenantId: TenantId, rows: DeliveryRow[]):
-    Promise<{ target: LoadedTarget; rule: CompiledNotifyRule } | { outcome: JobOutcome }> {
+  private async ready(tenantId: TenantId, rows: DeliveryRow[]): Promise<{ target: LoadedTarget; rule: CompiledNotifyRule } | { outcome: JobOutcome }> {
     const { connectorId, ruleId } = rows[0];
     const target = await this.connectors.loadTarget(connectorId);
     if (!target || target.row.tenantId !== tenantId) return { outcome: await this.park(tenantId, rows, `the target connector ${connectorId} was deleted`) };
@@ -162,10 +175,6 @@ export class DeliveryProcessor {
         { deliveryId: r.id, ruleId: r.ruleId, connectorId: r.connectorId, incidentId: r.incidentId });
     }
     return { status: 'skipped', reason: `parked: ${reason}` };
-  }
-
-  private async pendingRemains(tenantId: TenantId, ruleId: string, connectorId: string): Promise<boolean> {
-    return (await this.database.inTenant(tenantId, (tx) => this.deliveries.pendingOf(tx, ruleId, connectorId, 1))).length > 0;
   }
 }
 

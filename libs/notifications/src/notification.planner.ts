@@ -53,13 +53,20 @@ export class NotificationPlanner {
       }
       const pending = await this.deliveries.want(tx, wants);
       const digestOf = new Map(rules.map((r) => [r.id, r.action.digestSeconds]));
+      const now = Date.now();
       return {
-        deliver: pending.filter((d) => !d.digest).map((d) => ({ data: { tenantId, deliveryId: d.id }, dedupKey: `${tenantId}/${d.id}` })),
-        // the first pending delivery of a window opens it; what comes within it joins (the job's key is taken)
-        digest: [...new Map(pending.filter((d) => d.digest).map((d) => [`${d.ruleId}/${d.connectorId}`, d])).values()].map((d) => ({
-          data: { tenantId, ruleId: d.ruleId, connectorId: d.connectorId }, dedupKey: `${tenantId}/${d.ruleId}/${d.connectorId}`,
-          delayMs: (digestOf.get(d.ruleId) ?? 0) * 1000,
-        })),
+        // a job per change a delivery wants: a redelivered change finds its job's key taken, a newer one
+        // always gets a job (never refused because a job of an older change is running)
+        deliver: pending.filter((d) => !d.digest).map((d) => ({ data: { tenantId, deliveryId: d.id }, dedupKey: `${tenantId}/${d.id}/${d.wantedSequence}` })),
+        // a job per digest window: the first change of a window queues it to run when the window ends,
+        // what comes within the window finds its key taken and goes with it, what comes later (even while
+        // it runs) falls in the next window
+        digest: [...new Map(pending.filter((d) => d.digest).map((d) => [`${d.ruleId}/${d.connectorId}`, d])).values()].map((d) => {
+          const windowMs = (digestOf.get(d.ruleId) ?? 0) * 1000;
+          const window = Math.floor(now / windowMs);
+          return { data: { tenantId, ruleId: d.ruleId, connectorId: d.connectorId }, dedupKey: `${tenantId}/${d.ruleId}/${d.connectorId}/${window}`,
+            delayMs: (window + 1) * windowMs - now };
+        }),
       };
     });
   }

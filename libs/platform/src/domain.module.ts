@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ApiKeyService, RateLimiter } from '@tributary/auth';
 import {
@@ -72,8 +73,10 @@ export class DomainModule {
       { attempts: runtime.config.jobAttempts, backoffMs: runtime.config.jobBackoffMs });
     const requeue = async (job: DeliverJob | DigestJob | undefined) => {
       if (!job) return;
-      if ('deliveryId' in job) await runtime.jobQueue.enqueue<DeliverJob>(DELIVER_QUEUE, [{ data: job, dedupKey: `${job.tenantId}/${job.deliveryId}` }]);
-      else await runtime.jobQueue.enqueue<DigestJob>(DIGEST_QUEUE, [{ data: job, dedupKey: `${job.tenantId}/${job.ruleId}/${job.connectorId}` }]);
+      // a replay's own job: its key is not one the planner uses, so a job already queued never refuses it
+      const key = `replay/${randomUUID()}`;
+      if ('deliveryId' in job) await runtime.jobQueue.enqueue<DeliverJob>(DELIVER_QUEUE, [{ data: job, dedupKey: key }]);
+      else await runtime.jobQueue.enqueue<DigestJob>(DIGEST_QUEUE, [{ data: job, dedupKey: key }]);
     };
     deadLetters.registerReplayer(NOTIFICATIONS_STREAM, async (tenantId, payload) =>
       requeue(await deliveries.unpark(tenantId, (payload as { deliveryId: string }).deliveryId)));

@@ -210,6 +210,7 @@ export interface NotificationDeliveriesTable {
   attempt_count: Generated<number>;
   limited_count: Generated<number>;
   next_attempt_at: Date | null;
+  claimed_until: Date | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -456,6 +456,8 @@ export const tenantDataMigrations: Migration[] = [
         -- 429s in a row, for the backoff when the destination names no Retry-After
         limited_count integer NOT NULL DEFAULT 0,
         next_attempt_at timestamptz,
+        -- a job sending this delivery holds it until then (a lease: a job that died lets go when it ends)
+        claimed_until timestamptz,
         created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         updated_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         PRIMARY KEY (tenant_id, id),

@@ -55,9 +55,9 @@ export class NotificationDeliveriesRepository {
    * deliveries that now have something to send, with whether they are digested.
    */
   async want(tx: TenantTx, wants: { ruleId: string; connectorId: string; incidentId: string; digest: boolean; sequence: number }[]):
-    Promise<{ id: string; ruleId: string; connectorId: string; digest: boolean }[]> {
+    Promise<{ id: string; ruleId: string; connectorId: string; digest: boolean; wantedSequence: number }[]> {
     if (wants.length === 0) return [];
-    const rows = await sql<{ id: string; ruleId: string; connectorId: string; digest: boolean }>`
+    const rows = await sql<{ id: string; ruleId: string; connectorId: string; digest: boolean; wantedSequence: number }>`
       INSERT INTO notification_deliveries AS d (tenant_id, id, rule_id, connector_id, incident_id, digest, wanted_sequence, status)
       SELECT ${tx.tenantId}, u.id, u.rule_id, u.connector_id, u.incident_id, u.digest, u.sequence, 'pending'
       FROM unnest(${wants.map(() => randomUUID())}::uuid[], ${wants.map((w) => w.ruleId)}::text[], ${wants.map((w) => w.connectorId)}::uuid[],
@@ -67,7 +67,7 @@ export class NotificationDeliveriesRepository {
         SET wanted_sequence = GREATEST(d.wanted_sequence, excluded.wanted_sequence), digest = excluded.digest,
             status = CASE WHEN excluded.wanted_sequence > d.sent_sequence AND d.status = 'sent' THEN 'pending' ELSE d.status END,
             updated_at = date_trunc('milliseconds', now())
-      RETURNING d.id, d.rule_id AS "ruleId", d.connector_id AS "connectorId", d.digest`.execute(tx.db);
+      RETURNING d.id, d.rule_id AS "ruleId", d.connector_id AS "connectorId", d.digest, d.wanted_sequence::float8 AS "wantedSequence"`.execute(tx.db);
     return rows.rows;
   }
 
@@ -77,13 +77,36 @@ export class NotificationDeliveriesRepository {
     return rows.rows[0];
   }
 
-  /** The deliveries of a digest rule and connector with a change still to send, oldest first, locked. */
-  async pendingOf(tx: TenantTx, ruleId: string, connectorId: string, limit: number): Promise<DeliveryRow[]> {
-    const rows = await sql<DeliveryRow>`SELECT ${columns} FROM notification_deliveries
-      WHERE tenant_id = ${tx.tenantId} AND rule_id = ${ruleId} AND connector_id = ${connectorId}::uuid
-        AND wanted_sequence > sent_sequence AND status <> 'parked'
-      ORDER BY created_at, id LIMIT ${limit} FOR UPDATE`.execute(tx.db);
-    return rows.rows;
+  /**
+   * Claims a delivery for one sending job for `leaseMs`: two jobs of one delivery (two changes, each
+   * its own job) never send at once, and the later one sees what the first recorded. `busy` while
+   * another job holds it; undefined when there is no such delivery. No connection is held while the
+   * destination is called: the claim is a lease, so a job that died lets go when it ends.
+   */
+  async claim(tx: TenantTx, id: string, leaseMs: number): Promise<DeliveryRow | 'busy' | undefined> {
+    const rows = await sql<DeliveryRow>`UPDATE notification_deliveries SET claimed_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond'
+      WHERE tenant_id = ${tx.tenantId} AND id = ${id}::uuid AND (claimed_until IS NULL OR claimed_until < clock_timestamp())
+      RETURNING ${columns}`.execute(tx.db);
+    if (rows.rows[0]) return rows.rows[0];
+    return (await this.get(tx, id)) ? 'busy' : undefined;
+  }
+
+  /** Claims (as `claim`) the deliveries of a digest rule and connector with a change still to send that no job holds, oldest first. */
+  async claimPending(tx: TenantTx, ruleId: string, connectorId: string, limit: number, leaseMs: number): Promise<DeliveryRow[]> {
+    const rows = await sql<DeliveryRow>`UPDATE notification_deliveries SET claimed_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond'
+      WHERE tenant_id = ${tx.tenantId} AND id IN (
+        SELECT id FROM notification_deliveries
+        WHERE tenant_id = ${tx.tenantId} AND rule_id = ${ruleId} AND connector_id = ${connectorId}::uuid
+          AND wanted_sequence > sent_sequence AND status <> 'parked' AND (claimed_until IS NULL OR claimed_until < clock_timestamp())
+        ORDER BY created_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      RETURNING ${columns}`.execute(tx.db);
+    return rows.rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+  }
+
+  /** Lets go of claims (a job done with them without recording a send). */
+  async release(tx: TenantTx, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await sql`UPDATE notification_deliveries SET claimed_until = NULL WHERE tenant_id = ${tx.tenantId} AND id = ANY (${ids}::uuid[])`.execute(tx.db);
   }
 
   /** Records what a send did to these deliveries; a sent one shows `sequence` from now on. */
@@ -91,7 +114,7 @@ export class NotificationDeliveriesRepository {
     if (ids.length === 0) return;
     const attempt: DeliveryAttempt = { at: new Date().toISOString(), outcome: outcome.kind, answer: outcome.answer };
     const common = sql`attempts = (jsonb_build_array(${JSON.stringify(attempt)}::jsonb) || attempts) - ${KEPT_ATTEMPTS},
-      attempt_count = attempt_count + 1, updated_at = date_trunc('milliseconds', now())`;
+      attempt_count = attempt_count + 1, claimed_until = NULL, updated_at = date_trunc('milliseconds', now())`;
     const where = sql`WHERE tenant_id = ${tx.tenantId} AND id = ANY (${ids}::uuid[])`;
     switch (outcome.kind) {
       case 'sent':
