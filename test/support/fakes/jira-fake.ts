@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JiraConfig } from '../../../libs/connectors/src/jira/jira.target';
-import type { TargetFake, TargetFault } from '../../../libs/connectors/src/target-connector.contract';
+import type { TargetFake, TargetFault } from './target-fake';
 import { type OnReceive, reportWhenAnswered } from './received-request';
 
 /*

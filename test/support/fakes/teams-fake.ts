@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TargetFake, TargetFault } from '../../../libs/connectors/src/target-connector.contract';
+import type { TargetFake, TargetFault } from './target-fake';
 import type { TeamsConfig } from '../../../libs/connectors/src/teams/teams.target';
 import { type OnReceive, reportWhenAnswered } from './received-request';
 
