@@ -15,7 +15,7 @@ import { addNotifyRule, addTarget, setUpCatalog } from './notify-fixture';
 const MAX_IN_FLIGHT = 64;
 /** How long after the last webhook every message may take to arrive before the run fails. */
 export const DRAIN_LIMIT_MS = 120_000;
-const POLL_MS = 50;
+const POLL_MS = 100;
 
 export interface NotifyLoad {
   incidents: number;
