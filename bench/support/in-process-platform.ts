@@ -4,7 +4,7 @@ import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConsoleLogger, INestApplication } from '@nestjs/common';
-import { loadConfig } from '@tributary/config';
+import { Config, loadConfig } from '@tributary/config';
 import { AppParts, buildApp, Runtime, startRuntime, stopRuntime } from '@tributary/platform';
 import { apiApp } from '../../apps/api/src/api.app';
 
@@ -24,9 +24,10 @@ export interface InProcessPlatform {
  * Starts an app (the api app unless told otherwise) the way `npm start` starts the platform (the
  * embedded PostgreSQL, the embedded analytics engine for the all-in-one platform, the app's composition, the first-start bootstrap), but inside this process,
  * on fresh ports and data. The environment is deliberately not read: a DATABASE_URL or pool size set
- * in the shell would silently change what is measured.
+ * in the shell would silently change what is measured; what a suite needs otherwise (the outbound
+ * policy letting deliveries reach local fakes) it passes as `config`, and states in its conditions.
  */
-export async function startInProcessPlatform(parts: AppParts = apiApp): Promise<InProcessPlatform> {
+export async function startInProcessPlatform(parts: AppParts = apiApp, config: Partial<Config> = {}): Promise<InProcessPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
   // mkdtemp makes the directory 0700; run as root, PostgreSQL runs as the OS user `postgres` and must
   // be able to reach its data directory below this one.
@@ -35,8 +36,8 @@ export async function startInProcessPlatform(parts: AppParts = apiApp): Promise<
   const adminKey = `trb_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}`;
   let runtime: Runtime;
   try {
-    const config = loadConfig({}, { dataDir, embeddedPostgresPort: await freePort(), port: 0, bootstrapAdminKey: adminKey });
-    runtime = await startRuntime(config, () => {}, { embeddedAnalytics: parts.embeddedAnalytics });
+    const loaded = loadConfig({}, { ...config, dataDir, embeddedPostgresPort: await freePort(), port: 0, bootstrapAdminKey: adminKey });
+    runtime = await startRuntime(loaded, () => {}, { embeddedAnalytics: parts.embeddedAnalytics });
   } catch (err) {
     removeDataDir();
     throw err;

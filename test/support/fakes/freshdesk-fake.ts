@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TargetFake, TargetFault } from '../../../libs/connectors/src/target-connector.contract';
+import type { TargetFake, TargetFault } from './target-fake';
 import { FreshdeskConfig } from '../../../libs/connectors/src/freshdesk/freshdesk.target';
+import { type OnReceive, reportWhenAnswered } from './received-request';
 
 /**
  * A local Freshdesk account (API v2), as `../shared/contracts/freshdesk.md` has it:
@@ -79,7 +80,12 @@ const NOTE_FIELDS = new Set(['body', 'private', 'incoming', 'notify_emails', 'us
 
 type FieldError = { field: string; message: string; code: string };
 
-export async function startFreshdeskFake(): Promise<FreshdeskFake> {
+export interface FreshdeskFakeOptions {
+  /** told of every request answered, with its receipt time (for timing deliveries) */
+  onReceive?: OnReceive;
+}
+
+export async function startFreshdeskFake(options: FreshdeskFakeOptions = {}): Promise<FreshdeskFake> {
   const apiKey = `fd_${randomBytes(15).toString('base64url')}`;
   const tickets: FakeTicket[] = [];
   const requests: FreshdeskFake['requests'] = [];
@@ -162,7 +168,10 @@ export async function startFreshdeskFake(): Promise<FreshdeskFake> {
   };
 
   const server = createServer((req, res) => {
-    readBody(req).then((raw) => handle(req, res, raw)).catch(() => json(res, 500, { code: 'internal_error', message: 'The fake failed.' }));
+    readBody(req).then((raw) => {
+      if (options.onReceive) reportWhenAnswered(req, res, raw, options.onReceive);
+      handle(req, res, raw);
+    }).catch(() => json(res, 500, { code: 'internal_error', message: 'The fake failed.' }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -2,7 +2,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JiraConfig } from '../../../libs/connectors/src/jira/jira.target';
-import type { TargetFake, TargetFault } from '../../../libs/connectors/src/target-connector.contract';
+import type { TargetFake, TargetFault } from './target-fake';
+import { type OnReceive, reportWhenAnswered } from './received-request';
 
 /*
  * A local Jira Cloud (REST v3) that behaves as /work/shared/contracts/jira.md says, for the Jira
@@ -60,6 +61,8 @@ export interface JiraFakeOptions {
   transitions?: readonly JiraFakeTransition[];
   /** at most `limit` requests per `windowMs`; the rest answer 429, every other one without Retry-After */
   burst?: { limit: number; windowMs: number };
+  /** told of every request answered, with its receipt time (for timing deliveries) */
+  onReceive?: OnReceive;
 }
 
 export interface JiraFakeUser {
@@ -159,6 +162,7 @@ export async function startJiraFake(options: JiraFakeOptions = {}): Promise<Jira
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
+    if (options.onReceive) reportWhenAnswered(req, res, raw, options.onReceive);
     const record: JiraFakeRequest = { method: req.method ?? 'GET', path: url.pathname, body: parseJson(raw), status: 0, answer: undefined };
     requests.push(record);
     const send = (status: number, answer?: unknown, headers: Record<string, string> = {}) => {

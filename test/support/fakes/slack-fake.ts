@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TargetFake, TargetFault } from '../../../libs/connectors/src/target-connector.contract';
+import type { TargetFake, TargetFault } from './target-fake';
 import type { SlackConfig } from '../../../libs/connectors/src/slack/slack.target';
 
 /**

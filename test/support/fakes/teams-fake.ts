@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TargetFake, TargetFault } from '../../../libs/connectors/src/target-connector.contract';
+import type { TargetFake, TargetFault } from './target-fake';
 import type { TeamsConfig } from '../../../libs/connectors/src/teams/teams.target';
+import { type OnReceive, reportWhenAnswered } from './received-request';
 
 /**
  * A local Power Automate Workflows trigger ("When a Teams webhook request is received") posting to
@@ -32,7 +33,12 @@ export interface PostedCard {
   resolved: boolean;
 }
 
-export async function startTeamsFake(): Promise<TeamsFake> {
+export interface TeamsFakeOptions {
+  /** told of every request answered, with its receipt time (for timing deliveries) */
+  onReceive?: OnReceive;
+}
+
+export async function startTeamsFake(options: TeamsFakeOptions = {}): Promise<TeamsFake> {
   const workflowId = randomBytes(16).toString('hex');
   const sig = randomBytes(24).toString('base64url');
   const path = `/powerautomate/automations/direct/workflows/${workflowId}/triggers/manual/paths/invoke`;
@@ -42,6 +48,7 @@ export async function startTeamsFake(): Promise<TeamsFake> {
 
   const server = createServer((req, res) => {
     readBody(req).then((body) => {
+      if (options.onReceive) reportWhenAnswered(req, res, body, options.onReceive);
       const fault = faults.shift();
       if (fault) return answerFault(fault, res, hanging);
       const url = new URL(req.url ?? '/', 'http://fake');
