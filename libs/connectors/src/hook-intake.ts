@@ -33,16 +33,21 @@ export function hookIntakeOf(plugin: ConnectorPlugin): HookIntake | undefined {
   return {
     verify: (rawBody, headers, signingSecret) => (plugin.verifySignature(rawBody, headers, signingSecret) ? 'verified' : 'invalid'),
     validate(rawBody) {
-      let body: unknown;
-      try {
-        body = JSON.parse(rawBody.toString('utf8'));
-      } catch (err) {
-        return { ok: false, malformed: { code: 'invalid_json', message: `the body is not valid JSON: ${(err as Error).message}` } };
-      }
-      const checked = plugin.validateBody(body);
+      const json = jsonBody(rawBody);
+      if (!json.ok) return json;
+      const checked = plugin.validateBody(json.body);
       return checked.ok ? checked : { ok: false, issues: checked.issues };
     },
     // Logged as the JSON this parsed, whatever type the request named: a source's normalizer reads it by this type.
     loggedContentType: 'application/json',
   };
+}
+
+/** A webhook's raw bytes as JSON, or the 400 `invalid_json` that names why not. */
+export function jsonBody(rawBody: Buffer): { ok: true; body: unknown } | { ok: false; malformed: { code: string; message: string } } {
+  try {
+    return { ok: true, body: JSON.parse(rawBody.toString('utf8')) };
+  } catch (err) {
+    return { ok: false, malformed: { code: 'invalid_json', message: `the body is not valid JSON: ${(err as Error).message}` } };
+  }
 }

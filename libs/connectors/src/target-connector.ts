@@ -82,6 +82,18 @@ export class TargetError extends Error {
   }
 }
 
+/**
+ * A destination's answer that was not 2xx, as what the delivery engine does next: 429 waits
+ * `retryAfterMs` (null: none given, the engine backs off with jitter); 5xx and 408 are tried again
+ * later; any other status (400, 401, 403, 404, 410 …) cannot succeed until the connector is fixed.
+ * `retryAfterMs` rides on a `later` too (a 503 may carry one), though the engine backs off by its own.
+ */
+export function statusError(status: number, answer: string, retryAfterMs: number | null): TargetError {
+  if (status === 429) return new TargetError('after', answer, retryAfterMs);
+  if (status >= 500 || status === 408) return new TargetError('later', answer, retryAfterMs);
+  return new TargetError('never', answer);
+}
+
 /** The result of a successful call: the destination's answer in a few words (e.g. `201 PROJ-12`), and the ref where one was made. */
 export interface TargetAnswer {
   answer: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OutboundError, OutboundHttp, OutboundResponse, OutboundTarget, parseRetryAfter } from '@tributary/outbound';
-import { TargetAnswer, TargetConnector, TargetError } from '../target-connector';
+import { statusError, TargetAnswer, TargetConnector, TargetError } from '../target-connector';
 import { freshdeskReplies } from './freshdesk-replies';
 import {
   DEFAULT_PRIORITY_BY_SEVERITY, digestTicket, incidentNote, incidentTicket, testTicket, TICKET_STATUS, TicketBody,
@@ -142,12 +142,10 @@ async function call(config: FreshdeskConfig, http: OutboundHttp, method: 'POST' 
   }
   const { status } = response;
   if (status >= 200 && status < 300) return response;
-  const answer = `Freshdesk answered HTTP ${status}: ${errorText(response, ticketId, config.apiKey)}`;
-  if (status === 429) throw new TargetError('after', answer, parseRetryAfter(response.headers['retry-after']));
-  if (status >= 500 || status === 408) throw new TargetError('later', answer);
   // 400 validation, 401 invalid_credentials, 403 access denied, 404 a ticket deleted or merged:
   // the same request cannot succeed until the connector (or the ticket) is fixed.
-  throw new TargetError('never', answer);
+  throw statusError(status, `Freshdesk answered HTTP ${status}: ${errorText(response, ticketId, config.apiKey)}`,
+    parseRetryAfter(response.headers['retry-after']));
 }
 
 /**

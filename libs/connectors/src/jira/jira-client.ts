@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OutboundError, OutboundHttp, OutboundResponse, OutboundTarget, parseRetryAfter } from '@tributary/outbound';
-import { TargetError } from '../target-connector';
+import { statusError, TargetError } from '../target-connector';
 import type { AdfDoc } from './jira-adf';
 
 /**
@@ -155,13 +155,9 @@ export class JiraClient {
     }
     const { status } = response;
     if (status >= 200 && status < 300) return response;
-    const answer = this.redact(`${status}${describeError(response.body)}`);
-    const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
     // Not every Jira 429 carries Retry-After (JRACLOUD-82801): null leaves the engine to back off with jitter.
-    if (status === 429) throw new TargetError('after', answer, retryAfterMs);
-    if (status >= 500 || status === 408) throw new TargetError('later', answer, retryAfterMs);
-    // 400 (validation), 401/403 (the token or its permissions), 404 (no such project or issue), 410 …
-    throw new TargetError('never', answer);
+    // 400 (validation), 401/403 (the token or its permissions), 404 (no such project or issue), 410 …: never.
+    throw statusError(status, this.redact(`${status}${describeError(response.body)}`), parseRetryAfter(response.headers['retry-after']));
   }
 
   /** Jira does not echo credentials, but an answer is shown to the tenant: a proxy's page might. */

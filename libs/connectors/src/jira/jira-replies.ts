@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ReplyFields } from '@tributary/contracts';
+import { jsonBody } from '../hook-intake';
 import { IgnoredDelivery, NormalizeError } from '../source-connector';
 import type { ReplyIntake } from '../target-connector';
 import { verifyJiraSignature } from './jira-signature';
@@ -15,13 +16,9 @@ export const jiraReplies: ReplyIntake<JiraConfig> = {
   verify: (rawBody, headers, signingSecret) => (verifyJiraSignature(rawBody, headers, signingSecret) ? 'verified' : 'invalid'),
 
   validate(rawBody) {
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody.toString('utf8'));
-    } catch (err) {
-      return { ok: false, malformed: { code: 'invalid_json', message: `the body is not valid JSON: ${(err as Error).message}` } };
-    }
-    const parsed = parseJiraWebhook(body);
+    const json = jsonBody(rawBody);
+    if (!json.ok) return json;
+    const parsed = parseJiraWebhook(json.body);
     if (parsed.kind === 'invalid') return { ok: false, issues: parsed.issues };
     // one issue's events stay in the order Jira sent them
     return { ok: true, orderingKey: parsed.kind === 'issue' ? `issue/${parsed.value.issueId}` : `event/${parsed.event}` };

@@ -1,6 +1,6 @@
 import { ErrorCode, LogLevel, WebClient, type WebClientOptions } from '@slack/web-api';
 import { OutboundError, OutboundHttp, OutboundResponse, OutboundTarget } from '@tributary/outbound';
-import { TargetError } from '../target-connector';
+import { statusError, TargetError } from '../target-connector';
 import type { SlackMessage } from './slack-message';
 
 /*
@@ -158,9 +158,7 @@ function webApiError(error: unknown, answered: OutboundResponse | undefined): un
 
 /** An answer's status as a TargetError: 429 after its Retry-After, 5xx and 408 later, the rest never. */
 function httpStatusError(status: number, answer: string, response: OutboundResponse | undefined): TargetError {
-  if (status === 429) return new TargetError('after', answer, retryAfterMs(response?.headers['retry-after']));
-  if (status >= 500 || status === 408) return new TargetError('later', answer);
-  return new TargetError('never', answer);
+  return statusError(status, answer, retryAfterMs(response?.headers['retry-after']));
 }
 
 /** The policy's or the network's failure: timeouts and unreachable hosts later; a refused URL, a redirect or an oversized answer never. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { OutboundError, OutboundHttp, OutboundResponse, OutboundTarget, parseRetryAfter } from '@tributary/outbound';
-import { TargetAnswer, TargetConnector, TargetError } from '../target-connector';
+import { statusError, TargetAnswer, TargetConnector, TargetError } from '../target-connector';
 import { digestCard, incidentCard, testCard, WorkflowsMessage } from './teams-card';
 
 /**
@@ -78,12 +78,10 @@ async function post(config: TeamsConfig, http: OutboundHttp, message: WorkflowsM
   }
   const { status } = response;
   if (status >= 200 && status < 300) return { answer: `${status} ${status === 202 ? 'accepted by the workflow' : 'posted'}`, ref: null };
-  const answer = `Teams answered HTTP ${status}${excerpt(response.body, config.webhookUrl)}`;
-  if (status === 429) throw new TargetError('after', answer, parseRetryAfter(response.headers['retry-after']));
-  if (status >= 500 || status === 408) throw new TargetError('later', answer);
   // 400 (a body the trigger refuses), 401 (a `sig` that no longer matches), 404 (a deleted or
   // turned-off flow): sending the same again cannot help until the connector is fixed.
-  throw new TargetError('never', answer);
+  throw statusError(status, `Teams answered HTTP ${status}${excerpt(response.body, config.webhookUrl)}`,
+    parseRetryAfter(response.headers['retry-after']));
 }
 
 /**
