@@ -51,8 +51,22 @@ export interface IgnoredDelivery {
   version: string | null;
 }
 
-/** What a logged delivery is to the ingestor: observations to apply, or a delivery to keep as ignored. */
-export type Normalized = { observations: IncidentObservation[] } | { ignored: IgnoredDelivery };
+/**
+ * Something a delivery states that is not an incident: a job's lineage run, a person's record, an
+ * entity of another catalog. Its `kind` names the FactApplier (libs/ingest) that applies it, which
+ * checks the value against its own schema first; a kind with no applier is a dead letter.
+ */
+export interface SourceFact {
+  kind: string;
+  value: unknown;
+}
+
+/**
+ * What a logged delivery is to the ingestor: incident observations and facts of other kinds to
+ * apply (facts first, so that an incident can name an asset its delivery creates), or a delivery to
+ * keep as ignored.
+ */
+export type Normalized = { observations: IncidentObservation[]; facts?: SourceFact[] } | { ignored: IgnoredDelivery };
 
 /** A delivery read from a source's API: one source object's state, for the inbound log. */
 export interface PulledDelivery {

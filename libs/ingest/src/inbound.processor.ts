@@ -4,6 +4,7 @@ import { ConnectorsService, IgnoredDelivery, LoadedConnector, LoadedTarget, Norm
 import { LogRecord } from '@tributary/eventlog';
 import { Metrics } from '@tributary/observability';
 import { isStoreTimeout, TenantId, toStorableJson, toStorableText } from '@tributary/store';
+import { FactApplier, FactToApply } from './fact-applier';
 import { ReopenConfirmation } from './reopen-confirmation';
 import { ReplyObservations } from './reply-observations';
 
@@ -18,12 +19,15 @@ export const INBOUND_STREAM = 'inbound';
  * webhook that would reopen a resolved incident is first checked with the source (ReopenConfirmation).
  * A target's delivery (a reply from Jira, Freshdesk or Slack) takes the same path: normalized by its
  * reply facet, made observations of the incidents it names (ReplyObservations), applied with the
- * target connector as origin.
+ * target connector as origin. Facts of other kinds (lineage runs, people) go to the FactApplier of
+ * their kind, before the incidents of the same group so that an incident can name an asset its
+ * delivery creates; the connector's filter and transform apply to incident observations only.
  */
 export class InboundProcessor {
   /** Checks reopens with the source before they apply; long-lived, as it remembers a source that failed. */
   private readonly reopens: ReopenConfirmation;
   private readonly replies: ReplyObservations;
+  private readonly appliers: Map<string, FactApplier>;
 
   constructor(
     private readonly connectors: ConnectorsService,
@@ -31,14 +35,16 @@ export class InboundProcessor {
     private readonly deadLetters: DeadLettersService,
     private readonly ignored: IgnoredDeliveriesService,
     private readonly metrics: Metrics,
+    appliers: readonly FactApplier[] = [],
   ) {
+    this.appliers = new Map(appliers.map((a) => [a.kind, a]));
     this.reopens = new ReopenConfirmation(connectors, incidents, metrics);
     this.replies = new ReplyObservations(incidents);
   }
 
   async handle(batch: LogRecord[]): Promise<void> {
     const groups = new Map<string, { tenantId: TenantId; connector: LoadedConnector | LoadedTarget; items: ObservationToApply[]; records: LogRecord[];
-      vias: InboundDelivery['via'][] }>();
+      vias: InboundDelivery['via'][]; facts: FactToApply[]; factRecords: LogRecord[] }>();
     // One lookup per connector per batch, not per record: a batch is hundreds of one connector's deliveries.
     const loaded = new Map<string, Promise<LoadedConnector | LoadedTarget | undefined>>();
     const load = (id: string) => {
@@ -49,13 +55,16 @@ export class InboundProcessor {
       const prepared = await this.prepare(record, load);
       if (!prepared) continue;
       const key = `${record.tenantId}/${prepared.connector.row.id}`;
-      const group = groups.get(key) ?? { tenantId: record.tenantId, connector: prepared.connector, items: [], records: [], vias: [] };
+      const group = groups.get(key) ?? { tenantId: record.tenantId, connector: prepared.connector, items: [], records: [], vias: [], facts: [], factRecords: [] };
+      group.facts.push(...prepared.facts);
+      group.factRecords.push(...prepared.facts.map(() => record));
       group.items.push(...prepared.items);
       group.records.push(...prepared.items.map(() => record));
       group.vias.push(...prepared.items.map(() => prepared.via));
       groups.set(key, group);
     }
     for (const g of groups.values()) {
+      await this.applyFacts(g.tenantId, g.connector, g.facts, g.factRecords);
       // A person's reopen in Jira or Freshdesk is deliberate, and names no source state to confirm.
       const apply = g.connector.plugin.kind === 'target' ? g.items.map(() => true)
         : await this.reopens.check(g.tenantId, g.connector as LoadedConnector, g.items.map((item, i) => ({ observation: item.observation, via: g.vias[i] })));
@@ -65,7 +74,7 @@ export class InboundProcessor {
 
   /** Decode, normalize, transform, schema-check; null when the record was parked, dropped or ignored. */
   private async prepare(record: LogRecord, load: (id: string) => Promise<LoadedConnector | LoadedTarget | undefined>):
-    Promise<{ connector: LoadedConnector | LoadedTarget; via: InboundDelivery['via']; items: ObservationToApply[] } | null> {
+    Promise<{ connector: LoadedConnector | LoadedTarget; via: InboundDelivery['via']; items: ObservationToApply[]; facts: FactToApply[] } | null> {
     let delivery: InboundDelivery;
     try {
       delivery = inboundDeliveryCodec.decode(record.value);
@@ -85,6 +94,10 @@ export class InboundProcessor {
     }
     if ('ignored' in normalized) return this.keepIgnored(record, delivery, normalized.ignored);
     const { observations } = normalized;
+    const facts = (normalized.facts ?? []).map((fact) => ({ fact, connectorId: delivery.connectorId, deliveryId: delivery.id,
+      receivedAt: delivery.receivedAt, traceparent: delivery.traceparent }));
+    const unknownKind = facts.find((f) => !this.appliers.has(f.fact.kind));
+    if (unknownKind) return this.park(record, `${connector.row.type} delivery states a fact of kind ${unknownKind.fact.kind}, which nothing here applies`);
     const items: ObservationToApply[] = [];
     for (const observation of observations) {
       let transformed: IncidentObservation | null;
@@ -108,7 +121,7 @@ export class InboundProcessor {
       items.push({ observation: toStorableJson(transformed), connectorId: delivery.connectorId, receivedAt: delivery.receivedAt,
         traceparent: delivery.traceparent });
     }
-    return { connector, via: delivery.via, items };
+    return { connector, via: delivery.via, items, facts };
   }
 
   /**
@@ -117,7 +130,7 @@ export class InboundProcessor {
    * (`unknown_incident`) when it names no other, and counted either way.
    */
   private async prepareReplies(record: LogRecord, delivery: InboundDelivery, target: LoadedTarget):
-    Promise<{ connector: LoadedTarget; via: InboundDelivery['via']; items: ObservationToApply[] } | null> {
+    Promise<{ connector: LoadedTarget; via: InboundDelivery['via']; items: ObservationToApply[]; facts: FactToApply[] } | null> {
     if (!target.plugin.replies) return this.park(record, `a ${target.row.type} connector takes no replies`);
     let normalized: NormalizedReplies;
     try {
@@ -130,7 +143,7 @@ export class InboundProcessor {
     const unknownIncident: IgnoredDelivery = { reason: 'unknown_incident', action: null, type: null, version: null };
     if (items.length === 0) return this.keepIgnored(record, delivery, unknownIncident);
     if (unknown > 0) this.metrics.ignoredDeliveries.inc({ tenant: record.tenantId, source: delivery.connectorType, kind: unknownIncident.reason });
-    return { connector: target, via: delivery.via, items };
+    return { connector: target, via: delivery.via, items, facts: [] };
   }
 
   /** A delivery that is not one to act on: kept (once) and counted, never applied. */
@@ -144,6 +157,34 @@ export class InboundProcessor {
       await this.park(record, `an ignored delivery could not be kept: ${(err as Error).message}`);
     }
     return null;
+  }
+
+  /** A group's facts, a kind at a time in log order; like incidents, a batch that fails is retried fact by fact. */
+  private async applyFacts(tenantId: TenantId, connector: LoadedConnector | LoadedTarget, facts: FactToApply[], records: LogRecord[]): Promise<void> {
+    if (facts.length === 0) return;
+    const connectorId = connector.row.id;
+    const ctx = { tenantId, actor: `connector:${connectorId}`, origin: `ingest:${connectorId}`, traceparent: facts[0].traceparent };
+    const count = (r: { applied: number; duplicates: number }) => {
+      this.metrics.ingested.inc({ tenant: tenantId, source: connector.row.type, outcome: 'applied' }, r.applied);
+      this.metrics.ingested.inc({ tenant: tenantId, source: connector.row.type, outcome: 'duplicate' }, r.duplicates);
+    };
+    for (const kind of new Set(facts.map((f) => f.fact.kind))) {
+      const applier = this.appliers.get(kind)!;
+      const ofKind = facts.map((f, i) => ({ f, record: records[i] })).filter((x) => x.f.fact.kind === kind);
+      try {
+        count(await applier.apply(ctx, ofKind.map((x) => x.f)));
+      } catch (err) {
+        if (isTransient(err)) throw err; // the whole batch is retried
+        for (const { f, record } of ofKind) {
+          try {
+            count(await applier.apply(ctx, [f]));
+          } catch (e) {
+            if (isTransient(e)) throw e;
+            await this.park(record, `${kind} could not be applied: ${(e as Error).message}`);
+          }
+        }
+      }
+    }
   }
 
   private async apply(tenantId: TenantId, connectorId: string, items: ObservationToApply[], records: LogRecord[]): Promise<void> {

@@ -2,3 +2,4 @@ export * from './inbound.processor';
 export * from './backfills.service';
 export * from './reopen-confirmation';
 export * from './reconciliation.service';
+export * from './fact-applier';
