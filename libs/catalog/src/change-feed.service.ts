@@ -24,6 +24,11 @@ export class ChangeFeedService {
    * naming where the feed now starts (the caller re-reads the current state, then resumes after
    * `firstRetained - 1`).
    */
+  /** The sequence of the tenant's latest event (0 when it has none): where a stream that asks for "from now" starts. */
+  async head(ctx: ReadContext): Promise<number> {
+    return this.database.inTenant(ctx.tenantId, (tx) => this.changes.lastSequence(tx));
+  }
+
   async read(ctx: ReadContext, after: number, limit: number): Promise<{ items: ChangeFeedItem[]; next: number }> {
     const rows = await this.database.inTenant(ctx.tenantId, async (tx) => {
       const page = await this.changes.listAfter(tx, after, limit);

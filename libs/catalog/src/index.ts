@@ -6,6 +6,7 @@ export * from './assets.service';
 export * from './lineage.service';
 export * from './classifications.service';
 export * from './change-feed.service';
+export * from './change-stream';
 export * from './incidents.service';
 export * from './dead-letters.service';
 export * from './ignored-deliveries.service';

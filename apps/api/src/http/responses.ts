@@ -62,12 +62,14 @@ export const LineageGraph = z.strictObject({
   edges: z.array(z.strictObject({ from: z.string(), to: z.string() })),
 });
 
+export const ChangeItem = z.strictObject({
+  sequence: z.number().int(), id: z.string(), type: z.string(), subject: z.string().describe('the qualified name'), time: Time,
+  origin: z.string().describe('`api`, `ingest:<connector>` or `rule:<ruleId>`'), traceparent: z.string().nullable(), tenant: z.string(),
+  data: z.record(z.string(), z.unknown()).describe('the changed fields before and after'),
+});
+
 export const ChangePage = z.strictObject({
-  items: z.array(z.strictObject({
-    sequence: z.number().int(), id: z.string(), type: z.string(), subject: z.string().describe('the qualified name'), time: Time,
-    origin: z.string().describe('`api`, `ingest:<connector>` or `rule:<ruleId>`'), traceparent: z.string().nullable(), tenant: z.string(),
-    data: z.record(z.string(), z.unknown()).describe('the changed fields before and after'),
-  })),
+  items: z.array(ChangeItem),
   next: z.number().int().describe('pass as `after` for the following page'),
 });
 

@@ -50,6 +50,11 @@ export const ChangesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+export const ChangeStreamQuery = z.strictObject({
+  /** resume after this sequence; without it (and without Last-Event-ID) the stream starts at the latest event */
+  after: z.coerce.number().int().min(0).optional(),
+});
+
 export const CreateApiKeyBody = z.strictObject({
   name: z.string().min(1).max(200),
   roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),

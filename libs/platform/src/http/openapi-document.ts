@@ -104,7 +104,7 @@ function describeOperation(operation: OperationObject, handler: Handler): void {
   const responses: ResponsesObject = {};
   if (answer && status) {
     responses[status] = { description: answer.description,
-      ...(answer.schema ? { content: { 'application/json': { schema: jsonSchema(answer.schema, 'output') } } } : {}) };
+      ...(answer.schema ? { content: { [answer.mediaType ?? 'application/json']: { schema: jsonSchema(answer.schema, 'output') } } } : {}) };
   } else if (status) {
     responses[status] = operation.responses[status];
   }

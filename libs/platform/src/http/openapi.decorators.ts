@@ -5,6 +5,8 @@ export interface DocumentedAnswer {
   description: string;
   /** absent for an answer without a body (204) */
   schema?: z.ZodType;
+  /** JSON unless said (a stream of server-sent events) */
+  mediaType?: string;
 }
 
 /** A body the handler reads itself (a webhook's raw bytes), with the schema it is checked against. */
@@ -39,6 +41,16 @@ type Handler<R> = TypedPropertyDescriptor<(...args: never[]) => R>;
 export function Responds<S extends z.ZodType>(description: string, schema: S) {
   return <R>(_target: object, _key: string | symbol, descriptor: Handler<R> & Answering<R, z.output<S>>): void => {
     Reflect.defineMetadata(ANSWER, { description, schema } satisfies DocumentedAnswer, descriptor.value!);
+  };
+}
+
+/**
+ * A success answer that is a stream of server-sent events (`text/event-stream`), each event's data
+ * one `item`. Not checked by the compiler as Responds is: the handler returns an Observable of events.
+ */
+export function Streams(description: string, item: z.ZodType) {
+  return (_target: object, _key: string | symbol, descriptor: PropertyDescriptor): void => {
+    Reflect.defineMetadata(ANSWER, { description, schema: item, mediaType: 'text/event-stream' } satisfies DocumentedAnswer, descriptor.value);
   };
 }
 
