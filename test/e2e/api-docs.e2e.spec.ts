@@ -26,7 +26,7 @@ const TAKES_A_BODY = new Set([
   'put /v1/assets', 'post /v1/assets/{qualifiedName}/classifications', 'put /v1/lineage', 'delete /v1/lineage',
   'post /v1/api-keys', 'post /v1/tenants', 'post /v1/connectors', 'patch /v1/connectors/{id}', 'post /v1/hooks/{connectorType}/{connectorId}',
   'post /v1/hooks/slack/{connectorId}',
-  'post /v1/rules', 'patch /v1/rules/{id}', 'post /v1/backfills', 'post /v1/expressions/check',
+  'post /v1/rules', 'post /v1/rules/preview', 'patch /v1/rules/{id}', 'post /v1/backfills', 'post /v1/expressions/check',
 ]);
 
 const ROOT = join(__dirname, '..', '..');
@@ -264,6 +264,8 @@ describe('API description', () => {
     await call('get', '/v1/changes/stream', { headers: { 'Last-Event-ID': 'not-a-sequence' }, status: 400 });
 
     // rules
+    await call('post', '/v1/rules/preview', { body: { rule: { name: 'owner downstream', trigger: ['asset.updated'],
+      action: { type: 'propagate_attribute', attribute: 'owner', when: '"owner" in source.attributes', value: 'source.attributes.owner' } } }, status: 200 });
     const rule = await call('post', '/v1/rules', { body: { name: 'owner downstream', trigger: ['asset.created', 'asset.updated'],
       action: { type: 'propagate_attribute', attribute: 'owner', when: '"owner" in source.attributes', value: 'source.attributes.owner', maxDepth: 2 } }, status: 201 });
     await call('get', '/v1/rules', { status: 200 });

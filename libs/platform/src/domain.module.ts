@@ -12,7 +12,7 @@ import { NodeOutboundHttp } from '@tributary/outbound';
 import { ApiKeysRepository, asTenantId, ConnectorsRepository, TenantsRepository } from '@tributary/store';
 import { TenantsService } from '@tributary/tenancy';
 import {
-  APPLY_QUEUE, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RULE_PLAN_QUEUE, RulePlanning, RulesService,
+  APPLY_QUEUE, FANOUT_QUEUE, FanoutJob, PropagationEngine, PropagationPlanner, RULE_PLAN_QUEUE, RulePlanning, RulePreview, RulesService,
 } from '@tributary/propagation';
 import { BACKFILL_QUEUE, BackfillJob, BackfillsService, INBOUND_STREAM } from '@tributary/ingest';
 import {
@@ -104,6 +104,7 @@ export class DomainModule {
       [PropagationEngine, engine],
       [PropagationPlanner, planner],
       [RulePlanning, planning],
+      [RulePreview, new RulePreview(db, rules, planner)],
       [NotificationPlanner, new NotificationPlanner(db, rules)],
       [DeliveryProcessor, deliveries],
       [DeliveriesService, new DeliveriesService(db)],

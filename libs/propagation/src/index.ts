@@ -6,3 +6,4 @@ export * from './propagation.planner';
 export * from './change-relay';
 export * from './derived-values';
 export * from './rule-planning';
+export * from './rule-preview';

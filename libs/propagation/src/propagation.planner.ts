@@ -131,8 +131,8 @@ export class PropagationPlanner {
     }
   }
 
-  /** The assets that are sources under a rule now (among `candidates`, or the whole tenant), with their keys. */
-  private async activeSources(tx: TenantTx, rule: CompiledRule, candidates: number[] | 'all'): Promise<{ sourceId: number; key: string }[]> {
+  /** The assets that are sources under a rule now (among `candidates`, or the whole tenant), with their keys (also a rule's preview). */
+  async activeSources(tx: TenantTx, rule: CompiledRule, candidates: number[] | 'all'): Promise<{ sourceId: number; key: string }[]> {
     const ids = candidates === 'all' ? await this.allAssetIds(tx) : candidates;
     switch (rule.action.type) {
       case 'propagate_classification': {

@@ -112,6 +112,20 @@ export class RulesService {
     return { ...saved, planning: 'queued' };
   }
 
+  /**
+   * A rule as it would be saved, compiled but not stored: what a preview computes with. A notify
+   * rule changes no asset, so it has nothing to preview (its connector's test shows a message).
+   */
+  candidate(body: z.infer<typeof CreateRuleBody>): CompiledRule {
+    const rule: Rule = { id: 'preview', name: body.name, builtin: false, enabled: true, trigger: body.trigger, filter: body.filter ?? null,
+      action: body.action, version: 0 };
+    if (rule.action.type === 'notify') {
+      throw invalid('nothing_to_preview', 'a notify rule changes no asset: try its connector with POST /v1/connectors/{id}/test', { field: 'action.type' });
+    }
+    checkExpressions(rule);
+    return compile(rule) as CompiledRule;
+  }
+
   /** Built-in rules may only be switched on or off. */
   async update(tenantId: TenantId, actor: string, id: string, body: z.infer<typeof UpdateRuleBody>): Promise<SavedRule> {
     const [before, after] = await this.database.inTenant(tenantId, async (tx) => {

@@ -2,19 +2,20 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@ne
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { type Access, CurrentAccess, RequireRole } from '@tributary/auth';
-import { CreateRuleBody, RulesService, UpdateRuleBody } from '@tributary/propagation';
+import { CreateRuleBody, PREVIEW_LIMIT, RulePreview, RulesService, UpdateRuleBody } from '@tributary/propagation';
 import { RuleId } from '../http/schemas';
 import { ParseBody, ParseParam } from '../http/zod.pipe';
 import { Responds, RespondsEmpty } from '@tributary/platform';
-import { RuleList, SavedRule } from '../http/responses';
+import { RuleList, RulePreviewed, SavedRule } from '../http/responses';
 
 const ruleId = new ParseParam('id', RuleId);
+const PreviewRuleBody = z.strictObject({ rule: CreateRuleBody });
 
 @ApiTags('rules')
 @ApiBearerAuth()
 @Controller('v1/rules')
 export class RulesController {
-  constructor(private readonly rules: RulesService) {}
+  constructor(private readonly rules: RulesService, private readonly previews: RulePreview) {}
 
   @Get()
   @RequireRole('steward')
@@ -28,6 +29,14 @@ export class RulesController {
   @Responds('the rule, saved and compiled; its planning is queued', SavedRule)
   create(@CurrentAccess() a: Access, @Body(new ParseBody(CreateRuleBody)) body: z.infer<typeof CreateRuleBody>) {
     return this.rules.create(a.tenantId, a.principal.actor, body);
+  }
+
+  @Post('preview')
+  @HttpCode(200)
+  @RequireRole('steward')
+  @Responds(`what the rule would change if it were saved and enabled now (the first ${PREVIEW_LIMIT}, and how many in all); nothing is written`, RulePreviewed)
+  preview(@CurrentAccess() a: Access, @Body(new ParseBody(PreviewRuleBody)) body: z.infer<typeof PreviewRuleBody>) {
+    return this.previews.preview(a.tenantId, body.rule);
   }
 
   @Patch(':id')

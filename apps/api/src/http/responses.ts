@@ -219,3 +219,11 @@ export const IncidentsSummary = z.strictObject({
   meanSecondsToAcknowledge: z.number().nullable().describe('over the incidents opened in from..to that were acknowledged; null when none was'),
   meanSecondsToResolve: z.number().nullable().describe('over the incidents opened in from..to that were resolved; null when none was'),
 });
+
+export const RulePreviewed = z.strictObject({
+  changes: z.array(z.strictObject({
+    qualifiedName: z.string(),
+    change: z.looseObject({ type: z.string() }).describe('the change event the rule would write there: its type, and the state before and after'),
+  })).describe('in qualified-name order'),
+  total: z.number().int().describe('how many changes in all'),
+});

@@ -75,13 +75,11 @@ export class PropagationRepository {
               AND source_id = ${k.sourceId} AND key = ${k.key}`.execute(tx.db);
     let size = 0;
     if (value !== null) {
-      const walk = walkQuery(tx, [k.sourceId], 'downstream', reach.maxDepth);
       const inserted = await sql<{ n: number }>`
         WITH staged AS (
           INSERT INTO propagation_desired (tenant_id, rule_id, source_id, key, generation, asset_id, depth, value, bucket)
-          SELECT ${tx.tenantId}, ${k.ruleId}, ${k.sourceId}, ${k.key}, ${generation}, w.id, w.depth, ${JSON.stringify(value)}::jsonb, w.id % ${BUCKETS}
-          FROM (${walk}) w JOIN assets a ON a.tenant_id = ${tx.tenantId} AND a.id = w.id AND a.deleted_at IS NULL
-          ${reach.typeNames ? sql`WHERE a.type_name = ANY (${reach.typeNames}::text[])` : sql``}
+          SELECT ${tx.tenantId}, ${k.ruleId}, ${k.sourceId}, ${k.key}, ${generation}, r.id, r.depth, ${JSON.stringify(value)}::jsonb, r.id % ${BUCKETS}
+          FROM (${reachQuery(tx, k.sourceId, reach)}) r
           RETURNING 1)
         SELECT count(*)::int AS n FROM staged`.execute(tx.db);
       size = inserted.rows[0].n;
@@ -94,6 +92,12 @@ export class PropagationRepository {
               ON CONFLICT (tenant_id, rule_id, source_id, key)
               DO UPDATE SET generation = EXCLUDED.generation, partitions = EXCLUDED.partitions, updated_at = now()`.execute(tx.db);
     return { generation, partitions, size };
+  }
+
+  /** The assets a propagation from the source reaches, as stage() would stage them; writes nothing (a rule's preview). */
+  async reach(tx: TenantTx, sourceId: number, reach: { maxDepth: number; typeNames?: string[] }): Promise<{ assetId: number; depth: number }[]> {
+    const rows = await sql<{ id: number; depth: number }>`${reachQuery(tx, sourceId, reach)}`.execute(tx.db);
+    return rows.rows.map((r) => ({ assetId: r.id, depth: r.depth }));
   }
 
   /** The newest generation of a propagation, locked for the applying transaction (shared: partitions apply in parallel). */
@@ -271,4 +275,15 @@ export class PropagationRepository {
       SELECT source_id, key FROM propagation_generations WHERE tenant_id = ${tx.tenantId} AND rule_id = ${ruleId} ${filter}`.execute(tx.db);
     return rows.rows.map((r) => ({ ruleId, sourceId: r.source_id, key: r.key }));
   }
+}
+
+/**
+ * The live assets downstream of a source within `maxDepth` hops, each at its shortest depth, of the
+ * given types only (the walk still passes through others): what one propagation reaches.
+ */
+function reachQuery(tx: TenantTx, sourceId: number, reach: { maxDepth: number; typeNames?: string[] }) {
+  return sql<{ id: number; depth: number }>`
+    SELECT w.id, w.depth FROM (${walkQuery(tx, [sourceId], 'downstream', reach.maxDepth)}) w
+    JOIN assets a ON a.tenant_id = ${tx.tenantId} AND a.id = w.id AND a.deleted_at IS NULL
+    ${reach.typeNames ? sql`WHERE a.type_name = ANY (${reach.typeNames}::text[])` : sql``}`;
 }
