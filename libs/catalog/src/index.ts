@@ -9,4 +9,5 @@ export * from './change-feed.service';
 export * from './incidents.service';
 export * from './dead-letters.service';
 export * from './ignored-deliveries.service';
+export * from './directory.service';
 export { nameCursor, timeIdCursor } from './page-cursor';
