@@ -7,7 +7,7 @@ import { AuditRepository, ConnectorRow, ConnectorsRepository, Database, SecretBo
 import { ConnectorRegistry } from './connector-registry';
 import { extractSecrets, insertSecrets } from './secret-paths';
 import { ConnectorDeclaration } from './connector-plugin';
-import { CurrentStateSource, HistorySource, SourceConnector, SourceFailed } from './source-connector';
+import { CurrentStateSource, HistorySource, IssuedCredentials, SourceConnector, SourceFailed } from './source-connector';
 import { TargetConnector, TargetError } from './target-connector';
 
 /** What every connector's config may carry besides its own fields. */
@@ -87,7 +87,7 @@ export class ConnectorsService {
       secretsSealed: this.box.seal(JSON.stringify({ signingSecret, secrets } satisfies Sealed)),
     });
     await this.record(tenantId, actor, 'connector.create', row.id, { type: row.type, name: row.name });
-    return { id: row.id, type: row.type, name: row.name, webhookUrl: this.webhookUrl(row), signingSecret };
+    return { id: row.id, type: row.type, name: row.name, webhookUrl: this.webhookUrl(row), signingSecret, ...credentialsOf(plugin, row.id, signingSecret) };
   }
 
   async list(tenantId: TenantId): Promise<ConnectorView[]> {
@@ -125,7 +125,8 @@ export class ConnectorsService {
     if (!updated) throw connectorNotFound(id);
     this.cache.delete(id);
     await this.record(tenantId, actor, 'connector.update', id, { fields: Object.keys(change) });
-    return { ...this.view(updated), ...(change.rotateSigningSecret ? { signingSecret: sealed.signingSecret } : {}) };
+    return { ...this.view(updated),
+      ...(change.rotateSigningSecret ? { signingSecret: sealed.signingSecret, ...credentialsOf(plugin, id, sealed.signingSecret) } : {}) };
   }
 
   async remove(tenantId: TenantId, actor: string, id: string): Promise<void> {
@@ -341,3 +342,7 @@ const valueAt = (o: unknown, path: string): unknown =>
   path.split('.').reduce<unknown>((n, k) => (n && typeof n === 'object' ? (n as Record<string, unknown>)[k] : undefined), o);
 
 const hasPath = (o: Record<string, unknown>, path: string): boolean => valueAt(o, path) !== undefined;
+
+/** A source's credentials derived from its signing secret (Okta's SCIM token), shown with the secret. */
+const credentialsOf = (plugin: ConnectorDeclaration, id: string, signingSecret: string): IssuedCredentials =>
+  (plugin.kind === 'source' && (plugin as SourceConnector).credentials?.(id, signingSecret)) || {};

@@ -107,6 +107,7 @@ export const CreatedConnector = z.strictObject({
   id: z.string(), type: z.string(), name: z.string(),
   webhookUrl: z.string().describe('where the source sends its webhooks'),
   signingSecret: z.string().describe('the webhook signing secret: shown only in this answer'),
+  scimToken: z.string().optional().describe('`okta`: the SCIM bearer token (derived from the signing secret): shown only in this answer'),
 });
 export const ConnectorView = z.strictObject({
   id: z.string(), type: z.string(), name: z.string(), enabled: z.boolean(),
@@ -121,8 +122,10 @@ export const ConnectorTestResult = z.strictObject({
 });
 export const UpdatedConnector = ConnectorView.extend({
   signingSecret: z.string().optional().describe('the new signing secret, only when `rotateSigningSecret` asked for one'),
+  scimToken: z.string().optional().describe('`okta`: the new SCIM token, with a new signing secret'),
 });
 
+export const OktaVerification = z.strictObject({ verification: z.string().describe('the value of X-Okta-Verification-Challenge') });
 export const Accepted = z.strictObject({ eventIds: z.array(z.string()).describe('ids of the deliveries, durably logged') });
 
 export const IncidentView = z.strictObject({
