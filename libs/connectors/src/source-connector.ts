@@ -37,6 +37,15 @@ export class SourceFailed extends Error {
 /** Thrown by `normalize` for a delivery that cannot be understood; it goes to the dead letters. */
 export class NormalizeError extends Error {}
 
+/** A logged delivery's body as JSON, for `normalize`; NormalizeError when it is not. */
+export function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    throw new NormalizeError(`body is not JSON: ${(err as Error).message}`);
+  }
+}
+
 /**
  * A delivery the source sent that is not one to act on (a notification about a monitor, a payload
  * version this connector does not read): acknowledged with 202 so that the sender does not count

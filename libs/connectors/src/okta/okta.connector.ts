@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DIRECTORY_FACT_KIND, DirectoryFactValue } from '../directory-fact';
-import { NormalizeError, SourceConnector, SourceFact } from '../source-connector';
+import { NormalizeError, parseJson, SourceConnector, SourceFact } from '../source-connector';
 import { groupFact, OKTA_TARGET, OKTA_TYPES, oktaHistory, OktaGroup, OktaGroupMembers, OktaUser, userFact } from './okta-api.source';
 import { directoryFactOf, OktaEventHookBody } from './okta-event-hook';
 import { sameSecret, scimToken } from './okta-secrets';
@@ -106,10 +106,3 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return parsed.data;
 }
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch (err) {
-    throw new NormalizeError(`body is not JSON: ${(err as Error).message}`);
-  }
-}
