@@ -549,12 +549,14 @@ export const tenantDataMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.group_members TO ${role};
 
       -- The source events applied (Okta's LogEvent uuid): a redelivery finds its id here and changes nothing.
+      -- Pruned with the delivery keys (retention): a redelivery older than that is still stale by its time.
       CREATE TABLE ${schema}.directory_events (
         tenant_id text NOT NULL,
         event_id text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (tenant_id, event_id)
       );
+      CREATE INDEX directory_events_by_time ON ${schema}.directory_events (tenant_id, applied_at);
       ${tenantIsolation(`${schema}.directory_events`, role)}
       GRANT SELECT, INSERT, DELETE ON ${schema}.directory_events TO ${role};
     `,
