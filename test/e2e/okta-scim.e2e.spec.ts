@@ -70,6 +70,14 @@ describe('SCIM 2.0 provisioning', () => {
       expect((await scim('get', '/Users')).body.totalResults).toBe(1);
     });
 
+    it('the same userName created by several requests at once: one 201, the others 409 uniqueness', async () => {
+      const answers = await Promise.all(Array.from({ length: 6 }, () => scim('post', '/Users', oktaUser('race@acme.io', 'Race', 'X'))));
+      expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+      expect(answers.filter((r) => r.status === 409).every((r) => r.body.scimType === 'uniqueness')).toBe(true);
+      const created = answers.find((r) => r.status === 201)!;
+      expect((await scim('delete', `/Users/${created.body.id}`)).status).toBe(204);
+    });
+
     it('a body without userName is 400 invalidValue', async () => {
       const res = await scim('post', '/Users', { schemas: [USER], name: { givenName: 'X' } });
       expect(res.status).toBe(400);

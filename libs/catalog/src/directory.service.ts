@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { conflict, invalid, malformed, notFound } from '@tributary/errors';
 import {
   AssetsRepository, AuditRepository, ChangeEventsRepository, Database, DirectoryRepository, GroupFields, GroupRow, NewChangeEvent, PersonFields,
-  PersonRow, PersonStatus, TenantTx,
+  PersonRow, PersonStatus, TenantTx, uniqueViolation,
 } from '@tributary/store';
 import { changeEvent } from './change-event.factory';
 import { UUID_PATTERN } from './qualified-name';
@@ -318,13 +318,25 @@ export class DirectoryService {
 
   // ---- helpers -----------------------------------------------------------------------------------
 
+  /**
+   * One SCIM write in a transaction with its audit entry and change events. Two requests taking one
+   * login or group name at once both pass the check before their insert; the index refuses the
+   * second, which is answered as the check would have (409 `uniqueness`).
+   */
   private async write<T>(ctx: WriteContext, action: string, fn: (tx: TenantTx) => Promise<{ row: T; events: NewChangeEvent[]; subject: string }>): Promise<T> {
-    return this.database.inTenant(ctx.tenantId, async (tx) => {
-      const { row, events, subject } = await fn(tx);
-      await this.audit.record(tx, { actor: ctx.actor, action: `directory.${action}`, subject, details: { origin: ctx.origin } });
-      await this.changes.append(tx, events);
-      return row;
-    });
+    try {
+      return await this.database.inTenant(ctx.tenantId, async (tx) => {
+        const { row, events, subject } = await fn(tx);
+        await this.audit.record(tx, { actor: ctx.actor, action: `directory.${action}`, subject, details: { origin: ctx.origin } });
+        await this.changes.append(tx, events);
+        return row;
+      });
+    } catch (err) {
+      const index = uniqueViolation(err);
+      if (index === 'people_login') throw conflict('uniqueness', 'a person with this login already exists in this tenant\'s directory', { field: 'userName' });
+      if (index === 'directory_groups_name') throw conflict('uniqueness', 'a group with this name already exists in this tenant\'s directory', { field: 'displayName' });
+      throw err;
+    }
   }
 
   private async mustPerson(tx: TenantTx, id: string, lock: boolean): Promise<PersonRow> {
