@@ -235,6 +235,17 @@ describe('Okta event hooks', () => {
     });
   });
 
+  describe('a delivery that cannot be applied', () => {
+    it('is parked as a dead letter with its reason, and changes nothing', async () => {
+      // another Okta user claiming a login a person of the directory holds
+      await deliver([logEvent('user.lifecycle.activate', '2026-12-03T00:00:00.000Z', [user('00uimpostor', 'bo@acme.io', 'Impostor')])]);
+      const letters = (await t.http().get('/v1/dead-letters').set(auth())).body.items as { reason: string }[];
+      expect(letters).toHaveLength(1);
+      expect(letters[0].reason).toMatch(/directory could not be applied: login "bo@acme.io" belongs to another Okta user/);
+      expect(await person('bo@acme.io')).toMatchObject({ oktaId: '00ubo', displayName: 'Bo Chen', status: 'active' });
+    });
+  });
+
   /** A group's id, read through SCIM (the directory API lists members by group id). */
   async function groupIdOf(name: string): Promise<string> {
     const res = await t.http().get(`/scim/v2/Groups?filter=${enc(`displayName eq "${name}"`)}`).set('Authorization', `Bearer ${okta.scimToken}`);
