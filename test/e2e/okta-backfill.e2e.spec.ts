@@ -105,6 +105,18 @@ describe('Okta backfill through the management API', () => {
     expect((await t.http().get('/v1/changes?limit=1').set(auth())).body.next).toBe(before);
   });
 
+  it('testing the connector reads the first page of users; a refused token or a 429 is a failed test, not an error', async () => {
+    const [good, bad] = (await t.http().get('/v1/connectors').set(auth())).body.items as { id: string; name: string }[];
+    expect([good.name, bad.name]).toEqual(['okta', 'bad-token']);
+    const ok = await t.http().post(`/v1/connectors/${good.id}/test`).set(auth());
+    expect([ok.status, ok.body]).toEqual([200, { ok: true, detail: 'read the source: 200 record(s) on the first page' }]);
+    const refused = await t.http().post(`/v1/connectors/${bad.id}/test`).set(auth());
+    expect([refused.status, refused.body.ok, refused.body.detail]).toEqual([200, false, expect.stringMatching(/^okta_unauthorized/)]);
+    fake.rateLimitNext(1, 30);
+    const limited = await t.http().post(`/v1/connectors/${good.id}/test`).set(auth());
+    expect([limited.status, limited.body.ok, limited.body.detail]).toEqual([200, false, expect.stringMatching(/rate limited by the source/)]);
+  });
+
   it('a connector without API credentials cannot be backfilled (422)', async () => {
     const c = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'okta', name: 'hooks-only', config: {} }).expect(201)).body;
     const res = await t.http().post('/v1/backfills').set(auth()).send({ connectorId: c.id, ...RANGE });

@@ -7,7 +7,7 @@ import { AuditRepository, ConnectorRow, ConnectorsRepository, Database, SecretBo
 import { ConnectorRegistry } from './connector-registry';
 import { extractSecrets, insertSecrets } from './secret-paths';
 import { ConnectorDeclaration } from './connector-plugin';
-import { CurrentStateSource, HistorySource, IssuedCredentials, SourceConnector, SourceFailed } from './source-connector';
+import { CurrentStateSource, HistorySource, IssuedCredentials, SourceConnector, SourceFailed, SourceRateLimited } from './source-connector';
 import { TargetConnector, TargetError } from './target-connector';
 
 /** What every connector's config may carry besides its own fields. */
@@ -224,15 +224,19 @@ export class ConnectorsService {
         result = { ok: false, detail: err.answer };
       }
     } else {
+      // a source read by its current state (Monte Carlo) is tested with it; one with only a history (Okta's directory), with its first page
       const source = this.currentState(connector as LoadedConnector);
-      if (!source) {
+      const history = source ? undefined : this.history(connector as LoadedConnector);
+      if (!source && !history) {
         throw invalid('nothing_to_test', `connector ${id} has no API credentials to read its source with; send it a webhook to test its webhooks`);
       }
+      const since = new Date(Date.now() - 24 * 3_600_000);
       try {
-        const page = await source.recent({ since: new Date(Date.now() - 24 * 3_600_000), until: null }, null);
-        result = { ok: true, detail: `read the source: ${page.deliveries.length} incident(s) in the last 24 hours on the first page` };
+        result = source
+          ? { ok: true, detail: `read the source: ${(await source.recent({ since, until: null }, null)).deliveries.length} incident(s) in the last 24 hours on the first page` }
+          : { ok: true, detail: `read the source: ${(await history!.page({ since, until: null }, null)).deliveries.length} record(s) on the first page` };
       } catch (err) {
-        if (!(err instanceof SourceFailed) && !(err instanceof OutboundError)) throw err;
+        if (!(err instanceof SourceFailed) && !(err instanceof OutboundError) && !(err instanceof SourceRateLimited)) throw err;
         result = { ok: false, detail: err.message };
       }
     }
