@@ -10,10 +10,11 @@ import { ScimCaller, ScimTokens } from '@tributary/connectors';
 import { traceparentFor } from '@tributary/observability';
 import { Responds, RespondsEmpty } from '@tributary/platform';
 import {
-  equalityFilter, patchGroup, patchUser, personFields, SCIM_CONTENT_TYPE, ScimErrorFilter, ScimGroupBody, ScimListQuery, ScimPatchBody, ScimResource,
+  equalityFilter, patchGroup, patchUser, personFields, SCIM_CONTENT_TYPE, ScimGroupBody, ScimListQuery, ScimPatchBody, ScimResource,
   scimGroup, scimList, scimUser, ScimUserBody,
-} from '../http/scim';
-import type { ScimGroupBody as GroupBody, ScimPatchBody as PatchBody, ScimUserBody as UserBody } from '../http/scim';
+} from '../http/scim-resources';
+import { ScimErrorFilter } from '../http/scim-error.filter';
+import type { ScimGroupBody as GroupBody, ScimPatchBody as PatchBody, ScimUserBody as UserBody } from '../http/scim-resources';
 import { ParseBody, ParseQuery } from '../http/zod.pipe';
 
 /** Authenticates a SCIM request by its okta connector's SCIM token (ScimTokens); the caller rides on the request. */
