@@ -27,6 +27,8 @@ const TAKES_A_BODY = new Set([
   'post /v1/api-keys', 'post /v1/tenants', 'post /v1/connectors', 'patch /v1/connectors/{id}', 'post /v1/hooks/{connectorType}/{connectorId}',
   'post /v1/hooks/slack/{connectorId}',
   'post /v1/rules', 'post /v1/rules/preview', 'patch /v1/rules/{id}', 'post /v1/backfills', 'post /v1/expressions/check',
+  'post /v1/hooks/okta/{connectorId}', 'post /scim/v2/Users', 'put /scim/v2/Users/{id}', 'patch /scim/v2/Users/{id}',
+  'post /scim/v2/Groups', 'put /scim/v2/Groups/{id}', 'patch /scim/v2/Groups/{id}',
 ]);
 
 const ROOT = join(__dirname, '..', '..');
@@ -300,6 +302,31 @@ describe('API description', () => {
       'Content-Type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': clickedAt,
       'x-slack-signature': `v0=${createHmac('sha256', slack.signingSecret).update(`v0:${clickedAt}:${click}`).digest('hex')}`,
     } } });
+    // Okta: the hook's verification and a delivery, SCIM provisioning, the directory it fills
+    const okta = await call('post', '/v1/connectors', { body: { type: 'okta', name: 'acme-okta', config: {} }, status: 201 });
+    await call('get', '/v1/hooks/okta/{connectorId}', { params: { connectorId: okta.id }, headers: { 'X-Okta-Verification-Challenge': 'c-1' }, status: 200 });
+    const oktaEvents = { eventType: 'com.okta.event_hook', data: { events: [{ uuid: 'docs-evt-1', published: '2026-11-01T00:00:00.000Z',
+      eventType: 'user.lifecycle.activate', outcome: { result: 'SUCCESS' }, target: [{ id: '00udocs', type: 'User', alternateId: 'bo@acme.io', displayName: 'Bo' }] }] } };
+    await call('post', '/v1/hooks/okta/{connectorId}', { params: { connectorId: okta.id }, status: 204,
+      raw: { text: JSON.stringify(oktaEvents), headers: { 'Content-Type': 'application/json', Authorization: okta.signingSecret } } });
+    const scim = { headers: { Authorization: `Bearer ${okta.scimToken}` } };
+    const scimUser = { userName: 'ana@acme.io', name: { givenName: 'Ana', familyName: 'Lima' }, emails: [{ value: 'ana@acme.io', primary: true }], active: true };
+    const ana = await call('post', '/scim/v2/Users', { ...scim, body: scimUser, status: 201 });
+    await call('get', '/scim/v2/Users', { ...scim, query: { filter: 'userName eq "ana@acme.io"', startIndex: 1, count: 10 }, status: 200 });
+    await call('get', '/scim/v2/Users/{id}', { ...scim, params: { id: ana.id }, status: 200 });
+    await call('put', '/scim/v2/Users/{id}', { ...scim, params: { id: ana.id }, body: { ...scimUser, displayName: 'Ana L.' }, status: 200 });
+    const group = await call('post', '/scim/v2/Groups', { ...scim, body: { displayName: 'data-eng', members: [{ value: ana.id }] }, status: 201 });
+    await call('get', '/scim/v2/Groups', { ...scim, query: { filter: 'displayName eq "data-eng"' }, status: 200 });
+    await call('get', '/scim/v2/Groups/{id}', { ...scim, params: { id: group.id }, status: 200 });
+    await call('put', '/scim/v2/Groups/{id}', { ...scim, params: { id: group.id }, body: { displayName: 'data-eng', members: [] }, status: 200 });
+    await call('patch', '/scim/v2/Groups/{id}', { ...scim, params: { id: group.id }, status: 200,
+      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: ana.id }] }] } });
+    await call('get', '/v1/people', { query: { q: 'ana', limit: 10 }, status: 200 });
+    await call('get', '/v1/groups/{id}/members', { params: { id: group.id }, query: { limit: 10 }, status: 200 });
+    await call('patch', '/scim/v2/Users/{id}', { ...scim, params: { id: ana.id }, status: 200,
+      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] } });
+    await call('delete', '/scim/v2/Groups/{id}', { ...scim, params: { id: group.id }, status: 204 });
+    await call('delete', '/scim/v2/Users/{id}', { ...scim, params: { id: ana.id }, status: 204 });
     await hook({ id: connector.id, signingSecret: 'not-the-secret-at-all' }, incidentWebhook(), 401);
     await hook(connector, { action: 'monitor', type: 'monitor_created', payload: { monitor_id: 'm-1' } });
     await waitFor('the monitor notification kept as ignored', async () =>

@@ -191,6 +191,27 @@ describe('OIDC bearer tokens', () => {
     });
   });
 
+  describe('a group Okta provisioned over SCIM', () => {
+    // The mapping (OIDC_GROUP_ROLES) is by group name, as Okta's groups claim lists names: a group
+    // pushed to the directory over SCIM has the name Okta puts in its members' tokens.
+    it('named in the groups claim gets the mapped role', async () => {
+      const admin = { Authorization: `Bearer ${t.adminKey}` };
+      const okta = (await t.http().post('/v1/connectors').set(admin).send({ type: 'okta', name: 'okta', config: {} }).expect(201)).body;
+      const scim = (path: string, body: unknown) => t.http().post(`/scim/v2${path}`).set('Authorization', `Bearer ${okta.scimToken}`)
+        .set('Content-Type', 'application/scim+json').send(JSON.stringify(body));
+      const ann = (await scim('/Users', { userName: 'ann@example.com', emails: [{ value: 'ann@example.com', primary: true }] })).body;
+      const group = await scim('/Groups', { displayName: 'data-stewards', members: [{ value: ann.id }] });
+      expect(group.status).toBe(201);
+      const members = (await t.http().get(`/v1/groups/${group.body.id}/members`).set(admin)).body.items;
+      expect(members.map((m: { login: string }) => m.login)).toEqual(['ann@example.com']);
+
+      const steward = signJwt(claims({ groups: [group.body.displayName] }), rsa);
+      expect((await putAssets(steward)).status).toBe(200);
+      const unmapped = signJwt(claims({ groups: ['data-eng'] }), rsa);
+      expect((await putAssets(unmapped)).status).toBe(403);
+    });
+  });
+
   describe('the tenant comes from the tenant claim', () => {
     const twoTenants = () => signJwt(claims({ tenant: ['default', 'other'] }), rsa);
 

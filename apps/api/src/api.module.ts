@@ -13,6 +13,8 @@ import { ChangesController } from './controllers/changes.controller';
 import { ClassificationsController } from './controllers/classifications.controller';
 import { ConnectorsController } from './controllers/connectors.controller';
 import { DeadLettersController } from './controllers/dead-letters.controller';
+import { DirectoryController } from './controllers/directory.controller';
+import { ScimController } from './controllers/scim.controller';
 import { DeliveriesController } from './controllers/deliveries.controller';
 import { ExpressionsController } from './controllers/expressions.controller';
 import { HooksController } from './controllers/hooks.controller';
@@ -48,7 +50,7 @@ export class ApiModule {
       module: ApiModule,
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
         ConnectorsController, HooksController, IncidentsController, DeadLettersController, DeliveriesController, IgnoredDeliveriesController, BackfillsController,
-        RulesController, ExpressionsController, ImpactController, AnalyticsController],
+        RulesController, ExpressionsController, ImpactController, AnalyticsController, DirectoryController, ScimController],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, WebhookMetricsHooks, ...insightsProviders],
     };
   }

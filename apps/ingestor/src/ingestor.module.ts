@@ -1,8 +1,8 @@
 import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DeadLettersService, IgnoredDeliveriesService, IncidentsService } from '@tributary/catalog';
+import { DeadLettersService, DirectoryService, IgnoredDeliveriesService, IncidentsService } from '@tributary/catalog';
 import { ConnectorsService } from '@tributary/connectors';
 import type { EventLog } from '@tributary/eventlog';
-import { BACKFILL_QUEUE, BackfillJob, BackfillsService, InboundProcessor, INBOUND_STREAM, RECONCILE_QUEUE, ReconciliationService } from '@tributary/ingest';
+import { BACKFILL_QUEUE, BackfillJob, BackfillsService, DirectoryFactApplier, InboundProcessor, INBOUND_STREAM, RECONCILE_QUEUE, ReconciliationService } from '@tributary/ingest';
 import { Metrics } from '@tributary/observability';
 import { ConsumerWatch, EVENT_LOG, IsolatedConsumer, RUNTIME, type Runtime, tenantBackoff, TenantJobs } from '@tributary/platform';
 import { schedulePeriodic } from '@tributary/queue';
@@ -32,11 +32,13 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
     private readonly metrics: Metrics,
     private readonly backfills: BackfillsService,
     private readonly consumers: ConsumerWatch,
+    private readonly directory: DirectoryService,
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.ignored, this.metrics);
+    const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.ignored, this.metrics,
+      [new DirectoryFactApplier(this.directory)]);
     this.consumer = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, this.runtime.config, this.logger,
       { group: GROUP, stream: INBOUND_STREAM, batchSize: BATCH_SIZE, what: 'inbound records', handle: (batch) => processor.handle(batch) });
     const { jobAttempts, jobBackoffMs } = this.runtime.config;

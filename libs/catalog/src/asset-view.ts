@@ -1,4 +1,5 @@
 import { AssetIncidentRow, AssetRow, ClassificationRow, HealthStatus, isCriticalSeverity } from '@tributary/store';
+import type { OwnerResolution } from './directory.service';
 
 /** The asset as the API shows it (API.md, "The asset view"). */
 export interface AssetView {
@@ -9,6 +10,8 @@ export interface AssetView {
   classifications: ClassificationView[];
   health: HealthView;
   incidents: IncidentSummary[];
+  /** the `owner` attribute resolved in the tenant's directory: a person (by login or email), a group (its members), or unknown; null without an owner */
+  ownerResolved: OwnerResolution | null;
   version: number;
   updatedAt: string;
   /** `deleted` only when asked for with `includeDeleted=true`: a deleted asset is otherwise 404 */
@@ -61,7 +64,15 @@ export function healthView(asset: AssetRow, incidents: AssetIncidentRow[]): Heal
   };
 }
 
-export function toAssetView(asset: AssetRow, classifications: ClassificationRow[], incidents: AssetIncidentRow[]): AssetView {
+/** The `owner` attribute when it is one name (text): what the directory can resolve. */
+export const ownerOf = (asset: AssetRow): string | null => {
+  const owner = asset.attributes.owner;
+  return typeof owner === 'string' && owner.trim() !== '' ? owner.trim() : null;
+};
+
+export function toAssetView(asset: AssetRow, classifications: ClassificationRow[], incidents: AssetIncidentRow[],
+  owners: ReadonlyMap<string, OwnerResolution> = new Map()): AssetView {
+  const owner = ownerOf(asset);
   return {
     qualifiedName: asset.qualifiedName,
     typeName: asset.typeName,
@@ -73,6 +84,7 @@ export function toAssetView(asset: AssetRow, classifications: ClassificationRow[
       id: i.id, source: i.source, externalId: i.externalId, type: i.type, severity: i.severity, status: i.status,
       title: i.title, url: i.url, startedAt: i.startedAt.toISOString(), updatedAt: i.updatedAt.toISOString(),
     })),
+    ownerResolved: owner === null ? null : owners.get(owner) ?? { owner, kind: 'unknown', people: [] },
     version: asset.version,
     updatedAt: asset.updatedAt.toISOString(),
     status: asset.deletedAt === null ? 'active' : 'deleted',

@@ -1,9 +1,10 @@
 import { conflict, invalid, notFound } from '@tributary/errors';
 import {
-  AssetRow, AssetsRepository, AuditRepository, ChangeEventsRepository, ClassificationsRepository, Database,
+  AssetRow, AssetsRepository, AuditRepository, ChangeEventsRepository, ClassificationsRepository, Database, DirectoryRepository,
   HealthStatus, IncidentsRepository, LineageRepository, NewChangeEvent, TenantTx,
 } from '@tributary/store';
-import { AssetView, toAssetView } from './asset-view';
+import { AssetView, ownerOf, toAssetView } from './asset-view';
+import { resolveOwners } from './directory.service';
 import { changeEvent } from './change-event.factory';
 import { nameCursor } from './page-cursor';
 import { ReadContext, WriteContext } from './write-context';
@@ -44,6 +45,7 @@ export class AssetsService {
     private readonly incidents = new IncidentsRepository(),
     private readonly changes = new ChangeEventsRepository(),
     private readonly audit = new AuditRepository(),
+    private readonly directory = new DirectoryRepository(),
   ) {}
 
   /**
@@ -183,8 +185,10 @@ export class AssetsService {
 
   private async views(tx: TenantTx, assets: AssetRow[]): Promise<AssetView[]> {
     const ids = assets.map((a) => a.id);
-    const [tags, incidents] = await Promise.all([this.classifications.forAssets(tx, ids), this.incidents.forAssets(tx, ids)]);
-    return assets.map((a) => toAssetView(a, tags.filter((t) => t.assetId === a.id), incidents.filter((i) => i.assetId === a.id)));
+    const owners = [...new Set(assets.map(ownerOf).filter((o): o is string => o !== null))];
+    const [tags, incidents, resolved] = await Promise.all([this.classifications.forAssets(tx, ids), this.incidents.forAssets(tx, ids),
+      resolveOwners(this.directory, tx, owners)]);
+    return assets.map((a) => toAssetView(a, tags.filter((t) => t.assetId === a.id), incidents.filter((i) => i.assetId === a.id), resolved));
   }
 }
 

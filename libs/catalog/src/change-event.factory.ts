@@ -8,7 +8,9 @@ export type ChangeType =
   | 'asset.classification.added' | 'asset.classification.removed'
   | 'lineage.edge.added' | 'lineage.edge.removed'
   | 'incident.opened' | 'incident.updated' | 'incident.resolved'
-  | 'asset.health.changed';
+  | 'asset.health.changed'
+  /** an asset's owner left the directory (deactivated, suspended, removed; a group removed) */
+  | 'asset.owner.deactivated';
 
 export function changeEvent(ctx: WriteContext, type: ChangeType, subject: string, data: Record<string, unknown>): NewChangeEvent {
   return { id: uuidv7(), type, subject, time: new Date(), origin: ctx.origin, traceparent: ctx.traceparent, data };

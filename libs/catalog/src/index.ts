@@ -10,4 +10,5 @@ export * from './change-stream';
 export * from './incidents.service';
 export * from './dead-letters.service';
 export * from './ignored-deliveries.service';
+export * from './directory.service';
 export { nameCursor, timeIdCursor } from './page-cursor';

@@ -7,7 +7,7 @@ import { AuditRepository, ConnectorRow, ConnectorsRepository, Database, SecretBo
 import { ConnectorRegistry } from './connector-registry';
 import { extractSecrets, insertSecrets } from './secret-paths';
 import { ConnectorDeclaration } from './connector-plugin';
-import { CurrentStateSource, HistorySource, SourceConnector, SourceFailed } from './source-connector';
+import { CurrentStateSource, HistorySource, IssuedCredentials, SourceConnector, SourceFailed, SourceRateLimited } from './source-connector';
 import { TargetConnector, TargetError } from './target-connector';
 
 /** What every connector's config may carry besides its own fields. */
@@ -87,7 +87,7 @@ export class ConnectorsService {
       secretsSealed: this.box.seal(JSON.stringify({ signingSecret, secrets } satisfies Sealed)),
     });
     await this.record(tenantId, actor, 'connector.create', row.id, { type: row.type, name: row.name });
-    return { id: row.id, type: row.type, name: row.name, webhookUrl: this.webhookUrl(row), signingSecret };
+    return { id: row.id, type: row.type, name: row.name, webhookUrl: this.webhookUrl(row), signingSecret, ...credentialsOf(plugin, row.id, signingSecret) };
   }
 
   async list(tenantId: TenantId): Promise<ConnectorView[]> {
@@ -125,7 +125,8 @@ export class ConnectorsService {
     if (!updated) throw connectorNotFound(id);
     this.cache.delete(id);
     await this.record(tenantId, actor, 'connector.update', id, { fields: Object.keys(change) });
-    return { ...this.view(updated), ...(change.rotateSigningSecret ? { signingSecret: sealed.signingSecret } : {}) };
+    return { ...this.view(updated),
+      ...(change.rotateSigningSecret ? { signingSecret: sealed.signingSecret, ...credentialsOf(plugin, id, sealed.signingSecret) } : {}) };
   }
 
   async remove(tenantId: TenantId, actor: string, id: string): Promise<void> {
@@ -223,15 +224,19 @@ export class ConnectorsService {
         result = { ok: false, detail: err.answer };
       }
     } else {
+      // a source read by its current state (Monte Carlo) is tested with it; one with only a history (Okta's directory), with its first page
       const source = this.currentState(connector as LoadedConnector);
-      if (!source) {
+      const history = source ? undefined : this.history(connector as LoadedConnector);
+      if (!source && !history) {
         throw invalid('nothing_to_test', `connector ${id} has no API credentials to read its source with; send it a webhook to test its webhooks`);
       }
+      const since = new Date(Date.now() - 24 * 3_600_000);
       try {
-        const page = await source.recent({ since: new Date(Date.now() - 24 * 3_600_000), until: null }, null);
-        result = { ok: true, detail: `read the source: ${page.deliveries.length} incident(s) in the last 24 hours on the first page` };
+        result = source
+          ? { ok: true, detail: `read the source: ${(await source.recent({ since, until: null }, null)).deliveries.length} incident(s) in the last 24 hours on the first page` }
+          : { ok: true, detail: `read the source: ${(await history!.page({ since, until: null }, null)).deliveries.length} record(s) on the first page` };
       } catch (err) {
-        if (!(err instanceof SourceFailed) && !(err instanceof OutboundError)) throw err;
+        if (!(err instanceof SourceFailed) && !(err instanceof OutboundError) && !(err instanceof SourceRateLimited)) throw err;
         result = { ok: false, detail: err.message };
       }
     }
@@ -341,3 +346,7 @@ const valueAt = (o: unknown, path: string): unknown =>
   path.split('.').reduce<unknown>((n, k) => (n && typeof n === 'object' ? (n as Record<string, unknown>)[k] : undefined), o);
 
 const hasPath = (o: Record<string, unknown>, path: string): boolean => valueAt(o, path) !== undefined;
+
+/** A source's credentials derived from its signing secret (Okta's SCIM token), shown with the secret. */
+const credentialsOf = (plugin: ConnectorDeclaration, id: string, signingSecret: string): IssuedCredentials =>
+  (plugin.kind === 'source' && (plugin as SourceConnector).credentials?.(id, signingSecret)) || {};

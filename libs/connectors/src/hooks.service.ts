@@ -62,6 +62,26 @@ export class HooksService {
     }]);
     return { eventIds: [delivery.id], tenant: connector.row.tenantId };
   }
+
+  /**
+   * A source's one-time verification of its webhook URL (Okta's GET with
+   * `X-Okta-Verification-Challenge`): the challenge to echo. The connector's secret is checked when
+   * the request carries the header the source authenticates with (see the connector's
+   * `verificationChallenge` for why it is not required); then the enabled flag, as for a delivery.
+   */
+  async challenge(type: string, connectorId: string, headers: IncomingHttpHeaders): Promise<string> {
+    const connector = await this.connectors.loadAny(connectorId);
+    if (!connector || connector.row.type !== type) throw connectorNotFound(connectorId);
+    const plugin = connector.plugin;
+    if (plugin.kind !== 'source' || !plugin.verificationChallenge) throw notFound('no_verification', `a ${type} connector has no URL verification`);
+    if (headers.authorization !== undefined && !plugin.verifySignature(Buffer.alloc(0), headers, connector.signingSecret)) {
+      throw unauthenticated('invalid_signature', 'the request\'s secret does not match the connector\'s signing secret');
+    }
+    if (!connector.row.enabled) throw forbidden('connector_disabled', `connector ${connectorId} is disabled; enable it to accept deliveries`);
+    const challenge = plugin.verificationChallenge(headers);
+    if (challenge === undefined) throw malformed('missing_challenge', 'the verification request carries no challenge header');
+    return challenge;
+  }
 }
 
 const headerValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);

@@ -37,6 +37,15 @@ export class SourceFailed extends Error {
 /** Thrown by `normalize` for a delivery that cannot be understood; it goes to the dead letters. */
 export class NormalizeError extends Error {}
 
+/** A logged delivery's body as JSON, for `normalize`; NormalizeError when it is not. */
+export function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    throw new NormalizeError(`body is not JSON: ${(err as Error).message}`);
+  }
+}
+
 /**
  * A delivery the source sent that is not one to act on (a notification about a monitor, a payload
  * version this connector does not read): acknowledged with 202 so that the sender does not count
@@ -89,6 +98,12 @@ export interface CurrentStateSource {
   recent(range: { since: Date; until: Date | null }, after: string | null): Promise<{ deliveries: PulledDelivery[]; next: string | null }>;
 }
 
+/** Credentials a source needs besides its webhook secret, derived from it and shown with it. */
+export interface IssuedCredentials {
+  /** Okta: the SCIM provisioning bearer token */
+  scimToken?: string;
+}
+
 /** A config field holding a URL the connector calls, with the secrets it sends there. */
 export interface OutboundUrlField {
   /** dotted path in the config, e.g. `graphql.endpoint` */
@@ -114,6 +129,16 @@ export interface SourceConnector<C = unknown> extends ConnectorDeclaration<C> {
   readonly kind: 'source';
   /** The source's webhook signature over the raw body (checked before anything else). */
   verifySignature(rawBody: Buffer, headers: IncomingHttpHeaders, signingSecret: string): boolean;
+  /**
+   * For a source that verifies its webhook URL with a GET before sending to it (Okta): the challenge
+   * the GET carries, which the answer echoes; undefined when the request carries none.
+   */
+  verificationChallenge?(headers: IncomingHttpHeaders): string | undefined;
+  /**
+   * Credentials derived from the connector's signing secret that its source needs besides the
+   * webhook secret (Okta's SCIM token): shown with the secret, once, when it is issued or rotated.
+   */
+  credentials?(connectorId: string, signingSecret: string): IssuedCredentials;
   /**
    * The body's shape; on success, the key that orders this source object's deliveries (e.g. the
    * incident id). A delivery to ignore (see IgnoredDelivery) is a success: it is logged like any other.

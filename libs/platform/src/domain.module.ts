@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ApiKeyService, RateLimiter } from '@tributary/auth';
 import {
-  AssetsService, ChangeFeedService, ClassificationsService, DeadLettersService, IgnoredDeliveriesService, IncidentsService, LineageService,
+  AssetsService, ChangeFeedService, ClassificationsService, DeadLettersService, DirectoryService, IgnoredDeliveriesService, IncidentsService, LineageService,
   ParkedRecord,
 } from '@tributary/catalog';
-import { ConnectorRegistry, ConnectorsService, HooksService } from '@tributary/connectors';
+import { ConnectorRegistry, ConnectorsService, HooksService, ScimTokens } from '@tributary/connectors';
 import { DeadLetterRecord, deadLetterCodec } from '@tributary/contracts';
 import type { NewRecord } from '@tributary/eventlog';
 import { NodeOutboundHttp } from '@tributary/outbound';
@@ -95,6 +95,8 @@ export class DomainModule {
       [IncidentsService, new IncidentsService(db, { dedupWindowMs: runtime.config.dedupWindowHours * 3_600_000 })],
       [DeadLettersService, deadLetters],
       [IgnoredDeliveriesService, new IgnoredDeliveriesService(db)],
+      [DirectoryService, new DirectoryService(db)],
+      [ScimTokens, new ScimTokens(connectors)],
       [ConnectorRegistry, registry],
       [ConnectorsService, connectors],
       [HooksService, new HooksService(connectors, runtime.eventLog,

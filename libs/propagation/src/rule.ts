@@ -67,6 +67,7 @@ export const NOTIFY_TRIGGERS = ['incident.opened', 'incident.updated', 'incident
 export const CHANGE_TYPES = [
   'asset.created', 'asset.updated', 'asset.deleted', 'asset.classification.added', 'asset.classification.removed',
   'lineage.edge.added', 'lineage.edge.removed', 'incident.opened', 'incident.updated', 'incident.resolved', 'asset.health.changed',
+  'asset.owner.deactivated',
 ] as const;
 
 export interface Rule {

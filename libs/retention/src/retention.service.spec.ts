@@ -39,6 +39,7 @@ describe(RetentionService.name, () => {
   /** Writes one row of each pruned kind per age, as of `days` ago. */
   const seed = async (t: TenantId, days: number, tag: string) => {
     await on(t, 'INSERT INTO $schema.processed_events (tenant_id, event_key, processed_at) VALUES ($1, $2, $3)', [`key-${tag}`, ago(days)]);
+    await on(t, 'INSERT INTO $schema.directory_events (tenant_id, event_id, applied_at) VALUES ($1, $2, $3)', [`okta-${tag}`, ago(days)]);
     await on(t, `INSERT INTO $schema.dead_letters (id, tenant_id, stream, reason, payload, created_at)
                  VALUES (gen_random_uuid(), $1, 'inbound', $2, '{}', $3)`, [tag, ago(days)]);
     await on(t, `INSERT INTO $schema.audit_log (tenant_id, actor, action, at) VALUES ($1, 'test', $2, $3)`, [tag, ago(days)]);
@@ -97,6 +98,7 @@ describe(RetentionService.name, () => {
 
       for (const t of tenants) {
         expect(await left(t, 'processed_events', 'event_key')).toEqual(['key-fresh']);
+        expect(await left(t, 'directory_events', 'event_id')).toEqual(['okta-fresh']);
         expect(await left(t, 'dead_letters', 'reason')).toEqual(['fresh', 'week-old']);
         expect(await left(t, 'ignored_deliveries', 'reason')).toEqual(['fresh', 'week-old']);
         // a delivery waiting to send is kept however old
@@ -107,9 +109,9 @@ describe(RetentionService.name, () => {
         expect(await left(t, 'incident_facts', 'sequence')).toEqual(['3']);
       }
       expect(report.failures).toEqual([]);
-      expect(report.pruned).toEqual({ event_log: 0, processed_events: 12, change_events: 8, dead_letters: 8, ignored_deliveries: 8, notification_deliveries: 8,
+      expect(report.pruned).toEqual({ event_log: 0, processed_events: 12, directory_events: 12, change_events: 8, dead_letters: 8, ignored_deliveries: 8, notification_deliveries: 8,
         audit_log: 4 });
-      expect(counted).toEqual({ processed_events: 12, change_events: 8, dead_letters: 8, ignored_deliveries: 8, notification_deliveries: 8, audit_log: 4 });
+      expect(counted).toEqual({ processed_events: 12, directory_events: 12, change_events: 8, dead_letters: 8, ignored_deliveries: 8, notification_deliveries: 8, audit_log: 4 });
     });
 
     it('deletes in batches of at most batchSize rows', async () => {

@@ -16,7 +16,7 @@ export interface RetentionPolicy {
 }
 
 /** The tables retention prunes: the label of `tributary_retention_pruned_rows_total`. */
-export type PrunedTable = 'event_log' | 'processed_events' | 'change_events' | 'dead_letters' | 'ignored_deliveries' | 'notification_deliveries'
+export type PrunedTable = 'event_log' | 'processed_events' | 'directory_events' | 'change_events' | 'dead_letters' | 'ignored_deliveries' | 'notification_deliveries'
   | 'audit_log';
 
 export interface RetentionReport {
@@ -46,7 +46,7 @@ export class RetentionService {
   /** One pass over everything; idempotent, so a run repeated or cut short does no harm. */
   async run(now = new Date()): Promise<RetentionReport> {
     const report: RetentionReport = {
-      pruned: { event_log: 0, processed_events: 0, change_events: 0, dead_letters: 0, ignored_deliveries: 0, notification_deliveries: 0, audit_log: 0 },
+      pruned: { event_log: 0, processed_events: 0, directory_events: 0, change_events: 0, dead_letters: 0, ignored_deliveries: 0, notification_deliveries: 0, audit_log: 0 },
       failures: [], heldBack: [],
     };
     const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
@@ -70,7 +70,10 @@ export class RetentionService {
     // every tenant, whatever its placement (pooled, schema, dedicated): inTenant finds its data
     for (const { id: tenantId } of await this.tenants.list()) {
       await attempt(`tenant ${tenantId}`, async () => {
-        if (deliveryKeysDays > 0) await this.drainTenant(report, 'processed_events', tenantId, (tx, n) => this.retention.pruneDeliveryKeys(tx, before(deliveryKeysDays), n));
+        if (deliveryKeysDays > 0) {
+          await this.drainTenant(report, 'processed_events', tenantId, (tx, n) => this.retention.pruneDeliveryKeys(tx, before(deliveryKeysDays), n));
+          await this.drainTenant(report, 'directory_events', tenantId, (tx, n) => this.retention.pruneDirectoryEvents(tx, before(deliveryKeysDays), n));
+        }
         if (outboxDays > 0) {
           const upTo = this.policy.changeCapture === 'relay' ? await this.retention.relayedUpTo(tenantId) : null;
           await this.drainTenant(report, 'change_events', tenantId, (tx, n) => this.retention.pruneOutbox(tx, before(outboxDays), upTo, n));

@@ -25,6 +25,13 @@ export function describeDatabaseProblem(err: unknown): string {
   return isDatabaseUnavailable(err) ? `unreachable${code ? ` (${code})` : ''}` : `failing${code ? ` (${code})` : ''}`;
 }
 
+/** The unique index a statement collided with (SQLSTATE 23505), or undefined for any other error. */
+export function uniqueViolation(err: unknown): string | undefined {
+  if (codeOf(err) !== '23505') return undefined;
+  const constraint = (err as { constraint?: unknown }).constraint;
+  return typeof constraint === 'string' ? constraint : '';
+}
+
 /** A SQLSTATE or a Node error code, only if it looks like one (never free text). */
 function codeOf(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;

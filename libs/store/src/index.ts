@@ -10,6 +10,7 @@ export * from './server/external-postgres.server';
 export * from './repositories/assets.repository';
 export * from './repositories/lineage.repository';
 export * from './repositories/classifications.repository';
+export * from './repositories/directory.repository';
 export * from './repositories/incidents.repository';
 export * from './repositories/analytics-facts.repository';
 export * from './repositories/change-events.repository';

@@ -1,14 +1,14 @@
-import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '@tributary/auth';
-import { FreshdeskWebhookBody, HooksService, JiraWebhookBody, MonteCarloWebhook } from '@tributary/connectors';
+import { FreshdeskWebhookBody, HooksService, JiraWebhookBody, MonteCarloWebhook, OktaEventHookBody } from '@tributary/connectors';
 import { traceparentFor } from '@tributary/observability';
 import { ConnectorId, ConnectorType } from '../http/schemas';
 import { ParseParam } from '../http/zod.pipe';
-import { ReadsBody, Responds } from '@tributary/platform';
-import { Accepted } from '../http/responses';
+import { ReadsBody, Responds, RespondsEmpty } from '@tributary/platform';
+import { Accepted, OktaVerification } from '../http/responses';
 
 /**
  * What a Monte Carlo webhook may carry: an incident webhook (the `MonteCarloWebhook` shape, checked
@@ -61,6 +61,29 @@ export class HooksController {
   @Responds('durably logged, answered at once (Slack wants its answer within 3 s); the ingestor applies it next', Accepted)
   async slack(@Param('connectorId', new ParseParam('connectorId', ConnectorId)) id: string, @Req() req: FastifyRequest) {
     return this.logged('slack', id, req);
+  }
+
+  /**
+   * Okta's own route: an event hook wants 200 or 204 with an empty body within 3 s, and does not
+   * retry a 4xx (okta.md). Logged before the answer, like every delivery.
+   */
+  @Post('okta/:connectorId')
+  @HttpCode(204)
+  @Public()
+  @ReadsBody('an Okta event hook delivery (`data.events[]`: LogEvents), authenticated by the connector\'s signing secret sent verbatim in '
+    + '`Authorization` (the hook\'s authentication field). User lifecycle, profile, group and membership events update the tenant\'s '
+    + 'directory (deduplicated by `uuid`, ordered by `published`); a delivery with none of them is kept as ignored', OktaEventHookBody)
+  @RespondsEmpty('durably logged; the ingestor applies it next')
+  async okta(@Param('connectorId', new ParseParam('connectorId', ConnectorId)) id: string, @Req() req: FastifyRequest): Promise<void> {
+    await this.logged('okta', id, req);
+  }
+
+  /** Okta's one-time verification of the hook's URL (`POST /api/v1/eventHooks/{id}/lifecycle/verify` makes Okta send it). */
+  @Get('okta/:connectorId')
+  @Public()
+  @Responds('the challenge of `X-Okta-Verification-Challenge`, echoed; the `Authorization` secret is checked when sent', OktaVerification)
+  async oktaVerification(@Param('connectorId', new ParseParam('connectorId', ConnectorId)) id: string, @Req() req: FastifyRequest) {
+    return { verification: await this.hooks.challenge('okta', id, req.headers) };
   }
 
   private async logged(type: string, id: string, req: FastifyRequest): Promise<{ eventIds: string[] }> {

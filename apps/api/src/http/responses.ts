@@ -40,6 +40,22 @@ const IncidentSummary = z.strictObject({
   status: z.enum(['open', 'resolved']), title: z.string().nullable(), url: z.string().nullable(), startedAt: Time, updatedAt: Time,
 });
 
+export const PersonView = z.strictObject({
+  id: z.string().describe('the person\'s id in Tributary (also their SCIM id)'),
+  login: z.string(), email: z.string().nullable(), displayName: z.string().nullable(),
+  active: z.boolean().describe('false when deactivated, suspended or staged'),
+  status: z.enum(['active', 'staged', 'suspended', 'deactivated', 'deleted']),
+  oktaId: z.string().nullable().describe('Okta\'s user id, when Okta\'s events or API named the person'),
+  externalId: z.string().nullable().describe('the SCIM client\'s externalId'),
+});
+export const PersonPage = page(PersonView);
+export const GroupMembersPage = page(PersonView).extend({ group: z.strictObject({ id: z.string(), name: z.string() }) });
+export const OwnerResolution = z.strictObject({
+  owner: z.string().describe('the `owner` attribute'),
+  kind: z.enum(['person', 'group', 'unknown']).describe('a person by login or email, a group by name, or nothing in the directory'),
+  people: z.array(PersonView).describe('the person, or the group\'s members'),
+});
+
 export const AssetView = z.strictObject({
   qualifiedName: z.string(),
   typeName: z.string(),
@@ -48,6 +64,7 @@ export const AssetView = z.strictObject({
   classifications: z.array(ClassificationView),
   health: HealthView,
   incidents: z.array(IncidentSummary),
+  ownerResolved: OwnerResolution.nullable().describe('the `owner` attribute resolved in the tenant\'s directory; null without an owner'),
   version: z.number().int(),
   updatedAt: Time,
   status: z.enum(['active', 'deleted']).describe('`deleted` only with `?includeDeleted=true`: the last state of a deleted asset'),
@@ -92,6 +109,7 @@ export const CreatedConnector = z.strictObject({
   id: z.string(), type: z.string(), name: z.string(),
   webhookUrl: z.string().describe('where the source sends its webhooks'),
   signingSecret: z.string().describe('the webhook signing secret: shown only in this answer'),
+  scimToken: z.string().optional().describe('`okta`: the SCIM bearer token (derived from the signing secret): shown only in this answer'),
 });
 export const ConnectorView = z.strictObject({
   id: z.string(), type: z.string(), name: z.string(), enabled: z.boolean(),
@@ -106,8 +124,10 @@ export const ConnectorTestResult = z.strictObject({
 });
 export const UpdatedConnector = ConnectorView.extend({
   signingSecret: z.string().optional().describe('the new signing secret, only when `rotateSigningSecret` asked for one'),
+  scimToken: z.string().optional().describe('`okta`: the new SCIM token, with a new signing secret'),
 });
 
+export const OktaVerification = z.strictObject({ verification: z.string().describe('the value of X-Okta-Verification-Challenge') });
 export const Accepted = z.strictObject({ eventIds: z.array(z.string()).describe('ids of the deliveries, durably logged') });
 
 export const IncidentView = z.strictObject({

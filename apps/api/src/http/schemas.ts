@@ -78,6 +78,7 @@ export const ConnectorId = uuid('a connector');
 export const IncidentId = uuid('an incident');
 export const DeadLetterId = uuid('a dead letter');
 export const BackfillId = uuid('a backfill');
+export const GroupId = uuid('a group');
 export const ApiKeyId = z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'not an API key id');
 export const RuleId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "not a rule id (a UUID or a built-in rule's name)");
 export const ConnectorType = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'not a connector type');

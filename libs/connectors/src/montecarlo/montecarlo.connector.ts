@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IncidentObservation } from '@tributary/contracts';
-import { NormalizeError, SourceConnector } from '../source-connector';
+import { NormalizeError, parseJson, SourceConnector } from '../source-connector';
 import { MONTE_CARLO_GRAPHQL_ENDPOINT, MONTE_CARLO_TARGET, MonteCarloGraphqlClient } from './graphql/montecarlo-graphql.client';
 import { currentStateSource, historySource, NODE_TYPES, STATE_TYPES } from './montecarlo-api.source';
 import { MonteCarloAlertNodeSchema, MonteCarloIncidentNodeSchema } from './graphql/montecarlo-graphql.schema';
@@ -100,13 +100,6 @@ function asCurrentState(observation: IncidentObservation, deliveryId: string): I
   return { ...observation, deliveryKey: `${observation.source}:${observation.externalId}:state:${deliveryId}` };
 }
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch (err) {
-    throw new NormalizeError(`body is not JSON: ${(err as Error).message}`);
-  }
-}
 
 function normalizeNode<N>(schema: z.ZodType<N>, body: unknown, normalize: (node: N) => IncidentObservation): IncidentObservation {
   const parsed = schema.safeParse(body);

@@ -480,4 +480,85 @@ export const tenantDataMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.notification_slots TO ${role};
     `,
   },
+  {
+    version: 18,
+    name: 'directory of people and groups',
+    sql: (schema, role) => `
+      -- The tenant's directory (Okta: event hooks, SCIM provisioning, backfills): who an asset's
+      -- \`owner\` names. A person's id is ours and is also their SCIM id; okta_id is Okta's user id
+      -- (hooks and the management API name people by it), external_id the SCIM client's externalId.
+      -- source_time is the newest source time applied to the row: an older event arriving later
+      -- (Okta delivers out of order) is stale and changes nothing. A removed person or group keeps
+      -- its row with deleted_at, so that a late event about it is still seen as stale.
+      CREATE TABLE ${schema}.people (
+        tenant_id text NOT NULL,
+        id uuid NOT NULL,
+        login text NOT NULL CHECK (char_length(login) BETWEEN 1 AND 512),
+        email text,
+        display_name text,
+        given_name text,
+        family_name text,
+        -- active, staged, suspended, deactivated or deleted (Okta's lifecycle, SCIM's active flag)
+        status text NOT NULL,
+        okta_id text,
+        external_id text,
+        source_time timestamptz,
+        version integer NOT NULL DEFAULT 1,
+        deleted_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+        updated_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE UNIQUE INDEX people_okta_id ON ${schema}.people (tenant_id, okta_id) WHERE okta_id IS NOT NULL;
+      -- a login names one live person: SCIM's userName uniqueness, and what an asset's owner resolves by
+      CREATE UNIQUE INDEX people_login ON ${schema}.people (tenant_id, lower(login)) WHERE deleted_at IS NULL;
+      CREATE INDEX people_email ON ${schema}.people (tenant_id, lower(email)) WHERE deleted_at IS NULL;
+      ${tenantIsolation(`${schema}.people`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.people TO ${role};
+
+      CREATE TABLE ${schema}.directory_groups (
+        tenant_id text NOT NULL,
+        id uuid NOT NULL,
+        name text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 512),
+        okta_id text,
+        external_id text,
+        source_time timestamptz,
+        version integer NOT NULL DEFAULT 1,
+        deleted_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+        updated_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE UNIQUE INDEX directory_groups_okta_id ON ${schema}.directory_groups (tenant_id, okta_id) WHERE okta_id IS NOT NULL;
+      CREATE UNIQUE INDEX directory_groups_name ON ${schema}.directory_groups (tenant_id, lower(name)) WHERE deleted_at IS NULL;
+      ${tenantIsolation(`${schema}.directory_groups`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.directory_groups TO ${role};
+
+      -- A membership removed keeps its row (member = false) with the time of the removal, so that an
+      -- older "add" delivered after it is stale.
+      CREATE TABLE ${schema}.group_members (
+        tenant_id text NOT NULL,
+        group_id uuid NOT NULL,
+        person_id uuid NOT NULL,
+        member boolean NOT NULL,
+        source_time timestamptz,
+        PRIMARY KEY (tenant_id, group_id, person_id)
+      );
+      CREATE INDEX group_members_person ON ${schema}.group_members (tenant_id, person_id) WHERE member;
+      ${tenantIsolation(`${schema}.group_members`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.group_members TO ${role};
+
+      -- The source events applied (Okta's LogEvent uuid): a redelivery finds its id here and changes nothing.
+      -- Pruned with the delivery keys (retention): a redelivery older than that is still stale by its time.
+      CREATE TABLE ${schema}.directory_events (
+        tenant_id text NOT NULL,
+        event_id text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, event_id)
+      );
+      CREATE INDEX directory_events_by_time ON ${schema}.directory_events (tenant_id, applied_at);
+      ${tenantIsolation(`${schema}.directory_events`, role)}
+      GRANT SELECT, INSERT, DELETE ON ${schema}.directory_events TO ${role};
+    `,
+  },
 ];

@@ -161,6 +161,21 @@ export class AssetsRepository {
     return new Map(rows.rows.map((r) => [r.id, { qualifiedName: r.qualified_name, typeName: r.type_name }]));
   }
 
+  /**
+   * Live assets whose `owner` attribute (text) is one of these names, case-insensitive: the assets
+   * that lose their owner when a person or group leaves the directory.
+   */
+  async liveOwnedBy(tx: TenantTx, names: string[]): Promise<{ qualifiedName: string; owner: string }[]> {
+    const lowered = [...new Set(names.filter((n) => n.length > 0).map((n) => n.toLowerCase()))];
+    if (lowered.length === 0) return [];
+    const { rows } = await sql<{ qualified_name: string; owner: string }>`
+      SELECT qualified_name, attributes ->> 'owner' AS owner FROM assets
+      WHERE tenant_id = ${tx.tenantId} AND deleted_at IS NULL AND jsonb_typeof(attributes -> 'owner') = 'string'
+        AND lower(attributes ->> 'owner') = ANY (${lowered}::text[])
+      ORDER BY qualified_name`.execute(tx.db);
+    return rows.map((r) => ({ qualifiedName: r.qualified_name, owner: r.owner }));
+  }
+
   async bumpVersion(tx: TenantTx, id: number): Promise<number> {
     const row = await tx.db.updateTable('assets').set({ version: sql`version + 1`, updated_at: sql`now()` })
       .where('tenant_id', '=', tx.tenantId).where('id', '=', id).returning('version').executeTakeFirstOrThrow();

@@ -72,6 +72,14 @@ export class RetentionRepository {
   }
 
   /**
+   * Directory source events (Okta's uuids) applied before `before`: a redelivery of one would be
+   * applied again, and changes nothing, being no newer than what it applied.
+   */
+  pruneDirectoryEvents(tx: TenantTx, before: Date, limit: number): Promise<number> {
+    return pruneByAge(tx, AGED.directoryEvents, before, limit);
+  }
+
+  /**
    * The oldest outbox events, written before `before` and with a sequence up to `upTo` (what the
    * relay has copied; unbounded when Debezium captures the outbox from the WAL, where a deleted row
    * was already read). Only a prefix of the feed goes, from its oldest event up to the first one that
@@ -131,6 +139,7 @@ const AGED = {
   deliveryKeys: { table: 'processed_events', key: 'event_key', time: 'processed_at' },
   deadLetters: { table: 'dead_letters', key: 'id', time: 'created_at' },
   ignoredDeliveries: { table: 'ignored_deliveries', key: 'id', time: 'received_at' },
+  directoryEvents: { table: 'directory_events', key: 'event_id', time: 'applied_at' },
   audit: { table: 'audit_log', key: 'id', time: 'at' },
 } as const;
 
