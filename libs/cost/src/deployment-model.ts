@@ -128,7 +128,7 @@ function embedded({ workload, headroom }: CostRequest, m: MeasurementIndex): { c
   const platformMemory = v.withHeadroom(gib(m.peakRssBytes('inbound', 'steady.platform')));
   const postgresCores = v.withHeadroom(postgresAtPeak);
   const postgresMemory = derive([postgresCores], (c) => Math.max(A.minEngineCores, c) * A.memoryGibPerCore, T.engineMemory);
-  const data = sumKnown([v.postgresGib(), v.clickhouseGib()]);
+  const data = derive([v.postgresGib(), v.clickhouseGib()], (pg, ch) => pg + ch);
   const vmCores = derive([v.withHeadroom(platformAtPeak), postgresCores], (a, b) => Math.max(A.minEmbeddedVcpus, Math.ceil(a + b)), T.embeddedVm);
   const warnings: string[] = [];
   const ceiling = m.figure('inbound', 'sustained.events-per-second');
@@ -142,9 +142,9 @@ function embedded({ workload, headroom }: CostRequest, m: MeasurementIndex): { c
     components: [{
       name: 'one VM: platform process (api, ingestor, propagator, indexer, embedded ClickHouse) and embedded PostgreSQL',
       replicas: given(1),
-      coresAtPeak: sumKnown([platformAtPeak, postgresAtPeak]),
+      coresAtPeak: derive([platformAtPeak, postgresAtPeak], (a, b) => a + b),
       cores: vmCores,
-      memoryGib: sumKnown([platformMemory, postgresMemory]),
+      memoryGib: derive([platformMemory, postgresMemory], (a, b) => a + b),
       storageGib: v.provisioned(data),
     }],
   };
