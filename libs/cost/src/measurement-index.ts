@@ -34,39 +34,34 @@ export class MeasurementIndex {
   }
 
   figure(suite: string, key: string): Quantity {
-    const results = this.bySuite.get(suite);
-    const found = results?.figures.find((f) => f.key === key);
-    const citation = { suite, key: `figures.${key}` };
-    return found && results ? measured(found.value, { ...citation, measuredAt: results.measuredAt }) : missing(citation);
+    return this.lookup(suite, `figures.${key}`, (r) => r.figures.find((f) => f.key === key)?.value);
   }
 
   /** CPU seconds per event a process used over a measured phase (its CPU seconds over the events taken in meanwhile). */
   cpuSecondsPerEvent(suite: string, key: string): Quantity {
-    const results = this.bySuite.get(suite);
-    const found = results?.processes.find((p) => p.key === key);
-    const citation = { suite, key: `processes.${key}` };
-    return found && results && found.events ? measured(found.cpuSeconds / found.events, { ...citation, measuredAt: results.measuredAt }) : missing(citation);
+    return this.lookup(suite, `processes.${key}`, (r) => {
+      const use = r.processes.find((p) => p.key === key);
+      return use?.events ? use.cpuSeconds / use.events : undefined;
+    });
   }
 
   peakRssBytes(suite: string, key: string): Quantity {
-    const results = this.bySuite.get(suite);
-    const found = results?.processes.find((p) => p.key === key);
-    const citation = { suite, key: `processes.${key}.peakRssBytes` };
-    return found?.peakRssBytes && results ? measured(found.peakRssBytes, { ...citation, measuredAt: results.measuredAt }) : missing(citation);
+    return this.lookup(suite, `processes.${key}.peakRssBytes`, (r) => r.processes.find((p) => p.key === key)?.peakRssBytes);
   }
 
   bytesPerRecord(suite: string, key: string): Quantity {
-    const results = this.bySuite.get(suite);
-    const found = results?.storage.find((s) => s.key === key);
-    const citation = { suite, key: `storage.${key}` };
-    return found && results ? measured(found.bytesPerRecord, { ...citation, measuredAt: results.measuredAt }) : missing(citation);
+    return this.lookup(suite, `storage.${key}`, (r) => r.storage.find((s) => s.key === key)?.bytesPerRecord);
   }
 
   /** How many records of a stored kind the suite measured (e.g. change events per inbound event = one over the other). */
   records(suite: string, key: string): Quantity {
+    return this.lookup(suite, `storage.${key}.records`, (r) => r.storage.find((s) => s.key === key)?.records);
+  }
+
+  /** The value `read` finds in the suite's results, cited with the run's date; missing when the suite or the value is not there. */
+  private lookup(suite: string, key: string, read: (results: BenchResults) => number | undefined): Quantity {
     const results = this.bySuite.get(suite);
-    const found = results?.storage.find((s) => s.key === key);
-    const citation = { suite, key: `storage.${key}.records` };
-    return found && results ? measured(found.records, { ...citation, measuredAt: results.measuredAt }) : missing(citation);
+    const value = results ? read(results) : undefined;
+    return value === undefined || !results ? missing({ suite, key }) : measured(value, { suite, key, measuredAt: results.measuredAt });
   }
 }
