@@ -1,6 +1,7 @@
 import type { StoredBytes } from '@tributary/cost';
 import { Metrics } from '@tributary/observability';
-import { Database } from '@tributary/store';
+import { INBOUND_STREAM } from '@tributary/ingest';
+import { Database, ServerRepository } from '@tributary/store';
 import { platformApp } from '../apps/platform/src/platform.app';
 import { POLL_MS } from './inbound/applied-watcher';
 import { TABLES } from './inbound/inbound-fixture';
@@ -89,15 +90,17 @@ function phaseFigures(key: string, r: PhaseResult, target?: { p: 'p99'; ms: numb
 }
 
 /**
- * What the run left in PostgreSQL, per record: everything an inbound event writes (the inbound log,
- * its dedup key, the incident and its facts and asset links, the change event and audit row) per
- * inbound log row, and the parts apart.
+ * What the run left in PostgreSQL, per record: everything an inbound event writes (its record in the
+ * event log and those of its changes, its dedup key, the incident and its facts and asset links, the
+ * change event and audit row) per inbound event, and the parts apart. The event log holds every
+ * stream in one table: a log record is the average of the inbound and change records.
  */
 async function inboundStorage(database: Database): Promise<StoredBytes[]> {
   const perEvent = ['event_log', 'processed_events', 'incidents', 'incident_facts', 'incident_assets', 'change_events', 'audit_log'];
+  const inbound = { what: 'inbound event (event_log rows of the inbound stream)', records: await new ServerRepository(database).eventLogRecords(INBOUND_STREAM) };
   const measured = [
-    await postgresBytesPer(database, 'postgresql.inbound-event', perEvent, 'event_log'),
-    await postgresBytesPer(database, 'postgresql.inbound-log-record', ['event_log'], 'event_log'),
+    await postgresBytesPer(database, 'postgresql.inbound-event', perEvent, inbound),
+    await postgresBytesPer(database, 'postgresql.log-record', ['event_log'], 'event_log'),
     await postgresBytesPer(database, 'postgresql.incident', ['incidents', 'incident_facts', 'incident_assets'], 'incidents'),
     await postgresBytesPer(database, 'postgresql.change-event', ['change_events'], 'change_events'),
   ];

@@ -49,14 +49,15 @@ export function processUses({ key, phase, cpu, seconds, events, self, peaks = {}
 }
 
 /**
- * Bytes per record of the named PostgreSQL tables taken together, over the rows of `perRecordOf` (e.g.
- * incidents with their states and asset links, per incident); undefined when that table has no rows.
+ * Bytes per record of the named PostgreSQL tables taken together, over the rows of the table
+ * `per` names (e.g. incidents with their facts and asset links, per incident) or over a count the
+ * suite knows (e.g. the inbound events among the event log's rows); undefined when there are none.
  */
-export async function postgresBytesPer(database: Database, key: string, tables: string[], perRecordOf: string): Promise<StoredBytes | undefined> {
+export async function postgresBytesPer(database: Database, key: string, tables: string[], per: string | { what: string; records: number }): Promise<StoredBytes | undefined> {
   const footprint = await new ServerRepository(database).tableFootprint(tables);
-  const records = footprint.find((t) => t.table === perRecordOf)?.rows;
+  const records = typeof per === 'string' ? footprint.find((t) => t.table === per)?.rows : per.records;
   if (!records) return undefined;
   const bytes = footprint.reduce((n, t) => n + t.bytes, 0);
-  return { key, store: 'postgresql', what: `${footprint.map((t) => `${t.table} (${t.rows} rows)`).join(', ')}, per ${perRecordOf} row`,
+  return { key, store: 'postgresql', what: `${footprint.map((t) => `${t.table} (${t.rows} rows)`).join(', ')}, per ${typeof per === 'string' ? `${per} row` : per.what}`,
     records, bytes, bytesPerRecord: bytes / records };
 }

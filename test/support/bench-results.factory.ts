@@ -27,7 +27,7 @@ export function completeResults(): BenchResults[] {
     benchResults('inbound', {
       figures: [{ key: 'sustained.events-per-second', label: 'sustained', value: 400, unit: 'events/s' }],
       processes: [processUse('steady.platform', 'platform', 0.002, 512 * MIB), processUse('steady.postgresql', 'postgresql', 0.001)],
-      storage: [stored('postgresql.inbound-event', 'postgresql', 4000, 1000), stored('postgresql.inbound-log-record', 'postgresql', 1500, 1000),
+      storage: [stored('postgresql.inbound-event', 'postgresql', 4000, 1000), stored('postgresql.log-record', 'postgresql', 1000, 3000),
         stored('postgresql.incident', 'postgresql', 800, 500), stored('postgresql.change-event', 'postgresql', 700, 2000)],
     }),
     benchResults('analytics', {

@@ -35,7 +35,7 @@ export const ASSUMPTION_TEXT = {
   engineMemory: `memory not measured: ${ASSUMPTIONS.memoryGibPerCore} GiB per provisioned core (general-purpose VMs' ratio)`,
   minEngineCores: `at least ${ASSUMPTIONS.minEngineCores} cores per engine node`,
   kafka: `Kafka: ${ASSUMPTIONS.kafkaBrokers} brokers, replication factor ${ASSUMPTIONS.kafkaReplicationFactor}; every replica does the leader's write work (CPU and disk × ${ASSUMPTIONS.kafkaReplicationFactor})`,
-  kafkaRecord: 'a Kafka record is as large as the same record in the embedded event log (PostgreSQL row with its indexes): a proxy, Kafka\'s own size per record is not measured',
+  kafkaRecord: 'a Kafka record is as large as an average record of the embedded event log (PostgreSQL row with its indexes): a proxy, Kafka\'s own size per record is not measured',
   postgres: `PostgreSQL: a primary and ${ASSUMPTIONS.postgresInstances - 1} standby of the same size`,
   clickhouse: `ClickHouse: ${ASSUMPTIONS.clickhouseReplicas} replicas; its query CPU is not measured (only its ingest work, with the indexer)`,
   redis: `Redis: a primary and ${ASSUMPTIONS.redisInstances - 1} replica; its memory is the benchmark machine's Redis peak`,

@@ -35,7 +35,7 @@ describe(planDeployment.name, () => {
     });
 
     it('counts the indexer\'s work per change event, times the change events an inbound event makes', () => {
-      // 2,000 change events over 1,000 inbound log records in the inbound run: two changes an event
+      // 2,000 change events over 1,000 inbound events in the inbound run: two changes an event
       expect(component(plan(request({ workload: { eventsPerSecond: 10_000 } })), 'indexer').coresAtPeak.value).toBeCloseTo(10_000 * 2 * 0.0001);
     });
   });
@@ -65,8 +65,8 @@ describe(planDeployment.name, () => {
     it('keeps Kafka\'s topics for their own retention, not the catalog\'s', () => {
       const kafka = (days: number) => component(plan(request({ workload: { retentionDays: days } })), 'Kafka').storageGib!.value;
       expect(kafka(7)).toBe(kafka(90));
-      // a day of 168 h: (1,500 bytes inbound + 2 changes × 700 bytes) × replication 3, 30 % free
-      expect(kafka(7)).toBeCloseTo((1000 * 168 * 3600 * (1500 + 2 * 700) * 3 * 1.3) / GIB, 3);
+      // 168 h of topics: an inbound record and 2 change records an event, 1,000 bytes each, × replication 3, 30 % free
+      expect(kafka(7)).toBeCloseTo((1000 * 168 * 3600 * (1 + 2) * 1000 * 3 * 1.3) / GIB, 3);
     });
 
     it('counts assets and edges in PostgreSQL and, with the closure pairs of each edge, in ClickHouse', () => {

@@ -72,9 +72,9 @@ class Volumes {
     this.headroom = given(1 + headroom, T.headroom(headroom));
     this.rate = given(w.eventsPerSecond);
     this.eventsRetained = given(w.eventsPerSecond * SECONDS_PER_DAY * w.retentionDays, T.eventsRetained);
-    const inboundLog = m.records('inbound', 'postgresql.inbound-log-record');
-    this.incidentsPerEvent = derive([m.records('inbound', 'postgresql.incident'), inboundLog], (i, e) => i / e);
-    this.changesPerEvent = derive([m.records('inbound', 'postgresql.change-event'), inboundLog], (c, e) => c / e);
+    const inboundEvents = m.records('inbound', 'postgresql.inbound-event');
+    this.incidentsPerEvent = derive([m.records('inbound', 'postgresql.incident'), inboundEvents], (i, e) => i / e);
+    this.changesPerEvent = derive([m.records('inbound', 'postgresql.change-event'), inboundEvents], (c, e) => c / e);
   }
 
   /** Cores a process needs at the requested rate: its CPU seconds per event × events per second (× `perEvent` more work per event). */
@@ -107,8 +107,9 @@ class Volumes {
 
   kafkaGib(retentionHours: number): Quantity {
     const m = this.m;
-    return derive([this.rate, m.bytesPerRecord('inbound', 'postgresql.inbound-log-record'), this.changesPerEvent, m.bytesPerRecord('inbound', 'postgresql.change-event')],
-      (rate, inbound, changes, change) => (rate * retentionHours * 3600 * (inbound + changes * change) * A.kafkaReplicationFactor) / GIB,
+    // an inbound event is one record of the inbound topic and one of the change topic per change it makes
+    return derive([this.rate, m.bytesPerRecord('inbound', 'postgresql.log-record'), this.changesPerEvent],
+      (rate, record, changes) => (rate * retentionHours * 3600 * (1 + changes) * record * A.kafkaReplicationFactor) / GIB,
       `${T.kafka}; ${T.kafkaRecord}; topics keep ${retentionHours} h (KAFKA_RETENTION_HOURS)`);
   }
 

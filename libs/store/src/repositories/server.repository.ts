@@ -46,6 +46,12 @@ export class ServerRepository {
     return rows.map((r) => ({ table: r.table, bytes: Number(r.bytes), rows: Number(r.rows) })).filter((r) => r.rows > 0);
   }
 
+  /** Records of one stream in the embedded event log (which holds every stream in one table). */
+  async eventLogRecords(stream: string): Promise<number> {
+    const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM tributary.event_log WHERE stream = ${stream}`.execute(privileged(this.database));
+    return Number(rows[0].n);
+  }
+
   /** When a consumer group of the embedded event log last committed its offset on a stream. */
   async consumerCommittedAt(group: string, stream: string): Promise<Date | undefined> {
     const { rows } = await sql<{ updated_at: Date }>`SELECT updated_at FROM tributary.event_log_offsets
