@@ -42,17 +42,20 @@ export function recordSection(suite: BenchSuite, result: SuiteResult, at: Date):
  * cannot record what the model would refuse.
  */
 export function recordResults(suite: BenchSuite, result: SuiteResult, at: Date): string {
+  // a figure without a value (a distribution of no samples) is not recorded: the cost model then reports it missing
+  const figures = [...result.figures, ...result.measurements.flatMap((m) => m.figures ?? [])];
+  const valueless = figures.filter((f) => !Number.isFinite(f.value)).map((f) => f.key);
   const results: BenchResults = benchResultsSchema.parse({
     suite: suite.id,
     title: suite.title,
     measuredAt: at.toISOString(),
     machine: machine(result.postgresVersion),
     parameters: result.parameters,
-    figures: [...result.figures, ...result.measurements.flatMap((m) => m.figures ?? [])],
+    figures: figures.filter((f) => Number.isFinite(f.value)),
     processes: result.processes ?? [],
     storage: result.storage ?? [],
     measurements: result.measurements.map(({ name, value, target }) => ({ name, value, ...(target ? { target } : {}) })),
-    notes: result.notes,
+    notes: [...result.notes, ...(valueless.length > 0 ? [`No value, not recorded: ${valueless.join(', ')}.`] : [])],
   });
   const file = resolve(RESULTS_DIR, `${suite.id}.json`);
   mkdirSync(RESULTS_DIR, { recursive: true });

@@ -24,7 +24,9 @@ async function main(): Promise<void> {
       const result = await suite.run((line) => console.log(`   ${line}`));
       printSummary(result);
       const at = new Date();
-      console.log(`   recorded in ${recordSection(suite, result, at)} and ${recordResults(suite, result, at)}`);
+      // the JSON first: it is checked against the cost model's schema, and a result it refuses is recorded nowhere
+      const json = recordResults(suite, result, at);
+      console.log(`   recorded in ${recordSection(suite, result, at)} and ${json}`);
     } catch (err) {
       failures++;
       console.error(`   FAILED, nothing recorded: ${err instanceof Error ? err.stack : String(err)}`);

@@ -76,5 +76,14 @@ export const benchResultsSchema = z.object({
   /** The Markdown section's rows, as displayed. */
   measurements: z.array(z.object({ name: z.string(), value: z.string(), target: z.object({ text: z.string(), met: z.boolean() }).optional() })),
   notes: z.array(z.string()),
+}).superRefine((results, ctx) => {
+  // a key names one number: a suite that wrote two under one key would leave the cost model to pick
+  for (const list of ['figures', 'processes', 'storage'] as const) {
+    const seen = new Set<string>();
+    results[list].forEach((entry, i) => {
+      if (seen.has(entry.key)) ctx.addIssue({ code: 'custom', path: [list, i, 'key'], message: `key ${entry.key} is used twice` });
+      seen.add(entry.key);
+    });
+  }
 });
 export type BenchResults = z.infer<typeof benchResultsSchema>;
