@@ -4,6 +4,7 @@ import { CostRequest, Profile, Workload } from './cost-flags';
 import { DeploymentPlan, planDeployment } from './deployment-model';
 import { MeasurementIndex } from './measurement-index';
 import { PriceTable } from './price-table';
+import { Quantity } from './quantity';
 import { COLUMNS, describePrices, describeWorkload, Footnotes, planRows, usd } from './cost-report';
 
 /** The three deployments docs/cost.md shows; retention is the platform's default for its logs. */
@@ -45,12 +46,12 @@ export function renderCostDoc(m: MeasurementIndex, prices: PriceTable): string {
   const scaling = SCALING_RATES.map((rate) => {
     const at = { ...medium, eventsPerSecond: rate };
     const [emb, dist] = (['embedded', 'distributed'] as const).map((p) => planDeployment(request(p, at), m, prices));
-    return [rate.toLocaleString('en-US'), `${notes.cell(emb.total.monthlyUsd, usd)}${emb.warnings.length > 0 ? ' (above the measured ceiling)' : ''}`,
-      notes.cell(dist.total.monthlyUsd, usd), notes.cell(dist.total.cores, (v) => v.toFixed(0)), notes.cell(dist.total.storageGib, (v) => v.toFixed(0))];
+    return [rate.toLocaleString('en-US'), `${total(emb.total.monthlyUsd, usd)}${emb.warnings.length > 0 ? ' (above the measured ceiling)' : ''}`,
+      total(dist.total.monthlyUsd, usd), total(dist.total.cores, whole), total(dist.total.storageGib, whole)];
   });
   const retention = RETENTIONS.map((days) => {
     const plan = planDeployment(request('distributed', { ...medium, retentionDays: days }), m, prices);
-    return [String(days), notes.cell(plan.total.storageGib, (v) => v.toFixed(0)), notes.cell(plan.total.monthlyUsd, usd)];
+    return [String(days), total(plan.total.storageGib, whole), total(plan.total.monthlyUsd, usd)];
   });
   const sections = plans.flatMap(({ name, plan }) => [
     `### ${name}`, '', describeWorkload(plan), '', table(COLUMNS, planRows(plan, notes)), '',
@@ -66,7 +67,8 @@ export function renderCostDoc(m: MeasurementIndex, prices: PriceTable): string {
     '[--profile embedded|distributed] [--headroom 0.5] [--prices file]`.',
     '',
     'Every figure cites the measurements it was computed from, as `[n]` (the list at the end: suite, key, date of the run).',
-    'A figure whose measurement is missing says so and is left out of the totals, which then say "without the missing".',
+    'A figure whose measurement is missing says so and is left out of the totals, which then say "without the missing" (in the tables',
+    'of cost against rate and retention: a `*`). Those tables are totals of deployments sized as the profiles are, from the same measurements.',
     '',
     `Prices: ${describePrices(plans[0].plan)}.`,
     '',
@@ -125,6 +127,13 @@ function dominates(plan: DeploymentPlan): string[] {
     ['storage', (plan.total.storageGib.value ?? 0) * p.blockStorageGibMonth.usd]] as const;
   const share = (v: number) => `${Math.round((v / total) * 100)} %`;
   return [`What dominates: ${top.name} (${share(top.monthlyUsd.value!)} of the priced total); by resource ${parts.map(([n, v]) => `${n} ${share(v)}`).join(', ')}.`, ''];
+}
+
+const whole = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 0 });
+
+/** A total in the tables of cost against an input: `*` when it leaves out what a missing measurement would have added. */
+function total(q: Quantity, format: (v: number) => string): string {
+  return `${format(q.value ?? 0)}${q.missing.length > 0 ? ' *' : ''}`;
 }
 
 function table(columns: string[], rows: string[][]): string {

@@ -13,8 +13,10 @@ export class Footnotes {
   /** Missing measurements, numbered apart: `missing [m1]`. */
   private readonly missing = new Map<string, number>();
 
-  cell(q: Quantity | undefined, format: (v: number) => string): string {
+  /** `cite: false` for a total: it comes from the rows above, which cite their measurements. */
+  cell(q: Quantity | undefined, format: (v: number) => string, { cite = true } = {}): string {
     if (!q) return '—';
+    if (!cite) return format(q.value ?? 0);
     for (const a of q.assumptions) this.assumptions.add(a);
     if (q.value === undefined) return `missing [${q.missing.map((c) => `m${this.missingNumber(c)}`).join(',')}]`;
     const refs = q.from.map((c) => this.number(c));
@@ -54,9 +56,10 @@ export function planRows(plan: DeploymentPlan, notes: Footnotes): string[][] {
   const rows = plan.components.map((c) => [c.name, notes.cell(c.replicas, fixed(0)), notes.cell(c.coresAtPeak, fixed(2)), notes.cell(c.cores, fixed(0)),
     notes.cell(c.memoryGib, fixed(1)), notes.cell(c.storageGib, fixed(0)), notes.cell(c.monthlyUsd, usd)]);
   const t = plan.total;
-  const partial = t.monthlyUsd.missing.length > 0 ? ' (without the missing)' : '';
-  return [...rows, [`total${partial}`, '', '', notes.cell(t.cores, fixed(0)), notes.cell(t.memoryGib, fixed(1)), notes.cell(t.storageGib, fixed(0)),
-    notes.cell(t.monthlyUsd, usd)]];
+  const partial = t.monthlyUsd.missing.length > 0 ? ', without the missing' : '';
+  const total = { cite: false };
+  return [...rows, [`total (the rows above${partial})`, '', '', notes.cell(t.cores, fixed(0), total), notes.cell(t.memoryGib, fixed(1), total),
+    notes.cell(t.storageGib, fixed(0), total), notes.cell(t.monthlyUsd, usd, total)]];
 }
 
 export function describeWorkload(plan: DeploymentPlan): string {

@@ -111,7 +111,7 @@ describe(planDeployment.name, () => {
       const text = renderPlan(p);
       expect(text).toMatch(/^api\s+missing \[m\d+\]/m);
       expect(text).toContain('distributed:processes.distributed.steady.api');
-      expect(text).toContain('total (without the missing)');
+      expect(text).toContain('total (the rows above, without the missing)');
     });
 
     it('never sizes Druid: the druid suite measures no CPU, memory or bytes per fact', () => {

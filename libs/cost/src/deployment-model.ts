@@ -110,7 +110,7 @@ class Volumes {
     // an inbound event is one record of the inbound topic and one of the change topic per change it makes
     return derive([this.rate, m.bytesPerRecord('inbound', 'postgresql.log-record'), this.changesPerEvent],
       (rate, record, changes) => (rate * retentionHours * 3600 * (1 + changes) * record * A.kafkaReplicationFactor) / GIB,
-      `${T.kafka}; ${T.kafkaRecord}; topics keep ${retentionHours} h (KAFKA_RETENTION_HOURS)`);
+      T.kafka, T.kafkaRecord, `Kafka's topics keep ${retentionHours} h (KAFKA_RETENTION_HOURS), whatever the retention asked`);
   }
 
   /** Provisioned block storage: the data and free space. */
@@ -155,14 +155,14 @@ function distributed({ workload, headroom }: CostRequest, m: MeasurementIndex): 
   const v = new Volumes(workload, headroom, m);
   const nodeRole = (role: 'api' | 'ingestor' | 'propagator'): Unpriced => {
     const atPeak = v.coresAtPeak(m.cpuSecondsPerEvent('distributed', `distributed.steady.${role}`));
-    const replicas = derive([v.withHeadroom(atPeak)], (c) => Math.max(A.minNodeReplicas, Math.ceil(c / A.coresPerNodeReplica)), `${T.nodeReplica}; ${T.minReplicas}`);
+    const replicas = derive([v.withHeadroom(atPeak)], (c) => Math.max(A.minNodeReplicas, Math.ceil(c / A.coresPerNodeReplica)), T.nodeReplica, T.minReplicas);
     return {
       name: role, replicas, coresAtPeak: atPeak, cores: derive([replicas], (r) => r * A.coresPerNodeReplica),
       memoryGib: derive([replicas, v.withHeadroom(gib(m.peakRssBytes('distributed', `distributed.steady.${role}`)))], (r, perReplica) => r * perReplica),
     };
   };
   const indexerAtPeak = v.coresAtPeak(m.cpuSecondsPerEvent('analytics', 'indexer.indexer'), v.changesPerEvent);
-  const indexerReplicas = derive([v.withHeadroom(indexerAtPeak)], (c) => Math.max(A.minIndexerReplicas, Math.ceil(c / A.coresPerNodeReplica)), `${T.nodeReplica}; ${T.indexer}`);
+  const indexerReplicas = derive([v.withHeadroom(indexerAtPeak)], (c) => Math.max(A.minIndexerReplicas, Math.ceil(c / A.coresPerNodeReplica)), T.nodeReplica, T.indexer);
   const engine = (name: string, atPeak: Quantity, instances: number, why: string, memory?: Quantity, storage?: Quantity): Unpriced => {
     const perInstance = atLeast(v.withHeadroom(atPeak), A.minEngineCores, T.minEngineCores);
     const cores = derive([perInstance], (c) => Math.ceil(c) * instances, why);

@@ -34,14 +34,14 @@ export function missing(citation: Citation): Quantity {
 }
 
 /** `compute` over the values of `inputs`, citing all of them; no value when any input has none. */
-export function derive(inputs: Quantity[], compute: (...values: number[]) => number, assumption?: string): Quantity {
+export function derive(inputs: Quantity[], compute: (...values: number[]) => number, ...assumptions: string[]): Quantity {
   const values = inputs.map((q) => q.value);
   const complete = values.every((v): v is number => v !== undefined);
   return {
     value: complete ? compute(...values) : undefined,
     from: unique(inputs.flatMap((q) => q.from)),
     missing: unique(inputs.flatMap((q) => q.missing)),
-    assumptions: [...new Set([...inputs.flatMap((q) => q.assumptions), ...(assumption ? [assumption] : [])])],
+    assumptions: [...new Set([...inputs.flatMap((q) => q.assumptions), ...assumptions])],
   };
 }
 
