@@ -55,7 +55,7 @@ export function renderCostDoc(m: MeasurementIndex, prices: PriceTable): string {
   });
   const sections = plans.flatMap(({ name, plan }) => [
     `### ${name}`, '', describeWorkload(plan), '', table(COLUMNS, planRows(plan, notes)), '',
-    ...dominates(plan), ...plan.warnings.map((w) => `- **Warning**: ${w}`), '']);
+    ...dominates(plan), '', ...plan.warnings.flatMap((w) => [`- **Warning**: ${w}`, ''])]);
   const suites = m.suites();
   const missing = notes.missingMeasurements();
   return [
@@ -119,14 +119,14 @@ export function renderCostDoc(m: MeasurementIndex, prices: PriceTable): string {
 function dominates(plan: DeploymentPlan): string[] {
   const priced = plan.components.filter((c) => c.monthlyUsd.value !== undefined);
   const total = plan.total.monthlyUsd.value ?? 0;
-  if (priced.length === 0 || total === 0) return ['Not priced: its measurements are missing.', ''];
+  if (priced.length === 0 || total === 0) return ['Not priced: its measurements are missing.'];
   const top = priced.reduce((a, b) => (b.monthlyUsd.value! > a.monthlyUsd.value! ? b : a));
   const p = plan.prices.prices;
   const h = plan.prices.hoursPerMonth;
   const parts = [['cores', (plan.total.cores.value ?? 0) * p.vcpuHour.usd * h], ['memory', (plan.total.memoryGib.value ?? 0) * p.memoryGibHour.usd * h],
     ['storage', (plan.total.storageGib.value ?? 0) * p.blockStorageGibMonth.usd]] as const;
   const share = (v: number) => `${Math.round((v / total) * 100)} %`;
-  return [`What dominates: ${top.name} (${share(top.monthlyUsd.value!)} of the priced total); by resource ${parts.map(([n, v]) => `${n} ${share(v)}`).join(', ')}.`, ''];
+  return [`What dominates: ${top.name} (${share(top.monthlyUsd.value!)} of the priced total); by resource ${parts.map(([n, v]) => `${n} ${share(v)}`).join(', ')}.`];
 }
 
 const whole = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 0 });

@@ -65,7 +65,7 @@ export function planRows(plan: DeploymentPlan, notes: Footnotes): string[][] {
 export function describeWorkload(plan: DeploymentPlan): string {
   const w = plan.request.workload;
   const n = (v: number) => v.toLocaleString('en-US');
-  return `${n(w.eventsPerSecond)} events/s, ${n(w.tenants)} tenants (${n(w.dedicatedTenants)} dedicated), ${n(w.assets)} assets, `
+  return `${n(w.eventsPerSecond)} events/s, ${n(w.tenants)} tenant${w.tenants === 1 ? '' : 's'} (${n(w.dedicatedTenants)} dedicated), ${n(w.assets)} assets, `
     + `${n(w.lineageEdges)} lineage edges, retention ${n(w.retentionDays)} days; profile ${plan.request.profile}, headroom ${Math.round(plan.request.headroom * 100)} %`;
 }
 
