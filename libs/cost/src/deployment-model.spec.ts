@@ -22,9 +22,9 @@ describe(planDeployment.name, () => {
     it('needs cores in proportion to the rate: the CPU seconds per event measured, times events per second', () => {
       for (const rate of [100, 1000, 4000]) {
         const p = plan(request({ workload: { eventsPerSecond: rate } }));
-        expect(component(p, 'api').coresAtPeak.value).toBeCloseTo(rate * 0.0005);
-        expect(component(p, 'ingestor').coresAtPeak.value).toBeCloseTo(rate * 0.001);
-        expect(component(p, 'PostgreSQL').coresAtPeak.value).toBeCloseTo(rate * 0.0008);
+        expect(component(p, 'api').coresAtPeak!.value).toBeCloseTo(rate * 0.0005);
+        expect(component(p, 'ingestor').coresAtPeak!.value).toBeCloseTo(rate * 0.001);
+        expect(component(p, 'PostgreSQL').coresAtPeak!.value).toBeCloseTo(rate * 0.0008);
       }
     });
 
@@ -36,7 +36,7 @@ describe(planDeployment.name, () => {
 
     it('counts the indexer\'s work per change event, times the change events an inbound event makes', () => {
       // 2,000 change events over 1,000 inbound events in the inbound run: two changes an event
-      expect(component(plan(request({ workload: { eventsPerSecond: 10_000 } })), 'indexer').coresAtPeak.value).toBeCloseTo(10_000 * 2 * 0.0001);
+      expect(component(plan(request({ workload: { eventsPerSecond: 10_000 } })), 'indexer').coresAtPeak!.value).toBeCloseTo(10_000 * 2 * 0.0001);
     });
   });
 
@@ -95,7 +95,7 @@ describe(planDeployment.name, () => {
 
   describe('where the figures come from', () => {
     it('cites the suite, key and date of every measurement a figure was computed from', () => {
-      expect(component(plan(request()), 'api').coresAtPeak.from).toEqual([
+      expect(component(plan(request()), 'api').coresAtPeak!.from).toEqual([
         { suite: 'distributed', key: 'processes.distributed.steady.api', measuredAt: '2026-01-02T03:04:05.000Z' }]);
       expect(component(plan(request()), 'PostgreSQL').storageGib!.from.map((c) => `${c.suite}:${c.key}`)).toEqual([
         'catalog:storage.postgresql.asset', 'catalog:storage.postgresql.lineage-edge', 'inbound:storage.postgresql.inbound-event']);
@@ -105,7 +105,7 @@ describe(planDeployment.name, () => {
       const withoutDistributed = completeResults().filter((r) => r.suite !== 'distributed');
       const p = plan(request(), withoutDistributed);
       const api = component(p, 'api');
-      expect([api.coresAtPeak.value, api.cores.value, api.memoryGib.value, api.monthlyUsd.value]).toEqual([undefined, undefined, undefined, undefined]);
+      expect([api.coresAtPeak!.value, api.cores.value, api.memoryGib.value, api.monthlyUsd.value]).toEqual([undefined, undefined, undefined, undefined]);
       expect(api.cores.missing).toEqual([{ suite: 'distributed', key: 'processes.distributed.steady.api' }]);
       expect(p.total.monthlyUsd.missing.map((c) => `${c.suite}:${c.key}`)).toContain('distributed:processes.distributed.steady.api');
       const text = renderPlan(p);
@@ -130,7 +130,7 @@ describe(planDeployment.name, () => {
     it('puts everything on one VM of whole vCPUs: the platform process and PostgreSQL at their measured CPU per event, with headroom', () => {
       const vm = plan(request({ profile: 'embedded', workload: { eventsPerSecond: 1000 } })).components;
       expect(vm).toHaveLength(1);
-      expect(vm[0].coresAtPeak.value).toBeCloseTo(1000 * (0.002 + 0.001));
+      expect(vm[0].coresAtPeak!.value).toBeCloseTo(1000 * (0.002 + 0.001));
       expect(vm[0].cores.value).toBe(5); // 4.5 rounded up
       // memory: the platform's peak RSS with headroom, and PostgreSQL's 4 GiB per core (not measured), at least 2 cores
       expect(vm[0].memoryGib.value).toBeCloseTo((512 * MIB * 1.5) / GIB + Math.max(2, 1000 * 0.001 * 1.5) * 4);

@@ -13,8 +13,8 @@ export interface ComponentPlan {
   name: string;
   /** Processes or nodes; undefined where the component is a share of another (the embedded VM's parts). */
   replicas?: Quantity;
-  /** Cores the peak rate needs, without headroom. */
-  coresAtPeak: Quantity;
+  /** Cores the peak rate needs, without headroom; undefined where no measurement is about it (ClickHouse's queries). */
+  coresAtPeak?: Quantity;
   /** Cores provisioned: with headroom, whole replicas and minimums. */
   cores: Quantity;
   memoryGib: Quantity;
@@ -163,10 +163,10 @@ function distributed({ workload, headroom }: CostRequest, m: MeasurementIndex): 
   };
   const indexerAtPeak = v.coresAtPeak(m.cpuSecondsPerEvent('analytics', 'indexer.indexer'), v.changesPerEvent);
   const indexerReplicas = derive([v.withHeadroom(indexerAtPeak)], (c) => Math.max(A.minIndexerReplicas, Math.ceil(c / A.coresPerNodeReplica)), T.nodeReplica, T.indexer);
-  const engine = (name: string, atPeak: Quantity, instances: number, why: string, memory?: Quantity, storage?: Quantity): Unpriced => {
-    const perInstance = atLeast(v.withHeadroom(atPeak), A.minEngineCores, T.minEngineCores);
+  const engine = (name: string, atPeak: Quantity | undefined, instances: number, why: string, memory?: Quantity, storage?: Quantity): Unpriced => {
+    const perInstance = atLeast(atPeak ? v.withHeadroom(atPeak) : given(0), A.minEngineCores, T.minEngineCores);
     const cores = derive([perInstance], (c) => Math.ceil(c) * instances, why);
-    return { name, replicas: given(instances, why), coresAtPeak: atPeak, cores,
+    return { name, replicas: given(instances, why), ...(atPeak ? { coresAtPeak: atPeak } : {}), cores,
       memoryGib: memory ?? derive([cores], (c) => c * A.memoryGibPerCore, T.engineMemory), ...(storage ? { storageGib: storage } : {}) };
   };
   const kafkaAtPeak = derive([v.coresAtPeak(m.cpuSecondsPerEvent('distributed', 'distributed.steady.kafka'))], (c) => c * A.kafkaReplicationFactor / A.kafkaBrokers, T.kafka);
@@ -184,7 +184,7 @@ function distributed({ workload, headroom }: CostRequest, m: MeasurementIndex): 
         v.provisioned(v.postgresGib(), A.postgresInstances)),
       engine('Kafka', kafkaAtPeak, A.kafkaBrokers, T.kafka, kafkaMemory, v.provisioned(v.kafkaGib(loadConfig({}).kafkaRetentionHours))),
       engine('Redis', v.coresAtPeak(m.cpuSecondsPerEvent('distributed', 'distributed.steady.redis')), A.redisInstances, T.redis, redisMemory),
-      engine('ClickHouse', given(0, T.clickhouse), A.clickhouseReplicas, T.clickhouse, undefined, v.provisioned(v.clickhouseGib(), A.clickhouseReplicas)),
+      engine('ClickHouse', undefined, A.clickhouseReplicas, T.clickhouse, undefined, v.provisioned(v.clickhouseGib(), A.clickhouseReplicas)),
       { name: 'Druid (incident analytics)', coresAtPeak: druidUnmeasured('processes.druid'), cores: druidUnmeasured('processes.druid'),
         memoryGib: druidUnmeasured('processes.druid.peakRssBytes'), storageGib: druidUnmeasured('storage.druid.incident-fact') },
     ],
