@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AnalyticsStore, openAnalyticsStore } from '@tributary/analytics';
+import { AnalyticsStore, openAnalyticsStore, TableDiskUsage } from '@tributary/analytics';
+import type { StoredBytes } from '@tributary/cost';
 import { AnalyticsRebuild } from '@tributary/indexing';
 import { DEFAULT_TENANT, ServerRepository } from '@tributary/store';
 import { addEdges, upsertAssets } from './catalog/bulk-load';
@@ -14,6 +15,7 @@ import { PostgresAnalytics } from './analytics/postgres-analytics';
 import { insertIncidents } from './analytics/postgres-incidents';
 import { timeOnce, timeRuns } from './analytics/timing';
 import { ApiClient } from './support/api-client';
+import { figure } from './support/figures';
 import { startInProcessPlatform } from './support/in-process-platform';
 import { formatCount, formatMs } from './support/stats';
 import { BenchSuite, Measurement } from './suite';
@@ -64,6 +66,8 @@ export const analyticsSuite: BenchSuite = {
       const postgres = new PostgresAnalytics(database);
       const side = await sideBySide(store, postgres, graph, history, now, progress);
       const indexer = await measureIndexer(database, api, graph, store, progress);
+      const clickhouse = clickhouseStorage(await store.diskUsage());
+      const closurePairsPerEdge = rebuild.value.closurePairs / graph.edges.length;
       const postgresVersion = await new ServerRepository(database).version();
       // the embedded engine opens one data directory per process: this one closes before the platform's opens
       await store.close();
@@ -82,9 +86,16 @@ export const analyticsSuite: BenchSuite = {
         measurements: [
           { name: 'rebuild of the store from PostgreSQL', value: `${(rebuild.ms / 1000).toFixed(1)} s (closure ${formatCount(rebuild.value.closurePairs)} pairs)` },
           ...side.measurements,
-          ...indexer,
+          ...indexer.measurements,
           ...freshness,
         ],
+        figures: [
+          figure('rebuild.seconds', 'rebuild of the store from PostgreSQL', rebuild.ms / 1000, 's'),
+          figure('closure.pairs-per-edge', `closure pairs per lineage edge (${rebuild.value.closurePairs} pairs, ${graph.edges.length} edges, depth ≤ 6)`,
+            closurePairsPerEdge, 'count'),
+        ],
+        processes: [indexer.process],
+        storage: clickhouse,
         notes: [
           'PostgreSQL answers the lineage questions with the catalog\'s own walk (each asset expanded once), one walk per incident, aggregates in SQL; ClickHouse with the closure table.',
           'Every ClickHouse answer is checked against PostgreSQL\'s before it is timed (blast radius per incident, the root\'s 10,000 descendants, daily trends).',
@@ -100,6 +111,16 @@ export const analyticsSuite: BenchSuite = {
     }
   },
 };
+
+/**
+ * Bytes per row of each table of the embedded ClickHouse store after the rebuild and the indexer's
+ * changes (active parts on disk; compressed, so a larger store may compress differently).
+ */
+function clickhouseStorage(tables: TableDiskUsage[]): StoredBytes[] {
+  return tables.filter((t) => t.rows > 0 && t.table !== 'schema_migrations').map((t) => ({
+    key: `clickhouse.${t.table.replace(/_/g, '-')}`, store: 'clickhouse', what: `${t.table} (${t.rows} rows, active parts)`,
+    records: t.rows, bytes: t.bytes, bytesPerRecord: t.bytes / t.rows }));
+}
 
 interface SideBySide {
   table: { columns: string[]; rows: string[][] };
@@ -127,8 +148,11 @@ async function sideBySide(store: AnalyticsStore, postgres: PostgresAnalytics, gr
     const which = depth === DEFAULT_DEPTH ? 'the endpoint\'s default depth, within the closure' : 'the endpoint\'s deepest, past the closure';
     rows.push([`blast radius, ${formatCount(openRoots.size)} open incidents, ≤ ${depth} hops (${which}; ${formatCount(reachedTotal)} incident-asset pairs)`,
       formatMs(chBlastTimes.p50), formatMs(pgBlast.ms)]);
-    measurements.push({ name: `blast radius of every open incident, ≤ ${depth} hops (ClickHouse, median of 3)`, value: formatMs(chBlastTimes.p50),
-      target: { text: `≤ ${TARGETS.blastRadiusMs} ms`, met: chBlastTimes.p50 <= TARGETS.blastRadiusMs } });
+    const blastName = `blast radius of every open incident, ≤ ${depth} hops (ClickHouse, median of 3)`;
+    measurements.push({ name: blastName, value: formatMs(chBlastTimes.p50),
+      target: { text: `≤ ${TARGETS.blastRadiusMs} ms`, met: chBlastTimes.p50 <= TARGETS.blastRadiusMs },
+      figures: [figure(`blast-radius.depth-${depth}.clickhouse.p50`, blastName, chBlastTimes.p50, 'ms', { op: '<=', value: TARGETS.blastRadiusMs }),
+        figure(`blast-radius.depth-${depth}.postgresql`, `blast radius, ≤ ${depth} hops (PostgreSQL, once)`, pgBlast.ms, 'ms')] });
   }
 
   progress('single-asset impact: the root with 10,000 descendants');
@@ -149,8 +173,12 @@ async function sideBySide(store: AnalyticsStore, postgres: PostgresAnalytics, gr
     const label = depth === IMPACT_DEPTH ? `all ${formatCount(reached)} descendants (≤ ${depth} hops, 25 levels)` : `${formatCount(reached)} descendants within ${depth} hops (the default depth)`;
     rows.push([`single-asset impact of the root, ${label} (p50 / p95 of 20)`, `${formatMs(chImpact.p50)} / ${formatMs(chImpact.p95)}`,
       `${formatMs(pgImpact.p50)} / ${formatMs(pgImpact.p95)}`]);
-    measurements.push({ name: `single-asset impact, ${label} (ClickHouse p95)`, value: formatMs(chImpact.p95),
-      target: depth === IMPACT_DEPTH ? { text: `≤ ${TARGETS.impactP95Ms} ms`, met: chImpact.p95 <= TARGETS.impactP95Ms } : undefined });
+    const impactName = `single-asset impact, ${label} (ClickHouse p95)`;
+    const impactTarget = depth === IMPACT_DEPTH ? { op: '<=' as const, value: TARGETS.impactP95Ms } : undefined;
+    measurements.push({ name: impactName, value: formatMs(chImpact.p95),
+      target: impactTarget ? { text: `≤ ${TARGETS.impactP95Ms} ms`, met: chImpact.p95 <= TARGETS.impactP95Ms } : undefined,
+      figures: [figure(`impact.depth-${depth}.clickhouse.p95`, impactName, chImpact.p95, 'ms', impactTarget),
+        figure(`impact.depth-${depth}.postgresql.p95`, `single-asset impact, ${label} (PostgreSQL p95)`, pgImpact.p95, 'ms')] });
   }
 
   progress(`top-20 hotspots over ${HOTSPOT_WINDOW_DAYS} days`);
@@ -162,7 +190,8 @@ async function sideBySide(store: AnalyticsStore, postgres: PostgresAnalytics, gr
   const pgHotspotsEstimateMs = pgBlastMs + (pgSample.ms / sample.size) * windowRoots.size;
   rows.push([`top-20 hotspots, ${formatCount(windowRoots.size)} incidents in ${HOTSPOT_WINDOW_DAYS} days`, formatMs(chHotspots.p50),
     `~${(pgHotspotsEstimateMs / 1000).toFixed(0)} s (estimated: one walk per incident, ${formatCount(sample.size)} timed)`]);
-  measurements.push({ name: 'top-20 hotspots (ClickHouse, median of 3)', value: formatMs(chHotspots.p50) });
+  measurements.push({ name: 'top-20 hotspots (ClickHouse, median of 3)', value: formatMs(chHotspots.p50),
+    figures: [figure('hotspots.clickhouse.p50', 'top-20 hotspots (ClickHouse, median of 3)', chHotspots.p50, 'ms')] });
 
   progress(`incident trends over ${HISTORY.days} days, by day and type`);
   const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
@@ -177,7 +206,9 @@ async function sideBySide(store: AnalyticsStore, postgres: PostgresAnalytics, gr
   const chTrends = await timeRuns(1, 10, () => store.incidentTrends(DEFAULT_TENANT, { from, to, granularity: 'day', groupBy: 'type' }));
   const pgTrends = await timeRuns(1, 10, () => postgres.dailyTrendsByType(from, to));
   rows.push([`trends, ${HISTORY.days} days by day and type (median of 10)`, formatMs(chTrends.p50), formatMs(pgTrends.p50)]);
-  measurements.push({ name: `incident trends over ${HISTORY.days} days (ClickHouse, median of 10)`, value: formatMs(chTrends.p50) });
+  measurements.push({ name: `incident trends over ${HISTORY.days} days (ClickHouse, median of 10)`, value: formatMs(chTrends.p50),
+    figures: [figure('trends.clickhouse.p50', `incident trends over ${HISTORY.days} days (ClickHouse, median of 10)`, chTrends.p50, 'ms'),
+      figure('trends.postgresql.p50', `incident trends over ${HISTORY.days} days (PostgreSQL, median of 10)`, pgTrends.p50, 'ms')] });
 
   return { table: { columns: ['question', 'ClickHouse (chdb)', 'PostgreSQL'], rows }, measurements };
 }

@@ -4,6 +4,8 @@ import { DescendantTimes, TIMED_RUNS, timeDescendants, WALK_DEPTH, WARM_UPS } fr
 import { ExpectedDescendants, expectedDescendants } from './catalog/expect-descendants';
 import { generateLineageGraph, GraphShape, LineageGraph } from './catalog/lineage-graph';
 import { ApiClient } from './support/api-client';
+import { figure, latencyFigures, postgresBytesPer, processUses } from './support/figures';
+import { coresBetween, ProcessUsage } from './support/process-usage';
 import { startInProcessPlatform } from './support/in-process-platform';
 import { Distribution, formatBytes, formatCount, formatMs } from './support/stats';
 import { BenchSuite, Measurement } from './suite';
@@ -39,10 +41,14 @@ export const catalogSuite: BenchSuite = {
     try {
       const { database } = platform.runtime;
       const api = new ApiClient(platform.baseUrl, platform.adminKey);
+      const usage = await ProcessUsage.start(database);
+      const beforeLoad = usage.cpu();
       progress(`PUT /v1/assets: ${formatCount(graph.assets.length)} assets, ${ASSETS_PER_REQUEST} per request, ${IN_FLIGHT} in flight`);
       const upserts = await upsertAssets(api, graph);
       progress(`PUT /v1/lineage: ${formatCount(graph.edges.length)} edges, ${EDGES_PER_REQUEST} per request, ${IN_FLIGHT} in flight`);
       const lineage = await addEdges(api, graph);
+      const loadCpu = coresBetween(beforeLoad, usage.cpu());
+      usage.stop();
       const rootName = graph.assets[graph.root].qualifiedName;
       progress(`descendants of ${rootName}, right after the load: ${WARM_UPS} warm-ups and ${TIMED_RUNS} timed runs, walk then request`);
       const afterLoad = await timeDescendants(database, api, rootName, expected);
@@ -55,6 +61,9 @@ export const catalogSuite: BenchSuite = {
       const postgresVersion = await new ServerRepository(database).version();
       // The process's peak so far: this suite runs first, so it is this suite's peak.
       const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+      const loadSeconds = upserts.seconds + lineage.seconds;
+      const storage = [await postgresBytesPer(database, 'postgresql.asset', ['assets'], 'assets'),
+        await postgresBytesPer(database, 'postgresql.lineage-edge', ['lineage_edges'], 'lineage_edges')].filter((s) => s !== undefined);
       return {
         postgresVersion,
         parameters: parameters(graph, expected),
@@ -64,6 +73,20 @@ export const catalogSuite: BenchSuite = {
           ...descendantMeasurements(expected, afterLoad, 'right after the load'),
           { name: 'peak RSS of the Node process', value: formatBytes(peakRssBytes) },
         ],
+        figures: [
+          figure('upserts.assets-per-second', 'asset upserts, PUT /v1/assets', upserts.perSecond, 'assets/s', { op: '>=', value: TARGET_UPSERTS_PER_SECOND }),
+          ...latencyFigures('upserts.latency', `PUT /v1/assets latency (${ASSETS_PER_REQUEST} assets)`, upserts.latency),
+          figure('lineage.edges-per-second', 'lineage edges, PUT /v1/lineage', lineage.perSecond, 'edges/s'),
+          ...latencyFigures('lineage.latency', `PUT /v1/lineage latency (${EDGES_PER_REQUEST} edges)`, lineage.latency),
+          ...latencyFigures('descendants.walk.vacuumed', 'descendants, LineageRepository.walk, after VACUUM ANALYZE', vacuumed.walk, { p: 'p95', ms: TARGET_DESCENDANTS_MS }),
+          ...latencyFigures('descendants.request.vacuumed', 'descendants, GET /v1/lineage, after VACUUM ANALYZE', vacuumed.request, { p: 'p95', ms: TARGET_DESCENDANTS_MS }),
+          ...latencyFigures('descendants.walk.after-load', 'descendants, LineageRepository.walk, right after the load', afterLoad.walk, { p: 'p95', ms: TARGET_DESCENDANTS_MS }),
+          ...latencyFigures('descendants.request.after-load', 'descendants, GET /v1/lineage, right after the load', afterLoad.request, { p: 'p95', ms: TARGET_DESCENDANTS_MS }),
+          figure('peak-rss.node', 'peak RSS of the Node process', peakRssBytes, 'bytes'),
+        ],
+        processes: processUses({ key: 'load', phase: `PUT /v1/assets then PUT /v1/lineage (${graph.assets.length} assets, ${graph.edges.length} edges)`,
+          cpu: loadCpu, seconds: loadSeconds, self: { process: 'api', note: 'the api app and the HTTP client in one Node process', peakRssBytes } }),
+        storage,
         notes: notes(expected, autovacuumInterfered),
       };
     } finally {

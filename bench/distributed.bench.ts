@@ -13,6 +13,7 @@ import { highestSustained, SEARCH_RATES, searchThroughput, SearchStep, StepOutco
 import { NEW_INCIDENT_SHARE } from './inbound/webhook-plan';
 import { markdownTable } from './report';
 import { DRAIN_LIMIT_MS } from './support/arrivals';
+import { figure, latencyFigures, processUses } from './support/figures';
 import { startInProcessPlatform } from './support/in-process-platform';
 import { ProcessUsage } from './support/process-usage';
 import { Distribution, formatCount, formatMs } from './support/stats';
@@ -84,6 +85,20 @@ export const distributedSuite: BenchSuite = {
           ...loop.steps.map((s) => ({ name: `bare loop: step ${formatCount(s.result.ratePerSecond)}/s × ${s.result.seconds} s`,
             value: `${verdict(s)}; p50 ${formatMs(s.result.latency.p50)}, p99 ${formatMs(s.result.latency.p99)}; CPU ${cpuSplit(s.result.cpu, 'bench')}` })),
         ],
+        figures: [
+          ...modeFigures('distributed', modes[0], { events: TARGET_EVENTS_PER_SECOND, p99: TARGET_P99_MS }),
+          ...modeFigures('embedded', modes[1]),
+          ...modeFigures('bare-loop', modes[2]),
+        ],
+        processes: [
+          ...processUses({ key: 'distributed.steady', phase: `distributed, ${STEADY_RATE}/s for ${PHASES.steady.seconds} s (steady)`,
+            cpu: distributed.steady.cpu, seconds: distributed.steady.seconds, events: distributed.steady.accepted, peaks: distributed.peaks,
+            self: { process: 'bench', note: 'the load generator and observer only (not part of a deployment)' } }),
+          ...processUses({ key: 'embedded.steady', phase: `embedded, ${STEADY_RATE}/s for ${PHASES.steady.seconds} s (steady)`,
+            cpu: embedded.steady.cpu, seconds: embedded.steady.seconds, events: embedded.steady.accepted,
+            self: { process: 'platform', note: 'api, ingestor and propagator in one Node process, with the load generator and observer',
+              peakRssBytes: embedded.peaks.platform } }),
+        ],
         notes: notes(engines.pids),
       };
     } finally {
@@ -92,13 +107,17 @@ export const distributedSuite: BenchSuite = {
   },
 };
 
-async function runDistributed(env: Record<string, string>, enginePids: Record<string, number>, progress: (line: string) => void): Promise<InboundRun> {
+/** An inbound run with the peak RSS of the processes it watched (by name) or of the bench process. */
+type MeasuredRun = InboundRun & { peaks: Record<string, number> };
+
+async function runDistributed(env: Record<string, string>, enginePids: Record<string, number>, progress: (line: string) => void): Promise<MeasuredRun> {
   const platform = await startDistributedPlatform(env, progress);
   const { api, ingestor, propagator } = platform.processes;
   const usage = await ProcessUsage.start(platform.runtime.database, { api: api.pid, ingestor: ingestor.pid, propagator: propagator.pid, ...enginePids });
   try {
-    return await runInbound({ baseUrl: api.url, adminKey: platform.adminKey, runtime: platform.runtime, ingestorMetrics: () => ingestor.metrics(),
+    const run = await runInbound({ baseUrl: api.url, adminKey: platform.adminKey, runtime: platform.runtime, ingestorMetrics: () => ingestor.metrics(),
       usage, self: 'bench' }, PHASES, progress);
+    return { ...run, peaks: usage.watchedPeakRss() };
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${[api, ingestor, propagator].map((p) => p.output()).join('\n')}`);
   } finally {
@@ -107,13 +126,14 @@ async function runDistributed(env: Record<string, string>, enginePids: Record<st
   }
 }
 
-async function runEmbedded(progress: (line: string) => void): Promise<InboundRun> {
+async function runEmbedded(progress: (line: string) => void): Promise<MeasuredRun> {
   const platform = await startInProcessPlatform(platformApp);
   const usage = await ProcessUsage.start(platform.runtime.database);
   try {
     const metrics = platform.app.get(Metrics);
-    return await runInbound({ baseUrl: platform.baseUrl, adminKey: platform.adminKey, runtime: platform.runtime,
+    const run = await runInbound({ baseUrl: platform.baseUrl, adminKey: platform.adminKey, runtime: platform.runtime,
       ingestorMetrics: () => metrics.registry.metrics(), usage }, PHASES, progress);
+    return { ...run, peaks: { platform: usage.peakRssBytes() } };
   } finally {
     usage.stop();
     await platform.stop();
@@ -168,6 +188,15 @@ function targetMeasurements(m: ModeResult): Measurement[] {
       target: { text: `≥ ${formatCount(TARGET_EVENTS_PER_SECOND)} events/s`, met: rate >= TARGET_EVENTS_PER_SECOND } },
     { name: `distributed: webhook → asset updated, at ${STEADY_RATE}/s`, value: spread(m.steady.latency),
       target: { text: `p99 ≤ ${formatMs(TARGET_P99_MS)}`, met: m.steady.latency.p99 <= TARGET_P99_MS } },
+  ];
+}
+
+function modeFigures(key: string, m: ModeResult, targets?: { events: number; p99: number }) {
+  return [
+    figure(`${key}.sustained.events-per-second`, `${m.mode}: sustained events/s (highest sustained step)`, highestSustained(m.steps)?.ratePerSecond ?? 0,
+      'events/s', targets ? { op: '>=', value: targets.events } : undefined),
+    ...latencyFigures(`${key}.steady.visible`, `${m.mode}: webhook → asset updated at ${STEADY_RATE}/s`, m.steady.latency,
+      targets ? { p: 'p99', ms: targets.p99 } : undefined),
   ];
 }
 

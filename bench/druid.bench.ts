@@ -47,6 +47,7 @@ export const druidSuite: BenchSuite = {
           ],
           table: queries.table,
           measurements: [...freshness, ...queries.measurements],
+          figures: [],
           notes: [
             'Freshness runs on the distributed platform: api, ingestor and propagator as three processes (dist/), the change relay in the propagator moving each incident\'s fact to the pooled incident-facts topic, Druid\'s Kafka supervisor (one task) reading it with the tributary-avro input format. Druid\'s count of opened incidents (the summary the API serves, through the Druid adapter) is polled every 50 ms; the k-th incident counted is paired with the k-th webhook sent, from its send (before its commit). The datasource existed (a first incident was waited for) before the clock started.',
             'Everything shares the machine\'s two cores: the three app processes, Kafka, Druid\'s five JVMs, PostgreSQL, Redis, the load generator and the poller.',

@@ -1,4 +1,7 @@
+import type { StoredBytes } from '@tributary/cost';
 import { Metrics } from '@tributary/observability';
+import { INBOUND_STREAM } from '@tributary/ingest';
+import { Database, ServerRepository } from '@tributary/store';
 import { platformApp } from '../apps/platform/src/platform.app';
 import { POLL_MS } from './inbound/applied-watcher';
 import { TABLES } from './inbound/inbound-fixture';
@@ -7,6 +10,7 @@ import { DRAIN_LIMIT_MS, PhaseResult } from './inbound/load-phase';
 import { cpuSplit, spread } from './inbound/phase-summary';
 import { highestSustained, SEARCH_RATES, SearchStep, STEP_SECONDS } from './inbound/throughput-search';
 import { NEW_INCIDENT_SHARE } from './inbound/webhook-plan';
+import { figure, latencyFigures, postgresBytesPer, processUses } from './support/figures';
 import { startInProcessPlatform } from './support/in-process-platform';
 import { ProcessUsage } from './support/process-usage';
 import { formatBytes, formatCount, formatMs } from './support/stats';
@@ -38,6 +42,8 @@ export const inboundSuite: BenchSuite = {
         { baseUrl: platform.baseUrl, adminKey: platform.adminKey, runtime: platform.runtime, ingestorMetrics: () => metrics.registry.metrics(), usage },
         { seed: SEED, warmUp: WARM_UP, steady: STEADY, rates: SEARCH_RATES, stepSeconds: STEP_SECONDS }, progress);
       const best = highestSustained(steps);
+      const peakRssBytes = usage.peakRssBytes();
+      const storage = await inboundStorage(platform.runtime.database);
       return {
         postgresVersion,
         parameters: parameters(),
@@ -50,6 +56,17 @@ export const inboundSuite: BenchSuite = {
             value: `${formatCount(check.states)} incident states (${formatCount(check.incidents)} incidents, each on its asset), 0 dead letters` },
           { name: 'peak RSS of the Node process during the suite', value: formatBytes(usage.peakRssBytes()) },
         ],
+        figures: [
+          figure('sustained.events-per-second', 'sustained inbound throughput (highest sustained step)', best?.ratePerSecond ?? 0, 'events/s',
+            { op: '>=', value: TARGET_EVENTS_PER_SECOND }),
+          ...phaseFigures('steady', steady, { p: 'p99', ms: TARGET_P99_MS }),
+          ...(best ? phaseFigures('sustained', best) : []),
+          figure('peak-rss.node', 'peak RSS of the Node process during the suite', peakRssBytes, 'bytes'),
+        ],
+        processes: [steady, ...(best ? [best] : [])].flatMap((r, i) => processUses({ key: i === 0 ? 'steady' : 'sustained',
+          phase: `${r.ratePerSecond}/s for ${r.seconds} s${i === 0 ? ' (steady)' : ' (highest sustained step)'}`, cpu: r.cpu, seconds: r.seconds, events: r.accepted,
+          self: { process: 'platform', note: 'api, ingestor and propagator in one Node process, with the load generator (a worker thread) and the observer', peakRssBytes } })),
+        storage,
         notes: notes(),
       };
     } finally {
@@ -58,6 +75,37 @@ export const inboundSuite: BenchSuite = {
     }
   },
 };
+
+/** The typed side of `phaseMeasurements`: latencies in ms, cores. */
+function phaseFigures(key: string, r: PhaseResult, target?: { p: 'p99'; ms: number }) {
+  const at = `at ${formatCount(r.ratePerSecond)}/s`;
+  return [
+    figure(`${key}.rate`, `webhooks sent a second, ${key}`, r.ratePerSecond, 'events/s'),
+    ...latencyFigures(`${key}.visible`, `request → asset updated, ${at}`, r.visible, target),
+    ...latencyFigures(`${key}.http`, `HTTP 202 (webhook logged), ${at}`, r.http),
+    figure(`${key}.cores.node`, `Node process cores, ${at}`, r.cpu.node, 'cores'),
+    figure(`${key}.cores.postgresql`, `PostgreSQL cores, ${at}`, r.cpu.postgres, 'cores'),
+    figure(`${key}.cores.others`, `other processes' cores, ${at}`, r.cpu.others, 'cores'),
+  ];
+}
+
+/**
+ * What the run left in PostgreSQL, per record: everything an inbound event writes (its record in the
+ * event log and those of its changes, its dedup key, the incident and its facts and asset links, the
+ * change event and audit row) per inbound event, and the parts apart. The event log holds every
+ * stream in one table: a log record is the average of the inbound and change records.
+ */
+async function inboundStorage(database: Database): Promise<StoredBytes[]> {
+  const perEvent = ['event_log', 'processed_events', 'incidents', 'incident_facts', 'incident_assets', 'change_events', 'audit_log'];
+  const inbound = { what: 'inbound event (event_log rows of the inbound stream)', records: await new ServerRepository(database).eventLogRecords(INBOUND_STREAM) };
+  const measured = [
+    await postgresBytesPer(database, 'postgresql.inbound-event', perEvent, inbound),
+    await postgresBytesPer(database, 'postgresql.log-record', ['event_log'], 'event_log'),
+    await postgresBytesPer(database, 'postgresql.incident', ['incidents', 'incident_facts', 'incident_assets'], 'incidents'),
+    await postgresBytesPer(database, 'postgresql.change-event', ['change_events'], 'change_events'),
+  ];
+  return measured.filter((s) => s !== undefined);
+}
 
 function throughputMeasurement(best: PhaseResult | undefined, steps: SearchStep[]): Measurement {
   const stopped = steps.find((s) => s.shortfalls.length > 0);

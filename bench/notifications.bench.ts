@@ -1,3 +1,4 @@
+import type { ProcessUse } from '@tributary/cost';
 import { platformApp } from '../apps/platform/src/platform.app';
 import { LOCAL_OUTBOUND_CONFIG } from '../test/support/outbound';
 import { Destinations, PER_INCIDENT, PerIncidentDestination } from './notifications/destinations';
@@ -6,6 +7,7 @@ import { SEV1, SEV1_EVERY } from './notifications/incident-webhooks';
 import { DOWNSTREAM_PER_INCIDENT, SOURCE_TABLES, TABLES } from './notifications/notify-fixture';
 import { DRAIN_LIMIT_MS, NotifyLoad, NotifyRun, opens, runNotifications } from './notifications/notify-run';
 import { spread } from './inbound/phase-summary';
+import { figure, latencyFigures } from './support/figures';
 import { startInProcessPlatform } from './support/in-process-platform';
 import { coresBetween, ProcessUsage } from './support/process-usage';
 import { Distribution, distribution, formatBytes, formatCount, formatMs } from './support/stats';
@@ -46,6 +48,8 @@ export const notificationsSuite: BenchSuite = {
         table: perDestinationTable(run, checked),
         measurements: [...measurements(run, checked),
           { name: 'peak RSS of the Node process during the suite', value: formatBytes(usage.peakRssBytes()) }],
+        figures: [figure('peak-rss.node', 'peak RSS of the Node process during the suite', usage.peakRssBytes(), 'bytes')],
+        processes: deliveryProcesses(run),
         notes: notes(run.destinations),
       };
     } finally {
@@ -92,7 +96,8 @@ function measurements(run: NotifyRun, checked: ExactlyOnce): Measurement[] {
   const perIncident = PER_INCIDENT.map((d): Measurement => {
     const t = perIncidentTiming(run, d);
     const met = t.free.p99 <= TARGET_P99_MS;
-    return { name: `${d}: webhook → ${d === 'teams' ? 'card' : d === 'jira' ? 'issue' : 'ticket'} received, not held by a limit`,
+    const name = `${d}: webhook → ${d === 'teams' ? 'card' : d === 'jira' ? 'issue' : 'ticket'} received, not held by a limit`;
+    return { name, figures: latencyFigures(`${d}.free`, name, t.free, { p: 'p99', ms: TARGET_P99_MS }),
       value: `${spread(t.free)} (${formatCount(checked.messages[d] - t.held)} of ${formatCount(checked.messages[d])}; all of them: `
         + `p50 ${formatMs(t.all.p50)}, p99 ${formatMs(t.all.p99)})`,
       target: { text: `p99 ≤ ${formatMs(TARGET_P99_MS)}`, met } };
@@ -110,7 +115,8 @@ function measurements(run: NotifyRun, checked: ExactlyOnce): Measurement[] {
     { name: 'slack: digests', value: `${formatCount(slack.length)} digest messages for ${formatCount(run.webhooks.length)} incidents, `
       + `${formatCount(checked.updates.slack)} edits; incidents in each, in order: ${slack.map((m) => m.names.length).join(', ')}; `
       + `time between digests: ${slack.slice(1).map((m, i) => (m.at - slack[i]!.at) / 1000).map((s) => s.toFixed(1)).join(', ')} s` },
-    { name: 'slack: webhook → the digest naming it received', value: spread(slackTiming(run)) },
+    { name: 'slack: webhook → the digest naming it received', value: spread(slackTiming(run)),
+      figures: latencyFigures('slack.digest', 'slack: webhook → the digest naming it received', slackTiming(run)) },
     { name: 'slack: 429s the fake answered', value: `${formatCount(run.destinations.slack.rateLimitedCount())} (rate_limited attempts recorded: ${formatCount(run.ledgers.slack.rateLimited)})` },
     { name: 'last webhook → everything received', value: formatMs(run.drainMs) },
     { name: 'CPU per delivery (Node process + PostgreSQL, first webhook → last message)',
@@ -118,6 +124,18 @@ function measurements(run: NotifyRun, checked: ExactlyOnce): Measurement[] {
         + `${(((node + postgres) * 1000) / made).toFixed(1)} ms per message or ticket made (${formatCount(made)}); `
         + `Node ${node.toFixed(1)} s + PostgreSQL ${postgres.toFixed(1)} s over ${seconds.toFixed(0)} s (${((node + postgres) / seconds).toFixed(2)} cores; `
         + `other processes on the machine meanwhile ${coresBetween(run.cpu.from, run.cpu.to).others.toFixed(2)} cores)` },
+  ];
+}
+
+/** CPU of the Node process and of PostgreSQL from the first webhook to the last message; "events" are the deliveries sent. */
+function deliveryProcesses(run: NotifyRun): ProcessUse[] {
+  const wallSeconds = (run.cpu.to.at - run.cpu.from.at) / 1000;
+  const events = Object.values(run.ledgers).reduce((n, l) => n + l.sent, 0);
+  const phase = `${run.webhooks.length} incidents to four destinations, first webhook → last message`;
+  return [
+    { key: 'delivery.platform', process: 'platform', phase, wallSeconds, cpuSeconds: run.cpu.to.node - run.cpu.from.node, events,
+      note: 'the platform app with the load generator and the fake destinations in one Node process' },
+    { key: 'delivery.postgresql', process: 'postgresql', phase, wallSeconds, cpuSeconds: run.cpu.to.postgres - run.cpu.from.postgres, events },
   ];
 }
 

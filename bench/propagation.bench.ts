@@ -8,6 +8,7 @@ import { ChangeResult, measureChange, PropagationRig } from './propagation/measu
 import { describeBacklog, lastConsumedAt, waitUntilSettled } from './propagation/propagator-backlog';
 import { allBuiltInRulesOn, rulesCondition } from './propagation/rules-in-force';
 import { ApiClient } from './support/api-client';
+import { figure, postgresBytesPer } from './support/figures';
 import { startInProcessPlatform } from './support/in-process-platform';
 import { ProcessUsage } from './support/process-usage';
 import { formatBytes, formatCount, formatMs } from './support/stats';
@@ -66,6 +67,8 @@ export const propagationSuite: BenchSuite = {
       const removal = await measureChange(rig, 'remove', progress);
       progress(`  ${summary(removal)}`);
       const postgresVersion = await new ServerRepository(runtime.database).version();
+      const peakRssBytes = usage.peakRssBytes();
+      const changeEvents = await postgresBytesPer(runtime.database, 'postgresql.change-event', ['change_events'], 'change_events');
       return {
         postgresVersion,
         parameters: parameters(graph, expected.maxDepth, expected.edgesAmong, rules),
@@ -73,8 +76,13 @@ export const propagationSuite: BenchSuite = {
           ...changeMeasurements('add', `POST /v1/assets/{root}/classifications {name: ${TAG}, propagate: true}`, `${TAG} shown`, add, rules),
           ...changeMeasurements('removal', `DELETE /v1/assets/{root}/classifications/${TAG}`, `${TAG} gone`, removal, rules),
           ...loadMeasurements(graph, upserts, lineage, loadSettledMs, rules),
-          { name: 'peak RSS of the Node process during the suite', value: formatBytes(usage.peakRssBytes()) },
+          { name: 'peak RSS of the Node process during the suite', value: formatBytes(peakRssBytes) },
         ],
+        figures: [...changeFigures('add', add), ...changeFigures('removal', removal),
+          figure('load.settled-after-seconds', `load: the propagator had planned its change events after the last request (${rules})`, loadSettledMs / 1000, 's'),
+          figure('peak-rss.node', 'peak RSS of the Node process during the suite', peakRssBytes, 'bytes')],
+        processes: [changeProcess('add', add), changeProcess('removal', removal)].flat(),
+        storage: changeEvents ? [changeEvents] : [],
         notes: notes(),
       };
     } finally {
@@ -108,6 +116,27 @@ function changeMeasurements(label: string, request: string, outcome: string, r: 
       value: `${formatCount(t.changeEvents)} events; ${seconds(t.consumedAt)}` },
     { name: `${label}: CPU from the request until ${outcome} everywhere; peak RSS`,
       value: `Node ${r.cores.node.toFixed(2)} cores, PostgreSQL ${r.cores.postgres.toFixed(2)} cores; ${formatBytes(r.peakRssBytes)}` },
+  ];
+}
+
+function changeFigures(label: string, r: ChangeResult) {
+  return [
+    figure(`${label}.all-ms`, `${label}: 200 → every descendant`, r.milestones.all, 'ms', { op: '<=', value: TARGET_MS }),
+    figure(`${label}.half-ms`, `${label}: 200 → 50 % of descendants`, r.milestones.half, 'ms'),
+    figure(`${label}.p99-ms`, `${label}: 200 → 99 % of descendants`, r.milestones.p99, 'ms'),
+    figure(`${label}.request-ms`, `${label}: the request until its 200`, r.requestMs, 'ms'),
+    figure(`${label}.change-events`, `${label}: change events the fan-out wrote`, r.timeline.changeEvents, 'count'),
+  ];
+}
+
+/** CPU from the request until every descendant showed the change; "events" are the change events the fan-out wrote. */
+function changeProcess(label: string, r: ChangeResult) {
+  const phase = `${label} of ${TAG} on ${SHAPE.descendants} descendants, from the request until every descendant showed it`;
+  const wallSeconds = r.milestones.all / 1000;
+  return [
+    { key: `${label}.platform`, process: 'platform', phase, wallSeconds, cpuSeconds: r.cores.node * wallSeconds, events: r.timeline.changeEvents,
+      peakRssBytes: r.peakRssBytes, note: 'api, ingestor and propagator in one Node process, with the progress reader' },
+    { key: `${label}.postgresql`, process: 'postgresql', phase, wallSeconds, cpuSeconds: r.cores.postgres * wallSeconds, events: r.timeline.changeEvents },
   ];
 }
 

@@ -6,7 +6,7 @@ import { druidSuite } from './druid.bench';
 import { inboundSuite } from './inbound.bench';
 import { notificationsSuite } from './notifications.bench';
 import { propagationSuite } from './propagation.bench';
-import { recordSection } from './report';
+import { recordResults, recordSection } from './report';
 import { BenchSuite, SuiteResult } from './suite';
 
 /**
@@ -23,7 +23,10 @@ async function main(): Promise<void> {
     try {
       const result = await suite.run((line) => console.log(`   ${line}`));
       printSummary(result);
-      console.log(`   recorded in ${recordSection(suite, result, new Date())}`);
+      const at = new Date();
+      // the JSON first: it is checked against the cost model's schema, and a result it refuses is recorded nowhere
+      const json = recordResults(suite, result, at);
+      console.log(`   recorded in ${recordSection(suite, result, at)} and ${json}`);
     } catch (err) {
       failures++;
       console.error(`   FAILED, nothing recorded: ${err instanceof Error ? err.stack : String(err)}`);

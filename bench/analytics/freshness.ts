@@ -2,6 +2,7 @@ import { DEFAULT_TENANT } from '@tributary/store';
 import { platformApp } from '../../apps/platform/src/platform.app';
 import { ApiClient } from '../support/api-client';
 import { epochMs } from '../support/clock';
+import { latencyFigures } from '../support/figures';
 import { startInProcessPlatform } from '../support/in-process-platform';
 import { sendOnClock, sendOutcome } from '../support/open-loop';
 import { distribution, formatCount, formatMs } from '../support/stats';
@@ -66,7 +67,9 @@ export async function measureFreshness(progress: (line: string) => void): Promis
     // requests race each other to commit: order the send times as the commits were counted, earliest first
     const sent = [...times.sentAt].flatMap((at) => Array<number>(ASSETS_PER_REQUEST).fill(at)).sort((a, b) => a - b);
     const latency = distribution(sent.map((s, i) => visibleAt[i] - s));
+    const name = `freshness, commit → visible at ${FRESHNESS_RATE} changes/s`;
     return [{
+      figures: latencyFigures('freshness', name, latency, { p: 'p99', ms: TARGET_P99_MS }),
       name: `freshness, commit → visible at ${FRESHNESS_RATE} changes/s (${ASSETS_PER_REQUEST} a request; achieved `
         + `${formatCount(outcome.achievedRate * ASSETS_PER_REQUEST)}/s, ${formatCount(count)} changes)`,
       value: `p50 ${formatMs(latency.p50)}, p99 ${formatMs(latency.p99)}, max ${formatMs(latency.max)}`,

@@ -5,6 +5,7 @@ import { AnalyticsStore, DruidIncidentAnalytics, DruidSqlClient, IncidentAnalyti
 import { asTenantId } from '@tributary/store';
 import { DruidBatchLoader } from '../../test/support/druid-batch';
 import { timeOnce, timeRuns } from '../analytics/timing';
+import { figure, latencyFigures } from '../support/figures';
 import { formatCount, formatMs } from '../support/stats';
 import { Measurement } from '../suite';
 import { generateFactHistory } from './incident-facts-history';
@@ -46,10 +47,10 @@ export async function measureTrendQueries(brokerUrl: string, datasource: string,
     progress(`analytics store: loaded in ${(loadStore.ms / 1000).toFixed(0)} s`);
     const druid = new DruidIncidentAnalytics(new DruidSqlClient({ url: brokerUrl }), async () => datasource);
     const range = { from: new Date(now.getTime() - SHAPE.days * 86_400_000), to: now };
-    const questions: { name: string; ask: (engine: IncidentAnalytics) => Promise<unknown> }[] = [
-      { name: `trends, ${SHAPE.days} days by day and type`, ask: (e) => e.incidentTrends(TENANT, { ...range, granularity: 'day', groupBy: 'type' }) },
-      { name: `trends, ${SHAPE.days} days by week and severity`, ask: (e) => e.incidentTrends(TENANT, { ...range, granularity: 'week', groupBy: 'severity' }) },
-      { name: `summary, ${SHAPE.days} days`, ask: (e) => e.incidentSummary(TENANT, range) },
+    const questions: { key: string; name: string; ask: (engine: IncidentAnalytics) => Promise<unknown> }[] = [
+      { key: 'trends-day-type', name: `trends, ${SHAPE.days} days by day and type`, ask: (e) => e.incidentTrends(TENANT, { ...range, granularity: 'day', groupBy: 'type' }) },
+      { key: 'trends-week-severity', name: `trends, ${SHAPE.days} days by week and severity`, ask: (e) => e.incidentTrends(TENANT, { ...range, granularity: 'week', groupBy: 'severity' }) },
+      { key: 'summary', name: `summary, ${SHAPE.days} days`, ask: (e) => e.incidentSummary(TENANT, range) },
     ];
     const rows: string[][] = [];
     const measurements: Measurement[] = [];
@@ -61,10 +62,16 @@ export async function measureTrendQueries(brokerUrl: string, datasource: string,
       const onStore = await timeRuns(1, RUNS, () => q.ask(embedded));
       rows.push([q.name, `${formatMs(onDruid.p50)} / ${formatMs(onDruid.p95)}`, `${formatMs(onStore.p50)} / ${formatMs(onStore.p95)}`]);
       const trends = q.name.startsWith('trends');
+      const key = `queries.${q.key}`;
       measurements.push({ name: `${q.name} on Druid (p50 / p95 of ${RUNS})`, value: `${formatMs(onDruid.p50)} / ${formatMs(onDruid.p95)}`,
-        ...(trends ? { target: { text: `p95 ≤ ${TARGET_TRENDS_P95_MS} ms`, met: onDruid.p95 <= TARGET_TRENDS_P95_MS } } : {}) });
+        ...(trends ? { target: { text: `p95 ≤ ${TARGET_TRENDS_P95_MS} ms`, met: onDruid.p95 <= TARGET_TRENDS_P95_MS } } : {}),
+        figures: [
+          ...latencyFigures(`${key}.druid`, `${q.name} on Druid`, onDruid, trends ? { p: 'p95', ms: TARGET_TRENDS_P95_MS } : undefined),
+          ...latencyFigures(`${key}.clickhouse`, `${q.name} on the analytics store (chdb)`, onStore),
+        ] });
     }
-    measurements.push({ name: `load: ${formatCount(history.facts.length)} facts into Druid (native batch, one task)`, value: `${(loadDruid.ms / 1000).toFixed(0)} s` });
+    measurements.push({ name: `load: ${formatCount(history.facts.length)} facts into Druid (native batch, one task)`, value: `${(loadDruid.ms / 1000).toFixed(0)} s`,
+      figures: [figure('load.druid.facts-per-second', 'load into Druid (native batch, one task)', history.facts.length / (loadDruid.ms / 1000), 'events/s')] });
     measurements.push({ name: `load: ${formatCount(history.incidents.length)} incidents into the analytics store (batches of ${formatCount(APPLY_BATCH)})`,
       value: `${(loadStore.ms / 1000).toFixed(0)} s` });
     return { table: { columns: ['question (p50 / p95)', 'Druid', 'analytics store (chdb)'], rows }, measurements, facts: history.facts.length, incidents: history.incidents.length };

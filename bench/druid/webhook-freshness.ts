@@ -2,6 +2,7 @@ import { WebhookPlanner } from '../inbound/webhook-plan';
 import { startWebhookSender } from '../inbound/webhook-sender';
 import { MonteCarloConnector } from '../inbound/inbound-fixture';
 import { epochMs } from '../support/clock';
+import { latencyFigures } from '../support/figures';
 import { sendOutcome } from '../support/open-loop';
 import { distribution, formatCount, formatMs } from '../support/stats';
 import { Measurement } from '../suite';
@@ -67,6 +68,7 @@ export async function measureWebhookFreshness(run: FreshnessRun, progress: (line
         name: `webhook → visible in Druid's trends at ${rate} webhooks/s (achieved ${formatCount(outcome.achievedRate)}/s, ${formatCount(count)} incidents)`,
         value: `p50 ${formatMs(latency.p50)}, p99 ${formatMs(latency.p99)}, max ${formatMs(latency.max)}`,
         target: { text: `p99 ≤ ${TARGET_P99_MS} ms`, met: latency.p99 <= TARGET_P99_MS },
+        figures: latencyFigures(`freshness.at-${rate}`, `webhook → visible in Druid's trends at ${rate} webhooks/s`, latency, { p: 'p99', ms: TARGET_P99_MS }),
       });
     }
     return measurements;

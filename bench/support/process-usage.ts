@@ -76,6 +76,17 @@ export class ProcessUsage {
     return this.peakRss;
   }
 
+  /**
+   * Peak RSS of each watched process (VmHWM, proc(5)): over the process's whole life, which for the
+   * platform's processes is the run and for long-lived engines (Kafka, Redis) includes what came before.
+   */
+  watchedPeakRss(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.watchedPids).flatMap(([name, pid]) => {
+      const kib = highWaterMarkKib(pid);
+      return kib === undefined ? [] : [[name, kib * 1024]];
+    }));
+  }
+
   stop(): void {
     clearInterval(this.sampler);
   }
@@ -101,6 +112,15 @@ export class ProcessUsage {
 function machineBusyTicks(): number {
   const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   return user + nice + system + irq + softirq + steal;
+}
+
+function highWaterMarkKib(pid: number): number | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+    return line ? Number(line.split(/\s+/)[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface ProcStat {

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { ServerRepository } from '@tributary/store';
 import { platformApp } from '../../apps/platform/src/platform.app';
 import { incidentUpdateWebhook, incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
 import { enc, startTestApp, TestApp } from '../support/test-app';
@@ -430,6 +431,16 @@ describe('Monte Carlo inbound', () => {
       expect(text).toMatch(/tributary_ingest_latency_seconds_count\{app="platform",source="montecarlo",from="source"\} [1-9]/);
       expect(text).toMatch(/tributary_consumer_lag_records\{[^}]*group="ingestor",stream="inbound"[^}]*\} \d+/);
       expect(text).toMatch(/tributary_queue_depth_jobs\{[^}]*queue="backfill"[^}]*\} \d+/);
+    });
+
+    it('exports the inbound events the ingestor handled and the process\'s CPU seconds: the cost model\'s CPU per event', async () => {
+      await drained();
+      const text = (await t.http().get('/metrics').set(auth()).expect(200)).text;
+      const consumed = text.match(/^tributary_events_consumed_total\{group="ingestor",stream="inbound",app="platform"\} (\d+)$/m);
+      // every record of the inbound stream, each counted once, however many batches and retries it took
+      expect(Number(consumed?.[1])).toBe(await new ServerRepository(t.runtime.database).eventLogRecords('inbound'));
+      expect(Number(consumed?.[1])).toBeGreaterThan(0);
+      expect(text).toMatch(/^process_cpu_seconds_total\{app="platform"\} [0-9.]+$/m);
     });
 
     it('counts and times HTTP requests by route pattern, not by URL', async () => {

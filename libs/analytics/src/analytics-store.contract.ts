@@ -145,6 +145,15 @@ export function describeAnalyticsStoreContract(adapter: string, start: (database
         expect(await store.counts(tenant)).toEqual({ assets: 7, edges: 9, incidents: 0, incidentLinks: 0, closurePairs: 20 });
       });
 
+      it('reports the rows and bytes on disk its tables hold, growing with what is applied', async () => {
+        const closureOf = async () => (await store.diskUsage()).find((t) => t.table === 'closure_pairs') ?? { table: 'closure_pairs', rows: 0, bytes: 0 };
+        const before = await closureOf();
+        await tenantWithGraph();
+        const after = await closureOf();
+        expect(after.rows).toBeGreaterThanOrEqual(before.rows + 20);
+        expect(after.bytes).toBeGreaterThan(before.bytes);
+      });
+
       it('follows an edge removal: the skip edge gone, d and e move down', async () => {
         const tenant = await tenantWithGraph();
         await store.apply(tenant, { edges: [edge('r1', 'd', 2, false)] });

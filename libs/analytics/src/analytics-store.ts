@@ -95,5 +95,13 @@ export interface AnalyticsStore extends IncidentAnalytics {
    * growing closure after each.
    */
   reload(tenantId: TenantId, pages: AsyncIterable<FactBatch>): Promise<void>;
+  /** Rows and bytes on disk per table of the shared database (its active parts): what a stored row costs, for the cost model. */
+  diskUsage(): Promise<TableDiskUsage[]>;
   close(): Promise<void>;
+}
+
+export interface TableDiskUsage {
+  table: string;
+  rows: number;
+  bytes: number;
 }

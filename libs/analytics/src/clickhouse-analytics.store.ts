@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { invalid } from '@tributary/errors';
 import type { TenantId } from '@tributary/store';
 import {
-  AnalyticsCounts, AnalyticsStore, AssetFact, EdgeFact, FactBatch, Hotspot, ImpactAnswer, ImpactQuery, IncidentFact,
+  AnalyticsCounts, AnalyticsStore, AssetFact, EdgeFact, FactBatch, Hotspot, ImpactAnswer, ImpactQuery, IncidentFact, TableDiskUsage,
 } from './analytics-store';
 import { DatabaseOf, SHARED_DATABASE, TenantDatabases } from './clickhouse-database';
 import type { IncidentSummary, TrendGranularity, TrendGroupBy, TrendSeries } from './incident-analytics';
@@ -108,6 +108,13 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     await this.writeIncidents(db, tenant, newIncidents);
 
     if (change) this.onClosureUpdate(await this.closure.update(db, tenant, change, additionsOnly));
+  }
+
+  async diskUsage(): Promise<TableDiskUsage[]> {
+    const rows = await this.sql.rows<{ table: string; rows: string | number; bytes: string | number }>(
+      `SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts
+       WHERE active AND database = {database:String} GROUP BY table ORDER BY table`, { database: SHARED_DATABASE });
+    return rows.map((r) => ({ table: r.table, rows: Number(r.rows), bytes: Number(r.bytes) }));
   }
 
   async impact(tenantId: TenantId, query: ImpactQuery): Promise<ImpactAnswer> {

@@ -21,6 +21,7 @@ export class Metrics {
   readonly indexerBatch: Histogram;
   readonly analyticsFreshness: Histogram;
   readonly notifications: Counter<'tenant' | 'outcome'>;
+  readonly eventsConsumed: Counter<'group' | 'stream'>;
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -62,6 +63,10 @@ export class Metrics {
     this.notifications = new Counter({ name: 'tributary_notification_deliveries_total',
       help: 'Delivery and digest job runs by outcome: sent, retrying (5xx, timeout), rate_limited (a 429 waited out), waiting (our own rate limit, a newer change), parked, skipped (nothing to send)',
       labelNames: ['tenant', 'outcome'], registers: [this.registry] });
+    this.eventsConsumed = new Counter({ name: 'tributary_events_consumed_total',
+      help: 'Records of the event log a consumer group of this process has handled (ingestor: inbound events; propagator, notifier, indexer: change events): '
+        + 'with process_cpu_seconds_total, the CPU seconds per event the cost model (docs/cost.md) is built on',
+      labelNames: ['group', 'stream'], registers: [this.registry] });
     this.analyticsFreshness = new Histogram({ name: 'tributary_analytics_freshness_seconds',
       help: 'Time from a change (its own time, at its commit) until the analytics store answers with it',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: [this.registry] });

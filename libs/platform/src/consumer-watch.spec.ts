@@ -1,4 +1,5 @@
 import { waitFor } from '../../../test/support/wait-for';
+import { Metrics } from '@tributary/observability';
 import { ConsumerWatch } from './consumer-watch';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -51,5 +52,26 @@ describe(ConsumerWatch.name, () => {
     } finally {
       relay.stop();
     }
+  });
+
+  describe('events consumed, for the cost model', () => {
+    it('counts the records each consumer reports handled, per group and stream, beside the process CPU seconds on /metrics', async () => {
+      const metrics = new Metrics('ingestor');
+      const watch = new ConsumerWatch(STALL_MS, metrics.eventsConsumed);
+      const ingestor = watch.watch('ingestor', 'inbound', { lag: async () => 0 });
+      const relay = watch.watch('relay', 'changes');
+      try {
+        ingestor.progress(3);
+        ingestor.progress(5);
+        relay.progress();
+        const exposition = await metrics.registry.metrics();
+        expect(exposition).toContain('tributary_events_consumed_total{group="ingestor",stream="inbound",app="ingestor"} 8');
+        expect(exposition).not.toContain('group="relay"');
+        expect(exposition).toMatch(/^process_cpu_seconds_total\{app="ingestor"\} [0-9.]+$/m);
+      } finally {
+        ingestor.stop();
+        relay.stop();
+      }
+    });
   });
 });

@@ -1,3 +1,5 @@
+import type { Counter } from 'prom-client';
+
 /** What the watch reads of a consumer besides the progress it reports. */
 export interface ConsumerProbe {
   /**
@@ -23,8 +25,8 @@ export interface ConsumerState {
 }
 
 export interface WatchedConsumer {
-  /** The consumer handled a batch (or, without a lag probe, went round its loop). */
-  progress(): void;
+  /** The consumer handled a batch of `records` (or, without a lag probe, went round its loop). */
+  progress(records?: number): void;
   /** The consumer stopped: no longer watched. */
   stop(): void;
 }
@@ -53,7 +55,8 @@ export class ConsumerWatch {
   private looking = false;
   private readonly lookEveryMs: number;
 
-  constructor(private readonly stallMs: number) {
+  /** `consumed` counts the records each consumer reports handled (per group and stream), for events per second per process. */
+  constructor(private readonly stallMs: number, private readonly consumed?: Counter<'group' | 'stream'>) {
     this.lookEveryMs = Math.min(5000, Math.max(250, stallMs / 4));
   }
 
@@ -68,7 +71,10 @@ export class ConsumerWatch {
       this.timer.unref();
     }
     return {
-      progress: () => { entry.progressAt = Date.now(); },
+      progress: (records = 0) => {
+        entry.progressAt = Date.now();
+        if (records > 0) this.consumed?.inc({ group, stream }, records);
+      },
       stop: () => {
         if (this.consumers.get(name) !== entry) return;
         this.consumers.delete(name);

@@ -34,7 +34,7 @@ export class IsolatedConsumer {
     const watched = consumers.watch(o.group, o.stream, { lag: () => log.lag(o.group, o.stream), heldTenants: () => isolation.heldTenants() });
     const subscription = await log.subscribe(o.group, o.stream, async (batch) => {
       await isolation.handle(batch);
-      watched.progress();
+      watched.progress(batch.length);
     }, {
       batchSize: o.batchSize,
       onError: (err, batch) => logger.warn(batch.length > 0

@@ -29,7 +29,7 @@ export const INCIDENT_ANALYTICS = Symbol('INCIDENT_ANALYTICS');
 export class PlatformModule {
   static forRuntime(runtime: Runtime, app: string): DynamicModule {
     const metrics = new Metrics(app);
-    const consumers = new ConsumerWatch(runtime.config.stallSeconds * 1000);
+    const consumers = new ConsumerWatch(runtime.config.stallSeconds * 1000, metrics.eventsConsumed);
     registerRuntimeGauges(metrics, runtime, consumers);
     return {
       module: PlatformModule,
