@@ -1,9 +1,10 @@
-import { ConnectorRegistry, freshdeskTarget, jiraTarget, montecarloConnector, slackTarget, teamsTarget } from '@tributary/connectors';
+import { ConnectorRegistry, freshdeskTarget, jiraTarget, montecarloConnector, openlineageConnector, slackTarget, teamsTarget } from '@tributary/connectors';
 
 /** The sources and targets this build of the platform knows. A new one is one more `register`. */
 export function defaultConnectors(): ConnectorRegistry {
   return new ConnectorRegistry()
     .register(montecarloConnector)
+    .register(openlineageConnector)
     .register(slackTarget)
     .register(teamsTarget)
     .register(jiraTarget)
