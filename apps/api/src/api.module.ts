@@ -20,6 +20,7 @@ import { IgnoredDeliveriesController } from './controllers/ignored-deliveries.co
 import { ImpactController } from './controllers/impact.controller';
 import { IncidentsController } from './controllers/incidents.controller';
 import { LineageController } from './controllers/lineage.controller';
+import { OpenLineageController } from './controllers/openlineage.controller';
 import { RulesController } from './controllers/rules.controller';
 import { TenantsController } from './controllers/tenants.controller';
 import { DomainErrorFilter } from './http/domain-error.filter';
@@ -48,7 +49,7 @@ export class ApiModule {
       module: ApiModule,
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
         ConnectorsController, HooksController, IncidentsController, DeadLettersController, DeliveriesController, IgnoredDeliveriesController, BackfillsController,
-        RulesController, ExpressionsController, ImpactController, AnalyticsController],
+        RulesController, ExpressionsController, ImpactController, AnalyticsController, OpenLineageController],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, WebhookMetricsHooks, ...insightsProviders],
     };
   }

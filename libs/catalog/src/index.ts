@@ -10,3 +10,4 @@ export * from './incidents.service';
 export * from './dead-letters.service';
 export * from './ignored-deliveries.service';
 export { nameCursor, timeIdCursor } from './page-cursor';
+export * from './column-lineage.service';

@@ -3,3 +3,4 @@ export * from './backfills.service';
 export * from './reopen-confirmation';
 export * from './reconciliation.service';
 export * from './fact-applier';
+export * from './openlineage-event.applier';

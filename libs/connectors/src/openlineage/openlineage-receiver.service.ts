@@ -32,7 +32,7 @@ export interface BatchAnswer {
 export class OpenLineageReceiver {
   constructor(private readonly connectors: ConnectorsService, private readonly log: EventLog) {}
 
-  async receiveOne(tenantId: TenantId, body: unknown, traceparent: string): Promise<{ eventIds: string[] }> {
+  async receiveOne(tenantId: TenantId, body: unknown, traceparent: string | null): Promise<{ eventIds: string[] }> {
     const connectorId = await this.connectorOf(tenantId);
     const parsed = parseOpenLineageEvent(body);
     if (!parsed.ok) {
@@ -42,7 +42,7 @@ export class OpenLineageReceiver {
     return { eventIds: await this.append(tenantId, connectorId, [{ body, orderingKey: orderingKeyOf(parsed.value) }], traceparent) };
   }
 
-  async receiveBatch(tenantId: TenantId, body: unknown, traceparent: string): Promise<BatchAnswer> {
+  async receiveBatch(tenantId: TenantId, body: unknown, traceparent: string | null): Promise<BatchAnswer> {
     if (!Array.isArray(body)) throw invalid('validation_failed', 'the batch is a JSON array of OpenLineage events', { issues: [{ path: '(body)', message: 'must be an array' }] });
     if (body.length > MAX_BATCH_EVENTS) {
       throw invalid('batch_too_large', `a batch carries at most ${MAX_BATCH_EVENTS} events, not ${body.length}`, { maxEvents: MAX_BATCH_EVENTS });
@@ -76,7 +76,7 @@ export class OpenLineageReceiver {
     return enabled[0].id;
   }
 
-  private async append(tenantId: TenantId, connectorId: string, events: { body: unknown; orderingKey: string }[], traceparent: string): Promise<string[]> {
+  private async append(tenantId: TenantId, connectorId: string, events: { body: unknown; orderingKey: string }[], traceparent: string | null): Promise<string[]> {
     if (events.length === 0) return [];
     const receivedAt = new Date();
     const deliveries = events.map((e): { delivery: InboundDelivery; key: string } => ({

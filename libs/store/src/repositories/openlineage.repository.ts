@@ -1,0 +1,80 @@
+import { sql } from 'kysely';
+import { TenantTx } from '../database';
+import type { EdgeIds } from './lineage.repository';
+
+/** An asset's column lineage as stored: per output column, its input fields. */
+export interface StoredColumnLineage {
+  column: string;
+  inputFields: { ref: string; qualifiedName: string | null; field: string;
+    transformations: { type: string; subtype: string | null; description: string | null; masking: boolean | null }[] }[];
+}
+
+/**
+ * What OpenLineage's jobs have produced (see the `openlineage jobs and column lineage` migration):
+ * each job's last COMPLETE and the edges it set, and each asset's column lineage.
+ */
+export class OpenLineageRepository {
+  /** The job's last applied COMPLETE time, locked for this transaction; undefined for a job not seen complete yet. */
+  async lockJob(tx: TenantTx, process: string): Promise<Date | undefined> {
+    const row = await tx.db.selectFrom('openlineage_jobs').select('last_complete_at')
+      .where('tenant_id', '=', tx.tenantId).where('process', '=', process).forUpdate().executeTakeFirst();
+    return row?.last_complete_at;
+  }
+
+  async saveJob(tx: TenantTx, process: string, lastCompleteAt: Date, runId: string | null): Promise<void> {
+    await tx.db.insertInto('openlineage_jobs').values({ tenant_id: tx.tenantId, process, last_complete_at: lastCompleteAt, last_run_id: runId })
+      .onConflict((oc) => oc.columns(['tenant_id', 'process']).doUpdateSet({ last_complete_at: lastCompleteAt, last_run_id: runId })).execute();
+  }
+
+  /** The edges the job's last COMPLETE set. */
+  async jobEdges(tx: TenantTx, process: string): Promise<EdgeIds[]> {
+    const rows = await tx.db.selectFrom('openlineage_job_edges').select(['src_id', 'dst_id'])
+      .where('tenant_id', '=', tx.tenantId).where('process', '=', process).execute();
+    return rows.map((r) => ({ srcId: Number(r.src_id), dstId: Number(r.dst_id) }));
+  }
+
+  async addJobEdges(tx: TenantTx, process: string, edges: EdgeIds[]): Promise<void> {
+    if (edges.length === 0) return;
+    await tx.db.insertInto('openlineage_job_edges')
+      .values(edges.map((e) => ({ tenant_id: tx.tenantId, process, src_id: e.srcId, dst_id: e.dstId })))
+      .onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  async removeJobEdges(tx: TenantTx, process: string, edges: EdgeIds[]): Promise<void> {
+    if (edges.length === 0) return;
+    await sql`
+      DELETE FROM openlineage_job_edges j
+      USING unnest(${edges.map((e) => e.srcId)}::bigint[], ${edges.map((e) => e.dstId)}::bigint[]) AS u(src_id, dst_id)
+      WHERE j.tenant_id = ${tx.tenantId} AND j.process = ${process} AND j.src_id = u.src_id AND j.dst_id = u.dst_id`.execute(tx.db);
+  }
+
+  /** Of these edges, those no job other than `process` produces, and whose process (who drew the edge) is an OpenLineage job. */
+  async ownedByJobsAlone(tx: TenantTx, process: string, edges: EdgeIds[]): Promise<EdgeIds[]> {
+    if (edges.length === 0) return [];
+    const rows = await sql<{ src_id: string; dst_id: string }>`
+      SELECT u.src_id, u.dst_id
+      FROM unnest(${edges.map((e) => e.srcId)}::bigint[], ${edges.map((e) => e.dstId)}::bigint[]) AS u(src_id, dst_id)
+        JOIN lineage_edges e ON e.tenant_id = ${tx.tenantId} AND e.src_id = u.src_id AND e.dst_id = u.dst_id
+      WHERE NOT EXISTS (SELECT 1 FROM openlineage_job_edges j
+                        WHERE j.tenant_id = ${tx.tenantId} AND j.src_id = u.src_id AND j.dst_id = u.dst_id AND j.process <> ${process})
+        AND (e.process = ${process}
+             OR EXISTS (SELECT 1 FROM openlineage_jobs o WHERE o.tenant_id = ${tx.tenantId} AND o.process = e.process))`.execute(tx.db);
+    return rows.rows.map((r) => ({ srcId: Number(r.src_id), dstId: Number(r.dst_id) }));
+  }
+
+  /** Keeps each asset's column lineage unless the stored one came from a newer event. */
+  async saveColumnLineage(tx: TenantTx, rows: { assetId: number; fields: StoredColumnLineage[]; eventTime: Date }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.db.insertInto('column_lineage')
+      .values(rows.map((r) => ({ tenant_id: tx.tenantId, asset_id: r.assetId, fields: JSON.stringify(r.fields), event_time: r.eventTime })))
+      .onConflict((oc) => oc.columns(['tenant_id', 'asset_id']).doUpdateSet((eb) => ({ fields: eb.ref('excluded.fields'), event_time: eb.ref('excluded.event_time') }))
+        .where('column_lineage.event_time', '<=', (eb) => eb.ref('excluded.event_time')))
+      .execute();
+  }
+
+  async columnLineageOf(tx: TenantTx, assetId: number): Promise<StoredColumnLineage[]> {
+    const row = await tx.db.selectFrom('column_lineage').select('fields')
+      .where('tenant_id', '=', tx.tenantId).where('asset_id', '=', assetId).executeTakeFirst();
+    return (row?.fields as unknown as StoredColumnLineage[] | undefined) ?? [];
+  }
+}
