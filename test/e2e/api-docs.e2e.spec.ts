@@ -27,6 +27,7 @@ const TAKES_A_BODY = new Set([
   'post /v1/api-keys', 'post /v1/tenants', 'post /v1/connectors', 'patch /v1/connectors/{id}', 'post /v1/hooks/{connectorType}/{connectorId}',
   'post /v1/hooks/slack/{connectorId}',
   'post /v1/rules', 'patch /v1/rules/{id}', 'post /v1/backfills', 'post /v1/expressions/check',
+  'post /api/v1/lineage', 'post /api/v1/lineage/batch',
 ]);
 
 const ROOT = join(__dirname, '..', '..');
