@@ -1,7 +1,7 @@
 import { AssetInput, AssetsService, edgeAdded, edgeRemoved, WriteContext } from '@tributary/catalog';
 import { LineageDataset, OPENLINEAGE_EVENT_FACT, OpenLineageEventFact } from '@tributary/connectors';
 import {
-  AssetsRepository, ChangeEventsRepository, Database, EdgeIds, LineageRepository, NewChangeEvent, OpenLineageRepository, StoredColumnLineage, TenantTx,
+  AssetsRepository, ChangeEventsRepository, Database, EdgeIds, JobEdge, LineageRepository, NewChangeEvent, OpenLineageRepository, StoredColumnLineage, TenantTx,
 } from '@tributary/store';
 import { FactApplier, FactToApply } from './fact-applier';
 
@@ -37,15 +37,9 @@ export class OpenLineageEventApplier implements FactApplier {
     return this.database.inTenant(ctx.tenantId, async (tx) => {
       const ids = await this.upsertAssets(ctx, tx, events);
       await this.saveColumnLineage(tx, events, ids);
-      let duplicates = 0;
-      const changes: NewChangeEvent[] = [];
-      for (const event of events) {
-        if (!event.completes || !event.job) continue;
-        const edges = await this.setJobEdges(ctx, tx, event, ids);
-        if (edges === null) duplicates += 1;
-        else changes.push(...edges);
-      }
+      const { changes, stale } = await this.setJobEdges(ctx, tx, events, ids);
       await this.changes.append(tx, changes);
+      const duplicates = stale;
       return { applied: events.length - duplicates, duplicates };
     });
   }
@@ -85,33 +79,63 @@ export class OpenLineageEventApplier implements FactApplier {
     await this.jobs.saveColumnLineage(tx, [...rows.values()]);
   }
 
-  /** The job's edges after a COMPLETE, as change events; null when the COMPLETE is older than the job's last (it changes nothing). */
-  private async setJobEdges(ctx: WriteContext, tx: TenantTx, event: OpenLineageEventFact, ids: Map<string, number>): Promise<NewChangeEvent[] | null> {
-    const process = event.job!.process;
-    const at = new Date(event.eventTime);
-    const last = await this.jobs.lockJob(tx, process);
-    if (last && at < last) return null;
-    const wanted = new Map<string, EdgeIds>();
-    for (const input of event.inputs) {
-      for (const output of event.outputs) {
-        const srcId = input.qualifiedName === null ? undefined : ids.get(input.qualifiedName);
-        const dstId = output.qualifiedName === null ? undefined : ids.get(output.qualifiedName);
-        if (srcId !== undefined && dstId !== undefined && srcId !== dstId) wanted.set(edgeKey({ srcId, dstId }), { srcId, dstId });
+  /**
+   * The jobs' edges after this batch's COMPLETEs, as change events, all jobs at once: per job, in log
+   * order, each COMPLETE not older than the job's last replaces the job's edge set; what is written is
+   * the net change from the stored set to the last one (a job's edges made and unmade within one batch
+   * are never seen). `stale` counts the COMPLETEs that were older than their job's last.
+   */
+  private async setJobEdges(ctx: WriteContext, tx: TenantTx, events: OpenLineageEventFact[], ids: Map<string, number>):
+    Promise<{ changes: NewChangeEvent[]; stale: number }> {
+    const completes = events.filter((e) => e.completes && e.job !== null);
+    const processes = [...new Set(completes.map((e) => e.job!.process))].sort();
+    if (processes.length === 0) return { changes: [], stale: 0 };
+    const last = await this.jobs.lockJobs(tx, processes);
+    const stored = new Map<string, Map<string, EdgeIds>>(processes.map((p) => [p, new Map()]));
+    for (const e of await this.jobs.jobEdges(tx, processes)) stored.get(e.process)!.set(edgeKey(e), e);
+    const final = new Map<string, { edges: Map<string, EdgeIds>; at: Date; runId: string | null }>();
+    let stale = 0;
+    for (const event of completes) {
+      const process = event.job!.process;
+      const at = new Date(event.eventTime);
+      const latest = final.get(process)?.at ?? last.get(process);
+      if (latest && at < latest) {
+        stale += 1;
+        continue;
       }
+      final.set(process, { edges: edgesOf(event, ids), at, runId: event.runId });
     }
-    const had = new Map((await this.jobs.jobEdges(tx, process)).map((e) => [edgeKey(e), e]));
-    const gone = [...had].filter(([k]) => !wanted.has(k)).map(([, e]) => e);
-    const fresh = [...wanted].filter(([k]) => !had.has(k)).map(([, e]) => e);
-    const inserted = await this.lineage.insertEdges(tx, fresh.map((e) => ({ ...e, process })));
-    const removed = await this.lineage.deleteEdges(tx, await this.jobs.ownedByJobsAlone(tx, process, gone));
-    await this.jobs.addJobEdges(tx, process, fresh);
-    await this.jobs.removeJobEdges(tx, process, gone);
-    await this.jobs.saveJob(tx, process, at, event.runId);
-    if (inserted.length + removed.length === 0) return [];
+    const fresh: JobEdge[] = [];
+    const gone: JobEdge[] = [];
+    for (const [process, { edges }] of final) {
+      const had = stored.get(process)!;
+      for (const [k, e] of edges) if (!had.has(k)) fresh.push({ ...e, process });
+      for (const [k, e] of had) if (!edges.has(k)) gone.push({ ...e, process });
+    }
+    const inserted = await this.lineage.insertEdges(tx, fresh);
+    await this.jobs.addJobEdges(tx, fresh);
+    await this.jobs.removeJobEdges(tx, gone);
+    await this.jobs.saveJobs(tx, [...final].map(([process, f]) => ({ process, lastCompleteAt: f.at, runId: f.runId })));
+    const removed = await this.lineage.deleteEdges(tx, await this.jobs.unclaimed(tx, gone));
+    if (inserted.length + removed.length === 0) return { changes: [], stale };
     const names = await this.assets.namesByIds(tx, [...new Set([...inserted, ...removed].flatMap((e) => [e.srcId, e.dstId]))]);
-    const named = (e: EdgeIds) => ({ from: names.get(e.srcId)!.qualifiedName, to: names.get(e.dstId)!.qualifiedName, process });
-    return [...inserted.map((e) => edgeAdded(ctx, named(e))), ...removed.map((e) => edgeRemoved(ctx, named(e)))];
+    const processOf = new Map([...fresh, ...gone].map((e) => [edgeKey(e), e.process]));
+    const named = (e: EdgeIds) => ({ from: names.get(e.srcId)!.qualifiedName, to: names.get(e.dstId)!.qualifiedName, process: processOf.get(edgeKey(e)) });
+    return { changes: [...inserted.map((e) => edgeAdded(ctx, named(e))), ...removed.map((e) => edgeRemoved(ctx, named(e)))], stale };
   }
+}
+
+/** A COMPLETE's edges: every mapped input to every mapped output. */
+function edgesOf(event: OpenLineageEventFact, ids: Map<string, number>): Map<string, EdgeIds> {
+  const edges = new Map<string, EdgeIds>();
+  for (const input of event.inputs) {
+    for (const output of event.outputs) {
+      const srcId = input.qualifiedName === null ? undefined : ids.get(input.qualifiedName);
+      const dstId = output.qualifiedName === null ? undefined : ids.get(output.qualifiedName);
+      if (srcId !== undefined && dstId !== undefined && srcId !== dstId) edges.set(edgeKey({ srcId, dstId }), { srcId, dstId });
+    }
+  }
+  return edges;
 }
 
 const edgeKey = (e: EdgeIds) => `${e.srcId}:${e.dstId}`;

@@ -9,56 +9,68 @@ export interface StoredColumnLineage {
     transformations: { type: string; subtype: string | null; description: string | null; masking: boolean | null }[] }[];
 }
 
+/** An edge as one job's COMPLETE produced it. */
+export interface JobEdge extends EdgeIds {
+  process: string;
+}
+
 /**
  * What OpenLineage's jobs have produced (see the `openlineage jobs and column lineage` migration):
  * each job's last COMPLETE and the edges it set, and each asset's column lineage.
  */
 export class OpenLineageRepository {
-  /** The job's last applied COMPLETE time, locked for this transaction; undefined for a job not seen complete yet. */
-  async lockJob(tx: TenantTx, process: string): Promise<Date | undefined> {
-    const row = await tx.db.selectFrom('openlineage_jobs').select('last_complete_at')
-      .where('tenant_id', '=', tx.tenantId).where('process', '=', process).forUpdate().executeTakeFirst();
-    return row?.last_complete_at;
+  /** The jobs' last applied COMPLETE times, locked for this transaction; a job not seen complete yet is absent. */
+  async lockJobs(tx: TenantTx, processes: string[]): Promise<Map<string, Date>> {
+    if (processes.length === 0) return new Map();
+    const rows = await tx.db.selectFrom('openlineage_jobs').select(['process', 'last_complete_at'])
+      .where('tenant_id', '=', tx.tenantId).where('process', 'in', processes).orderBy('process').forUpdate().execute();
+    return new Map(rows.map((r) => [r.process, r.last_complete_at]));
   }
 
-  async saveJob(tx: TenantTx, process: string, lastCompleteAt: Date, runId: string | null): Promise<void> {
-    await tx.db.insertInto('openlineage_jobs').values({ tenant_id: tx.tenantId, process, last_complete_at: lastCompleteAt, last_run_id: runId })
-      .onConflict((oc) => oc.columns(['tenant_id', 'process']).doUpdateSet({ last_complete_at: lastCompleteAt, last_run_id: runId })).execute();
+  async saveJobs(tx: TenantTx, jobs: { process: string; lastCompleteAt: Date; runId: string | null }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await tx.db.insertInto('openlineage_jobs')
+      .values(jobs.map((j) => ({ tenant_id: tx.tenantId, process: j.process, last_complete_at: j.lastCompleteAt, last_run_id: j.runId })))
+      .onConflict((oc) => oc.columns(['tenant_id', 'process']).doUpdateSet((eb) => ({
+        last_complete_at: eb.ref('excluded.last_complete_at'), last_run_id: eb.ref('excluded.last_run_id') }))).execute();
   }
 
-  /** The edges the job's last COMPLETE set. */
-  async jobEdges(tx: TenantTx, process: string): Promise<EdgeIds[]> {
-    const rows = await tx.db.selectFrom('openlineage_job_edges').select(['src_id', 'dst_id'])
-      .where('tenant_id', '=', tx.tenantId).where('process', '=', process).execute();
-    return rows.map((r) => ({ srcId: Number(r.src_id), dstId: Number(r.dst_id) }));
+  /** The edges these jobs' last COMPLETEs set. */
+  async jobEdges(tx: TenantTx, processes: string[]): Promise<JobEdge[]> {
+    if (processes.length === 0) return [];
+    const rows = await tx.db.selectFrom('openlineage_job_edges').select(['process', 'src_id', 'dst_id'])
+      .where('tenant_id', '=', tx.tenantId).where('process', 'in', processes).execute();
+    return rows.map((r) => ({ process: r.process, srcId: Number(r.src_id), dstId: Number(r.dst_id) }));
   }
 
-  async addJobEdges(tx: TenantTx, process: string, edges: EdgeIds[]): Promise<void> {
+  async addJobEdges(tx: TenantTx, edges: JobEdge[]): Promise<void> {
     if (edges.length === 0) return;
     await tx.db.insertInto('openlineage_job_edges')
-      .values(edges.map((e) => ({ tenant_id: tx.tenantId, process, src_id: e.srcId, dst_id: e.dstId })))
+      .values(edges.map((e) => ({ tenant_id: tx.tenantId, process: e.process, src_id: e.srcId, dst_id: e.dstId })))
       .onConflict((oc) => oc.doNothing()).execute();
   }
 
-  async removeJobEdges(tx: TenantTx, process: string, edges: EdgeIds[]): Promise<void> {
+  async removeJobEdges(tx: TenantTx, edges: JobEdge[]): Promise<void> {
     if (edges.length === 0) return;
     await sql`
       DELETE FROM openlineage_job_edges j
-      USING unnest(${edges.map((e) => e.srcId)}::bigint[], ${edges.map((e) => e.dstId)}::bigint[]) AS u(src_id, dst_id)
-      WHERE j.tenant_id = ${tx.tenantId} AND j.process = ${process} AND j.src_id = u.src_id AND j.dst_id = u.dst_id`.execute(tx.db);
+      USING unnest(${edges.map((e) => e.process)}::text[], ${edges.map((e) => e.srcId)}::bigint[], ${edges.map((e) => e.dstId)}::bigint[])
+        AS u(process, src_id, dst_id)
+      WHERE j.tenant_id = ${tx.tenantId} AND j.process = u.process AND j.src_id = u.src_id AND j.dst_id = u.dst_id`.execute(tx.db);
   }
 
-  /** Of these edges, those no job other than `process` produces, and whose process (who drew the edge) is an OpenLineage job. */
-  async ownedByJobsAlone(tx: TenantTx, process: string, edges: EdgeIds[]): Promise<EdgeIds[]> {
+  /**
+   * Of these edges (each one its job no longer produces), those no job produces any more and that an
+   * OpenLineage job drew (their process is a job's): the ones to remove. An edge a person drew stays.
+   */
+  async unclaimed(tx: TenantTx, edges: EdgeIds[]): Promise<EdgeIds[]> {
     if (edges.length === 0) return [];
     const rows = await sql<{ src_id: string; dst_id: string }>`
-      SELECT u.src_id, u.dst_id
+      SELECT DISTINCT u.src_id, u.dst_id
       FROM unnest(${edges.map((e) => e.srcId)}::bigint[], ${edges.map((e) => e.dstId)}::bigint[]) AS u(src_id, dst_id)
         JOIN lineage_edges e ON e.tenant_id = ${tx.tenantId} AND e.src_id = u.src_id AND e.dst_id = u.dst_id
-      WHERE NOT EXISTS (SELECT 1 FROM openlineage_job_edges j
-                        WHERE j.tenant_id = ${tx.tenantId} AND j.src_id = u.src_id AND j.dst_id = u.dst_id AND j.process <> ${process})
-        AND (e.process = ${process}
-             OR EXISTS (SELECT 1 FROM openlineage_jobs o WHERE o.tenant_id = ${tx.tenantId} AND o.process = e.process))`.execute(tx.db);
+      WHERE NOT EXISTS (SELECT 1 FROM openlineage_job_edges j WHERE j.tenant_id = ${tx.tenantId} AND j.src_id = u.src_id AND j.dst_id = u.dst_id)
+        AND EXISTS (SELECT 1 FROM openlineage_jobs o WHERE o.tenant_id = ${tx.tenantId} AND o.process = e.process)`.execute(tx.db);
     return rows.rows.map((r) => ({ srcId: Number(r.src_id), dstId: Number(r.dst_id) }));
   }
 
