@@ -5,6 +5,7 @@ import { distributedSuite } from './distributed.bench';
 import { druidSuite } from './druid.bench';
 import { inboundSuite } from './inbound.bench';
 import { notificationsSuite } from './notifications.bench';
+import { openlineageSuite } from './openlineage.bench';
 import { propagationSuite } from './propagation.bench';
 import { recordResults, recordSection } from './report';
 import { BenchSuite, SuiteResult } from './suite';
@@ -13,7 +14,7 @@ import { BenchSuite, SuiteResult } from './suite';
  * `npm run bench`: the suites, run one after the other in this order. A new suite is one more line.
  * `npm run bench -- propagation` runs only the suites named.
  */
-const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite, analyticsSuite, distributedSuite, druidSuite, notificationsSuite];
+const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite, analyticsSuite, distributedSuite, druidSuite, notificationsSuite, openlineageSuite];
 
 async function main(): Promise<void> {
   let failures = 0;

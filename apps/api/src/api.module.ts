@@ -22,6 +22,7 @@ import { IgnoredDeliveriesController } from './controllers/ignored-deliveries.co
 import { ImpactController } from './controllers/impact.controller';
 import { IncidentsController } from './controllers/incidents.controller';
 import { LineageController } from './controllers/lineage.controller';
+import { OpenLineageController } from './controllers/openlineage.controller';
 import { RulesController } from './controllers/rules.controller';
 import { TenantsController } from './controllers/tenants.controller';
 import { DomainErrorFilter } from './http/domain-error.filter';
@@ -50,7 +51,7 @@ export class ApiModule {
       module: ApiModule,
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
         ConnectorsController, HooksController, IncidentsController, DeadLettersController, DeliveriesController, IgnoredDeliveriesController, BackfillsController,
-        RulesController, ExpressionsController, ImpactController, AnalyticsController, DirectoryController, ScimController],
+        RulesController, ExpressionsController, ImpactController, AnalyticsController, DirectoryController, ScimController, OpenLineageController],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, WebhookMetricsHooks, ...insightsProviders],
     };
   }

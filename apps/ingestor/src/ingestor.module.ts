@@ -1,11 +1,15 @@
 import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DeadLettersService, DirectoryService, IgnoredDeliveriesService, IncidentsService } from '@tributary/catalog';
+import { AssetsService, DeadLettersService, DirectoryService, IgnoredDeliveriesService, IncidentsService } from '@tributary/catalog';
 import { ConnectorsService } from '@tributary/connectors';
 import type { EventLog } from '@tributary/eventlog';
-import { BACKFILL_QUEUE, BackfillJob, BackfillsService, DirectoryFactApplier, InboundProcessor, INBOUND_STREAM, RECONCILE_QUEUE, ReconciliationService } from '@tributary/ingest';
+import {
+  BACKFILL_QUEUE, BackfillJob, BackfillsService, DirectoryFactApplier, InboundProcessor, INBOUND_STREAM, OpenLineageEventApplier, RECONCILE_QUEUE,
+  ReconciliationService,
+} from '@tributary/ingest';
 import { Metrics } from '@tributary/observability';
 import { ConsumerWatch, EVENT_LOG, IsolatedConsumer, RUNTIME, type Runtime, tenantBackoff, TenantJobs } from '@tributary/platform';
 import { schedulePeriodic } from '@tributary/queue';
+import { Database } from '@tributary/store';
 
 const GROUP = 'ingestor';
 const BATCH_SIZE = 500;
@@ -27,6 +31,8 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
     @Inject(EVENT_LOG) private readonly log: EventLog,
     private readonly connectors: ConnectorsService,
     private readonly incidents: IncidentsService,
+    private readonly assets: AssetsService,
+    private readonly database: Database,
     private readonly deadLetters: DeadLettersService,
     private readonly ignored: IgnoredDeliveriesService,
     private readonly metrics: Metrics,
@@ -37,8 +43,9 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.ignored, this.metrics,
-      [new DirectoryFactApplier(this.directory)]);
+    // the facts of other kinds sources state, each applied by its own applier
+    const appliers = [new DirectoryFactApplier(this.directory), new OpenLineageEventApplier(this.database, this.assets)];
+    const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.ignored, this.metrics, appliers);
     this.consumer = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, this.runtime.config, this.logger,
       { group: GROUP, stream: INBOUND_STREAM, batchSize: BATCH_SIZE, what: 'inbound records', handle: (batch) => processor.handle(batch) });
     const { jobAttempts, jobBackoffMs } = this.runtime.config;

@@ -61,68 +61,71 @@ export class AssetsService {
    * entry, as incidents reported before an asset exists attach when it is created.
    */
   async upsert(ctx: WriteContext, inputs: AssetInput[]): Promise<UpsertResult[]> {
+    return this.database.inTenant(ctx.tenantId, (tx) => this.upsertIn(ctx, tx, inputs));
+  }
+
+  /** `upsert` inside the caller's transaction: a source's fact applier writes its assets with its edges, all or nothing. */
+  async upsertIn(ctx: WriteContext, tx: TenantTx, inputs: AssetInput[]): Promise<UpsertResult[]> {
     const seen = new Set<string>();
     const dupes = inputs.filter((a) => (seen.has(a.qualifiedName) ? true : (seen.add(a.qualifiedName), false)));
     if (dupes.length > 0) {
       throw invalid('duplicate_qualified_name', 'each qualified name may appear once per request',
         { qualifiedNames: [...new Set(dupes.map((d) => d.qualifiedName))].slice(0, 20) });
     }
-    return this.database.inTenant(ctx.tenantId, async (tx) => {
-      const existing = await this.assets.lockByNames(tx, inputs.map((a) => a.qualifiedName));
-      const stale = inputs.filter((a) => a.ifVersion !== undefined && a.ifVersion !== liveVersion(existing.get(a.qualifiedName)));
-      if (stale.length > 0) {
-        throw conflict('version_conflict', 'an asset changed since the version given in ifVersion; read it again and retry',
-          { conflicts: stale.slice(0, 20).map((a) => ({ qualifiedName: a.qualifiedName, ifVersion: a.ifVersion,
-            currentVersion: liveVersion(existing.get(a.qualifiedName)) })) });
-      }
-      const inserts: { qualifiedName: string; typeName: string; name: string | null; attributes: Record<string, unknown>; version: number }[] = [];
-      const updates: (typeof inserts[number] & { id: number })[] = [];
-      const events: NewChangeEvent[] = [];
-      const results: UpsertResult[] = [];
-      const revived = new Map<string, number>();
-      for (const input of inputs) {
-        const current = existing.get(input.qualifiedName);
-        const live = current && current.deletedAt === null ? current : undefined;
-        const next: Snapshot = {
-          typeName: input.typeName,
-          name: input.name ?? live?.name ?? null,
-          attributes: mergeAttributes(live?.attributes ?? {}, input.attributes ?? {}),
-        };
-        if (live) {
-          const diff = changedFields(snapshot(live), next);
-          if (!diff) {
-            results.push({ qualifiedName: input.qualifiedName, version: live.version, created: false });
-            continue;
-          }
-          const version = live.version + 1;
-          updates.push({ id: live.id, qualifiedName: input.qualifiedName, ...next, version });
-          events.push(changeEvent(ctx, 'asset.updated', input.qualifiedName, { ...diff, version }));
-          results.push({ qualifiedName: input.qualifiedName, version, created: false });
-        } else {
-          const version = current ? current.version + 1 : 1;
-          if (current) {
-            updates.push({ id: current.id, qualifiedName: input.qualifiedName, ...next, version });
-            revived.set(input.qualifiedName, current.id);
-          } else {
-            inserts.push({ qualifiedName: input.qualifiedName, ...next, version });
-          }
-          events.push(changeEvent(ctx, 'asset.created', input.qualifiedName, { before: null, after: next, version }));
-          results.push({ qualifiedName: input.qualifiedName, version, created: true });
+    const existing = await this.assets.lockByNames(tx, inputs.map((a) => a.qualifiedName));
+    const stale = inputs.filter((a) => a.ifVersion !== undefined && a.ifVersion !== liveVersion(existing.get(a.qualifiedName)));
+    if (stale.length > 0) {
+      throw conflict('version_conflict', 'an asset changed since the version given in ifVersion; read it again and retry',
+        { conflicts: stale.slice(0, 20).map((a) => ({ qualifiedName: a.qualifiedName, ifVersion: a.ifVersion,
+          currentVersion: liveVersion(existing.get(a.qualifiedName)) })) });
+    }
+    const inserts: { qualifiedName: string; typeName: string; name: string | null; attributes: Record<string, unknown>; version: number }[] = [];
+    const updates: (typeof inserts[number] & { id: number })[] = [];
+    const events: NewChangeEvent[] = [];
+    const results: UpsertResult[] = [];
+    const revived = new Map<string, number>();
+    for (const input of inputs) {
+      const current = existing.get(input.qualifiedName);
+      const live = current && current.deletedAt === null ? current : undefined;
+      const next: Snapshot = {
+        typeName: input.typeName,
+        name: input.name ?? live?.name ?? null,
+        attributes: mergeAttributes(live?.attributes ?? {}, input.attributes ?? {}),
+      };
+      if (live) {
+        const diff = changedFields(snapshot(live), next);
+        if (!diff) {
+          results.push({ qualifiedName: input.qualifiedName, version: live.version, created: false });
+          continue;
         }
+        const version = live.version + 1;
+        updates.push({ id: live.id, qualifiedName: input.qualifiedName, ...next, version });
+        events.push(changeEvent(ctx, 'asset.updated', input.qualifiedName, { ...diff, version }));
+        results.push({ qualifiedName: input.qualifiedName, version, created: false });
+      } else {
+        const version = current ? current.version + 1 : 1;
+        if (current) {
+          updates.push({ id: current.id, qualifiedName: input.qualifiedName, ...next, version });
+          revived.set(input.qualifiedName, current.id);
+        } else {
+          inserts.push({ qualifiedName: input.qualifiedName, ...next, version });
+        }
+        events.push(changeEvent(ctx, 'asset.created', input.qualifiedName, { before: null, after: next, version }));
+        results.push({ qualifiedName: input.qualifiedName, version, created: true });
       }
-      const insertedIds = await this.assets.insertMany(tx, inserts);
-      await this.assets.updateMany(tx, updates);
-      await this.classifications.deleteAllDirect(tx, [...revived.values()]);
-      events.push(...await this.attachWaitingIncidents(ctx, tx, insertedIds, revived));
-      if (events.length > 0) {
-        const created = results.filter((r) => r.created).length;
-        await this.audit.record(tx, { actor: ctx.actor, action: 'assets.upsert', subject: null,
-          details: { created, updated: events.length - created, origin: ctx.origin,
-            qualifiedNames: events.slice(0, 100).map((e) => e.subject) } });
-      }
-      await this.changes.append(tx, events);
-      return results;
-    });
+    }
+    const insertedIds = await this.assets.insertMany(tx, inserts);
+    await this.assets.updateMany(tx, updates);
+    await this.classifications.deleteAllDirect(tx, [...revived.values()]);
+    events.push(...await this.attachWaitingIncidents(ctx, tx, insertedIds, revived));
+    if (events.length > 0) {
+      const created = results.filter((r) => r.created).length;
+      await this.audit.record(tx, { actor: ctx.actor, action: 'assets.upsert', subject: null,
+        details: { created, updated: events.length - created, origin: ctx.origin,
+          qualifiedNames: events.slice(0, 100).map((e) => e.subject) } });
+    }
+    await this.changes.append(tx, events);
+    return results;
   }
 
   /** The asset; a deleted one only with `includeDeleted` (its last state, `status: "deleted"`). */

@@ -12,3 +12,4 @@ export * from './dead-letters.service';
 export * from './ignored-deliveries.service';
 export * from './directory.service';
 export { nameCursor, timeIdCursor } from './page-cursor';
+export * from './column-lineage.service';

@@ -40,8 +40,7 @@ export class LineageService {
         srcId: ids.get(e.from)!, dstId: ids.get(e.to)!, process: e.process ?? null })));
       const byIds = new Map(unique.map((e) => [key({ srcId: ids.get(e.from)!, dstId: ids.get(e.to)! }), e]));
       const events = inserted.map((x) => {
-        const e = byIds.get(key(x))!;
-        return changeEvent(ctx, 'lineage.edge.added', e.from, { before: null, after: { from: e.from, to: e.to, process: e.process ?? null } });
+        return edgeAdded(ctx, byIds.get(key(x))!);
       });
       if (events.length > 0) {
         await this.audit.record(tx, { actor: ctx.actor, action: 'lineage.add', subject: null,
@@ -59,8 +58,7 @@ export class LineageService {
       const byIds = new Map(unique.map((e) => [key({ srcId: ids.get(e.from)!, dstId: ids.get(e.to)! }), e]));
       const removed = await this.lineage.deleteEdges(tx, [...byIds.keys()].map(unkey));
       const events = removed.map((x) => {
-        const e = byIds.get(key(x))!;
-        return changeEvent(ctx, 'lineage.edge.removed', e.from, { before: { from: e.from, to: e.to }, after: null });
+        return edgeRemoved(ctx, byIds.get(key(x))!);
       });
       if (events.length > 0) {
         await this.audit.record(tx, { actor: ctx.actor, action: 'lineage.remove', subject: null,
@@ -102,6 +100,12 @@ export class LineageService {
     return new Map([...found].map(([n, a]) => [n, a.id]));
   }
 }
+
+/** The change events of an edge drawn and an edge removed, whoever draws or removes it (the API, an OpenLineage job). */
+export const edgeAdded = (ctx: WriteContext, e: EdgeInput) =>
+  changeEvent(ctx, 'lineage.edge.added', e.from, { before: null, after: { from: e.from, to: e.to, process: e.process ?? null } });
+export const edgeRemoved = (ctx: WriteContext, e: EdgeInput) =>
+  changeEvent(ctx, 'lineage.edge.removed', e.from, { before: { from: e.from, to: e.to }, after: null });
 
 function dedupe(edges: EdgeInput[]): EdgeInput[] {
   const seen = new Map<string, EdgeInput>();

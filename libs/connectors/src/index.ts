@@ -17,3 +17,6 @@ export { jiraTarget } from './jira/jira.target';
 export { JiraWebhookBody } from './jira/jira-webhook';
 export { freshdeskTarget } from './freshdesk/freshdesk.target';
 export { FreshdeskWebhookBody } from './freshdesk/freshdesk-webhook';
+export { openlineageConnector, OpenLineageConfig } from './openlineage/openlineage.connector';
+export { OPENLINEAGE_EVENT_FACT, OpenLineageEventFact, LineageDataset, type ColumnInputField } from './openlineage/openlineage-fact';
+export { OpenLineageReceiver } from './openlineage/openlineage-receiver.service';

@@ -75,7 +75,16 @@ export interface SourceFact {
  * apply (facts first, so that an incident can name an asset its delivery creates), or a delivery to
  * keep as ignored.
  */
-export type Normalized = { observations: IncidentObservation[]; facts?: SourceFact[] } | { ignored: IgnoredDelivery };
+export type Normalized = {
+  observations: IncidentObservation[];
+  facts?: SourceFact[];
+  /**
+   * Observations that only resolve an incident open now, applied after `observations`: one naming
+   * an incident that is not open is dropped. A source that reports every passing check or good run
+   * (OpenLineage) says "resolved if it was open", never "here is a resolved incident".
+   */
+  resolutions?: IncidentObservation[];
+} | { ignored: IgnoredDelivery };
 
 /** A delivery read from a source's API: one source object's state, for the inbound log. */
 export interface PulledDelivery {

@@ -44,7 +44,7 @@ export class InboundProcessor {
 
   async handle(batch: LogRecord[]): Promise<void> {
     const groups = new Map<string, { tenantId: TenantId; connector: LoadedConnector | LoadedTarget; items: ObservationToApply[]; records: LogRecord[];
-      vias: InboundDelivery['via'][]; facts: FactToApply[]; factRecords: LogRecord[] }>();
+      vias: InboundDelivery['via'][]; onlyIfOpen: boolean[]; facts: FactToApply[]; factRecords: LogRecord[] }>();
     // One lookup per connector per batch, not per record: a batch is hundreds of one connector's deliveries.
     const loaded = new Map<string, Promise<LoadedConnector | LoadedTarget | undefined>>();
     const load = (id: string) => {
@@ -55,26 +55,29 @@ export class InboundProcessor {
       const prepared = await this.prepare(record, load);
       if (!prepared) continue;
       const key = `${record.tenantId}/${prepared.connector.row.id}`;
-      const group = groups.get(key) ?? { tenantId: record.tenantId, connector: prepared.connector, items: [], records: [], vias: [], facts: [], factRecords: [] };
+      const group = groups.get(key) ?? { tenantId: record.tenantId, connector: prepared.connector, items: [], records: [], vias: [], onlyIfOpen: [], facts: [], factRecords: [] };
       group.facts.push(...prepared.facts);
       group.factRecords.push(...prepared.facts.map(() => record));
       group.items.push(...prepared.items);
       group.records.push(...prepared.items.map(() => record));
       group.vias.push(...prepared.items.map(() => prepared.via));
+      group.onlyIfOpen.push(...prepared.items.map((_, i) => i >= prepared.items.length - prepared.resolutions));
       groups.set(key, group);
     }
     for (const g of groups.values()) {
       await this.applyFacts(g.tenantId, g.connector, g.facts, g.factRecords);
+      const open = await this.openOrOpening(g.tenantId, g.items, g.onlyIfOpen);
       // A person's reopen in Jira or Freshdesk is deliberate, and names no source state to confirm.
       const apply = g.connector.plugin.kind === 'target' ? g.items.map(() => true)
-        : await this.reopens.check(g.tenantId, g.connector as LoadedConnector, g.items.map((item, i) => ({ observation: item.observation, via: g.vias[i] })));
+        : (await this.reopens.check(g.tenantId, g.connector as LoadedConnector, g.items.map((item, i) => ({ observation: item.observation, via: g.vias[i] }))))
+          .map((ok, i) => ok && open[i]);
       await this.apply(g.tenantId, g.connector.row.id, g.items.filter((_, i) => apply[i]), g.records.filter((_, i) => apply[i]));
     }
   }
 
   /** Decode, normalize, transform, schema-check; null when the record was parked, dropped or ignored. */
   private async prepare(record: LogRecord, load: (id: string) => Promise<LoadedConnector | LoadedTarget | undefined>):
-    Promise<{ connector: LoadedConnector | LoadedTarget; via: InboundDelivery['via']; items: ObservationToApply[]; facts: FactToApply[] } | null> {
+    Promise<{ connector: LoadedConnector | LoadedTarget; via: InboundDelivery['via']; items: ObservationToApply[]; resolutions: number; facts: FactToApply[] } | null> {
     let delivery: InboundDelivery;
     try {
       delivery = inboundDeliveryCodec.decode(record.value);
@@ -93,7 +96,7 @@ export class InboundProcessor {
       return this.park(record, `${connector.row.type} delivery could not be normalized: ${(err as Error).message}`);
     }
     if ('ignored' in normalized) return this.keepIgnored(record, delivery, normalized.ignored);
-    const { observations } = normalized;
+    const observations = [...normalized.observations, ...normalized.resolutions ?? []];
     const facts = (normalized.facts ?? []).map((fact) => ({ fact, connectorId: delivery.connectorId, deliveryId: delivery.id,
       receivedAt: delivery.receivedAt, traceparent: delivery.traceparent }));
     const unknownKind = facts.find((f) => !this.appliers.has(f.fact.kind));
@@ -107,6 +110,8 @@ export class InboundProcessor {
         return this.park(record, `filter or transform failed: ${(err as Error).message}`);
       }
       if (transformed === null) {
+        // a resolution cannot be dropped: the count of resolutions ending the list must stay right
+        if (normalized.resolutions?.includes(observation)) return this.park(record, 'the filter or transform dropped a resolution');
         this.metrics.ingested.inc({ tenant: record.tenantId, source: observation.source, outcome: 'dropped' });
         continue;
       }
@@ -121,7 +126,7 @@ export class InboundProcessor {
       items.push({ observation: toStorableJson(transformed), connectorId: delivery.connectorId, receivedAt: delivery.receivedAt,
         traceparent: delivery.traceparent });
     }
-    return { connector, via: delivery.via, items, facts };
+    return { connector, via: delivery.via, items, resolutions: normalized.resolutions?.length ?? 0, facts };
   }
 
   /**
@@ -130,7 +135,7 @@ export class InboundProcessor {
    * (`unknown_incident`) when it names no other, and counted either way.
    */
   private async prepareReplies(record: LogRecord, delivery: InboundDelivery, target: LoadedTarget):
-    Promise<{ connector: LoadedTarget; via: InboundDelivery['via']; items: ObservationToApply[]; facts: FactToApply[] } | null> {
+    Promise<{ connector: LoadedTarget; via: InboundDelivery['via']; items: ObservationToApply[]; resolutions: number; facts: FactToApply[] } | null> {
     if (!target.plugin.replies) return this.park(record, `a ${target.row.type} connector takes no replies`);
     let normalized: NormalizedReplies;
     try {
@@ -143,7 +148,32 @@ export class InboundProcessor {
     const unknownIncident: IgnoredDelivery = { reason: 'unknown_incident', action: null, type: null, version: null };
     if (items.length === 0) return this.keepIgnored(record, delivery, unknownIncident);
     if (unknown > 0) this.metrics.ignoredDeliveries.inc({ tenant: record.tenantId, source: delivery.connectorType, kind: unknownIncident.reason });
-    return { connector: target, via: delivery.via, items, facts: [] };
+    return { connector: target, via: delivery.via, items, resolutions: 0, facts: [] };
+  }
+
+  /**
+   * Which items to apply as far as `resolutions` go (Normalized): every ordinary observation, and a
+   * resolution only of an incident open in the store or opened by an earlier item of this group.
+   */
+  private async openOrOpening(tenantId: TenantId, items: ObservationToApply[], onlyIfOpen: boolean[]): Promise<boolean[]> {
+    if (!onlyIfOpen.includes(true)) return items.map(() => true);
+    const key = (o: IncidentObservation) => `${o.source}\u0000${o.externalId}`;
+    const stored = new Set<string>();
+    const asked = items.filter((_, i) => onlyIfOpen[i]).map((i) => i.observation);
+    for (const source of new Set(asked.map((o) => o.source))) {
+      const statuses = await this.incidents.statusesOf({ tenantId }, source, [...new Set(asked.filter((o) => o.source === source).map((o) => o.externalId))]);
+      for (const [externalId, status] of statuses) if (status === 'open') stored.add(`${source}\u0000${externalId}`);
+    }
+    const open = new Set(stored);
+    return items.map(({ observation: o }, i) => {
+      if (!onlyIfOpen[i]) {
+        if (o.status === 'open') open.add(key(o));
+        return true;
+      }
+      const keep = open.has(key(o));
+      if (keep && o.status === 'resolved') open.delete(key(o));
+      return keep;
+    });
   }
 
   /** A delivery that is not one to act on: kept (once) and counted, never applied. */

@@ -4,3 +4,4 @@ export * from './reopen-confirmation';
 export * from './reconciliation.service';
 export * from './fact-applier';
 export * from './directory-fact.applier';
+export * from './openlineage-event.applier';

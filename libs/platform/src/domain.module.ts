@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ApiKeyService, RateLimiter } from '@tributary/auth';
 import {
-  AssetsService, ChangeFeedService, ClassificationsService, DeadLettersService, DirectoryService, IgnoredDeliveriesService, IncidentsService, LineageService,
-  ParkedRecord,
+  AssetsService, ChangeFeedService, ClassificationsService, ColumnLineageService, DeadLettersService, DirectoryService, IgnoredDeliveriesService, IncidentsService,
+  LineageService, ParkedRecord,
 } from '@tributary/catalog';
-import { ConnectorRegistry, ConnectorsService, HooksService, ScimTokens } from '@tributary/connectors';
+import { ConnectorRegistry, ConnectorsService, HooksService, OpenLineageReceiver, ScimTokens } from '@tributary/connectors';
 import { DeadLetterRecord, deadLetterCodec } from '@tributary/contracts';
 import type { NewRecord } from '@tributary/eventlog';
 import { NodeOutboundHttp } from '@tributary/outbound';
@@ -90,6 +90,7 @@ export class DomainModule {
     const values: [unknown, unknown][] = [
       [AssetsService, new AssetsService(db)],
       [LineageService, new LineageService(db)],
+      [ColumnLineageService, new ColumnLineageService(db)],
       [ClassificationsService, new ClassificationsService(db)],
       [ChangeFeedService, new ChangeFeedService(db)],
       [IncidentsService, new IncidentsService(db, { dedupWindowMs: runtime.config.dedupWindowHours * 3_600_000 })],
@@ -101,6 +102,7 @@ export class DomainModule {
       [ConnectorsService, connectors],
       [HooksService, new HooksService(connectors, runtime.eventLog,
         new RateLimiter('connector', runtime.config.rateLimitPerConnector, runtime.config.rateLimitPerConnectorBurst))],
+      [OpenLineageReceiver, new OpenLineageReceiver(connectors, runtime.eventLog)],
       [BackfillsService, backfills],
       [RulesService, rules],
       [PropagationEngine, engine],

@@ -31,3 +31,4 @@ export * from './storable-text';
 export * from './repositories/retention.repository';
 export * from './repositories/relay-offsets.repository';
 export * from './repositories/server.repository';
+export * from './repositories/openlineage.repository';

@@ -299,7 +299,31 @@ export interface PropagationGenerationsTable {
   updated_at: Timestamp;
 }
 
+export interface OpenLineageJobsTable {
+  tenant_id: string;
+  process: string;
+  last_complete_at: Date;
+  last_run_id: string | null;
+}
+
+export interface OpenLineageJobEdgesTable {
+  tenant_id: string;
+  process: string;
+  src_id: number;
+  dst_id: number;
+}
+
+export interface ColumnLineageTable {
+  tenant_id: string;
+  asset_id: number;
+  fields: Json;
+  event_time: Date;
+}
+
 export interface TenantDataSchema {
+  openlineage_jobs: OpenLineageJobsTable;
+  openlineage_job_edges: OpenLineageJobEdgesTable;
+  column_lineage: ColumnLineageTable;
   rules: RulesTable;
   propagations: PropagationsTable;
   propagation_generations: PropagationGenerationsTable;

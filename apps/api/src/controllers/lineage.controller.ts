@@ -2,18 +2,18 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nes
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireRole } from '@tributary/auth';
-import { LineageService, type ReadContext, type WriteContext } from '@tributary/catalog';
+import { ColumnLineageService, LineageService, type ReadContext, type WriteContext } from '@tributary/catalog';
 import { Reader, Writer } from '../http/request-context';
 import { AddEdgesBody, LineageQuery, QualifiedName, RemoveEdgesBody } from '../http/schemas';
 import { ParseBody, ParseParam, ParseQuery } from '../http/zod.pipe';
 import { Responds } from '@tributary/platform';
-import { EdgesAdded, EdgesRemoved, LineageGraph } from '../http/responses';
+import { ColumnLineage, EdgesAdded, EdgesRemoved, LineageGraph } from '../http/responses';
 
 @ApiTags('lineage')
 @ApiBearerAuth()
 @Controller('v1/lineage')
 export class LineageController {
-  constructor(private readonly lineage: LineageService) {}
+  constructor(private readonly lineage: LineageService, private readonly columnLineage: ColumnLineageService) {}
 
   @Put()
   @HttpCode(200)
@@ -37,5 +37,12 @@ export class LineageController {
   graph(@Reader() ctx: ReadContext, @Param('qualifiedName', new ParseParam('qualifiedName', QualifiedName)) qn: string,
     @Query(new ParseQuery(LineageQuery)) query: z.infer<typeof LineageQuery>) {
     return this.lineage.graph(ctx, qn, query.direction, query.depth);
+  }
+
+  @Get(':qualifiedName/columns')
+  @RequireRole('viewer')
+  @Responds('the asset\'s columns and, per column, the input fields it is made from (an OpenLineage columnLineage facet), with their transformations', ColumnLineage)
+  columns(@Reader() ctx: ReadContext, @Param('qualifiedName', new ParseParam('qualifiedName', QualifiedName)) qn: string) {
+    return this.columnLineage.columns(ctx, qn);
   }
 }

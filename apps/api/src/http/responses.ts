@@ -128,6 +128,25 @@ export const UpdatedConnector = ConnectorView.extend({
 });
 
 export const OktaVerification = z.strictObject({ verification: z.string().describe('the value of X-Okta-Verification-Challenge') });
+export const OpenLineageBatchAnswer = z.strictObject({
+  status: z.enum(['success', 'partial_success']),
+  summary: z.strictObject({ received: z.number().int(), successful: z.number().int(), failed: z.number().int(),
+    retriable: z.number().int(), non_retriable: z.number().int() }),
+  failed_events: z.array(z.strictObject({ index: z.number().int().describe('the event\'s place in the batch, from 0'),
+    reason: z.string().describe('the failing paths and why'), retriable: z.boolean() })),
+});
+export const ColumnLineage = z.strictObject({
+  qualifiedName: z.string(),
+  columns: z.array(z.strictObject({
+    name: z.string(), type: z.string().nullable(), description: z.string().nullable(),
+    inputFields: z.array(z.strictObject({
+      qualifiedName: z.string().nullable().describe('the input asset; null when no mapping rule resolves its dataset'),
+      ref: z.string().describe('the input dataset as `namespace/name`'), field: z.string(),
+      transformations: z.array(z.strictObject({ type: z.string(), subtype: z.string().nullable(), description: z.string().nullable(), masking: z.boolean().nullable() })),
+    })),
+  })),
+});
+
 export const Accepted = z.strictObject({ eventIds: z.array(z.string()).describe('ids of the deliveries, durably logged') });
 
 export const IncidentView = z.strictObject({

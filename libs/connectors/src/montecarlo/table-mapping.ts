@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { globMatches } from './glob';
+import { globMatches } from '../mapping/glob';
+import { fillTemplate as fillNameTemplate, IdentifierPart, NameCase, templateSchema } from '../mapping/name-template';
 
 /*
  * A Monte Carlo table id is not a catalog qualified name. The connector's configuration says how to
@@ -9,24 +10,6 @@ import { globMatches } from './glob';
  */
 
 export const TEMPLATE_PLACEHOLDERS = ['database', 'schema', 'table', 'resource'] as const;
-type Placeholder = (typeof TEMPLATE_PLACEHOLDERS)[number];
-
-const PLACEHOLDER = /\{([^{}]*)\}/g;
-
-/** Why a template is unusable, or undefined when it is fine. */
-export function templateProblem(template: string): string | undefined {
-  const unknown = [...template.matchAll(PLACEHOLDER)]
-    .map((m) => m[1])
-    .filter((name) => !(TEMPLATE_PLACEHOLDERS as readonly string[]).includes(name));
-  const allowed = TEMPLATE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ');
-  if (unknown.length > 0) {
-    return `the template uses unknown placeholder ${unknown.map((n) => `{${n}}`).join(', ')}; allowed: ${allowed}`;
-  }
-  if (/[{}]/.test(template.replace(PLACEHOLDER, ''))) {
-    return `the template has an unmatched { or }; placeholders are written ${allowed}`;
-  }
-  return undefined;
-}
 
 export const TableMappingRule = z.strictObject({
   /** all given fields must match; no match at all matches every table */
@@ -41,23 +24,14 @@ export const TableMappingRule = z.strictObject({
     })
     .optional(),
   /** builds the qualified name from {database}, {schema}, {table} and {resource} */
-  template: z.string().min(1, 'the template must not be empty').max(1024, 'at most 1024 characters').superRefine((template, ctx) => {
-    const problem = templateProblem(template);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  template: templateSchema(TEMPLATE_PLACEHOLDERS),
   /** applied to the database, schema and table parts (not the template's own text); default preserve */
-  case: z.enum(['upper', 'lower', 'preserve']).optional(),
+  case: NameCase.optional(),
 });
 export type TableMappingRule = z.infer<typeof TableMappingRule>;
 
 export const TableMappingConfig = z.array(TableMappingRule).max(100, 'at most 100 mapping rules');
 export type TableMappingConfig = z.infer<typeof TableMappingConfig>;
-
-/** One part of a table id. A quoted identifier is case-sensitive: case rules leave it alone. */
-export interface IdentifierPart {
-  value: string;
-  quoted: boolean;
-}
 
 export interface ParsedTableRef {
   database: IdentifierPart;
@@ -222,22 +196,7 @@ function sameId(expected: string, actual: string | undefined): boolean {
 }
 
 function fillTemplate(rule: TableMappingRule, ref: ParsedTableRef): string | null {
-  const values: Record<Placeholder, string | undefined> = {
-    database: applyCase(ref.database, rule.case),
-    schema: applyCase(ref.schema, rule.case),
-    table: applyCase(ref.table, rule.case),
-    resource: ref.resource,
-  };
-  let missing = false;
-  const filled = rule.template.replace(PLACEHOLDER, (whole, name: string) => {
-    const value = Object.hasOwn(values, name) ? values[name as Placeholder] : undefined;
-    if (value === undefined) missing = true;
-    return value ?? whole;
-  });
-  return missing ? null : filled;
-}
-
-function applyCase(part: IdentifierPart, rule: TableMappingRule['case']): string {
-  if (part.quoted || rule === undefined || rule === 'preserve') return part.value;
-  return rule === 'upper' ? part.value.toUpperCase() : part.value.toLowerCase();
+  // a resource is Monte Carlo's uuid, not a warehouse identifier: no case rule applies to it
+  return fillNameTemplate(rule.template, { database: ref.database, schema: ref.schema, table: ref.table,
+    resource: ref.resource === undefined ? undefined : { value: ref.resource, quoted: true } }, rule.case);
 }

@@ -481,6 +481,47 @@ export const tenantDataMigrations: Migration[] = [
     `,
   },
   {
+    version: 17,
+    name: 'openlineage jobs and column lineage',
+    sql: (schema, role) => `
+      -- An OpenLineage job's last applied COMPLETE: an older one arriving later (out of order by its
+      -- eventTime) must not roll the job's edges back, and a redelivery of the same one changes nothing.
+      CREATE TABLE ${schema}.openlineage_jobs (
+        tenant_id text NOT NULL,
+        -- the job qualified by its namespace, as its edges' process
+        process text NOT NULL,
+        last_complete_at timestamptz NOT NULL,
+        last_run_id text,
+        PRIMARY KEY (tenant_id, process)
+      );
+      ${tenantIsolation(`${schema}.openlineage_jobs`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.openlineage_jobs TO ${role};
+      -- The edges each job's last COMPLETE produced: its next COMPLETE removes those it no longer
+      -- produces, and only those no other job still produces.
+      CREATE TABLE ${schema}.openlineage_job_edges (
+        tenant_id text NOT NULL,
+        process text NOT NULL,
+        src_id bigint NOT NULL REFERENCES ${schema}.assets (id),
+        dst_id bigint NOT NULL REFERENCES ${schema}.assets (id),
+        PRIMARY KEY (tenant_id, process, src_id, dst_id)
+      );
+      CREATE INDEX openlineage_job_edges_by_edge ON ${schema}.openlineage_job_edges (tenant_id, src_id, dst_id);
+      ${tenantIsolation(`${schema}.openlineage_job_edges`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.openlineage_job_edges TO ${role};
+      -- An asset's column lineage (the columnLineage facet of the newest event that carried one):
+      -- per output column, its input fields with their transformations.
+      CREATE TABLE ${schema}.column_lineage (
+        tenant_id text NOT NULL,
+        asset_id bigint NOT NULL REFERENCES ${schema}.assets (id),
+        fields jsonb NOT NULL,
+        event_time timestamptz NOT NULL,
+        PRIMARY KEY (tenant_id, asset_id)
+      );
+      ${tenantIsolation(`${schema}.column_lineage`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.column_lineage TO ${role};
+    `,
+  },
+  {
     version: 18,
     name: 'directory of people and groups',
     sql: (schema, role) => `

@@ -1,0 +1,141 @@
+import { AssetInput, AssetsService, edgeAdded, edgeRemoved, WriteContext } from '@tributary/catalog';
+import { LineageDataset, OPENLINEAGE_EVENT_FACT, OpenLineageEventFact } from '@tributary/connectors';
+import {
+  AssetsRepository, ChangeEventsRepository, Database, EdgeIds, JobEdge, LineageRepository, NewChangeEvent, OpenLineageRepository, StoredColumnLineage, TenantTx,
+} from '@tributary/store';
+import { FactApplier, FactToApply } from './fact-applier';
+
+/**
+ * Applies OpenLineage events (OPENLINEAGE_EVENT_FACT), a batch in one transaction, in log order:
+ * - every mapped dataset becomes an asset if absent; an existing one keeps its type, name and every
+ *   attribute, except `columns`, which a `schema` facet replaces;
+ * - a `columnLineage` facet replaces the asset's column lineage, unless a newer event's is stored;
+ * - a run's COMPLETE makes the job's edges exactly its inputs × outputs, with the job as `process`:
+ *   edges it no longer produces are removed, unless another job still produces them or a person
+ *   drew them; a COMPLETE older (by eventTime) than the job's last applied one changes nothing, and
+ *   a redelivery finds nothing to change.
+ * Unresolved datasets (no mapping rule) write nothing: no asset, no edge.
+ */
+export class OpenLineageEventApplier implements FactApplier {
+  readonly kind = OPENLINEAGE_EVENT_FACT;
+
+  constructor(
+    private readonly database: Database,
+    private readonly assetsService: AssetsService,
+    private readonly assets = new AssetsRepository(),
+    private readonly lineage = new LineageRepository(),
+    private readonly jobs = new OpenLineageRepository(),
+    private readonly changes = new ChangeEventsRepository(),
+  ) {}
+
+  async apply(ctx: WriteContext, facts: FactToApply[]): Promise<{ applied: number; duplicates: number }> {
+    const events = facts.map((f) => {
+      const parsed = OpenLineageEventFact.safeParse(f.fact.value);
+      if (!parsed.success) throw new Error(`not an OpenLineage event fact: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      return parsed.data;
+    });
+    return this.database.inTenant(ctx.tenantId, async (tx) => {
+      const ids = await this.upsertAssets(ctx, tx, events);
+      await this.saveColumnLineage(tx, events, ids);
+      const { changes, stale } = await this.setJobEdges(ctx, tx, events, ids);
+      await this.changes.append(tx, changes);
+      const duplicates = stale;
+      return { applied: events.length - duplicates, duplicates };
+    });
+  }
+
+  /** Creates the assets that are absent; sets `columns` where a schema facet says them. Returns every mapped dataset's asset id. */
+  private async upsertAssets(ctx: WriteContext, tx: TenantTx, events: OpenLineageEventFact[]): Promise<Map<string, number>> {
+    const datasets = new Map<string, LineageDataset>();
+    for (const d of events.flatMap((e) => [...e.inputs, ...e.outputs])) {
+      if (d.qualifiedName === null) continue;
+      // in log order: the last schema said wins, and a mention without one keeps the earlier
+      const before = datasets.get(d.qualifiedName);
+      datasets.set(d.qualifiedName, d.columns === null && before ? before : d);
+    }
+    const existing = await this.assets.findLiveByNames(tx, [...datasets.keys()]);
+    const inputs: AssetInput[] = [];
+    for (const [qualifiedName, d] of datasets) {
+      const live = existing.get(qualifiedName);
+      if (live && d.columns === null) continue;
+      inputs.push({ qualifiedName, typeName: live?.typeName ?? d.typeName, ...(live ? {} : { name: d.name }),
+        ...(d.columns === null ? {} : { attributes: { columns: d.columns } }) });
+    }
+    await this.assetsService.upsertIn(ctx, tx, inputs);
+    return this.assets.idsByNames(tx, [...datasets.keys()]);
+  }
+
+  private async saveColumnLineage(tx: TenantTx, events: OpenLineageEventFact[], ids: Map<string, number>): Promise<void> {
+    const rows = new Map<number, { assetId: number; fields: StoredColumnLineage[]; eventTime: Date }>();
+    for (const e of events) {
+      for (const d of e.outputs) {
+        const assetId = d.qualifiedName === null ? undefined : ids.get(d.qualifiedName);
+        if (assetId === undefined || d.columnLineage === null) continue;
+        const eventTime = new Date(e.eventTime);
+        const before = rows.get(assetId);
+        if (!before || before.eventTime <= eventTime) rows.set(assetId, { assetId, fields: d.columnLineage, eventTime });
+      }
+    }
+    await this.jobs.saveColumnLineage(tx, [...rows.values()]);
+  }
+
+  /**
+   * The jobs' edges after this batch's COMPLETEs, as change events, all jobs at once: per job, in log
+   * order, each COMPLETE not older than the job's last replaces the job's edge set; what is written is
+   * the net change from the stored set to the last one (a job's edges made and unmade within one batch
+   * are never seen). `stale` counts the COMPLETEs that were older than their job's last.
+   */
+  private async setJobEdges(ctx: WriteContext, tx: TenantTx, events: OpenLineageEventFact[], ids: Map<string, number>):
+    Promise<{ changes: NewChangeEvent[]; stale: number }> {
+    const completes = events.filter((e) => e.completes && e.job !== null);
+    const processes = [...new Set(completes.map((e) => e.job!.process))].sort();
+    if (processes.length === 0) return { changes: [], stale: 0 };
+    const last = await this.jobs.lockJobs(tx, processes);
+    const stored = new Map<string, Map<string, EdgeIds>>(processes.map((p) => [p, new Map()]));
+    for (const e of await this.jobs.jobEdges(tx, processes)) stored.get(e.process)!.set(edgeKey(e), e);
+    const final = new Map<string, { edges: Map<string, EdgeIds>; at: Date; runId: string | null }>();
+    let stale = 0;
+    for (const event of completes) {
+      const process = event.job!.process;
+      const at = new Date(event.eventTime);
+      const latest = final.get(process)?.at ?? last.get(process);
+      if (latest && at < latest) {
+        stale += 1;
+        continue;
+      }
+      final.set(process, { edges: edgesOf(event, ids), at, runId: event.runId });
+    }
+    const fresh: JobEdge[] = [];
+    const gone: JobEdge[] = [];
+    for (const [process, { edges }] of final) {
+      const had = stored.get(process)!;
+      for (const [k, e] of edges) if (!had.has(k)) fresh.push({ ...e, process });
+      for (const [k, e] of had) if (!edges.has(k)) gone.push({ ...e, process });
+    }
+    const inserted = await this.lineage.insertEdges(tx, fresh);
+    await this.jobs.addJobEdges(tx, fresh);
+    await this.jobs.removeJobEdges(tx, gone);
+    await this.jobs.saveJobs(tx, [...final].map(([process, f]) => ({ process, lastCompleteAt: f.at, runId: f.runId })));
+    const removed = await this.lineage.deleteEdges(tx, await this.jobs.unclaimed(tx, gone));
+    if (inserted.length + removed.length === 0) return { changes: [], stale };
+    const names = await this.assets.namesByIds(tx, [...new Set([...inserted, ...removed].flatMap((e) => [e.srcId, e.dstId]))]);
+    const processOf = new Map([...fresh, ...gone].map((e) => [edgeKey(e), e.process]));
+    const named = (e: EdgeIds) => ({ from: names.get(e.srcId)!.qualifiedName, to: names.get(e.dstId)!.qualifiedName, process: processOf.get(edgeKey(e)) });
+    return { changes: [...inserted.map((e) => edgeAdded(ctx, named(e))), ...removed.map((e) => edgeRemoved(ctx, named(e)))], stale };
+  }
+}
+
+/** A COMPLETE's edges: every mapped input to every mapped output. */
+function edgesOf(event: OpenLineageEventFact, ids: Map<string, number>): Map<string, EdgeIds> {
+  const edges = new Map<string, EdgeIds>();
+  for (const input of event.inputs) {
+    for (const output of event.outputs) {
+      const srcId = input.qualifiedName === null ? undefined : ids.get(input.qualifiedName);
+      const dstId = output.qualifiedName === null ? undefined : ids.get(output.qualifiedName);
+      if (srcId !== undefined && dstId !== undefined && srcId !== dstId) edges.set(edgeKey({ srcId, dstId }), { srcId, dstId });
+    }
+  }
+  return edges;
+}
+
+const edgeKey = (e: EdgeIds) => `${e.srcId}:${e.dstId}`;

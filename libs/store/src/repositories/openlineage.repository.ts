@@ -1,0 +1,96 @@
+import { sql } from 'kysely';
+import { TenantTx } from '../database';
+import type { EdgeIds } from './lineage.repository';
+
+/** An asset's column lineage as stored: per output column, its input fields. */
+export interface StoredColumnLineage {
+  column: string;
+  inputFields: { ref: string; qualifiedName: string | null; field: string;
+    transformations: { type: string; subtype: string | null; description: string | null; masking: boolean | null }[] }[];
+}
+
+/** An edge as one job's COMPLETE produced it. */
+export interface JobEdge extends EdgeIds {
+  process: string;
+}
+
+/**
+ * What OpenLineage's jobs have produced (see the `openlineage jobs and column lineage` migration):
+ * each job's last COMPLETE and the edges it set, and each asset's column lineage.
+ */
+export class OpenLineageRepository {
+  /** The jobs' last applied COMPLETE times, locked for this transaction; a job not seen complete yet is absent. */
+  async lockJobs(tx: TenantTx, processes: string[]): Promise<Map<string, Date>> {
+    if (processes.length === 0) return new Map();
+    const rows = await tx.db.selectFrom('openlineage_jobs').select(['process', 'last_complete_at'])
+      .where('tenant_id', '=', tx.tenantId).where('process', 'in', processes).orderBy('process').forUpdate().execute();
+    return new Map(rows.map((r) => [r.process, r.last_complete_at]));
+  }
+
+  async saveJobs(tx: TenantTx, jobs: { process: string; lastCompleteAt: Date; runId: string | null }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await tx.db.insertInto('openlineage_jobs')
+      .values(jobs.map((j) => ({ tenant_id: tx.tenantId, process: j.process, last_complete_at: j.lastCompleteAt, last_run_id: j.runId })))
+      .onConflict((oc) => oc.columns(['tenant_id', 'process']).doUpdateSet((eb) => ({
+        last_complete_at: eb.ref('excluded.last_complete_at'), last_run_id: eb.ref('excluded.last_run_id') }))).execute();
+  }
+
+  /** The edges these jobs' last COMPLETEs set. */
+  async jobEdges(tx: TenantTx, processes: string[]): Promise<JobEdge[]> {
+    if (processes.length === 0) return [];
+    const rows = await tx.db.selectFrom('openlineage_job_edges').select(['process', 'src_id', 'dst_id'])
+      .where('tenant_id', '=', tx.tenantId).where('process', 'in', processes).execute();
+    return rows.map((r) => ({ process: r.process, srcId: Number(r.src_id), dstId: Number(r.dst_id) }));
+  }
+
+  async addJobEdges(tx: TenantTx, edges: JobEdge[]): Promise<void> {
+    if (edges.length === 0) return;
+    // unnest: a COMPLETE of 5 inputs and 5 outputs is 25 edges, a batch of them thousands (one parameter per column, not per value)
+    await sql`
+      INSERT INTO openlineage_job_edges (tenant_id, process, src_id, dst_id)
+      SELECT ${tx.tenantId}, u.process, u.src_id, u.dst_id
+      FROM unnest(${edges.map((e) => e.process)}::text[], ${edges.map((e) => e.srcId)}::bigint[], ${edges.map((e) => e.dstId)}::bigint[])
+        AS u(process, src_id, dst_id)
+      ON CONFLICT DO NOTHING`.execute(tx.db);
+  }
+
+  async removeJobEdges(tx: TenantTx, edges: JobEdge[]): Promise<void> {
+    if (edges.length === 0) return;
+    await sql`
+      DELETE FROM openlineage_job_edges j
+      USING unnest(${edges.map((e) => e.process)}::text[], ${edges.map((e) => e.srcId)}::bigint[], ${edges.map((e) => e.dstId)}::bigint[])
+        AS u(process, src_id, dst_id)
+      WHERE j.tenant_id = ${tx.tenantId} AND j.process = u.process AND j.src_id = u.src_id AND j.dst_id = u.dst_id`.execute(tx.db);
+  }
+
+  /**
+   * Of these edges (each one its job no longer produces), those no job produces any more and that an
+   * OpenLineage job drew (their process is a job's): the ones to remove. An edge a person drew stays.
+   */
+  async unclaimed(tx: TenantTx, edges: EdgeIds[]): Promise<EdgeIds[]> {
+    if (edges.length === 0) return [];
+    const rows = await sql<{ src_id: string; dst_id: string }>`
+      SELECT DISTINCT u.src_id, u.dst_id
+      FROM unnest(${edges.map((e) => e.srcId)}::bigint[], ${edges.map((e) => e.dstId)}::bigint[]) AS u(src_id, dst_id)
+        JOIN lineage_edges e ON e.tenant_id = ${tx.tenantId} AND e.src_id = u.src_id AND e.dst_id = u.dst_id
+      WHERE NOT EXISTS (SELECT 1 FROM openlineage_job_edges j WHERE j.tenant_id = ${tx.tenantId} AND j.src_id = u.src_id AND j.dst_id = u.dst_id)
+        AND EXISTS (SELECT 1 FROM openlineage_jobs o WHERE o.tenant_id = ${tx.tenantId} AND o.process = e.process)`.execute(tx.db);
+    return rows.rows.map((r) => ({ srcId: Number(r.src_id), dstId: Number(r.dst_id) }));
+  }
+
+  /** Keeps each asset's column lineage unless the stored one came from a newer event. */
+  async saveColumnLineage(tx: TenantTx, rows: { assetId: number; fields: StoredColumnLineage[]; eventTime: Date }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.db.insertInto('column_lineage')
+      .values(rows.map((r) => ({ tenant_id: tx.tenantId, asset_id: r.assetId, fields: JSON.stringify(r.fields), event_time: r.eventTime })))
+      .onConflict((oc) => oc.columns(['tenant_id', 'asset_id']).doUpdateSet((eb) => ({ fields: eb.ref('excluded.fields'), event_time: eb.ref('excluded.event_time') }))
+        .where('column_lineage.event_time', '<=', (eb) => eb.ref('excluded.event_time')))
+      .execute();
+  }
+
+  async columnLineageOf(tx: TenantTx, assetId: number): Promise<StoredColumnLineage[]> {
+    const row = await tx.db.selectFrom('column_lineage').select('fields')
+      .where('tenant_id', '=', tx.tenantId).where('asset_id', '=', assetId).executeTakeFirst();
+    return (row?.fields as unknown as StoredColumnLineage[] | undefined) ?? [];
+  }
+}
