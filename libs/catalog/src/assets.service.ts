@@ -8,6 +8,7 @@ import { resolveOwners } from './directory.service';
 import { changeEvent } from './change-event.factory';
 import { nameCursor } from './page-cursor';
 import { ReadContext, WriteContext } from './write-context';
+import { sameJson } from './same-json';
 
 export interface AssetInput {
   qualifiedName: string;
@@ -221,14 +222,3 @@ function changedFields(before: Snapshot, after: Snapshot): { before: Partial<Sna
   return Object.keys(a).length === 0 ? undefined : { before: b, after: a };
 }
 
-function sameJson(x: unknown, y: unknown): boolean {
-  return JSON.stringify(canonical(x)) === JSON.stringify(canonical(y));
-}
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
-  }
-  return v;
-}

@@ -13,3 +13,4 @@ export * from './ignored-deliveries.service';
 export * from './directory.service';
 export { nameCursor, timeIdCursor } from './page-cursor';
 export * from './column-lineage.service';
+export { sameJson } from './same-json';

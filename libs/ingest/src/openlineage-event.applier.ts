@@ -1,4 +1,4 @@
-import { AssetInput, AssetsService, edgeAdded, edgeRemoved, WriteContext } from '@tributary/catalog';
+import { AssetInput, AssetsService, edgeAdded, edgeRemoved, sameJson, WriteContext } from '@tributary/catalog';
 import { LineageDataset, OPENLINEAGE_EVENT_FACT, OpenLineageEventFact } from '@tributary/connectors';
 import {
   AssetsRepository, ChangeEventsRepository, Database, EdgeIds, JobEdge, LineageRepository, NewChangeEvent, OpenLineageRepository, StoredColumnLineage, TenantTx,
@@ -57,7 +57,8 @@ export class OpenLineageEventApplier implements FactApplier {
     const inputs: AssetInput[] = [];
     for (const [qualifiedName, d] of datasets) {
       const live = existing.get(qualifiedName);
-      if (live && d.columns === null) continue;
+      // a scheduled job's every run restates its outputs' schemas: most say what is stored already
+      if (live && (d.columns === null || sameJson(live.attributes.columns, d.columns))) continue;
       inputs.push({ qualifiedName, typeName: live?.typeName ?? d.typeName, ...(live ? {} : { name: d.name }),
         ...(d.columns === null ? {} : { attributes: { columns: d.columns } }) });
     }
