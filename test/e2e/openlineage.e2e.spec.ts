@@ -117,6 +117,22 @@ describe('OpenLineage receiver', () => {
       expect((await changes(before)).filter((c) => c.type.startsWith('lineage.edge'))).toEqual([]);
     });
 
+    it('keeps the newer columns when an older schema facet arrives late, in another batch or in the same one', async () => {
+      const columns = async () => ((await asset(pgName('schema_evolves'))).body.attributes.columns as { name: string }[]).map((c) => c.name);
+      await send(runEvent({ eventType: 'COMPLETE', job: 'evolving', eventTime: at(20), inputs: [pg('orders')], outputs: [pg('schema_evolves', { schema: { id: 'bigint', v2: 'text' } })] }));
+      const before = await lastSequence();
+      await send(runEvent({ eventType: 'COMPLETE', job: 'evolving', eventTime: at(10), inputs: [pg('orders')], outputs: [pg('schema_evolves', { schema: { id: 'bigint', v1: 'text' } })] }));
+      expect(await columns()).toEqual(['id', 'v2']);
+      expect((await changes(before)).filter((c) => c.subject === pgName('schema_evolves'))).toEqual([]);
+      // one batch: the newer first in the log, the older after it
+      expect((await postBatch([
+        runEvent({ eventType: 'COMPLETE', job: 'evolving', eventTime: at(30), inputs: [pg('orders')], outputs: [pg('schema_evolves', { schema: { id: 'bigint', v3: 'text' } })] }),
+        runEvent({ eventType: 'COMPLETE', job: 'evolving', eventTime: at(25), inputs: [pg('orders')], outputs: [pg('schema_evolves', { schema: { id: 'bigint', v1: 'text' } })] }),
+      ])).body.status).toBe('success');
+      await drained();
+      expect(await columns()).toEqual(['id', 'v3']);
+    });
+
     it('does not clobber what other sources set on an existing asset', async () => {
       const qn = 'snowflake/acme/ANALYTICS/PUBLIC/REVENUE';
       await t.http().put('/v1/assets').set(admin()).send({ assets: [{ qualifiedName: qn, typeName: 'View', name: 'Revenue', attributes: { owner: 'ana', description: 'curated' } }] }).expect(200);

@@ -44,26 +44,44 @@ export class OpenLineageEventApplier implements FactApplier {
     });
   }
 
-  /** Creates the assets that are absent; sets `columns` where a schema facet says them. Returns every mapped dataset's asset id. */
+  /**
+   * Creates the assets that are absent; sets `columns` where a schema facet says them, the newest by
+   * eventTime winning (in the batch, and over what an earlier batch set: an older event delivered
+   * late leaves newer columns alone). Returns every mapped dataset's asset id.
+   */
   private async upsertAssets(ctx: WriteContext, tx: TenantTx, events: OpenLineageEventFact[]): Promise<Map<string, number>> {
-    const datasets = new Map<string, LineageDataset>();
-    for (const d of events.flatMap((e) => [...e.inputs, ...e.outputs])) {
-      if (d.qualifiedName === null) continue;
-      // in log order: the last schema said wins, and a mention without one keeps the earlier
-      const before = datasets.get(d.qualifiedName);
-      datasets.set(d.qualifiedName, d.columns === null && before ? before : d);
+    const datasets = new Map<string, { dataset: LineageDataset; at: Date | null }>();
+    for (const e of events) {
+      const at = new Date(e.eventTime);
+      for (const d of [...e.inputs, ...e.outputs]) {
+        if (d.qualifiedName === null) continue;
+        // a mention without a schema keeps the schema an earlier one said; of two schemas, the newer (the later in the log on a tie)
+        const before = datasets.get(d.qualifiedName);
+        if (d.columns === null) {
+          if (!before) datasets.set(d.qualifiedName, { dataset: d, at: null });
+        } else if (!before?.at || before.at <= at) {
+          datasets.set(d.qualifiedName, { dataset: d, at });
+        }
+      }
     }
     const existing = await this.assets.findLiveByNames(tx, [...datasets.keys()]);
+    const stored = await this.jobs.schemaTimes(tx, [...existing.values()].map((a) => a.id));
     const inputs: AssetInput[] = [];
-    for (const [qualifiedName, d] of datasets) {
+    const schemas: { qualifiedName: string; at: Date }[] = [];
+    for (const [qualifiedName, { dataset: d, at }] of datasets) {
       const live = existing.get(qualifiedName);
+      const storedAt = live ? stored.get(live.id) : undefined;
+      const columns = at !== null && !(storedAt && storedAt > at) ? d.columns : null;
+      if (columns !== null) schemas.push({ qualifiedName, at: at! });
       // a scheduled job's every run restates its outputs' schemas: most say what is stored already
-      if (live && (d.columns === null || sameJson(live.attributes.columns, d.columns))) continue;
+      if (live && (columns === null || sameJson(live.attributes.columns, columns))) continue;
       inputs.push({ qualifiedName, typeName: live?.typeName ?? d.typeName, ...(live ? {} : { name: d.name }),
-        ...(d.columns === null ? {} : { attributes: { columns: d.columns } }) });
+        ...(columns === null ? {} : { attributes: { columns } }) });
     }
     await this.assetsService.upsertIn(ctx, tx, inputs);
-    return this.assets.idsByNames(tx, [...datasets.keys()]);
+    const ids = await this.assets.idsByNames(tx, [...datasets.keys()]);
+    await this.jobs.saveSchemaTimes(tx, schemas.map((x) => ({ assetId: ids.get(x.qualifiedName)!, eventTime: x.at })));
+    return ids;
   }
 
   private async saveColumnLineage(tx: TenantTx, events: OpenLineageEventFact[], ids: Map<string, number>): Promise<void> {

@@ -320,8 +320,15 @@ export interface ColumnLineageTable {
   event_time: Date;
 }
 
+export interface DatasetSchemasTable {
+  tenant_id: string;
+  asset_id: number;
+  event_time: Date;
+}
+
 export interface TenantDataSchema {
   openlineage_jobs: OpenLineageJobsTable;
+  dataset_schemas: DatasetSchemasTable;
   openlineage_job_edges: OpenLineageJobEdgesTable;
   column_lineage: ColumnLineageTable;
   rules: RulesTable;

@@ -519,6 +519,16 @@ export const tenantDataMigrations: Migration[] = [
       );
       ${tenantIsolation(`${schema}.column_lineage`, role)}
       GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.column_lineage TO ${role};
+      -- When an asset's columns were last set from a schema facet (the event's time): an older event
+      -- delivered later does not overwrite them.
+      CREATE TABLE ${schema}.dataset_schemas (
+        tenant_id text NOT NULL,
+        asset_id bigint NOT NULL REFERENCES ${schema}.assets (id),
+        event_time timestamptz NOT NULL,
+        PRIMARY KEY (tenant_id, asset_id)
+      );
+      ${tenantIsolation(`${schema}.dataset_schemas`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.dataset_schemas TO ${role};
     `,
   },
   {

@@ -88,6 +88,23 @@ export class OpenLineageRepository {
       .execute();
   }
 
+  /** When each of these assets' columns were set from a schema facet (the event's time); absent: never. */
+  async schemaTimes(tx: TenantTx, assetIds: number[]): Promise<Map<number, Date>> {
+    if (assetIds.length === 0) return new Map();
+    const rows = await tx.db.selectFrom('dataset_schemas').select(['asset_id', 'event_time'])
+      .where('tenant_id', '=', tx.tenantId).where('asset_id', 'in', assetIds).execute();
+    return new Map(rows.map((r) => [Number(r.asset_id), r.event_time]));
+  }
+
+  async saveSchemaTimes(tx: TenantTx, rows: { assetId: number; eventTime: Date }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.db.insertInto('dataset_schemas')
+      .values(rows.map((r) => ({ tenant_id: tx.tenantId, asset_id: r.assetId, event_time: r.eventTime })))
+      .onConflict((oc) => oc.columns(['tenant_id', 'asset_id']).doUpdateSet((eb) => ({ event_time: eb.ref('excluded.event_time') }))
+        .where('dataset_schemas.event_time', '<=', (eb) => eb.ref('excluded.event_time')))
+      .execute();
+  }
+
   async columnLineageOf(tx: TenantTx, assetId: number): Promise<StoredColumnLineage[]> {
     const row = await tx.db.selectFrom('column_lineage').select('fields')
       .where('tenant_id', '=', tx.tenantId).where('asset_id', '=', assetId).executeTakeFirst();
