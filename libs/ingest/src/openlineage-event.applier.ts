@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AssetInput, AssetsService, edgeAdded, edgeRemoved, sameJson, WriteContext } from '@tributary/catalog';
 import { LineageDataset, OPENLINEAGE_EVENT_FACT, OpenLineageEventFact } from '@tributary/connectors';
 import {
@@ -110,23 +111,27 @@ export class OpenLineageEventApplier implements FactApplier {
     const processes = [...new Set(completes.map((e) => e.job!.process))].sort();
     if (processes.length === 0) return { changes: [], stale: 0 };
     const last = await this.jobs.lockJobs(tx, processes);
-    const stored = new Map<string, Map<string, EdgeIds>>(processes.map((p) => [p, new Map()]));
-    for (const e of await this.jobs.jobEdges(tx, processes)) stored.get(e.process)!.set(edgeKey(e), e);
     const final = new Map<string, { edges: Map<string, EdgeIds>; at: Date; runId: string | null }>();
     let stale = 0;
     for (const event of completes) {
       const process = event.job!.process;
       const at = new Date(event.eventTime);
-      const latest = final.get(process)?.at ?? last.get(process);
+      const latest = final.get(process)?.at ?? last.get(process)?.at;
       if (latest && at < latest) {
         stale += 1;
         continue;
       }
       final.set(process, { edges: edgesOf(event, ids), at, runId: event.runId });
     }
+    // a job whose edges are the ones it set last time (a scheduled job's usual run) needs no comparison
+    const digests = new Map([...final].map(([process, f]) => [process, edgesDigest(f.edges)]));
+    const changed = [...final.keys()].filter((p) => digests.get(p) !== last.get(p)?.edgesDigest);
+    const stored = new Map<string, Map<string, EdgeIds>>(changed.map((p) => [p, new Map()]));
+    for (const e of await this.jobs.jobEdges(tx, changed.filter((p) => last.has(p)))) stored.get(e.process)!.set(edgeKey(e), e);
     const fresh: JobEdge[] = [];
     const gone: JobEdge[] = [];
-    for (const [process, { edges }] of final) {
+    for (const process of changed) {
+      const { edges } = final.get(process)!;
       const had = stored.get(process)!;
       for (const [k, e] of edges) if (!had.has(k)) fresh.push({ ...e, process });
       for (const [k, e] of had) if (!edges.has(k)) gone.push({ ...e, process });
@@ -134,7 +139,7 @@ export class OpenLineageEventApplier implements FactApplier {
     const inserted = await this.lineage.insertEdges(tx, fresh);
     await this.jobs.addJobEdges(tx, fresh);
     await this.jobs.removeJobEdges(tx, gone);
-    await this.jobs.saveJobs(tx, [...final].map(([process, f]) => ({ process, lastCompleteAt: f.at, runId: f.runId })));
+    await this.jobs.saveJobs(tx, [...final].map(([process, f]) => ({ process, lastCompleteAt: f.at, runId: f.runId, edgesDigest: digests.get(process)! })));
     const removed = await this.lineage.deleteEdges(tx, await this.jobs.unclaimed(tx, gone));
     if (inserted.length + removed.length === 0) return { changes: [], stale };
     const names = await this.assets.namesByIds(tx, [...new Set([...inserted, ...removed].flatMap((e) => [e.srcId, e.dstId]))]);
@@ -158,3 +163,8 @@ function edgesOf(event: OpenLineageEventFact, ids: Map<string, number>): Map<str
 }
 
 const edgeKey = (e: EdgeIds) => `${e.srcId}:${e.dstId}`;
+
+/** The same for the same set of edges, whatever their order. */
+function edgesDigest(edges: Map<string, EdgeIds>): string {
+  return createHash('sha256').update([...edges.keys()].sort().join(',')).digest('base64url');
+}

@@ -304,6 +304,7 @@ export interface OpenLineageJobsTable {
   process: string;
   last_complete_at: Date;
   last_run_id: string | null;
+  edges_digest: string;
 }
 
 export interface OpenLineageJobEdgesTable {

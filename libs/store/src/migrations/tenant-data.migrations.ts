@@ -492,6 +492,9 @@ export const tenantDataMigrations: Migration[] = [
         process text NOT NULL,
         last_complete_at timestamptz NOT NULL,
         last_run_id text,
+        -- a digest of the edges that COMPLETE set: a run that sets the same ones (a scheduled job's
+        -- usual run) is known to change nothing without reading them back
+        edges_digest text NOT NULL,
         PRIMARY KEY (tenant_id, process)
       );
       ${tenantIsolation(`${schema}.openlineage_jobs`, role)}

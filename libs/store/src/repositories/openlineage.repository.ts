@@ -19,20 +19,22 @@ export interface JobEdge extends EdgeIds {
  * each job's last COMPLETE and the edges it set, and each asset's column lineage.
  */
 export class OpenLineageRepository {
-  /** The jobs' last applied COMPLETE times, locked for this transaction; a job not seen complete yet is absent. */
-  async lockJobs(tx: TenantTx, processes: string[]): Promise<Map<string, Date>> {
+  /** The jobs' last applied COMPLETE (its time and its edges' digest), locked for this transaction; a job not seen complete yet is absent. */
+  async lockJobs(tx: TenantTx, processes: string[]): Promise<Map<string, { at: Date; edgesDigest: string }>> {
     if (processes.length === 0) return new Map();
-    const rows = await tx.db.selectFrom('openlineage_jobs').select(['process', 'last_complete_at'])
+    const rows = await tx.db.selectFrom('openlineage_jobs').select(['process', 'last_complete_at', 'edges_digest'])
       .where('tenant_id', '=', tx.tenantId).where('process', 'in', processes).orderBy('process').forUpdate().execute();
-    return new Map(rows.map((r) => [r.process, r.last_complete_at]));
+    return new Map(rows.map((r) => [r.process, { at: r.last_complete_at, edgesDigest: r.edges_digest }]));
   }
 
-  async saveJobs(tx: TenantTx, jobs: { process: string; lastCompleteAt: Date; runId: string | null }[]): Promise<void> {
+  async saveJobs(tx: TenantTx, jobs: { process: string; lastCompleteAt: Date; runId: string | null; edgesDigest: string }[]): Promise<void> {
     if (jobs.length === 0) return;
     await tx.db.insertInto('openlineage_jobs')
-      .values(jobs.map((j) => ({ tenant_id: tx.tenantId, process: j.process, last_complete_at: j.lastCompleteAt, last_run_id: j.runId })))
+      .values(jobs.map((j) => ({ tenant_id: tx.tenantId, process: j.process, last_complete_at: j.lastCompleteAt, last_run_id: j.runId,
+        edges_digest: j.edgesDigest })))
       .onConflict((oc) => oc.columns(['tenant_id', 'process']).doUpdateSet((eb) => ({
-        last_complete_at: eb.ref('excluded.last_complete_at'), last_run_id: eb.ref('excluded.last_run_id') }))).execute();
+        last_complete_at: eb.ref('excluded.last_complete_at'), last_run_id: eb.ref('excluded.last_run_id'),
+        edges_digest: eb.ref('excluded.edges_digest') }))).execute();
   }
 
   /** The edges these jobs' last COMPLETEs set. */
