@@ -20,6 +20,8 @@ const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}
 describe('Bad input never answers 500', () => {
   let t: TestApp;
   let routes: Route[];
+  /** routes whose success is an endless server-sent-events stream (`GET /v1/changes/stream`) */
+  let streams: Set<string>;
   const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
   const send = (route: Route, url: string, body?: string) => {
     const req = t.http()[route.method as 'get'](url).set(auth());
@@ -47,6 +49,8 @@ describe('Bad input never answers 500', () => {
     t = await startTestApp({ parts: platformApp });
     const doc = (await t.http().get('/docs/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
     routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method, path })));
+    streams = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops as Record<string, { responses?: Record<string, { content?: object }> }>)
+      .filter(([, op]) => Object.values(op.responses ?? {}).some((r) => 'text/event-stream' in (r.content ?? {}))).map(([method]) => `${method} ${path}`)));
     expect(routes.length).toBeGreaterThan(20);
     await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: 'some/asset', typeName: 'Table' }] }).expect(200);
   });
@@ -127,7 +131,9 @@ describe('Bad input never answers 500', () => {
 
     it('no route answers 5xx to any of these', async () => {
       for (const route of routes) {
-        for (const url of [urlOf(route), `${urlOf(route)}?cursor=%00&limit=-1&after=x`]) {
+        // a stream asked for rightly never ends: its answers are checked in change-stream.e2e.spec.ts
+        const plain = streams.has(`${route.method} ${route.path}`) ? [] : [urlOf(route)];
+        for (const url of [...plain, `${urlOf(route)}?cursor=%00&limit=-1&after=x`]) {
           const res = await send(route, url, route.method === 'get' ? undefined : '{"a": [{"b": "\\ud800\\u0000"}]}');
           expect([label(route), res.status < 500]).toEqual([label(route), true]);
         }
