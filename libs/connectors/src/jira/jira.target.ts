@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { OutboundHttp } from '@tributary/outbound';
 import { DeliveryRef, IncidentNotice, TargetAnswer, TargetConnector, TargetError } from '../target-connector';
-import { incidentTag } from '../incident-tag';
-import { changeComment, digestDescription, doc, incidentDescription, paragraph } from './jira-adf';
+import { incidentTag, ownerLossTag } from '../incident-tag';
+import { changeComment, digestDescription, doc, incidentDescription, ownerLossDescription, paragraph } from './jira-adf';
 import { JIRA_TARGET, JiraClient, JiraIssueFields, JiraTransition } from './jira-client';
 import { jiraReplies } from './jira-replies';
 
@@ -195,6 +195,15 @@ export const jiraTarget: TargetConnector<JiraConfig> = {
     // No incident label and no priority: the issue is about many incidents, and severities are the
     // sources' words, with no order to pick the "highest" by.
     const issue = await client(config, http).createIssue(issueFields(config, summary, digestDescription(digest), {}));
+    return { answer: `${issue.status} ${issue.key}`, ref: { issueKey: issue.key, issueId: issue.id } };
+  },
+
+  async announce(config, http, notice) {
+    const total = notice.assets.length + notice.more;
+    const summary = summaryOf(null, `Tributary: ${total} asset${total === 1 ? '' : 's'} lost their owner ${notice.who} (${notice.reason})`);
+    // labelled like an incident's issue, with the loss instead, and no priority (there is no severity)
+    const fields = issueFields(config, summary, ownerLossDescription(notice), { labels: [ownerLossTag(notice.lossId)] });
+    const issue = await client(config, http).createIssue(fields);
     return { answer: `${issue.status} ${issue.key}`, ref: { issueKey: issue.key, issueId: issue.id } };
   },
 
