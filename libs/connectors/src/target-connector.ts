@@ -169,6 +169,8 @@ export interface TargetConnector<C = unknown> extends ConnectorDeclaration<C> {
    * when there is none. Throws TargetError.
    */
   find?(config: C, http: OutboundHttp, incidentId: string): Promise<DeliveryRef>;
+  /** Likewise for `announce`: the issue or ticket an earlier attempt made about this owner loss, or null. Throws TargetError. */
+  findAnnouncement?(config: C, http: OutboundHttp, lossId: string): Promise<DeliveryRef>;
   /** A test message or ticket, for `POST /v1/connectors/{id}/test`. Throws TargetError. */
   test(config: C, http: OutboundHttp): Promise<TargetAnswer>;
   /** Its webhooks back (Jira, Freshdesk, Slack); absent for a destination that sends none (Teams). */

@@ -123,9 +123,14 @@ function issueKeyOf(ref: DeliveryRef): string {
  * where a lost ref already made one, and the first is the one people follow. Search is eventually
  * consistent: an issue made a moment ago may not be found yet.
  */
-export async function findIssueOfIncident(config: JiraConfig, http: OutboundHttp, incidentId: string): Promise<{ issueKey: string; issueId: string } | null> {
+export function findIssueOfIncident(config: JiraConfig, http: OutboundHttp, incidentId: string): Promise<{ issueKey: string; issueId: string } | null> {
+  return findIssueLabelled(config, http, incidentTag(incidentId));
+}
+
+/** The oldest issue of the project with this label, or null (see findIssueOfIncident). */
+async function findIssueLabelled(config: JiraConfig, http: OutboundHttp, label: string): Promise<{ issueKey: string; issueId: string } | null> {
   const jira = client(config, http);
-  const jql = `project = ${jqlString(config.projectKey)} AND labels = ${jqlString(incidentTag(incidentId))}`;
+  const jql = `project = ${jqlString(config.projectKey)} AND labels = ${jqlString(label)}`;
   let oldest: { id: string; key: string | null } | null = null;
   let token: string | null = null;
   for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
@@ -208,6 +213,7 @@ export const jiraTarget: TargetConnector<JiraConfig> = {
   },
 
   find: findIssueOfIncident,
+  findAnnouncement: (config, http, lossId) => findIssueLabelled(config, http, ownerLossTag(lossId)),
 
   async test(config, http) {
     const description = doc(paragraph('Tributary made this issue to test its Jira connector. It can be deleted.'));
