@@ -193,7 +193,7 @@ describe('owner-loss notices', () => {
   });
 
   describe('a destination\'s errors', () => {
-    it('a 5xx is tried again and sends once; a permanent error is parked with its words', async () => {
+    it('a 5xx is tried again and sends once; a permanent error is parked with its words, and sent once replayed', async () => {
       const flaky = await startSlackFake({ rateLimit: false });
       const broken = await startSlackFake({ rateLimit: false });
       try {
@@ -202,7 +202,7 @@ describe('owner-loss notices', () => {
         await rule(flakyId);
         await rule(brokenId);
         flaky.failNext({ kind: 'server_error' });
-        broken.failNext({ kind: 'permanent' }, 10);
+        broken.failNext({ kind: 'permanent' });
         await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: `${ORDERS}_COPY`, typeName: 'Table', attributes: { owner: 'bo@acme.io' } }] }).expect(200);
         const bo = (await scim('post', '/Users', { schemas: [USER], userName: 'bo@acme.io', active: true }).expect(201)).body.id;
         await scim('patch', `/Users/${bo}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] }).expect(200);
@@ -212,8 +212,16 @@ describe('owner-loss notices', () => {
         const parked = await waitFor('the parked delivery', async () => (await deliveries(`&connectorId=${brokenId}&status=parked`))[0]);
         expect(parked.ownerLoss).toMatchObject({ kind: 'person', assets: 1 });
         expect(broken.messages()).toHaveLength(0);
-        const letters = (await t.http().get('/v1/dead-letters?limit=100').set(auth())).body.items as { payload: Record<string, unknown> }[];
-        expect(letters.some((l) => l.payload.deliveryId === parked.id && l.payload.ownerLoss === parked.ownerLoss!.id)).toBe(true);
+        expect(parked.attemptCount).toBe(1);
+        const letters = (await t.http().get('/v1/dead-letters?limit=100').set(auth())).body.items as { id: string; payload: Record<string, unknown> }[];
+        const letter = letters.find((l) => l.payload.deliveryId === parked.id && l.payload.ownerLoss === parked.ownerLoss!.id);
+        expect(letter).toBeDefined();
+        // the connector is fine again: the replayed letter sends the notice, once
+        await t.http().post(`/v1/dead-letters/${letter!.id}/replay`).set(auth()).expect(202);
+        const [replayed] = await sentTo(brokenId);
+        expect(replayed.attemptCount).toBe(2);
+        expect(broken.messages()).toHaveLength(1);
+        expect(broken.messages()[0].versions[0].plain).toContain(`${ORDERS}_COPY`);
       } finally {
         await Promise.all([flaky.stop(), broken.stop()]);
       }
