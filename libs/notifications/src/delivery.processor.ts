@@ -33,7 +33,7 @@ export interface DeliveryOptions {
 /**
  * Sends what a delivery wants: the first message or ticket about an incident (`open`), or the
  * change since what it last showed (`update`), or, for a digest rule, one summary of every pending
- * delivery to the destination. What is sent is read from the store when sending, and recorded with
+ * delivery to the destination, or, for a rule on owners lost, the one message about a loss (`announce`). What is sent is read from the store when sending, and recorded with
  * the change sequence it shows, so a job run twice, late or for changes already shown sends nothing
  * more. The destination's verdict decides what follows: sent; tried again later (5xx, timeouts:
  * the job queue's backoff, `attempts` times); waited out (429: its Retry-After, or a backoff with
