@@ -103,6 +103,11 @@ describe('owner-loss notices', () => {
       expect([other.status, other.body.error.code]).toEqual([422, 'invalid_trigger']);
       // none of them was saved
       expect((await t.http().get('/v1/rules').set(auth())).body.items.filter((r: { name: string }) => r.name === 'x')).toEqual([]);
+      // nor can an edit of the triggers alone mix them
+      const saved = await post({ trigger: [LOSS], action: { type: 'notify', connectorId: ids.slack }, enabled: false }).expect(201);
+      const mixed = await t.http().patch(`/v1/rules/${saved.body.id}`).set(auth()).send({ trigger: [LOSS, 'incident.resolved'] });
+      expect([mixed.status, mixed.body.error.code]).toEqual([422, 'invalid_trigger']);
+      await t.http().delete(`/v1/rules/${saved.body.id}`).set(auth()).expect(204);
     });
   });
 
