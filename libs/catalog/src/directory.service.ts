@@ -194,19 +194,27 @@ export class DirectoryService {
 
   // ---- owner loss --------------------------------------------------------------------------------
 
+  /*
+   * Each loss's events carry `loss`, an id of their own shared by every asset of that one directory
+   * change (all written in its transaction): a notify rule tells of the loss once, listing them all,
+   * and a person deactivated, reactivated and deactivated again is two losses.
+   */
+
   /** `asset.owner.deactivated` for every live asset owned (by login or email) by a person who stopped owning. */
   private async ownerLoss(ctx: WriteContext, tx: TenantTx, before: PersonRow, after: PersonRow): Promise<NewChangeEvent[]> {
     if (!owning(before) || owning(after)) return [];
     const owned = await this.assets.liveOwnedBy(tx, [before.login, ...(before.email ? [before.email] : [])]);
     const reason = after.deletedAt !== null ? 'deleted' : after.status;
+    const loss = randomUUID();
     return owned.map((a) => changeEvent(ctx, 'asset.owner.deactivated', a.qualifiedName,
-      { owner: a.owner, kind: 'person', reason, person: personView(after), before: { status: before.status }, after: { status: after.status } }));
+      { owner: a.owner, kind: 'person', reason, loss, person: personView(after), before: { status: before.status }, after: { status: after.status } }));
   }
 
   private async groupLoss(ctx: WriteContext, tx: TenantTx, group: GroupRow): Promise<NewChangeEvent[]> {
     const owned = await this.assets.liveOwnedBy(tx, [group.name]);
+    const loss = randomUUID();
     return owned.map((a) => changeEvent(ctx, 'asset.owner.deactivated', a.qualifiedName,
-      { owner: a.owner, kind: 'group', reason: 'deleted', group: { id: group.id, name: group.name, oktaId: group.oktaId } }));
+      { owner: a.owner, kind: 'group', reason: 'deleted', loss, group: { id: group.id, name: group.name, oktaId: group.oktaId } }));
   }
 
   // ---- SCIM: synchronous writes ------------------------------------------------------------------

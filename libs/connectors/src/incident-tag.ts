@@ -16,3 +16,9 @@ export function incidentIdInTags(tags: readonly string[]): string | null {
   const tag = tags.find((t) => t.length > INCIDENT_TAG_PREFIX.length && t.slice(0, INCIDENT_TAG_PREFIX.length).toLowerCase() === INCIDENT_TAG_PREFIX);
   return tag === undefined ? null : tag.slice(INCIDENT_TAG_PREFIX.length);
 }
+
+/**
+ * The label (Jira) or tag (Freshdesk) on an issue or ticket about an owner lost: finds it again, and
+ * is never read as an incident's (its prefix is not the incident one).
+ */
+export const ownerLossTag = (lossId: string) => `tributary-owner-loss-${lossId}`;

@@ -1,6 +1,6 @@
 import { localOutbound } from '../../../test/support/outbound';
 import type { TargetFake } from '../../../test/support/fakes/target-fake';
-import { DeliveryRef, IncidentNotice, TargetConnector, TargetError } from './target-connector';
+import { DeliveryRef, IncidentNotice, OwnerLossNotice, TargetConnector, TargetError } from './target-connector';
 
 // The fakes' interface lives with the fakes, so that code built without jest (the benchmarks) can use them.
 export type { TargetFake, TargetFault } from '../../../test/support/fakes/target-fake';
@@ -14,6 +14,17 @@ export function incidentNotice(over: Partial<IncidentNotice> = {}): IncidentNoti
     assets: [{ qualifiedName: 'snowflake/acme/ANALYTICS/PUBLIC/ORDERS', url: 'https://tributary.example/v1/assets/snowflake%2Facme%2FANALYTICS%2FPUBLIC%2FORDERS', owner: 'ana@example.com' }],
     downstream: { count: 3, owners: [{ owner: 'bi@example.com', assets: 2 }] },
     changedAt: new Date('2026-12-03T10:00:00Z'),
+    ...over,
+  };
+}
+
+/** An owner-loss notice for tests: Ana deactivated, 3 assets listed and 2 more. */
+export function ownerLossNotice(over: Partial<OwnerLossNotice> = {}): OwnerLossNotice {
+  const asset = (name: string) => ({ qualifiedName: `snowflake/acme/ANALYTICS/PUBLIC/${name}`, typeName: 'Table',
+    url: `https://tributary.example/v1/assets/${encodeURIComponent(`snowflake/acme/ANALYTICS/PUBLIC/${name}`)}` });
+  return {
+    lossId: '0190e4a4-7c1e-7d2a-9f00-6a1b2c3d4e5f', kind: 'person', who: 'Ana Lima (ana@example.com)', owners: ['ana@example.com'],
+    reason: 'deactivated', assets: [asset('ORDERS'), asset('CUSTOMERS'), asset('PAYMENTS')], more: 2, at: new Date('2026-12-03T10:00:00Z'),
     ...over,
   };
 }
@@ -84,6 +95,29 @@ export function describeTargetContract<C>(name: string, target: TargetConnector<
       await target.digest(fake.config, http, { from: new Date('2026-12-03T10:00:00Z'), to: new Date('2026-12-03T10:01:00Z'), incidents });
       expect(fake.items()).toHaveLength(1);
       for (const n of [1, 2, 3]) expect(text(0)).toContain(`Volume drop ${n}`);
+    });
+
+    it('announces an owner lost as one message or ticket naming them, the reason and every listed asset, and how many more', async () => {
+      await target.announce(fake.config, http, ownerLossNotice());
+      expect(fake.items()).toHaveLength(1);
+      expect(text(0)).toContain('Ana Lima');
+      expect(text(0)).toContain('deactivated');
+      for (const name of ['ORDERS', 'CUSTOMERS', 'PAYMENTS']) expect(text(0)).toContain(`snowflake/acme/ANALYTICS/PUBLIC/${name}`);
+      expect(text(0)).toMatch(/and 2 more/);
+      expect(fake.items()[0].resolved).toBe(false);
+    });
+
+    it('gives an owner-loss notice the same answers to faults: 5xx later, 429 after, a wrong request never, creating nothing', async () => {
+      fake.failNext({ kind: 'server_error' });
+      expect((await targetError(target.announce(fake.config, http, ownerLossNotice()))).retry).toBe('later');
+      fake.failNext({ kind: 'rate_limited', retryAfterSeconds: 3 });
+      const limited = await targetError(target.announce(fake.config, http, ownerLossNotice()));
+      expect([limited.retry, limited.retryAfterMs]).toEqual(['after', 3000]);
+      fake.failNext({ kind: 'permanent' });
+      const error = await targetError(target.announce(fake.config, http, ownerLossNotice()));
+      expect(error.retry).toBe('never');
+      for (const secret of fake.secrets) expect(error.answer).not.toContain(secret);
+      expect(fake.items()).toHaveLength(0);
     });
 
     it('sends a test message or ticket and says what the destination answered', async () => {

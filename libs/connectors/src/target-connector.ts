@@ -55,6 +55,32 @@ export interface DigestNotice {
 }
 
 /**
+ * An owner who stopped owning (a person deactivated, suspended or deleted in the directory; a group
+ * deleted) and the assets left without them: one notice per loss, however many assets it left (a
+ * person owning 200 assets is one message, not 200). Not about an incident: nothing to edit later.
+ */
+export interface OwnerLossNotice {
+  /** the loss: one directory change, shared by every asset it left without an owner */
+  lossId: string;
+  kind: 'person' | 'group';
+  /** how people know them: a person's display name and login (`Ana Lima (ana@acme.io)`), a group's name */
+  who: string;
+  /** the owner values the assets name (a person is named by login or email) */
+  owners: string[];
+  /** the directory's word: `deactivated`, `suspended` or `deleted` */
+  reason: string;
+  /** the assets that lost the owner, by name, at most OWNER_LOSS_ASSETS_LISTED of them */
+  assets: { qualifiedName: string; typeName: string; url: string }[];
+  /** how many more lost the owner than are listed */
+  more: number;
+  /** when the directory changed */
+  at: Date;
+}
+
+/** Assets an owner-loss notice lists by name: a channel or ticket is read by people; the catalog holds the full list. */
+export const OWNER_LOSS_ASSETS_LISTED = 25;
+
+/**
  * What a destination gave back for the first message about an incident, kept with the delivery so
  * that later changes edit that message or ticket: Slack `{channel, ts}`, Jira `{issueKey, issueId}`,
  * Freshdesk `{ticketId}`; null where the destination returns nothing to refer to (Teams Workflows,
@@ -134,6 +160,8 @@ export interface TargetConnector<C = unknown> extends ConnectorDeclaration<C> {
   update(config: C, http: OutboundHttp, ref: DeliveryRef, notice: IncidentNotice): Promise<TargetAnswer>;
   /** One summary of several incidents (a rule's digest window). Throws TargetError. */
   digest(config: C, http: OutboundHttp, digest: DigestNotice): Promise<TargetAnswer>;
+  /** One message or ticket about an owner lost, listing their assets (never edited later). Throws TargetError. */
+  announce(config: C, http: OutboundHttp, notice: OwnerLossNotice): Promise<TargetAnswer>;
   /**
    * The message or ticket an earlier `open` for this incident made, where the destination can be
    * searched (Jira: the issue labelled with the incident): the delivery engine asks before opening
@@ -141,6 +169,8 @@ export interface TargetConnector<C = unknown> extends ConnectorDeclaration<C> {
    * when there is none. Throws TargetError.
    */
   find?(config: C, http: OutboundHttp, incidentId: string): Promise<DeliveryRef>;
+  /** Likewise for `announce`: the issue or ticket an earlier attempt made about this owner loss, or null. Throws TargetError. */
+  findAnnouncement?(config: C, http: OutboundHttp, lossId: string): Promise<DeliveryRef>;
   /** A test message or ticket, for `POST /v1/connectors/{id}/test`. Throws TargetError. */
   test(config: C, http: OutboundHttp): Promise<TargetAnswer>;
   /** Its webhooks back (Jira, Freshdesk, Slack); absent for a destination that sends none (Teams). */

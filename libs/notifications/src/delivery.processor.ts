@@ -5,6 +5,7 @@ import { CompiledNotifyRule, RulesService } from '@tributary/propagation';
 import type { Job, JobOutcome } from '@tributary/queue';
 import { Database, DeliveryRow, NotificationDeliveriesRepository, TenantId } from '@tributary/store';
 import { NoticeBuilder } from './notice-builder';
+import type { OwnerLossPlan } from './owner-loss.planner';
 import { DeliverJob, DigestJob } from './notification.jobs';
 
 /** The dead-letter stream of parked deliveries: a replay sends them again. */
@@ -32,7 +33,7 @@ export interface DeliveryOptions {
 /**
  * Sends what a delivery wants: the first message or ticket about an incident (`open`), or the
  * change since what it last showed (`update`), or, for a digest rule, one summary of every pending
- * delivery to the destination. What is sent is read from the store when sending, and recorded with
+ * delivery to the destination, or, for a rule on owners lost, the one message about a loss (`announce`). What is sent is read from the store when sending, and recorded with
  * the change sequence it shows, so a job run twice, late or for changes already shown sends nothing
  * more. The destination's verdict decides what follows: sent; tried again later (5xx, timeouts:
  * the job queue's backoff, `attempts` times); waited out (429: its Retry-After, or a backoff with
@@ -62,7 +63,8 @@ export class DeliveryProcessor {
       const ready = await this.ready(tenantId, [row]);
       if ('outcome' in ready) return ready.outcome;
       const { target, rule } = ready;
-      const notice = await this.database.inTenant(tenantId, (tx) => this.notices.build(tx, row.incidentId, { status: row.sentStatus }));
+      if (row.ownerLoss !== null) return await this.announce(tenantId, target, row, job.attempt);
+      const notice = await this.database.inTenant(tenantId, (tx) => this.notices.build(tx, row.incidentId!, { status: row.sentStatus }));
       if (!notice) return await this.park(tenantId, [row], 'the incident no longer exists');
       try {
         const answer = await this.send(target, row, titled(rule, notice));
@@ -88,7 +90,7 @@ export class DeliveryProcessor {
       const ready = await this.ready(tenantId, batch);
       if ('outcome' in ready) return ready.outcome;
       const { target, rule } = ready;
-      const notices = await this.database.inTenant(tenantId, (tx) => Promise.all(batch.map((r) => this.notices.build(tx, r.incidentId, { status: r.sentStatus }))));
+      const notices = await this.database.inTenant(tenantId, (tx) => Promise.all(batch.map((r) => this.notices.build(tx, r.incidentId!, { status: r.sentStatus }))));
       const gone = batch.filter((_, i) => !notices[i]);
       if (gone.length > 0) await this.park(tenantId, gone, 'the incident no longer exists');
       const sending = batch.filter((_, i) => notices[i]);
@@ -121,6 +123,28 @@ export class DeliveryProcessor {
     return row.digest ? { tenantId, ruleId: row.ruleId, connectorId: row.connectorId } : { tenantId, deliveryId };
   }
 
+  /**
+   * An owner lost, told once: the notice planned with the delivery (every asset of the loss), sent as
+   * one message. The claim and the recorded sequence keep a second job or a replay from sending it
+   * again; an attempt whose answer was lost looks for the issue it may have made first, where the
+   * destination can be searched (Jira, by the loss's label).
+   */
+  private async announce(tenantId: TenantId, target: LoadedTarget, row: DeliveryRow, attempt: number): Promise<JobOutcome> {
+    const { plugin, config } = target;
+    const lossId = row.ownerLoss!;
+    try {
+      const found = row.attemptCount > 0 ? await plugin.findAnnouncement?.(config, this.http, lossId) : undefined;
+      const answer = found ? { answer: `found ${Object.values(found).join(' ')} from an earlier attempt`, ref: found }
+        : await plugin.announce(config, this.http, this.notices.ownerLoss(lossId, row.notice as unknown as OwnerLossPlan));
+      await this.database.inTenant(tenantId, (tx) => this.deliveries.record(tx, [row.id], {
+        kind: 'sent', sequence: row.wantedSequence, status: null, ref: answer.ref, answer: answer.answer }));
+      return { status: 'success' };
+    } catch (err) {
+      if (!(err instanceof TargetError)) throw err;
+      return await this.failed(tenantId, [row], err, attempt);
+    }
+  }
+
   /** The target and the rule, or what to do instead: park (connector gone or off), skip (rule gone), wait (rate limit). */
   private async ready(tenantId: TenantId, rows: DeliveryRow[]): Promise<{ target: LoadedTarget; rule: CompiledNotifyRule } | { outcome: JobOutcome }> {
     const { connectorId, ruleId } = rows[0];
@@ -146,7 +170,7 @@ export class DeliveryProcessor {
   private async send(target: LoadedTarget, row: DeliveryRow, notice: IncidentNotice): Promise<TargetAnswer> {
     const { plugin, config } = target;
     if (row.sentSequence > 0) return plugin.update(config, this.http, row.ref, notice);
-    const found = row.attemptCount > 0 ? await plugin.find?.(config, this.http, row.incidentId) : undefined;
+    const found = row.attemptCount > 0 ? await plugin.find?.(config, this.http, row.incidentId!) : undefined;
     return found ? plugin.update(config, this.http, found, notice) : plugin.open(config, this.http, notice);
   }
 
@@ -172,7 +196,7 @@ export class DeliveryProcessor {
     await this.database.inTenant(tenantId, (tx) => this.deliveries.record(tx, rows.map((r) => r.id), { kind: 'parked', answer: reason }));
     for (const r of rows) {
       await this.deadLetters.park(tenantId, NOTIFICATIONS_STREAM, `delivery to connector ${r.connectorId} parked: ${reason}`,
-        { deliveryId: r.id, ruleId: r.ruleId, connectorId: r.connectorId, incidentId: r.incidentId });
+        { deliveryId: r.id, ruleId: r.ruleId, connectorId: r.connectorId, ...(r.ownerLoss !== null ? { ownerLoss: r.ownerLoss } : { incidentId: r.incidentId }) });
     }
     return { status: 'skipped', reason: `parked: ${reason}` };
   }

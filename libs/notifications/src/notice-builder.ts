@@ -1,4 +1,5 @@
-import type { IncidentNotice } from '@tributary/connectors';
+import { IncidentNotice, OWNER_LOSS_ASSETS_LISTED, OwnerLossNotice } from '@tributary/connectors';
+import type { OwnerLossPlan } from './owner-loss.planner';
 import { AnalyticsFactsRepository, IncidentsRepository, LineageRepository, TenantTx } from '@tributary/store';
 
 /** How far downstream a notice counts the assets an incident reaches: the impact endpoints' default depth, as the incident facts count it. */
@@ -34,6 +35,15 @@ export class NoticeBuilder {
       assets: assets.filter((a) => !a.deleted).map((a) => ({ qualifiedName: a.qualifiedName, url: this.assetUrl(a.qualifiedName), owner: a.owner })),
       downstream: { count: reach.downstreamAssets, owners },
       changedAt: row.updatedAt,
+    };
+  }
+
+  /** An owner-loss delivery's notice, from what was planned: the first assets by name, linked, and how many more. */
+  ownerLoss(lossId: string, plan: OwnerLossPlan): OwnerLossNotice {
+    const listed = plan.assets.slice(0, OWNER_LOSS_ASSETS_LISTED);
+    return {
+      lossId, kind: plan.kind, who: plan.who, owners: plan.owners, reason: plan.reason, at: new Date(plan.at),
+      assets: listed.map((a) => ({ ...a, url: this.assetUrl(a.qualifiedName) })), more: plan.assets.length - listed.length,
     };
   }
 

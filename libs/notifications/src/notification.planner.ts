@@ -1,19 +1,18 @@
 import { ChangeEventRecord } from '@tributary/contracts';
-import { CompiledNotifyRule, NOTIFY_TRIGGERS, RulesService } from '@tributary/propagation';
+import { NOTIFY_TRIGGERS, OWNER_LOSS_TRIGGER, RulesService } from '@tributary/propagation';
 import type { NewJob } from '@tributary/queue';
-import {
-  AnalyticsFactsRepository, AssetsRepository, ClassificationsRepository, Database, IncidentsRepository, NotificationDeliveriesRepository,
-  TenantId, TenantTx,
-} from '@tributary/store';
+import { AnalyticsFactsRepository, Database, IncidentsRepository, NotificationDeliveriesRepository, TenantId, TenantTx } from '@tributary/store';
+import { eventView, FilterAssets, FilterContext, passes } from './filter-context';
 import { NOTICE_DEPTH } from './notice-builder';
 import { DeliverJob, DigestJob } from './notification.jobs';
+import { OwnerLossPlanner } from './owner-loss.planner';
 
 export interface PlannedJobs {
   deliver: NewJob<DeliverJob>[];
   digest: NewJob<DigestJob>[];
 }
 
-const TRIGGERS = new Set<string>(NOTIFY_TRIGGERS);
+const TRIGGERS = new Set<string>([...NOTIFY_TRIGGERS, OWNER_LOSS_TRIGGER]);
 
 /**
  * Decides, for a batch of one tenant's changes, whom to tell: each incident change a notify rule
@@ -21,7 +20,8 @@ const TRIGGERS = new Set<string>(NOTIFY_TRIGGERS);
  * delivery of that incident to its connector want that change (one row per rule, incident and
  * connector, so a redelivery or a second notifier never makes a second message), and queues the
  * job that sends it. A change made through a target connector's reply (origin `ingest:<id>`) is
- * never told back to that connector: no loops.
+ * never told back to that connector: no loops. Owners lost (`asset.owner.deactivated`) go to the
+ * OwnerLossPlanner: one delivery per rule and loss.
  */
 export class NotificationPlanner {
   constructor(
@@ -30,8 +30,8 @@ export class NotificationPlanner {
     private readonly deliveries = new NotificationDeliveriesRepository(),
     private readonly incidents = new IncidentsRepository(),
     private readonly facts = new AnalyticsFactsRepository(),
-    private readonly assets = new AssetsRepository(),
-    private readonly classifications = new ClassificationsRepository(),
+    private readonly filterAssets = new FilterAssets(),
+    private readonly ownerLosses = new OwnerLossPlanner(filterAssets, deliveries),
   ) {}
 
   async plan(tenantId: TenantId, events: ChangeEventRecord[]): Promise<PlannedJobs> {
@@ -40,14 +40,17 @@ export class NotificationPlanner {
     return this.database.inTenant(tenantId, async (tx) => {
       const rules = await this.rules.notifying(tx);
       if (rules.length === 0) return { deliver: [], digest: [] };
-      const context = await this.context(tx, relevant);
+      const losses = relevant.filter((e) => e.type === OWNER_LOSS_TRIGGER);
+      const lossJobs = losses.length > 0 ? await this.ownerLosses.plan(tx, rules.filter((r) => r.trigger.includes(OWNER_LOSS_TRIGGER)), losses) : [];
+      const changes = relevant.filter((e) => e.type !== OWNER_LOSS_TRIGGER);
+      const context = await this.context(tx, changes);
       const wants = [];
-      for (const event of relevant) {
+      for (const event of changes) {
         const ctx = context(event);
         if (!ctx) continue;
         for (const rule of rules) {
           if (!rule.trigger.includes(event.type) || event.origin === `ingest:${rule.action.connectorId}` || !passes(rule, ctx)) continue;
-          wants.push({ ruleId: rule.id, connectorId: rule.action.connectorId, incidentId: ctx.incident.id, digest: rule.action.digestSeconds > 0,
+          wants.push({ ruleId: rule.id, connectorId: rule.action.connectorId, incidentId: ctx.incident!.id, digest: rule.action.digestSeconds > 0,
             sequence: event.sequence });
         }
       }
@@ -57,7 +60,7 @@ export class NotificationPlanner {
       return {
         // a job per change a delivery wants: a redelivered change finds its job's key taken, a newer one
         // always gets a job (never refused because a job of an older change is running)
-        deliver: pending.filter((d) => !d.digest).map((d) => ({ data: { tenantId, deliveryId: d.id }, dedupKey: `${tenantId}/${d.id}/${d.wantedSequence}` })),
+        deliver: [...lossJobs, ...pending.filter((d) => !d.digest).map((d) => ({ data: { tenantId, deliveryId: d.id }, dedupKey: `${tenantId}/${d.id}/${d.wantedSequence}` }))],
         // a job per digest window: the first change of a window queues it to run when the window ends,
         // what comes within the window finds its key taken and goes with it, what comes later (even while
         // it runs) falls in the next window
@@ -77,23 +80,14 @@ export class NotificationPlanner {
     const ids = [...new Set(events.map(incidentIdOf).filter((id) => /^[0-9a-f-]{36}$/.test(id)))];
     const reach = new Map((await this.facts.incidentsWithReach(tx, ids, NOTICE_DEPTH)).map((r) => [r.id, r]));
     const rows = new Map((await this.incidents.byIds(tx, ids)).map((r) => [r.id, r]));
-    const assets = await this.assets.findLiveByNames(tx, [...new Set(events.map((e) => e.subject))]);
-    const health = await this.assets.healthByIds(tx, [...assets.values()].map((a) => a.id));
-    const tags = await this.classifications.forAssets(tx, [...assets.values()].map((a) => a.id));
+    const assetOf = await this.filterAssets.read(tx, events.map((e) => e.subject));
     return (event) => {
-      const data = JSON.parse(event.data) as Record<string, unknown>;
       const id = incidentIdOf(event);
       const row = rows.get(id);
       if (!row) return undefined;
-      const asset = assets.get(event.subject);
       return {
-        event: { id: event.id, type: event.type, subject: event.subject, origin: event.origin, time: event.time.toISOString(), data },
-        asset: asset ? {
-          qualifiedName: asset.qualifiedName, typeName: asset.typeName, attributes: asset.attributes,
-          owner: typeof asset.attributes.owner === 'string' ? asset.attributes.owner : null,
-          classifications: [...new Set(tags.filter((t) => t.assetId === asset.id).map((t) => t.name))],
-          health: health.get(asset.id) ?? { status: 'healthy', openIncidents: 0 },
-        } : null,
+        event: eventView(event),
+        asset: assetOf(event.subject),
         incident: {
           id: row.id, source: row.source, externalId: row.externalId, type: row.type, severity: row.severity, status: row.status,
           rawStatus: row.rawStatus, title: row.title, owner: row.owner, assets: reach.get(id)?.assets ?? [],
@@ -101,21 +95,5 @@ export class NotificationPlanner {
         },
       };
     };
-  }
-}
-
-interface FilterContext {
-  event: Record<string, unknown>;
-  asset: Record<string, unknown> | null;
-  incident: { id: string } & Record<string, unknown>;
-}
-
-function passes(rule: CompiledNotifyRule, ctx: FilterContext): boolean {
-  if (!rule.filterExpression) return true;
-  try {
-    return rule.filterExpression.evaluate(ctx as unknown as Record<string, unknown>) === true;
-  } catch {
-    // a filter that cannot be evaluated on this event (a field it names is absent) does not match it
-    return false;
   }
 }

@@ -37,7 +37,9 @@ export const PropagateAttribute = z.strictObject({
 /**
  * Tell people: one message or ticket per incident on the target connector, kept up to date as the
  * incident changes (see @tributary/notifications). The rule's filter sees `event`, `asset` and
- * `incident`.
+ * `incident`. A rule triggered by `asset.owner.deactivated` instead sends one message per owner lost,
+ * listing the assets it left (its filter sees `event` and `asset`, `incident` is null; no digest,
+ * no title template: the message is already one summary).
  */
 export const Notify = z.strictObject({
   type: z.literal('notify'),
@@ -61,8 +63,11 @@ export type PropagationAction = z.infer<typeof PropagationAction>;
 export const RuleAction = z.discriminatedUnion('type', [PropagateClassification, PropagateIncidents, PropagateAttribute, Notify]);
 export type RuleAction = z.infer<typeof RuleAction>;
 
-/** The change types a notify rule may trigger on: an incident's own changes. */
+/** The change types a notify rule may trigger on: an incident's own changes (or OWNER_LOSS_TRIGGER alone). */
 export const NOTIFY_TRIGGERS = ['incident.opened', 'incident.updated', 'incident.resolved'] as const;
+
+/** The other trigger of a notify rule, never with the incident ones: one message per owner lost, listing their assets. */
+export const OWNER_LOSS_TRIGGER = 'asset.owner.deactivated';
 
 export const CHANGE_TYPES = [
   'asset.created', 'asset.updated', 'asset.deleted', 'asset.classification.added', 'asset.classification.removed',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AuditRepository, Database, RuleRow, RulesRepository, TenantId, TenantTx } from '@tributary/store';
 import { conflict, forbidden, invalid, notFound } from '@tributary/errors';
 import { compileOrReject, Expression } from '@tributary/expressions';
-import { BUILTIN_RULES, CHANGE_TYPES, Notify, NOTIFY_TRIGGERS, PropagationAction, Rule, RuleAction } from './rule';
+import { BUILTIN_RULES, CHANGE_TYPES, Notify, NOTIFY_TRIGGERS, OWNER_LOSS_TRIGGER, PropagationAction, Rule, RuleAction } from './rule';
 
 export const CreateRuleBody = z.strictObject({
   name: z.string().min(1).max(200),
@@ -140,6 +140,7 @@ export class RulesService {
         trigger: body.trigger ?? current.trigger, filter: body.filter === undefined ? current.filter : body.filter,
         action: body.action ?? current.action };
       checkExpressions(next);
+      checkNotifyShape(next);
       // a rule whose connector was deleted since can still be switched off or renamed; not pointed anywhere or on again
       if (body.action || (next.enabled && !current.enabled)) await this.checkAction(tenantId, next);
       const row2 = await this.rules.update(tx, { ...next, action: next.action as Record<string, unknown> });
@@ -164,14 +165,10 @@ export class RulesService {
     await this.onChanged(tenantId, { ...removed, enabled: false }, removed);
   }
 
-  /** A notify rule names one of the tenant's target connectors, and triggers on incident changes only. */
+  /** A notify rule names one of the tenant's target connectors, and has a notify rule's shape (checkNotifyShape). */
   private async checkAction(tenantId: TenantId, rule: Rule): Promise<void> {
     if (rule.action.type !== 'notify') return;
-    const others = rule.trigger.filter((t) => !(NOTIFY_TRIGGERS as readonly string[]).includes(t));
-    if (others.length > 0) {
-      throw invalid('invalid_trigger', `a notify rule triggers on incident changes (${NOTIFY_TRIGGERS.join(', ')}), not on ${others.join(', ')}`,
-        { field: 'trigger' });
-    }
+    checkNotifyShape(rule);
     await this.checkTarget(tenantId, rule.action.connectorId);
   }
 
@@ -191,6 +188,31 @@ const ruleNotFound = (id: string) => notFound('rule_not_found', `no rule ${JSON.
 function toRule(r: RuleRow): Rule {
   return { id: r.id, name: r.name, builtin: r.builtin, enabled: r.enabled, trigger: r.trigger, filter: r.filter,
     action: RuleAction.parse(r.action), version: r.version };
+}
+
+/**
+ * A notify rule triggers either on incident changes or on owners lost, never both: the two send
+ * different messages (one per incident, kept up to date; one per owner lost, listing their assets),
+ * and a rule on owners lost has no digest or title template. Checked on every save, a trigger-only
+ * edit included.
+ */
+function checkNotifyShape(rule: Rule): void {
+  if (rule.action.type !== 'notify') return;
+  const incident = rule.trigger.filter((t) => (NOTIFY_TRIGGERS as readonly string[]).includes(t));
+  const loss = rule.trigger.includes(OWNER_LOSS_TRIGGER);
+  const others = rule.trigger.filter((t) => !(NOTIFY_TRIGGERS as readonly string[]).includes(t) && t !== OWNER_LOSS_TRIGGER);
+  if (others.length > 0 || (loss && incident.length > 0)) {
+    throw invalid('invalid_trigger', `a notify rule triggers either on incident changes (${NOTIFY_TRIGGERS.join(', ')}) or on `
+      + `${OWNER_LOSS_TRIGGER} (one message per owner lost), not on ${others.length > 0 ? others.join(', ') : 'both'}`, { field: 'trigger' });
+  }
+  if (loss && rule.action.digestSeconds > 0) {
+    throw invalid('invalid_action', `a notify rule on ${OWNER_LOSS_TRIGGER} sends one message per owner lost already: digestSeconds must be 0`,
+      { field: 'action.digestSeconds' });
+  }
+  if (loss && rule.action.template?.title !== undefined) {
+    throw invalid('invalid_action', `a notify rule on ${OWNER_LOSS_TRIGGER} has no incident to title: give no template.title`,
+      { field: 'action.template.title' });
+  }
 }
 
 function checkExpressions(rule: Rule): void {

@@ -199,7 +199,9 @@ export interface NotificationDeliveriesTable {
   id: string;
   rule_id: string;
   connector_id: string;
-  incident_id: string;
+  incident_id: string | null;
+  owner_loss: string | null;
+  notice: Json<Record<string, unknown>> | null;
   digest: boolean;
   wanted_sequence: number;
   sent_sequence: Generated<number>;

@@ -12,6 +12,8 @@ const ListQuery = z.strictObject({
   connectorId: uuid.optional(),
   status: z.enum(['pending', 'sent', 'retrying', 'parked']).optional(),
   incident: uuid.optional(),
+  /** one owner loss's deliveries (its id is `data.loss` of its asset.owner.deactivated events) */
+  ownerLoss: uuid.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().min(1).max(512).optional(),
 });
@@ -24,7 +26,7 @@ export class DeliveriesController {
 
   @Get()
   @RequireRole('support')
-  @Responds('outbound deliveries (one per notify rule, incident and target connector), newest first, with their attempts', DeliveryPage)
+  @Responds('outbound deliveries (one per notify rule, incident or owner loss, and target connector), newest first, with their attempts', DeliveryPage)
   list(@CurrentAccess() a: Access, @Query(new ParseQuery(ListQuery)) q: z.infer<typeof ListQuery>) {
     return this.deliveries.list(a.tenantId, q);
   }

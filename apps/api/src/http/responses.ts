@@ -166,7 +166,13 @@ export const DeadLetterPage = page(z.strictObject({
 export const Replayed = z.strictObject({ id: z.string(), status: z.literal('replayed') });
 
 export const DeliveryPage = page(z.strictObject({
-  id: z.string(), ruleId: z.string(), connectorId: z.string(), incidentId: z.string(),
+  id: z.string(), ruleId: z.string(), connectorId: z.string(),
+  incidentId: z.string().nullable().describe('the incident it tells of; null for an owner-loss delivery (see ownerLoss)'),
+  ownerLoss: z.strictObject({
+    id: z.string().describe('the loss: `data.loss` of its asset.owner.deactivated events'),
+    kind: z.enum(['person', 'group']), who: z.string(), reason: z.string(),
+    assets: z.number().int().describe('how many assets the message names as having lost the owner'),
+  }).nullable().describe('for a notify rule on asset.owner.deactivated: the owner lost it tells of, once; null for an incident delivery'),
   digest: z.boolean().describe('sent in the rule\'s digest summaries'),
   status: z.enum(['pending', 'sent', 'retrying', 'parked']),
   ref: z.record(z.string(), z.string()).nullable().describe('the destination\'s message or ticket (Slack channel and ts, Jira issue key, Freshdesk ticket id)'),

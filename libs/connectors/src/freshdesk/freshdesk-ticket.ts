@@ -1,5 +1,5 @@
-import { incidentTag } from '../incident-tag';
-import type { DigestNotice, IncidentNotice } from '../target-connector';
+import { incidentTag, ownerLossTag } from '../incident-tag';
+import type { DigestNotice, IncidentNotice, OwnerLossNotice } from '../target-connector';
 import { isWebUrl } from '../web-url';
 
 /*
@@ -96,6 +96,20 @@ export function digestTicket(digest: DigestNotice, defaults: TicketDefaults): Ti
     priority: digest.incidents.reduce((highest, n) => Math.max(highest, priorityFor(n.severity, defaults.priorityBySeverity)), LOW_PRIORITY),
     status: TICKET_STATUS.open,
   });
+}
+
+/** One ticket per owner lost, Low (no severity), tagged with the loss: who and why, then the assets left without them. */
+export function ownerLossTicket(n: OwnerLossNotice, defaults: TicketDefaults): TicketBody {
+  const total = n.assets.length + n.more;
+  const items = n.assets.map((a) => `<li>${link(a.url, a.qualifiedName)} (${escapeHtml(a.typeName)})</li>`);
+  return ticket(defaults, {
+    subject: `${total} ${total === 1 ? 'asset' : 'assets'} lost their owner ${n.who} (${n.reason})`,
+    description: `<p><strong>${escapeHtml(n.who)}</strong> was ${escapeHtml(n.reason)} in the directory (${formatTime(n.at)}); `
+      + `the assets owned by ${escapeHtml(n.owners.join(', '))} have no owner now:</p>\n<ul>\n${items.join('\n')}\n</ul>`
+      + (n.more > 0 ? `\n<p>…and ${n.more} more.</p>` : ''),
+    priority: LOW_PRIORITY,
+    status: TICKET_STATUS.open,
+  }, [ownerLossTag(n.lossId)]);
 }
 
 /** The ticket `POST /v1/connectors/{id}/test` raises: Low, and saying it may be closed. */

@@ -3,7 +3,7 @@ import { OutboundError, OutboundHttp, OutboundResponse, OutboundTarget, parseRet
 import { statusError, TargetAnswer, TargetConnector, TargetError } from '../target-connector';
 import { freshdeskReplies } from './freshdesk-replies';
 import {
-  DEFAULT_PRIORITY_BY_SEVERITY, digestTicket, incidentNote, incidentTicket, testTicket, TICKET_STATUS, TicketBody,
+  DEFAULT_PRIORITY_BY_SEVERITY, digestTicket, incidentNote, incidentTicket, ownerLossTicket, testTicket, TICKET_STATUS, TicketBody,
 } from './freshdesk-ticket';
 
 /** Freshdesk's own hosts: `<account>.freshdesk.com`. */
@@ -88,6 +88,7 @@ export const freshdeskTarget: TargetConnector<FreshdeskConfig> = {
   },
 
   digest: (config, http, digest) => createTicket(config, http, digestTicket(digest, config)),
+  announce: (config, http, notice) => createTicket(config, http, ownerLossTicket(notice, config)),
   test: (config, http) => createTicket(config, http, testTicket(config)),
   replies: freshdeskReplies,
 };

@@ -1,4 +1,4 @@
-import type { DigestNotice, IncidentNotice } from '../target-connector';
+import type { DigestNotice, IncidentNotice, OwnerLossNotice } from '../target-connector';
 import { isWebUrl } from '../web-url';
 
 /*
@@ -135,5 +135,17 @@ export function digestDescription(d: DigestNotice): AdfDoc {
   return doc(
     paragraph(`${plural(d.incidents.length, 'incident')} between ${d.from.toISOString()} and ${d.to.toISOString()}:`),
     bulletList(items),
+  );
+}
+
+/** An owner-loss issue's description: who was lost and why, then the assets left without them, linked. */
+export function ownerLossDescription(n: OwnerLossNotice): AdfDoc {
+  const items = n.assets.map((a): Inline[] => [link(a.qualifiedName, a.url), ` (${a.typeName})`]);
+  if (n.more > 0) items.push([`and ${n.more} more`]);
+  return doc(
+    paragraph(strong(n.who), ` was ${n.reason} in the directory at ${n.at.toISOString()}.`),
+    paragraph(strong('Owner: '), n.owners.join(', ')),
+    paragraph(strong('Assets without an owner'), ` (${n.assets.length + n.more})`),
+    ...(items.length > 0 ? [bulletList(items)] : []),
   );
 }

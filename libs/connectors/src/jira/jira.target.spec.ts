@@ -1,6 +1,6 @@
 import { DEFAULT_OUTBOUND_POLICY, NodeOutboundHttp, OutboundError, OutboundHttp, OutboundResponse } from '@tributary/outbound';
 import { JiraFake, startJiraFake } from '../../../../test/support/fakes/jira-fake';
-import { describeTargetContract, fakeOutbound, incidentNotice, targetError } from '../target-connector.contract';
+import { describeTargetContract, fakeOutbound, incidentNotice, ownerLossNotice, targetError } from '../target-connector.contract';
 import { DeliveryRef } from '../target-connector';
 import { JIRA_TARGET } from './jira-client';
 import { incidentTag } from '../incident-tag';
@@ -219,6 +219,17 @@ describe('jiraTarget', () => {
       const answer = await jiraTarget.digest(config, http, { from: new Date('2026-12-03T10:00:00Z'), to: new Date('2026-12-03T10:05:00Z'), incidents });
       expect(answer.answer).toBe('201 OPS-1');
       expect(fake.issues()[0]).toMatchObject({ labels: ['tributary'], priority: null, summary: 'Tributary: 2 incidents from 2026-12-03T10:00:00.000Z to 2026-12-03T10:05:00.000Z' });
+    });
+
+    it('opens one issue per owner lost, labelled with the loss, no priority; found again by that label, never by an incident\'s', async () => {
+      const config = await start();
+      const notice = ownerLossNotice();
+      expect((await jiraTarget.announce(config, http, notice)).ref).toEqual({ issueKey: 'OPS-1', issueId: '10001' });
+      expect(fake.issues()[0]).toMatchObject({ labels: ['tributary', `tributary-owner-loss-${notice.lossId}`], priority: null,
+        summary: 'Tributary: 5 assets lost their owner Ana Lima (ana@example.com) (deactivated)' });
+      expect(await jiraTarget.findAnnouncement!(config, http, notice.lossId)).toEqual({ issueKey: 'OPS-1', issueId: '10001' });
+      expect(await jiraTarget.findAnnouncement!(config, http, '0190e4a4-0000-7000-8000-000000000000')).toBeNull();
+      expect(await findIssueOfIncident(config, http, notice.lossId)).toBeNull();
     });
 
     it('opens a test issue and names it', async () => {

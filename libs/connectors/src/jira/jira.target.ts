@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { OutboundHttp } from '@tributary/outbound';
 import { DeliveryRef, IncidentNotice, TargetAnswer, TargetConnector, TargetError } from '../target-connector';
-import { incidentTag } from '../incident-tag';
-import { changeComment, digestDescription, doc, incidentDescription, paragraph } from './jira-adf';
+import { incidentTag, ownerLossTag } from '../incident-tag';
+import { changeComment, digestDescription, doc, incidentDescription, ownerLossDescription, paragraph } from './jira-adf';
 import { JIRA_TARGET, JiraClient, JiraIssueFields, JiraTransition } from './jira-client';
 import { jiraReplies } from './jira-replies';
 
@@ -123,9 +123,14 @@ function issueKeyOf(ref: DeliveryRef): string {
  * where a lost ref already made one, and the first is the one people follow. Search is eventually
  * consistent: an issue made a moment ago may not be found yet.
  */
-export async function findIssueOfIncident(config: JiraConfig, http: OutboundHttp, incidentId: string): Promise<{ issueKey: string; issueId: string } | null> {
+export function findIssueOfIncident(config: JiraConfig, http: OutboundHttp, incidentId: string): Promise<{ issueKey: string; issueId: string } | null> {
+  return findIssueLabelled(config, http, incidentTag(incidentId));
+}
+
+/** The oldest issue of the project with this label, or null (see findIssueOfIncident). */
+async function findIssueLabelled(config: JiraConfig, http: OutboundHttp, label: string): Promise<{ issueKey: string; issueId: string } | null> {
   const jira = client(config, http);
-  const jql = `project = ${jqlString(config.projectKey)} AND labels = ${jqlString(incidentTag(incidentId))}`;
+  const jql = `project = ${jqlString(config.projectKey)} AND labels = ${jqlString(label)}`;
   let oldest: { id: string; key: string | null } | null = null;
   let token: string | null = null;
   for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
@@ -198,7 +203,17 @@ export const jiraTarget: TargetConnector<JiraConfig> = {
     return { answer: `${issue.status} ${issue.key}`, ref: { issueKey: issue.key, issueId: issue.id } };
   },
 
+  async announce(config, http, notice) {
+    const total = notice.assets.length + notice.more;
+    const summary = summaryOf(null, `Tributary: ${total} asset${total === 1 ? '' : 's'} lost their owner ${notice.who} (${notice.reason})`);
+    // labelled like an incident's issue, with the loss instead, and no priority (there is no severity)
+    const fields = issueFields(config, summary, ownerLossDescription(notice), { labels: [ownerLossTag(notice.lossId)] });
+    const issue = await client(config, http).createIssue(fields);
+    return { answer: `${issue.status} ${issue.key}`, ref: { issueKey: issue.key, issueId: issue.id } };
+  },
+
   find: findIssueOfIncident,
+  findAnnouncement: (config, http, lossId) => findIssueLabelled(config, http, ownerLossTag(lossId)),
 
   async test(config, http) {
     const description = doc(paragraph('Tributary made this issue to test its Jira connector. It can be deleted.'));

@@ -1,6 +1,6 @@
 import type { ActionsBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/web-api';
-import { incidentNotice } from '../target-connector.contract';
-import { ACKNOWLEDGE_ACTION_ID, changeReply, digestMessage, escape, incidentMessage, RESOLVE_ACTION_ID } from './slack-message';
+import { incidentNotice, ownerLossNotice } from '../target-connector.contract';
+import { ACKNOWLEDGE_ACTION_ID, changeReply, digestMessage, escape, incidentMessage, ownerLossMessage, RESOLVE_ACTION_ID } from './slack-message';
 
 const ofType = <T extends KnownBlock>(blocks: KnownBlock[] | undefined, type: T['type']) => (blocks ?? []).filter((b): b is T => b.type === type);
 /** every text object's text, in order */
@@ -125,5 +125,26 @@ describe('digestMessage', () => {
 describe('escape', () => {
   it('writes the three characters Slack reads as markup as entities', () => {
     expect(escape('a & b < c > d')).toBe('a &amp; b &lt; c &gt; d');
+  });
+});
+
+describe('ownerLossMessage', () => {
+  it('heads with how many assets lost their owner, says who and why, and links each listed asset, then counts the rest', () => {
+    const message = ownerLossMessage(ownerLossNotice());
+    expect(ofType<HeaderBlock>(message.blocks, 'header')[0]!.text.text).toBe('5 assets lost their owner');
+    const sections = ofType<SectionBlock>(message.blocks, 'section').map((b) => b.text!.text);
+    expect(sections[0]).toBe('Ana Lima (ana@example.com) was deactivated in the directory 2026-12-03 10:00:00 UTC; the assets owned by ana@example.com have no owner now.');
+    expect(sections[1]!.split('\n')).toHaveLength(3);
+    expect(sections[1]).toContain('<https://tributary.example/v1/assets/snowflake%2Facme%2FANALYTICS%2FPUBLIC%2FORDERS|snowflake/acme/ANALYTICS/PUBLIC/ORDERS> (Table)');
+    expect(words(message.blocks)).toContain('and 2 more');
+    expect(message.text).toBe('5 assets lost their owner: Ana Lima (ana@example.com) was deactivated');
+  });
+
+  it('names a group as one, and makes a name that tries to mention the channel inert', () => {
+    const message = ownerLossMessage(ownerLossNotice({ kind: 'group', who: '<!channel> Data', owners: ['<!channel> Data'], reason: 'deleted', more: 0 }));
+    expect(ofType<HeaderBlock>(message.blocks, 'header')[0]!.text.text).toBe('3 assets lost their owning group');
+    expect(words(message.blocks)).not.toContain('<!channel>');
+    expect(message.text).toContain('&lt;!channel&gt; Data was deleted');
+    expect(words(message.blocks)).not.toContain('more');
   });
 });

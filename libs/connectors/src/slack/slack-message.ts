@@ -1,5 +1,5 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/web-api';
-import type { DigestNotice, IncidentNotice, NoticeAsset } from '../target-connector';
+import type { DigestNotice, IncidentNotice, NoticeAsset, OwnerLossNotice } from '../target-connector';
 
 /*
  * What Slack shows of a notice: Block Kit blocks, and `text` as the notification and screen-reader
@@ -79,6 +79,27 @@ export function digestMessage(digest: DigestNotice): SlackMessage {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `and ${count - listed} more not listed here (a Slack message holds at most ${MAX_BLOCKS} blocks)` }] });
   }
   return { text: escape(`${heading} between ${window}`), blocks };
+}
+
+/**
+ * One message per owner lost: who, why, and the assets left without them, a linked line each,
+ * packed like a digest's lines; what the notice or the blocks cannot list is counted in a last line.
+ */
+export function ownerLossMessage(notice: OwnerLossNotice): SlackMessage {
+  const total = notice.assets.length + notice.more;
+  const heading = `${total} asset${total === 1 ? '' : 's'} lost ${notice.kind === 'group' ? 'their owning group' : 'their owner'}`;
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: cut(heading, MAX_HEADER_CHARS), emoji: false } },
+    { type: 'section', text: { type: 'mrkdwn', text: cut(escape(`${notice.who} was ${notice.reason} in the directory ${stamp(notice.at)}; `
+      + `the assets owned by ${notice.owners.join(', ')} have no owner now.`), MAX_SECTION_CHARS) } },
+  ];
+  const room = MAX_BLOCKS - blocks.length - 1;
+  const lines = notice.assets.map((a) => `• ${link(a.url, cut(a.qualifiedName, MAX_NAME_CHARS))} ${escape(`(${a.typeName})`)}`);
+  const shown = packLines(lines, MAX_SECTION_CHARS).slice(0, room);
+  blocks.push(...shown.map((s): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text: s.text } })));
+  const unlisted = total - shown.reduce((n, s) => n + s.lines, 0);
+  if (unlisted > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `and ${unlisted} more` }] });
+  return { text: escape(`${heading}: ${notice.who} was ${notice.reason}`), blocks };
 }
 
 /** The connector test's message. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { OutboundHttp } from '@tributary/outbound';
 import { DeliveryRef, TargetAnswer, TargetConnector, TargetError } from '../target-connector';
-import { changeReply, digestMessage, incidentMessage, SlackMessage, testMessage } from './slack-message';
+import { changeReply, digestMessage, incidentMessage, ownerLossMessage, SlackMessage, testMessage } from './slack-message';
 import { slackReplies } from './slack-replies';
 import { postToWebhook, SLACK_API_URL, SLACK_TARGET, SlackBotClient, SlackMessageRef } from './slack-transport';
 
@@ -89,6 +89,10 @@ export const slackTarget: TargetConnector<SlackConfig> = {
 
   digest(config, http, digest) {
     return send(config, http, digestMessage(digest));
+  },
+
+  announce(config, http, notice) {
+    return send(config, http, ownerLossMessage(notice));
   },
 
   test(config, http) {

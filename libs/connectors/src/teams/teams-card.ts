@@ -1,4 +1,4 @@
-import type { DigestNotice, IncidentNotice } from '../target-connector';
+import type { DigestNotice, IncidentNotice, OwnerLossNotice } from '../target-connector';
 import { isWebUrl } from '../web-url';
 
 /*
@@ -103,6 +103,26 @@ export function digestCard(digest: DigestNotice): WorkflowsMessage {
       ...(more > 0 ? [{ type: 'TextBlock' as const, text: `…and ${more} more`, wrap: true as const, spacing: 'Medium' as const }] : []),
     ],
     [],
+  );
+}
+
+/** One card per owner lost: who and why, then the assets left without them, with links to the first few. */
+export function ownerLossCard(notice: OwnerLossNotice): WorkflowsMessage {
+  const total = notice.assets.length + notice.more;
+  const named = notice.assets.map((a) => `${a.qualifiedName} (${a.typeName})`);
+  return message(
+    [
+      { type: 'TextBlock', text: `Owner ${notice.reason} · ${formatTime(notice.at)}`, wrap: true, weight: 'Bolder', color: 'Warning' },
+      { type: 'TextBlock', text: `${total} ${total === 1 ? 'asset' : 'assets'} lost ${notice.who}`, wrap: true, size: 'Medium', weight: 'Bolder' },
+      { type: 'FactSet', facts: [
+        { title: notice.kind === 'group' ? 'Group' : 'Person', value: notice.who },
+        { title: 'Owner', value: notice.owners.join(', ') },
+        { title: 'Reason', value: notice.reason },
+        { title: total === 1 ? 'Asset' : 'Assets', value: named.join(', ') + (notice.more > 0 ? ` and ${notice.more} more` : '') || 'none' },
+      ] },
+    ],
+    notice.assets.filter((a) => isWebUrl(a.url)).slice(0, MAX_ASSET_LINKS)
+      .map((a) => ({ type: 'Action.OpenUrl' as const, title: `View ${shortName(a.qualifiedName)}`, url: a.url })),
   );
 }
 

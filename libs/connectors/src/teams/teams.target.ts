@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { OutboundError, OutboundHttp, OutboundResponse, OutboundTarget, parseRetryAfter } from '@tributary/outbound';
 import { statusError, TargetAnswer, TargetConnector, TargetError } from '../target-connector';
-import { digestCard, incidentCard, testCard, WorkflowsMessage } from './teams-card';
+import { digestCard, incidentCard, ownerLossCard, testCard, WorkflowsMessage } from './teams-card';
 
 /**
  * Where Workflows webhook URLs live ([3P] in the contract): the Logic Apps hosts of the first
@@ -54,6 +54,7 @@ export const teamsTarget: TargetConnector<TeamsConfig> = {
   // Workflows answers nothing to edit later, so whatever the ref, a change is a new card.
   update: (config, http, _ref, notice) => post(config, http, incidentCard(notice)),
   digest: (config, http, digest) => post(config, http, digestCard(digest)),
+  announce: (config, http, notice) => post(config, http, ownerLossCard(notice)),
   test: (config, http) => post(config, http, testCard()),
 };
 

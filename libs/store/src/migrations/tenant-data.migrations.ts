@@ -615,4 +615,25 @@ export const tenantDataMigrations: Migration[] = [
       GRANT SELECT, INSERT, DELETE ON ${schema}.directory_events TO ${role};
     `,
   },
+  {
+    version: 19,
+    name: 'owner-loss notices',
+    sql: (schema) => `
+      -- A notify rule on asset.owner.deactivated tells of an owner lost (a person deactivated, a
+      -- group deleted), not of an incident: its delivery names the loss (owner_loss: the \`loss\` id
+      -- its change events share) and holds the notice as it was planned (who, why, the assets), made
+      -- once with every asset of the loss. The partial unique key is its idempotency, as
+      -- (rule, incident, connector) is an incident's: a replay or a second planner finds the row.
+      ALTER TABLE ${schema}.notification_deliveries
+        ALTER COLUMN incident_id DROP NOT NULL,
+        ADD COLUMN owner_loss uuid,
+        ADD COLUMN notice jsonb,
+        ADD CONSTRAINT notification_deliveries_one_subject CHECK ((incident_id IS NULL) <> (owner_loss IS NULL));
+      CREATE UNIQUE INDEX notification_deliveries_owner_loss ON ${schema}.notification_deliveries (tenant_id, rule_id, owner_loss, connector_id)
+        WHERE owner_loss IS NOT NULL;
+      -- The planner reads every event of a loss when it meets one of them (they commit together).
+      CREATE INDEX change_events_owner_loss ON ${schema}.change_events (tenant_id, (data->>'loss'))
+        WHERE type = 'asset.owner.deactivated';
+    `,
+  },
 ];

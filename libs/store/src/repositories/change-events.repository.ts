@@ -85,6 +85,18 @@ export class ChangeEventsRepository {
     return r?.last_sequence ?? 0;
   }
 
+  /**
+   * Every `asset.owner.deactivated` event of one owner loss (their `data.loss`), by sequence: they
+   * commit in one transaction, so whoever reads one of them finds them all (migration 19's index).
+   */
+  async ofOwnerLoss(tx: TenantTx, lossId: string): Promise<ChangeEvent[]> {
+    const rows = await sql<ChangeEvent>`SELECT sequence::float8 AS sequence, id, type, subject, time, origin, traceparent, data, tenant_id AS tenant,
+        NULL::bytea AS payload
+      FROM change_events WHERE tenant_id = ${tx.tenantId} AND type = 'asset.owner.deactivated' AND data->>'loss' = ${lossId}
+      ORDER BY sequence`.execute(tx.db);
+    return rows.rows;
+  }
+
   async listAfter(tx: TenantTx, after: number, limit: number): Promise<ChangeEvent[]> {
     const rows = await tx.db
       .selectFrom('change_events')

@@ -17,7 +17,12 @@ export interface DeliveryRow {
   id: string;
   ruleId: string;
   connectorId: string;
-  incidentId: string;
+  /** the incident it tells of; null for an owner-loss delivery */
+  incidentId: string | null;
+  /** the owner loss it tells of (a notify rule on asset.owner.deactivated); null for an incident's */
+  ownerLoss: string | null;
+  /** an owner-loss delivery's notice, as planned (OwnerLossPlan); null for an incident's */
+  notice: Record<string, unknown> | null;
   digest: boolean;
   wantedSequence: number;
   sentSequence: number;
@@ -34,7 +39,7 @@ export interface DeliveryRow {
 
 /** What one send of the delivery did, to record. */
 export type DeliveryOutcome =
-  | { kind: 'sent'; sequence: number; status: 'open' | 'resolved'; ref: Record<string, string> | null; answer: string }
+  | { kind: 'sent'; sequence: number; status: 'open' | 'resolved' | null; ref: Record<string, string> | null; answer: string }
   | { kind: 'failed'; answer: string; nextAttemptAt: Date }
   | { kind: 'rate_limited'; answer: string; nextAttemptAt: Date }
   | { kind: 'parked'; answer: string };
@@ -42,12 +47,12 @@ export type DeliveryOutcome =
 /** How many attempts a delivery keeps for the API: the newest ones. */
 const KEPT_ATTEMPTS = 20;
 
-const columns = sql`id, rule_id AS "ruleId", connector_id AS "connectorId", incident_id AS "incidentId", digest,
+const columns = sql`id, rule_id AS "ruleId", connector_id AS "connectorId", incident_id AS "incidentId", owner_loss AS "ownerLoss", notice, digest,
   wanted_sequence::float8 AS "wantedSequence", sent_sequence::float8 AS "sentSequence", sent_status AS "sentStatus", ref, status, attempts,
   attempt_count AS "attemptCount", limited_count AS "limitedCount", next_attempt_at AS "nextAttemptAt",
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-/** The notification deliveries: one per (rule, incident, target connector), see migration 16. */
+/** The notification deliveries: one per (rule, incident, target connector), see migration 16, or per (rule, owner loss, connector), migration 19. */
 export class NotificationDeliveriesRepository {
   /**
    * Each (rule, incident, connector) must show at least this change: the row is made on the first,
@@ -68,6 +73,27 @@ export class NotificationDeliveriesRepository {
             status = CASE WHEN excluded.wanted_sequence > d.sent_sequence AND d.status = 'sent' THEN 'pending' ELSE d.status END,
             updated_at = date_trunc('milliseconds', now())
       RETURNING d.id, d.rule_id AS "ruleId", d.connector_id AS "connectorId", d.digest, d.wanted_sequence::float8 AS "wantedSequence"`.execute(tx.db);
+    return rows.rows;
+  }
+
+  /**
+   * Each (rule, owner loss, connector) is told once, with the notice planned from every event of the
+   * loss: the row is made by the first plan, and a later one (a replay, the loss's events met again in
+   * another batch) finds it and changes nothing. Returns the deliveries, made now or before, for
+   * their jobs (a job of one already sent skips it).
+   */
+  async wantOwnerLoss(tx: TenantTx, wants: { ruleId: string; connectorId: string; lossId: string; sequence: number; notice: Record<string, unknown> }[]):
+    Promise<{ id: string; wantedSequence: number }[]> {
+    if (wants.length === 0) return [];
+    const rows = await sql<{ id: string; wantedSequence: number }>`
+      INSERT INTO notification_deliveries AS d (tenant_id, id, rule_id, connector_id, owner_loss, notice, digest, wanted_sequence, status)
+      SELECT ${tx.tenantId}, u.id, u.rule_id, u.connector_id, u.owner_loss, u.notice, false, u.sequence, 'pending'
+      FROM unnest(${wants.map(() => randomUUID())}::uuid[], ${wants.map((w) => w.ruleId)}::text[], ${wants.map((w) => w.connectorId)}::uuid[],
+                  ${wants.map((w) => w.lossId)}::uuid[], ${wants.map((w) => JSON.stringify(w.notice))}::jsonb[], ${wants.map((w) => w.sequence)}::bigint[])
+        AS u(id, rule_id, connector_id, owner_loss, notice, sequence)
+      -- the no-op update makes RETURNING give the row that was there
+      ON CONFLICT (tenant_id, rule_id, owner_loss, connector_id) WHERE owner_loss IS NOT NULL DO UPDATE SET wanted_sequence = d.wanted_sequence
+      RETURNING d.id, d.wanted_sequence::float8 AS "wantedSequence"`.execute(tx.db);
     return rows.rows;
   }
 
@@ -143,13 +169,14 @@ export class NotificationDeliveriesRepository {
   }
 
   /** Newest first, keyset-paged by (created_at, id), optionally of one connector, status or incident. */
-  async list(tx: TenantTx, q: { connectorId?: string; status?: DeliveryStatus; incidentId?: string; limit: number;
+  async list(tx: TenantTx, q: { connectorId?: string; status?: DeliveryStatus; incidentId?: string; ownerLoss?: string; limit: number;
     before?: { createdAt: Date; id: string } }): Promise<DeliveryRow[]> {
     const rows = await sql<DeliveryRow>`SELECT ${columns} FROM notification_deliveries
       WHERE tenant_id = ${tx.tenantId}
         ${q.connectorId ? sql`AND connector_id = ${q.connectorId}::uuid` : sql``}
         ${q.status ? sql`AND status = ${q.status}` : sql``}
         ${q.incidentId ? sql`AND incident_id = ${q.incidentId}::uuid` : sql``}
+        ${q.ownerLoss ? sql`AND owner_loss = ${q.ownerLoss}::uuid` : sql``}
         ${q.before ? sql`AND (created_at, id) < (${q.before.createdAt}, ${q.before.id}::uuid)` : sql``}
       ORDER BY created_at DESC, id DESC LIMIT ${q.limit}`.execute(tx.db);
     return rows.rows;

@@ -114,8 +114,9 @@ export class RetentionRepository {
 
   /**
    * Notification deliveries done with: sent (nothing pending, not parked) and last touched before
-   * `before`, whose incident is resolved or gone. An open incident's delivery stays however old, so
-   * that its next change edits the message or ticket it has, never opens a second one.
+   * `before`, whose incident is resolved or gone (an owner-loss delivery has none: sent is done). An
+   * open incident's delivery stays however old, so that its next change edits the message or ticket
+   * it has, never opens a second one.
    */
   async pruneNotificationDeliveries(tx: TenantTx, before: Date, limit: number): Promise<number> {
     const result = await sql`
