@@ -20,3 +20,6 @@ export { FreshdeskWebhookBody } from './freshdesk/freshdesk-webhook';
 export { openlineageConnector, OpenLineageConfig } from './openlineage/openlineage.connector';
 export { OPENLINEAGE_EVENT_FACT, OpenLineageEventFact, LineageDataset, type ColumnInputField } from './openlineage/openlineage-fact';
 export { OpenLineageReceiver } from './openlineage/openlineage-receiver.service';
+export * from './atlas/atlas-api';
+export * from './atlas/atlas-config';
+export * from './atlas/atlas-fact';

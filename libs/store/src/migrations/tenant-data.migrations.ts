@@ -636,4 +636,35 @@ export const tenantDataMigrations: Migration[] = [
         WHERE type = 'asset.owner.deactivated';
     `,
   },
+  {
+    version: 20,
+    name: 'catalog bridge entities',
+    sql: (schema, role) => `
+      -- The entities an Atlas or Atlan connector brought in, by the catalog's guid: a process's ends
+      -- (guids) and a delete (a guid) find their assets here, and the write-back finds the entity of an
+      -- asset. event_time is the newest notification applied to the entity: an older one is stale
+      -- (Atlas keys its records by nothing, so two partitions reorder one entity's changes).
+      CREATE TABLE ${schema}.atlas_entities (
+        tenant_id text NOT NULL,
+        connector_id uuid NOT NULL,
+        guid text NOT NULL,
+        -- the catalog's type and qualifiedName (an asset's own name may carry the connector's prefix)
+        type_name text NOT NULL,
+        qualified_name text NOT NULL,
+        -- null for a process (lineage, not an asset)
+        asset_id bigint,
+        is_process boolean NOT NULL,
+        -- the tags the catalog showed attached directly at the last notification (its names: Atlan's hashed ids)
+        direct_tags text[] NOT NULL DEFAULT '{}',
+        event_time timestamptz NOT NULL,
+        deleted boolean NOT NULL DEFAULT false,
+        updated_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+        PRIMARY KEY (tenant_id, connector_id, guid)
+      );
+      CREATE INDEX atlas_entities_asset ON ${schema}.atlas_entities (tenant_id, asset_id) WHERE asset_id IS NOT NULL;
+      CREATE INDEX atlas_entities_name ON ${schema}.atlas_entities (tenant_id, connector_id, qualified_name);
+      ${tenantIsolation(`${schema}.atlas_entities`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.atlas_entities TO ${role};
+    `,
+  },
 ];
