@@ -23,3 +23,4 @@ export { OpenLineageReceiver } from './openlineage/openlineage-receiver.service'
 export * from './atlas/atlas-api';
 export * from './atlas/atlas-config';
 export * from './atlas/atlas-fact';
+export * from './atlas/atlas-notification';
