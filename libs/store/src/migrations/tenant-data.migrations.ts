@@ -667,4 +667,40 @@ export const tenantDataMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.atlas_entities TO ${role};
     `,
   },
+  {
+    version: 21,
+    name: 'catalog bridge write-back',
+    sql: (schema, role) => `
+      -- What the bridge writes back to a catalog entity (incidents and health as Monte Carlo attributes
+      -- and an announcement, deprecation, propagated tags), one row per connector and asset: a change
+      -- makes it want the asset's state as of that change (wanted_sequence), a write brings it up to
+      -- date. \`written\` is the state last written ({attributes, tags}): the next write sends only what
+      -- differs (writing the same state twice changes nothing), and it is the outbox the source side
+      -- compares a notification with, so that the bridge's own writes never come back as direct changes.
+      CREATE TABLE ${schema}.atlas_writebacks (
+        tenant_id text NOT NULL,
+        connector_id uuid NOT NULL,
+        asset_id bigint NOT NULL,
+        wanted_sequence bigint NOT NULL,
+        sent_sequence bigint NOT NULL DEFAULT 0,
+        written jsonb,
+        written_at timestamptz,
+        -- pending: a change to write; sent: up to date; retrying: the last attempt failed and will be
+        -- tried again; parked: given up (a permanent error, attempts exhausted), in the dead letters
+        status text NOT NULL,
+        attempts jsonb NOT NULL DEFAULT '[]',
+        attempt_count integer NOT NULL DEFAULT 0,
+        limited_count integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz,
+        claimed_until timestamptz,
+        created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+        updated_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+        PRIMARY KEY (tenant_id, connector_id, asset_id)
+      );
+      CREATE INDEX atlas_writebacks_pending ON ${schema}.atlas_writebacks (tenant_id, connector_id, next_attempt_at)
+        WHERE wanted_sequence > sent_sequence;
+      ${tenantIsolation(`${schema}.atlas_writebacks`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.atlas_writebacks TO ${role};
+    `,
+  },
 ];
