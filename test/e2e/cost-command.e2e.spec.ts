@@ -53,7 +53,8 @@ describe('npm run cost (the built command)', () => {
     const text = cost(WORKLOAD);
     expect(text.status).toBe(0);
     for (const r of committed) {
-      if (text.stdout.includes(`${r.suite}:`)) expect(text.stdout).toContain(`measured ${r.measuredAt.slice(0, 16).replace('T', ' ')} UTC`);
+      // a measurement used is listed as `[n] <suite>:<key>, measured <date>`; a missing one as `[mN] <suite>:<key>`, with no date
+      if (new RegExp(`\\[\\d+\\] ${r.suite}:`).test(text.stdout)) expect(text.stdout).toContain(`measured ${r.measuredAt.slice(0, 16).replace('T', ' ')} UTC`);
     }
     // Druid is never measured: always printed missing, never sized
     expect(text.stdout).toMatch(/^Druid \(incident analytics\)\s+—\s+missing \[m\d+\]/m);
