@@ -18,7 +18,8 @@ const root = process.cwd();
 const stampFile = join(root, 'dist', '.build-stamp');
 
 // What the build compiles (tsconfig.build.json: apps, libs and bench, plus the test support bench
-// imports), without what it leaves out (specs, contract suites), and what decides how it compiles.
+// imports; Vite: the console in apps/console), without what it leaves out (specs, contract suites),
+// and what decides how it compiles.
 const SOURCE_DIRS = ['apps', 'libs', 'bench', 'test'];
 const LEFT_OUT = /\.(spec|contract)\.ts$/;
 const CONFIG_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
@@ -26,7 +27,7 @@ const CONFIG_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsc
 function filesUnder(dir) {
   if (!existsSync(join(root, dir))) return [];
   return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && /\.(ts|json)$/.test(e.name) && !LEFT_OUT.test(e.name))
+    .filter((e) => e.isFile() && /\.(ts|tsx|mts|json|css|html)$/.test(e.name) && !LEFT_OUT.test(e.name))
     .map((e) => join(e.parentPath ?? e.path, e.name).slice(root.length + 1));
 }
 
@@ -37,10 +38,11 @@ function sourceHash() {
   return hash.digest('hex');
 }
 
-/** Every app's entry point is in dist/ (a stamp does not help if dist/ was partly deleted since). */
+/** Every app's entry point, and the console's page, is in dist/ (a stamp does not help if dist/ was partly deleted since). */
 function entryPointsBuilt() {
   const apps = existsSync(join(root, 'apps')) ? readdirSync(join(root, 'apps')) : [];
-  return apps.every((app) => !existsSync(join(root, 'apps', app, 'src', 'main.ts')) || existsSync(join(root, 'dist', 'apps', app, 'src', 'main.js')));
+  return apps.every((app) => !existsSync(join(root, 'apps', app, 'src', 'main.ts')) || existsSync(join(root, 'dist', 'apps', app, 'src', 'main.js')))
+    && existsSync(join(root, 'dist', 'console', 'index.html'));
 }
 
 const force = process.argv.includes('--force');

@@ -6,6 +6,7 @@ import { ApiModule } from './api.module';
 export const apiApp: AppParts = {
   name: 'api',
   modules: () => [ApiModule.register()],
+  console: true,
   onReady: async (app, logger) => {
     const key = await app.get(TenantsService).bootstrap(app.get<Runtime>(RUNTIME).config.bootstrapAdminKey);
     if (!key) return undefined;

@@ -24,6 +24,7 @@ import { IncidentsController } from './controllers/incidents.controller';
 import { LineageController } from './controllers/lineage.controller';
 import { OpenLineageController } from './controllers/openlineage.controller';
 import { RulesController } from './controllers/rules.controller';
+import { SessionController } from './controllers/session.controller';
 import { TenantsController } from './controllers/tenants.controller';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { WebhookMetricsHooks } from './http/webhook-metrics.hooks';
@@ -51,7 +52,8 @@ export class ApiModule {
       module: ApiModule,
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
         ConnectorsController, HooksController, IncidentsController, DeadLettersController, DeliveriesController, IgnoredDeliveriesController, BackfillsController,
-        RulesController, ExpressionsController, ImpactController, AnalyticsController, DirectoryController, ScimController, OpenLineageController],
+        RulesController, ExpressionsController, ImpactController, AnalyticsController, DirectoryController, ScimController, OpenLineageController,
+        SessionController],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, WebhookMetricsHooks, ...insightsProviders],
     };
   }

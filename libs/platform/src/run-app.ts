@@ -21,6 +21,8 @@ export interface AppParts {
   onReady?: (app: INestApplication, logger: ConsoleLogger) => Promise<string | undefined>;
   /** Opens the embedded analytics engine when CLICKHOUSE_URL is unset (see RuntimeOptions): the all-in-one platform only. */
   embeddedAnalytics?: boolean;
+  /** Serves the web console at /console/ (the processes that serve the public API). */
+  console?: boolean;
 }
 
 /** Builds the Nest app of one process: the platform module plus the app's own modules. */
@@ -28,7 +30,7 @@ export async function buildApp(parts: AppParts, runtime: Runtime, logger: Consol
   @Module({ imports: [PlatformModule.forRuntime(runtime, parts.name), DomainModule.forRuntime(runtime), RetentionModule, ...parts.modules(runtime)] })
   class AppModule {}
   const { maxBodyBytes, maxWebhookBytes, httpRequestTimeoutMs, httpConnectionTimeoutMs, httpKeepAliveTimeoutMs } = runtime.config;
-  return createHttpApp(AppModule, { maxBodyBytes, maxWebhookBytes, logger,
+  return createHttpApp(AppModule, { maxBodyBytes, maxWebhookBytes, logger, console: parts.console,
     timeouts: { requestMs: httpRequestTimeoutMs, connectionMs: httpConnectionTimeoutMs, keepAliveMs: httpKeepAliveTimeoutMs } });
 }
 

@@ -272,3 +272,12 @@ export const RulePreviewed = z.strictObject({
   })).describe('in qualified-name order'),
   total: z.number().int().describe('how many changes in all'),
 });
+
+export const SessionView = z.strictObject({
+  kind: z.enum(['api-key', 'oidc']),
+  actor: z.string().describe('`key:<id>` or `oidc:<sub>`, as the audit log names it'),
+  tenant: z.string(),
+  roles: z.array(z.enum(ROLES)),
+  tenants: z.array(z.string()).describe('every tenant the credential grants (choose one with X-Tenant-Id)'),
+  platformAdmin: z.boolean(),
+});

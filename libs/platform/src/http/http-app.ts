@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { SwaggerModule } from '@nestjs/swagger';
 import { Metrics, recordHttpMetrics } from '@tributary/observability';
 import { registerBodyParsers } from './body-parsers';
+import { serveConsole } from './console-assets';
 import { answerFrameworkError, registerInputChecks } from './input-checks';
 import { openApiDocument } from './openapi-document';
 
@@ -30,7 +31,7 @@ const checkingIntervalFor = (requestMs: number) => Math.min(30_000, Math.max(100
  * at /docs and /docs/openapi.json.
  */
 export async function createHttpApp(module: unknown,
-  opts: { maxBodyBytes: number; maxWebhookBytes: number; timeouts: HttpTimeouts; logger: LoggerService | false }): Promise<INestApplication> {
+  opts: { maxBodyBytes: number; maxWebhookBytes: number; timeouts: HttpTimeouts; logger: LoggerService | false; console?: boolean }): Promise<INestApplication> {
   const { requestMs, connectionMs, keepAliveMs } = opts.timeouts;
   const adapter = new FastifyAdapter({
     // A route parameter may be a whole qualified name (2,048 characters, up to 6 bytes each once
@@ -47,6 +48,7 @@ export async function createHttpApp(module: unknown,
   });
   registerBodyParsers(adapter.getInstance(), opts);
   registerInputChecks(adapter.getInstance());
+  if (opts.console) await serveConsole(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(module as Type, adapter, { bodyParser: false, logger: opts.logger });
   recordHttpMetrics(adapter.getInstance(), app.get(Metrics));
   SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });

@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+import type { ChangeItem, IncidentPage, SessionView } from '../../api/src/http/responses';
+import { credential } from './session';
+
+// The API's own answer shapes (apps/api/src/http/responses.ts), as types only: nothing of the server is bundled.
+export type Session = z.infer<typeof SessionView>;
+export type Incident = z.infer<typeof IncidentPage>['items'][number];
+export type IncidentList = z.infer<typeof IncidentPage>;
+export type Change = z.infer<typeof ChangeItem>;
+
+/** An answer other than 2xx, with the API's error code and message (API.md's error format). */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** A call to the public API with the person's credential; ApiError for any answer but 2xx. */
+export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const key = credential();
+  if (!key) throw new ApiError(401, 'signed_out', 'Sign in with an API key first.');
+  const response = await fetch(path, { ...init, headers: { accept: 'application/json', authorization: `Bearer ${key}`, ...init.headers } });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+    throw new ApiError(response.status, body?.error?.code ?? `http_${response.status}`, body?.error?.message ?? response.statusText);
+  }
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+/** What a person is told for an error: 401 and 403 in words, the API's message otherwise. */
+export function explain(err: unknown): string {
+  if (!(err instanceof ApiError)) return err instanceof Error ? err.message : String(err);
+  if (err.status === 401) return `Your credential was refused (${err.message}). Sign in again.`;
+  if (err.status === 403) return `Your credential's roles do not allow this (${err.message}).`;
+  return `${err.message} (${err.code})`;
+}

@@ -1,0 +1,32 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { ApiError } from './api';
+import { Layout } from './pages/layout';
+import { Overview } from './pages/overview';
+import { SignIn } from './pages/sign-in';
+import './styles.css';
+
+const queries = new QueryClient({
+  defaultOptions: {
+    // a refused credential is not tried again: the page says why
+    queries: { retry: (count, err) => !(err instanceof ApiError && (err.status === 401 || err.status === 403)) && count < 2, staleTime: 10_000 },
+  },
+});
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queries}>
+      <BrowserRouter basename="/console">
+        <Routes>
+          <Route path="/sign-in" element={<SignIn />} />
+          <Route element={<Layout />}>
+            <Route index element={<Overview />} />
+          </Route>
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Routes>
+      </BrowserRouter>
+    </QueryClientProvider>
+  </StrictMode>,
+);

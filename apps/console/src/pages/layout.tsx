@@ -1,0 +1,53 @@
+import { useEffect } from 'react';
+import { Navigate, NavLink, Outlet, useNavigate } from 'react-router';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, ApiError, explain, Session } from '../api';
+import { followChanges } from '../change-stream';
+import { credential, signOut } from '../session';
+
+/**
+ * The signed-in frame: who is signed in, the pages, and the live change feed, which refreshes
+ * whatever the pages show of incidents and assets as changes arrive (no reload).
+ */
+export function Layout() {
+  const navigate = useNavigate();
+  const queries = useQueryClient();
+  const signedIn = credential() !== null;
+  const session = useQuery({ queryKey: ['session'], queryFn: () => api<Session>('/v1/session'), enabled: signedIn });
+
+  useEffect(() => {
+    if (!signedIn) return undefined;
+    return followChanges((change) => {
+      if (change.type.startsWith('incident.') || change.type === 'asset.health.changed') {
+        void queries.invalidateQueries({ queryKey: ['incidents'] });
+      }
+    });
+  }, [signedIn, queries]);
+
+  if (!signedIn) return <Navigate to="/sign-in" replace />;
+  if (session.error instanceof ApiError && session.error.status === 401) {
+    return (
+      <main className="sign-in">
+        <p role="alert" className="error">{explain(session.error)}</p>
+        <button type="button" onClick={() => { signOut(); navigate('/sign-in'); }}>Sign in again</button>
+      </main>
+    );
+  }
+  return (
+    <>
+      <header className="top">
+        <span className="brand">Tributary</span>
+        <nav aria-label="Pages">
+          <NavLink to="/" end>Overview</NavLink>
+        </nav>
+        <span className="who" aria-live="polite">
+          {session.data ? `${session.data.tenant} · ${session.data.roles.join(', ')}` : ''}
+        </span>
+        <button type="button" onClick={() => { signOut(); queries.clear(); navigate('/sign-in'); }}>Sign out</button>
+      </header>
+      <main className="page">
+        <Outlet context={session.data} />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,104 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { platformApp } from '../../apps/platform/src/platform.app';
+import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
+import { startTestApp, TestApp } from '../support/test-app';
+import { launchBrowser, screenshot, seriousViolations } from './browser';
+
+/**
+ * The console in a real browser (Debian's Chromium through playwright-core) against the all-in-one
+ * platform, as `npm start` runs it: served at /console/, signed in with an API key, kept live by the
+ * change stream.
+ */
+describe('Console (browser)', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let connector: { id: string; signingSecret: string };
+  const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
+
+  beforeAll(async () => {
+    t = await startTestApp({ parts: platformApp });
+    await t.app.listen(0, '127.0.0.1');
+    base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+    await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: 'warehouse/public/orders', typeName: 'Table' }] }).expect(200);
+    connector = (await t.http().post('/v1/connectors').set(auth())
+      .send({ type: 'montecarlo', name: 'mc', config: { mappings: [{ template: 'warehouse/{schema}/{table}' }] } }).expect(201)).body;
+    browser = await launchBrowser();
+  });
+  // a context per test: its own session storage, as a new browser tab has (and what axe-core needs)
+  beforeEach(async () => {
+    context = await browser.newContext();
+    page = await context.newPage();
+  });
+  afterEach(async () => { await context.close(); });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const signIn = async (key: string) => {
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/console\/sign-in$/);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+
+  it('sends / to the console, which asks for a key, and refuses a wrong one with a clear message', async () => {
+    await signIn('trb_not_a_real_key');
+    await expectText(page.getByRole('alert'), /credential was refused/);
+    expect(page.url()).toMatch(/\/console\/sign-in$/);
+    expect(await page.evaluate('sessionStorage.getItem("tributary.credential")')).toBeNull();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'sign-in');
+  });
+
+  it('signs in with a key kept in session storage only, never in the URL, and shows the tenant and roles', async () => {
+    await signIn(t.adminKey);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await expectText(page.locator('.who'), /default · admin/);
+    expect(page.url()).not.toContain(t.adminKey);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
+    expect(await page.evaluate('sessionStorage.getItem("tributary.credential")')).toBe(t.adminKey);
+  });
+
+  it('shows an incident sent by webhook on the open overview without a reload', async () => {
+    await signIn(t.adminKey);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const sev1 = page.getByTestId('open-SEV-1');
+    const before = Number(await sev1.textContent());
+    // a marker in the page: a reload would lose it
+    await page.evaluate('window.marker = 1');
+    const body = JSON.stringify(incidentWebhook({ tables: ['warehouse:public.orders'], severity: 'SEV-1' }));
+    await t.http().post(`/v1/hooks/montecarlo/${connector.id}`).set('Content-Type', 'application/json')
+      .set('x-mcd-signature', signMonteCarlo(body, connector.signingSecret)).send(body).expect(202);
+    await expectText(sev1, String(before + 1));
+    expect(await page.evaluate('window.marker')).toBe(1);
+    await page.getByRole('table', { name: 'Most recent open incidents' }).getByText('SEV-1').first().waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'overview');
+  });
+
+  it('signs out: the key is forgotten and the console asks for one again', async () => {
+    await signIn(t.adminKey);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/console\/sign-in$/);
+    expect(await page.evaluate('sessionStorage.getItem("tributary.credential")')).toBeNull();
+    await page.goto(`${base}/console/`);
+    await page.waitForURL(/\/console\/sign-in$/);
+  });
+});
+
+/** Waits (Playwright's own polling, up to its default timeout) until the locator's text matches. */
+async function expectText(locator: import('playwright-core').Locator, expected: string | RegExp): Promise<void> {
+  const matches = (text: string) => (typeof expected === 'string' ? text.trim() === expected : expected.test(text));
+  const deadline = Date.now() + 15_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await locator.textContent({ timeout: 5_000 }).catch(() => '')) ?? '';
+    if (matches(last)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`expected ${String(expected)}, the page shows ${JSON.stringify(last)}`);
+}
