@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { platformApp } from '../../apps/platform/src/platform.app';
 import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
 import { startTestApp, TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
 import { launchBrowser, screenshot, seriousViolations } from './browser';
 
 /**
@@ -37,6 +38,12 @@ describe('Console (browser)', () => {
     await browser?.close();
     await t?.close();
   });
+
+  const waitForAsset = (qualifiedName: string, ok: (a: { classifications: { name: string }[] }) => boolean) =>
+    waitFor(`asset ${qualifiedName}`, async () => {
+      const res = await t.http().get(`/v1/assets/${encodeURIComponent(qualifiedName)}`).set(auth());
+      return res.status === 200 && ok(res.body) ? true : undefined;
+    });
 
   const signIn = async (key: string) => {
     await page.goto(`${base}/`);
@@ -80,6 +87,32 @@ describe('Console (browser)', () => {
     await screenshot(page, 'overview');
   });
 
+  it('finds an asset, shows where a propagated tag came from, and highlights its path in the lineage graph', async () => {
+    await t.http().put('/v1/assets').set(auth()).send({ assets: ['raw/payments', 'staging/payments', 'marts/revenue', 'marts/other']
+      .map((qualifiedName) => ({ qualifiedName, typeName: 'Table' })) }).expect(200);
+    await t.http().put('/v1/lineage').set(auth()).send({ edges: [{ from: 'raw/payments', to: 'staging/payments' },
+      { from: 'staging/payments', to: 'marts/revenue' }, { from: 'staging/payments', to: 'marts/other' }] }).expect(200);
+    await t.http().post(`/v1/assets/${encodeURIComponent('raw/payments')}/classifications`).set(auth()).send({ name: 'PII' }).expect(200);
+    await waitForAsset('marts/revenue', (a) => a.classifications.some((c) => c.name === 'PII'));
+
+    await signIn(t.adminKey);
+    await page.getByRole('link', { name: 'Assets' }).click();
+    await page.getByLabel('Name contains').fill('revenue');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'marts/revenue' }).click();
+    await page.getByRole('heading', { name: /marts\/revenue/ }).waitFor();
+    await expectText(page.getByTestId('provenance-PII'), /propagated from raw\/payments, 2 hops, rule tag-propagation/);
+    // its sibling marts/other is neither upstream nor downstream of it
+    await expectText(page.getByTestId('lineage-count'), /^3 assets, 2 edges/);
+    expect(await page.locator('.react-flow__node.on-path').count()).toBe(0);
+    await page.getByRole('button', { name: 'Show its path' }).click();
+    await expectCount(page.locator('.react-flow__node.on-path'), 3);
+    const onPath = await page.locator('.react-flow__node.on-path').allTextContents();
+    expect(onPath.sort()).toEqual(['marts/revenue', 'raw/payments', 'staging/payments']);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'asset');
+  });
+
   it('signs out: the key is forgotten and the console asks for one again', async () => {
     await signIn(t.adminKey);
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -101,4 +134,15 @@ async function expectText(locator: import('playwright-core').Locator, expected: 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`expected ${String(expected)}, the page shows ${JSON.stringify(last)}`);
+}
+
+async function expectCount(locator: import('playwright-core').Locator, expected: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  let last = -1;
+  while (Date.now() < deadline) {
+    last = await locator.count();
+    if (last === expected) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`expected ${expected} elements, the page has ${last}`);
 }

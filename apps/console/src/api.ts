@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ChangeItem, IncidentPage, SessionView } from '../../api/src/http/responses';
+import type { AssetPage, AssetView, ChangeItem, IncidentPage, LineageGraph, SessionView } from '../../api/src/http/responses';
 import { credential } from './session';
 
 // The API's own answer shapes (apps/api/src/http/responses.ts), as types only: nothing of the server is bundled.
@@ -7,6 +7,12 @@ export type Session = z.infer<typeof SessionView>;
 export type Incident = z.infer<typeof IncidentPage>['items'][number];
 export type IncidentList = z.infer<typeof IncidentPage>;
 export type Change = z.infer<typeof ChangeItem>;
+export type Asset = z.infer<typeof AssetView>;
+export type AssetList = z.infer<typeof AssetPage>;
+export type Lineage = z.infer<typeof LineageGraph>;
+
+/** A qualified name as a path segment (they hold slashes). */
+export const enc = encodeURIComponent;
 
 /** An answer other than 2xx, with the API's error code and message (API.md's error format). */
 export class ApiError extends Error {

@@ -4,6 +4,8 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { ApiError } from './api';
 import { Layout } from './pages/layout';
+import { AssetPage } from './pages/asset';
+import { Assets } from './pages/assets';
 import { Overview } from './pages/overview';
 import { SignIn } from './pages/sign-in';
 import './styles.css';
@@ -23,6 +25,8 @@ createRoot(document.getElementById('root')!).render(
           <Route path="/sign-in" element={<SignIn />} />
           <Route element={<Layout />}>
             <Route index element={<Overview />} />
+            <Route path="assets" element={<Assets />} />
+            <Route path="assets/*" element={<AssetPage />} />
           </Route>
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>

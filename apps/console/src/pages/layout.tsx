@@ -21,6 +21,7 @@ export function Layout() {
       if (change.type.startsWith('incident.') || change.type === 'asset.health.changed') {
         void queries.invalidateQueries({ queryKey: ['incidents'] });
       }
+      void queries.invalidateQueries({ queryKey: ['asset', change.subject] });
     });
   }, [signedIn, queries]);
 
@@ -39,6 +40,7 @@ export function Layout() {
         <span className="brand">Tributary</span>
         <nav aria-label="Pages">
           <NavLink to="/" end>Overview</NavLink>
+          <NavLink to="/assets">Assets</NavLink>
         </nav>
         <span className="who" aria-live="polite">
           {session.data ? `${session.data.tenant} · ${session.data.roles.join(', ')}` : ''}
