@@ -28,3 +28,4 @@ export { atlasConnector, atlanConnector, atlasApiOf } from './atlas/atlas.connec
 export { ATLAN_VALIDATION_PING, AGENT_ID, assetTypeOf } from './atlas/atlas-normalizer';
 export { ATLAS_ENTITY_TYPE, backfillTypes } from './atlas/atlas-history.source';
 export { AtlasApis, type BridgeConnection } from './atlas/atlas-apis';
+export { AtlasRestClient } from './atlas/atlas-rest.client';
