@@ -169,9 +169,11 @@ export class AtlasEntityApplier implements FactApplier {
   }
 
   /**
-   * The asset's direct tags from this catalog follow the entity's: a tag new on the entity is added,
-   * one gone from it removed. Never imported: the write-back's own tags (its outbox) and tags
-   * Tributary holds on the asset as propagated (what the bridge wrote back coming round again).
+   * The asset's direct tags from this catalog follow the entity's changes: a tag new on the entity
+   * (not in its last notification) is added, one gone from it removed. Never imported: the
+   * write-back's own tags (its outbox) and tags Tributary holds on the asset as propagated (what the
+   * bridge wrote back coming round again). A tag is judged when it arrives, not again on every later
+   * notification: one left out because Tributary propagated it stays out when that propagation ends.
    * Tags people gave the asset in Tributary are not the catalog's, and are left alone.
    */
   private async followTags(ctx: WriteContext, tx: TenantTx, qualifiedName: string, assetId: number,
@@ -181,8 +183,9 @@ export class AtlasEntityApplier implements FactApplier {
     const propagated = new Set(held.filter((c) => c.source === 'propagated').map((c) => c.name));
     const nameOf = (tag: string) => tagNames.get(tag) ?? tag;
     const imported = (tag: string) => !written.has(tag) && !propagated.has(nameOf(tag));
+    const had = new Set(before);
     for (const tag of after) {
-      if (imported(tag) && !direct.has(nameOf(tag))) {
+      if (!had.has(tag) && imported(tag) && !direct.has(nameOf(tag))) {
         await this.classificationsService.addIn(ctx, tx, qualifiedName, nameOf(tag), true);
         direct.add(nameOf(tag));
       }

@@ -14,6 +14,8 @@ const SIGNING_HEADER = 'x-atlan-signing-secret';
 
 /** The ordering key of Atlan's validation pings: they are about no entity. */
 const PING_KEY = 'validation_ping';
+/** The ordering key of an envelope whose content cannot be read: its entity is unknown. */
+const UNREADABLE_KEY = 'unreadable';
 
 /** The catalog's REST API for a connector's config, through the platform's outbound policy. */
 export function atlasApiOf(flavour: AtlasFlavour, config: BridgeConfig, http: OutboundHttp): AtlasRestClient {
@@ -53,7 +55,11 @@ function bridgeConnector<C extends BridgeConfig>(flavour: AtlasFlavour, configSc
     validateBody(body) {
       if (atlan && isValidationPing(body)) return { ok: true, orderingKey: PING_KEY };
       const decoded = decodeRecord(body);
-      if (decoded.kind === 'unreadable') return { ok: false, issues: [{ path: '', message: decoded.reason }] };
+      // an envelope whose content cannot be read (corrupt base64 or GZIP, a newer version) is logged
+      // all the same: the ingestor parks it in the dead letters with the reason, the body kept to inspect
+      if (decoded.kind === 'unreadable') {
+        return isEnvelope(body) ? { ok: true, orderingKey: UNREADABLE_KEY } : { ok: false, issues: [{ path: '', message: decoded.reason }] };
+      }
       if (decoded.kind === 'part') {
         return { ok: false, issues: [{ path: 'msgSplitIdx', message: `a part (${decoded.part.index + 1} of ${decoded.part.count}) of split message ${decoded.part.msgId}: a webhook must carry a whole message` }] };
       }
@@ -91,6 +97,9 @@ function bridgeConnector<C extends BridgeConfig>(flavour: AtlasFlavour, configSc
     },
   };
 }
+
+/** A body that says it is an envelope (it names its version), whatever its content. */
+const isEnvelope = (body: unknown) => typeof body === 'object' && body !== null && !Array.isArray(body) && 'version' in body;
 
 /** Whether raw bytes are the validation ping: parsed (it is small) and compared as JSON. */
 function isValidationPingBytes(rawBody: Buffer): boolean {
