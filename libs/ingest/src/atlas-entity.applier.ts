@@ -87,9 +87,11 @@ export class AtlasEntityApplier implements FactApplier {
   private async prepare(tenantId: TenantId, connectorId: string, facts: AtlasEntityFact[]): Promise<Prepared> {
     const prepared: Prepared = { ends: new Map(), tagNames: new Map(), connection: null };
     const liveProcesses = [...new Set(facts.filter((f) => f.isProcess && !isDelete(f)).map((f) => f.guid))];
-    const catalogTags = new Set(facts.flatMap((f) => f.directTags ?? []));
-    if (liveProcesses.length === 0 && catalogTags.size === 0) return prepared;
-    const known = await this.database.inTenant(tenantId, (tx) => this.entities.byGuids(tx, connectorId, [...new Set(facts.map((f) => f.guid))], false));
+    const tagged = facts.filter((f) => f.directTags !== null);
+    if (liveProcesses.length === 0 && tagged.length === 0) return prepared;
+    // the tags named: those the notifications show, and those the entities had (a removed one is named only there)
+    const catalogTags = new Set(tagged.flatMap((f) => f.directTags!));
+    const known = await this.database.inTenant(tenantId, (tx) => this.entities.byGuids(tx, connectorId, [...new Set(tagged.map((f) => f.guid))], false));
     for (const row of known.values()) row.directTags.forEach((t) => catalogTags.add(t));
     const connection = await this.apis.of(connectorId);
     if (!connection) throw new Error(`connector ${connectorId} is no longer an Atlas or Atlan connector: its catalog cannot be read`);
