@@ -40,10 +40,13 @@ function bridgeConnector<C extends BridgeConfig>(flavour: AtlasFlavour, configSc
     secretPaths: atlan ? ['apiToken'] : ['auth.password', 'kafka.sasl.password'],
     outboundUrls: [{ path: 'baseUrl', target: atlan ? ATLAN_TARGET : ATLAS_TARGET, secretPaths: atlan ? ['apiToken'] : ['auth.password'] }],
 
+    // Atlas sends no webhooks: its changes come from its Kafka topic
+    receivesWebhooks: atlan,
+
     /**
      * Atlan sends the webhook's secret verbatim in `x-atlan-signing-secret`, compared in constant
      * time. Its validation ping comes before the secret exists, so without one: only that exact body
-     * is taken (kept as ignored, never applied). Atlas sends no webhooks: its changes come from Kafka.
+     * is taken (kept as ignored, never applied).
      */
     verifySignature(rawBody, headers, signingSecret) {
       if (!atlan) return false;
