@@ -379,6 +379,7 @@ describe('API description', () => {
     const backfill = await call('post', '/v1/backfills', { body: { connectorId: connector.id, since: '2026-10-01T00:00:00Z', until: '2026-11-02T00:00:00Z' }, status: 202 });
     await waitFor('the backfill to finish', async () => ((await t.http().get(`/v1/backfills/${backfill.id}`).set(auth())).body.finishedAt ? true : undefined));
     await call('get', '/v1/backfills/{id}', { params: { id: backfill.id }, status: 200 });
+    await call('get', '/v1/backfills', { query: { limit: 10 }, status: 200 });
 
     // removals
     await call('delete', '/v1/assets/{qualifiedName}/classifications/{name}', { params: { qualifiedName: RAW, name: 'PII' }, status: 200 });

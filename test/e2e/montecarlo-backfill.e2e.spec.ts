@@ -98,5 +98,20 @@ describe('Monte Carlo backfill', () => {
     expect((await post({ connectorId: noApi.body.id, since: '2026-11-01T00:00:00Z' })).body.error.code).toBe('no_history');
     expect((await t.http().get('/v1/backfills/nope').set(auth())).status).toBe(400);
     expect((await t.http().get('/v1/backfills/00000000-0000-4000-8000-000000000000').set(auth())).status).toBe(404);
+    expect((await t.http().get('/v1/backfills?cursor=nope').set(auth())).body.error.code).toBe('invalid_cursor');
+  });
+
+  it('lists the tenant\'s backfills with their progress, newest first, a page at a time; never another tenant\'s', async () => {
+    const all = (await t.http().get('/v1/backfills?limit=200').set(auth()).expect(200)).body;
+    expect(all.items.length).toBeGreaterThanOrEqual(3);
+    expect(all.nextCursor).toBeNull();
+    const times = all.items.map((b: { createdAt: string }) => b.createdAt);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(all.items[all.items.length - 1]).toMatchObject({ connectorId, status: 'succeeded', since: '2026-11-01T00:00:00.000Z' });
+    const first = (await t.http().get('/v1/backfills?limit=2').set(auth()).expect(200)).body;
+    const rest = (await t.http().get(`/v1/backfills?limit=200&cursor=${first.nextCursor}`).set(auth()).expect(200)).body;
+    expect([...first.items, ...rest.items].map((b: { id: string }) => b.id)).toEqual(all.items.map((b: { id: string }) => b.id));
+    const other = (await t.http().post('/v1/tenants').set(auth()).send({ id: 'backfills-other', name: 'Other', placement: 'pooled' }).expect(201)).body;
+    expect((await t.http().get('/v1/backfills').set({ Authorization: `Bearer ${other.adminKey}` }).expect(200)).body.items).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InboundDelivery, inboundDeliveryCodec } from '@tributary/contracts';
-import { DeadLettersService } from '@tributary/catalog';
+import { DeadLettersService, timeIdCursor } from '@tributary/catalog';
 import { ConnectorsService, inboundHeaders, SourceRateLimited } from '@tributary/connectors';
 import { invalid, notFound } from '@tributary/errors';
 import { EventLog } from '@tributary/eventlog';
@@ -78,6 +78,15 @@ export class BackfillsService {
     const row = /^[0-9a-f-]{36}$/.test(id) ? await this.database.inTenant(tenantId, (tx) => this.backfills.get(tx, id)) : undefined;
     if (!row) throw notFound('backfill_not_found', `no backfill ${JSON.stringify(id)} in this tenant`);
     return view(row);
+  }
+
+  /** The tenant's backfills, newest first, a page at a time. */
+  async list(tenantId: TenantId, limit: number, cursor?: string): Promise<{ items: BackfillView[]; nextCursor: string | null }> {
+    const before = cursor ? timeIdCursor.decode(cursor) : undefined;
+    const rows = await this.database.inTenant(tenantId, (tx) => this.backfills.list(tx, limit + 1, before && { createdAt: before.at, id: before.id }));
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page.map(view), nextCursor: rows.length > limit ? timeIdCursor.encode(last.createdAt, last.id) : null };
   }
 
   /** The job: page until the end of the range, saving the cursor after every page, holding the backfill's run lease throughout. */

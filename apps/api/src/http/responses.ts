@@ -192,6 +192,8 @@ export const BackfillView = z.strictObject({
   createdAt: Time, updatedAt: Time, finishedAt: Time.nullable(),
 });
 
+export const BackfillPage = page(BackfillView);
+
 export const Rule = z.strictObject({
   id: z.string(), name: z.string(), builtin: z.boolean(), enabled: z.boolean(),
   trigger: z.array(z.string()).describe('change-event types that make the rule look at the event\'s subject'),

@@ -44,6 +44,16 @@ export class BackfillsRepository {
     return r && toBackfill(r as Row);
   }
 
+  /** Newest first, from before `before` (the last of the previous page). */
+  async list(tx: TenantTx, limit: number, before?: { createdAt: Date; id: string }): Promise<BackfillRow[]> {
+    let q = tx.db.selectFrom('backfills').selectAll().where('tenant_id', '=', tx.tenantId);
+    if (before) {
+      q = q.where((eb) => eb.or([eb('created_at', '<', before.createdAt), eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)])]));
+    }
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => toBackfill(r as Row));
+  }
+
   async start(tx: TenantTx, id: string): Promise<void> {
     await tx.db.updateTable('backfills').set({ status: 'running', attempts: sql`attempts + 1`, updated_at: sql`now()` })
       .where('tenant_id', '=', tx.tenantId).where('id', '=', id).execute();
