@@ -24,3 +24,4 @@ export * from './atlas/atlas-api';
 export * from './atlas/atlas-config';
 export * from './atlas/atlas-fact';
 export * from './atlas/atlas-notification';
+export * from './atlas/split-assembler';
