@@ -5,3 +5,5 @@ export * from './reconciliation.service';
 export * from './fact-applier';
 export * from './directory-fact.applier';
 export * from './openlineage-event.applier';
+export * from './atlas-topic/atlas-topic.reader';
+export * from './atlas-topic/atlas-topic.readers';
