@@ -1,11 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { DeadLettersService } from '@tributary/catalog';
+import { AtlasConfig, ConnectorRegistry, ConnectorsService, SourceConnector } from '@tributary/connectors';
 import { InboundDelivery, inboundDeliveryCodec } from '@tributary/contracts';
 import { createTopics, STREAMS, Subscription, topicOf } from '@tributary/eventlog';
-import { ATLAS_TOPIC_STREAM, AtlasKafkaConfig, AtlasTopicReader, AtlasTopicReaderDeps } from '@tributary/ingest';
+import { ATLAS_TOPIC_STREAM, AtlasKafkaConfig, AtlasTopicReader, AtlasTopicReaderDeps, AtlasTopicReaders } from '@tributary/ingest';
 import { Metrics } from '@tributary/observability';
-import { asTenantId } from '@tributary/store';
+import { DEFAULT_OUTBOUND_POLICY, NodeOutboundHttp } from '@tributary/outbound';
+import { asTenantId, ConnectorsRepository } from '@tributary/store';
 import { entityEnvelope, gzipText, gzipValue, splitValues, wholeValue } from '../support/atlas/atlas-topic-records';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
@@ -13,6 +15,18 @@ import { waitFor } from '../support/wait-for';
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const tenant = asTenantId('default');
 const PARTITIONS = 3;
+
+/**
+ * The `atlas` connector as far as the readers need it (its type, config and secrets): the source
+ * connector itself, which normalizes what they log, is not what this spec tests.
+ */
+const atlasDeclaration: SourceConnector<AtlasConfig> = {
+  kind: 'source', type: 'atlas', description: 'Apache Atlas (the readers\' view)', configSchema: AtlasConfig,
+  secretPaths: ['auth.password', 'kafka.sasl.password'],
+  verifySignature: () => false,
+  validateBody: () => ({ ok: false, issues: [{ path: '', message: 'no webhooks in this spec' }] }),
+  normalize: () => ({ ignored: { reason: 'not_normalized_here', action: null, type: null, version: null } }),
+};
 
 interface Logged { key: string; delivery: InboundDelivery }
 interface Letter { id: string; stream: string; reason: string; payload: Record<string, unknown> }
@@ -213,6 +227,61 @@ describe(AtlasTopicReader.name, () => {
         return p[0] === '2' && p[1] === '1' && p[2] === '1' ? true : undefined;
       }, 30_000);
       await admin.disconnect();
+    });
+  });
+
+  describe(AtlasTopicReaders.name, () => {
+    it('starts a reader for an atlas connector with kafka, restarts it when changed, and stops it when disabled or deleted', async () => {
+      const { topic, kafka: config } = await atlasTopic();
+      const connectors = new ConnectorsService(t.runtime.database, new ConnectorsRepository(t.runtime.database), new ConnectorRegistry().register(atlasDeclaration),
+        t.runtime.secrets, 'http://localhost', new NodeOutboundHttp(DEFAULT_OUTBOUND_POLICY));
+      const supervisor = new AtlasTopicReaders(connectors, deps, 60_000);
+      await supervisor.start();
+      try {
+        const base = { baseUrl: 'http://atlas.example.com:21000', auth: { username: 'admin', password: 'admin-password' } };
+        const withKafka = await connectors.create(tenant, 'test', { type: 'atlas', name: 'atlas with kafka', config: { ...base, kafka: { brokers, topic, startFrom: 'earliest' } } });
+        const restOnly = await connectors.create(tenant, 'test', { type: 'atlas', name: 'atlas without kafka', config: base });
+        // a change through this process is acted on at once, not at the next periodic pass (a minute away here)
+        await waitFor('a reader for the connector with kafka', async () => (supervisor.reading().includes(withKafka.id) ? true : undefined), 10_000);
+        expect(supervisor.reading()).not.toContain(restOnly.id);
+        await produce(topic, [{ value: wholeValue(entityEnvelope('guid-supervised')), partition: 1 }]);
+        await waitFor('the connector\'s record logged', async () => (loggedFor(withKafka.id).length === 1 ? true : undefined), 90_000);
+        expect(loggedFor(withKafka.id)[0]!.delivery.tenant).toBe(tenant);
+
+        // a changed config: a new consumer of the same group, from its committed offsets (the record is not read again)
+        await connectors.update(tenant, 'test', withKafka.id, { config: { ...base, kafka: { brokers, topic, startFrom: 'earliest', splitTimeoutSeconds: 30 } } });
+        await produce(topic, [{ value: wholeValue(entityEnvelope('guid-after-change')), partition: 2 }]);
+        await waitFor('the record after the change logged', async () => (loggedFor(withKafka.id).length === 2 ? true : undefined), 90_000);
+        expect(loggedFor(withKafka.id).map((l) => l.key)).toEqual([`${withKafka.id}/entity:guid-supervised`, `${withKafka.id}/entity:guid-after-change`]);
+
+        const admin = kafka.admin();
+        await admin.connect();
+        const members = async () => (await admin.describeGroups([`tributary-${withKafka.id}`])).groups[0]!.members.length;
+        expect(await members()).toBe(1);
+        await connectors.update(tenant, 'test', withKafka.id, { enabled: false });
+        await waitFor('the disabled connector\'s reader stopped', async () => (!supervisor.reading().includes(withKafka.id) && await members() === 0 ? true : undefined), 30_000);
+        await connectors.update(tenant, 'test', withKafka.id, { enabled: true });
+        await waitFor('the enabled connector read again', async () => (await members() === 1 ? true : undefined), 60_000);
+        await connectors.remove(tenant, 'test', withKafka.id);
+        await waitFor('the deleted connector\'s reader stopped', async () => (!supervisor.reading().includes(withKafka.id) && await members() === 0 ? true : undefined), 30_000);
+        await admin.disconnect();
+      } finally {
+        await supervisor.stop();
+      }
+    });
+  });
+
+  describe('brokers that cannot be reached', () => {
+    it('retries, and logs and counts each failure with the connector id, never its credentials', async () => {
+      const connectorId = randomUUID();
+      const failures = () => deps.metrics.atlasTopicErrors.get().then((m) => m.values.find((v) => v.labels.connector === connectorId)?.value ?? 0);
+      startReader(connectorId, { brokers: ['127.0.0.1:1'], topic: 'ATLAS_ENTITIES', ssl: false, splitTimeoutSeconds: 60, startFrom: 'latest',
+        sasl: { mechanism: 'plain', username: 'atlas-reader', password: 'the-sasl-password' } });
+      await waitFor('two failures, the second after a retry', async () => ((await failures()) >= 2 ? true : undefined), 90_000);
+      const mine = warnings.filter((w) => w.connectorId === connectorId);
+      expect(mine.length).toBeGreaterThanOrEqual(2);
+      expect(mine[0]).toMatchObject({ tenant, topic: 'ATLAS_ENTITIES', error: expect.any(String) });
+      expect(JSON.stringify(mine)).not.toContain('the-sasl-password');
     });
   });
 });

@@ -50,10 +50,17 @@ export class AtlasTopicReaders {
     if (this.stopped) return;
     const wanted = new Map<string, AtlasTopicConnector>();
     for (const id of await this.connectors.enabledIds('atlas')) {
-      const loaded = await this.connectors.load(id);
-      const kafka = (loaded?.config as AtlasConfig | undefined)?.kafka;
-      if (!loaded || !loaded.row.enabled || !kafka) continue;
-      wanted.set(id, { id, tenantId: loaded.row.tenantId, version: loaded.row.version, kafka });
+      try {
+        const loaded = await this.connectors.load(id);
+        const kafka = (loaded?.config as AtlasConfig | undefined)?.kafka;
+        if (!loaded || !loaded.row.enabled || !kafka) continue;
+        wanted.set(id, { id, tenantId: loaded.row.tenantId, version: loaded.row.version, kafka });
+      } catch (err) {
+        // one connector that cannot be loaded now (its secrets, its config) leaves the others, and its own reader, as they are
+        const running = this.readers.get(id);
+        if (running) wanted.set(id, running.connector);
+        this.deps.warn('loading an atlas connector failed; the next pass tries again', { connectorId: id, error: err instanceof Error ? err.message : String(err) });
+      }
     }
     for (const [id, reader] of this.readers) {
       if (wanted.get(id)?.version === reader.connector.version) continue;
