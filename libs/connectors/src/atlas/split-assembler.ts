@@ -8,8 +8,12 @@ export interface SplitAssemblerLimits {
   maxBytes: number;
 }
 
-/** Atlas splits at ~1 MB of base64 (atlas-bridge.md §1.3): room for a few dozen large messages being split at once. */
-export const DEFAULT_SPLIT_LIMITS: SplitAssemblerLimits = { maxGroups: 1_000, maxBytes: 64 * 1024 * 1024 };
+/**
+ * Atlas splits at ~1 MB of base64 (atlas-bridge.md §1.3): room for a few dozen large messages being
+ * split at once. A reader keeps each part's raw record beside it (for a dead letter), about as large
+ * again.
+ */
+export const DEFAULT_SPLIT_LIMITS: SplitAssemblerLimits = { maxGroups: 1_000, maxBytes: 32 * 1024 * 1024 };
 
 /** What adding a part did. `origin` is the caller's note of where each part came from (its record's partition and offset, its raw value). */
 export type AddResult<O> =

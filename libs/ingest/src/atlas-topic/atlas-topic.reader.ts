@@ -64,6 +64,10 @@ const RETRY_MAX_MS = 60_000;
  * Any failure (the brokers unreachable, the inbound log or the store refusing a batch) drops this
  * consumer and what it holds, and starts a new one from the committed offsets after a pause that
  * doubles up to a minute.
+ *
+ * Parts are assembled per consumer: when several ingestor processes share a connector's group, a
+ * split message whose parts land on partitions assigned to different processes cannot be joined by
+ * either, and is parked (with its parts) after the split timeout.
  */
 export class AtlasTopicReader {
   private readonly kafka: Kafka;
@@ -105,13 +109,13 @@ export class AtlasTopicReader {
 
   private async connect(): Promise<void> {
     if (!this.running) return;
-    this.assembler = new SplitAssembler(this.deps.limits ?? DEFAULT_SPLIT_LIMITS);
-    this.next.clear();
-    this.committed.clear();
+    this.forgetHeld();
     const { id } = this.connector;
     const consumer = this.kafka.consumer({ groupId: `tributary-${id}`, allowAutoTopicCreation: false,
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 } });
     this.consumer = consumer;
+    // after every join kafkajs reads each assigned partition from its committed offset again: what was held is read again too
+    consumer.on(consumer.events.GROUP_JOIN, () => void this.serially(async () => this.forgetHeld()));
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       // kafkajs starts the consumer again itself after a retriable crash; after another, this reader does
       if (payload.restart) this.connectionError(payload.error);
@@ -124,6 +128,12 @@ export class AtlasTopicReader {
     } catch (err) {
       this.fail(consumer, err);
     }
+  }
+
+  private forgetHeld(): void {
+    this.assembler = new SplitAssembler(this.deps.limits ?? DEFAULT_SPLIT_LIMITS);
+    this.next.clear();
+    this.committed.clear();
   }
 
   private async onBatch(consumer: Consumer, { batch, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
