@@ -132,6 +132,23 @@ describe(AtlasTopicReader.name, () => {
     });
   });
 
+  describe('where a new group starts', () => {
+    it('starts from the latest offset by default: what the topic held before is left to the backfill', async () => {
+      const { topic, connectorId, kafka: config } = await atlasTopic();
+      await produce(topic, [0, 1, 2].map((partition) => ({ value: wholeValue(entityEnvelope(`guid-before-${partition}`)), partition })));
+      startReader(connectorId, { ...config, startFrom: 'latest' });
+      // the group's start position is fixed when it first fetches: records are sent until one is read after it
+      let sent = 0;
+      await waitFor('a record sent after the group started to be logged', async () => {
+        if (loggedFor(connectorId).length > 0) return true;
+        await produce(topic, [{ value: wholeValue(entityEnvelope(`guid-after-${sent++}`)), partition: 0 }]);
+        await new Promise((r) => setTimeout(r, 1_000));
+        return undefined;
+      }, 120_000);
+      expect(loggedFor(connectorId).map((l) => l.key).filter((k) => k.includes('guid-before'))).toEqual([]);
+    });
+  });
+
   describe('what cannot be read is parked with its reason, and reading goes on', () => {
     it('parks corrupt base64, corrupt GZIP, a newer version and a split message missing a part (after the split timeout), and logs what follows', async () => {
       const { topic, connectorId, kafka: config } = await atlasTopic();
