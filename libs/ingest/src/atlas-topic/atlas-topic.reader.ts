@@ -115,7 +115,9 @@ export class AtlasTopicReader {
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 } });
     this.consumer = consumer;
     // after every join kafkajs reads each assigned partition from its committed offset again: what was held is read again too
-    consumer.on(consumer.events.GROUP_JOIN, () => void this.serially(async () => this.forgetHeld()));
+    consumer.on(consumer.events.GROUP_JOIN, () => void this.serially(async () => {
+      if (consumer === this.consumer) this.forgetHeld();
+    }));
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       // kafkajs starts the consumer again itself after a retriable crash; after another, this reader does
       if (payload.restart) this.connectionError(payload.error);
