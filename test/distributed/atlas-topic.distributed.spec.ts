@@ -249,7 +249,7 @@ describe(AtlasTopicReader.name, () => {
 
   describe(AtlasTopicReaders.name, () => {
     it('starts a reader for an atlas connector with kafka, restarts it when changed, and stops it when disabled or deleted', async () => {
-      const { topic, kafka: config } = await atlasTopic();
+      const { topic } = await atlasTopic();
       const connectors = new ConnectorsService(t.runtime.database, new ConnectorsRepository(t.runtime.database), new ConnectorRegistry().register(atlasDeclaration),
         t.runtime.secrets, 'http://localhost', new NodeOutboundHttp(DEFAULT_OUTBOUND_POLICY));
       const supervisor = new AtlasTopicReaders(connectors, deps, 60_000);

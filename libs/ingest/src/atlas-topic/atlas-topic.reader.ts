@@ -138,7 +138,7 @@ export class AtlasTopicReader {
     this.committed.clear();
   }
 
-  private async onBatch(consumer: Consumer, { batch, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
+  private async onBatch(consumer: Consumer, { batch, isRunning, isStale, heartbeat, resolveOffset }: EachBatchPayload): Promise<void> {
     if (consumer !== this.consumer || !isRunning() || isStale() || batch.messages.length === 0) return;
     try {
       const now = Date.now();
@@ -151,6 +151,8 @@ export class AtlasTopicReader {
       parkings.push(...this.assembler.expired(now, this.timeoutMs).map((g) => this.expiredParking(g)));
       this.next.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
       await this.settle(consumer, deliveries, parkings);
+      // the fetch position moves on (else kafkajs fetches the batch again); the commit is what settle allowed
+      resolveOffset(batch.lastOffset());
       this.failures = 0;
       await heartbeat();
     } catch (err) {
