@@ -8,7 +8,7 @@ import { ATLAS_TOPIC_STREAM, AtlasKafkaConfig, AtlasTopicReader, AtlasTopicReade
 import { Metrics } from '@tributary/observability';
 import { DEFAULT_OUTBOUND_POLICY, NodeOutboundHttp } from '@tributary/outbound';
 import { asTenantId, ConnectorsRepository } from '@tributary/store';
-import { entityEnvelope, gzipText, gzipValue, splitValues, wholeValue } from '../support/atlas/atlas-topic-records';
+import { entityEnvelope, gzipText, gzipValue, relationshipEnvelope, splitValues, wholeValue } from '../support/atlas/atlas-topic-records';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
@@ -130,6 +130,16 @@ describe(AtlasTopicReader.name, () => {
       }
       expect(await lettersOf(connectorId)).toEqual([]);
     });
+
+    it('keys a relationship notification by the relationship', async () => {
+      const { topic, connectorId, kafka: config } = await atlasTopic();
+      const relationship = relationshipEnvelope('guid-rel');
+      await produce(topic, [{ value: gzipValue(relationship, 'c0ffee00-1111-2222-3333-444455556666_9'), partition: 1 }]);
+      startReader(connectorId, config);
+      const [got] = await waitFor('the relationship logged', async () => (loggedFor(connectorId).length >= 1 ? loggedFor(connectorId) : undefined), 90_000);
+      expect(got!.key).toBe(`${connectorId}/relationship:guid-rel`);
+      expect(JSON.parse(got!.delivery.body)).toEqual(relationship);
+    });
   });
 
   describe('where a new group starts', () => {
@@ -150,17 +160,20 @@ describe(AtlasTopicReader.name, () => {
   });
 
   describe('what cannot be read is parked with its reason, and reading goes on', () => {
-    it('parks corrupt base64, corrupt GZIP, a newer version and a split message missing a part (after the split timeout), and logs what follows', async () => {
+    it('parks corrupt base64, corrupt GZIP, a newer version, a part whose count disagrees, and a split message missing a part (after the split timeout), and logs what follows', async () => {
       const { topic, connectorId, kafka: config } = await atlasTopic();
       const good = gzipText(entityEnvelope('guid-x'));
       const corruptGzip = Buffer.from(good, 'base64');
       corruptGzip.fill(0x41, 10, 40); // the deflate stream damaged, the header intact
       const newer = JSON.stringify({ ...entityEnvelope('guid-newer'), version: { version: '2.0.0', versionParts: [2] } });
       const missing = splitValues(entityEnvelope('guid-missing', { padding: 5_000 }), 'deadbeef-0000-0000-0000-000000000000_1', 3);
+      const mismatched = splitValues(entityEnvelope('guid-mismatched', { padding: 5_000 }), 'deadbeef-0000-0000-0000-000000000000_2', 3);
       await produce(topic, [
         { value: gzipValue({}, 'm_b64', 'not*base64!'), partition: 0 },
         { value: gzipValue({}, 'm_gz', corruptGzip.toString('base64')), partition: 1 },
         { value: newer, partition: 2 },
+        // a part whose count disagrees with its message's first part
+        { value: mismatched[0]!, partition: 2 }, { value: JSON.stringify({ ...JSON.parse(mismatched[1]!), msgSplitCount: 2 }), partition: 2 },
         // part 1 of 3 never comes
         { value: missing[0]!, partition: 0 }, { value: missing[2]!, partition: 1 },
         { value: wholeValue(entityEnvelope('guid-after')), partition: 0 },
@@ -169,9 +182,9 @@ describe(AtlasTopicReader.name, () => {
 
       await waitFor('the record after the bad ones to be logged', async () => (loggedFor(connectorId).length >= 1 ? true : undefined), 90_000);
       expect(loggedFor(connectorId).map((l) => l.key)).toEqual([`${connectorId}/entity:guid-after`]);
-      const letters = await waitFor('four dead letters', async () => {
+      const letters = await waitFor('six dead letters', async () => {
         const found = await lettersOf(connectorId);
-        return found.length >= 4 ? found : undefined;
+        return found.length >= 6 ? found : undefined;
       }, 30_000);
       const reasons = letters.map((l) => l.reason).sort();
       expect(reasons).toEqual([
@@ -179,8 +192,11 @@ describe(AtlasTopicReader.name, () => {
         expect.stringMatching(/^message does not gunzip: /),
         'newer message version 2.0.0 (this reader knows 1.x)',
         'split message deadbeef-0000-0000-0000-000000000000_1: 2 of 3 parts arrived within 2s (received indices 0, 2)',
+        'split part 1 of message deadbeef-0000-0000-0000-000000000000_2 says 2 parts, its earlier parts say 3',
+        'split message deadbeef-0000-0000-0000-000000000000_2: 1 of 3 parts arrived within 2s (received indices 0)',
       ].sort());
-      const group = letters.find((l) => l.reason.startsWith('split message'))!;
+      expect(letters).toHaveLength(6);
+      const group = letters.find((l) => l.reason.startsWith('split message deadbeef-0000-0000-0000-000000000000_1'))!;
       expect(group.payload).toMatchObject({ msgId: 'deadbeef-0000-0000-0000-000000000000_1', count: 3, received: [0, 2], topic });
       // the raw values are kept, each with where it was read
       expect((group.payload.parts as { value: string; partition: number }[]).map((p) => [p.partition, p.value])).toEqual([[0, missing[0]], [1, missing[2]]]);
@@ -193,10 +209,10 @@ describe(AtlasTopicReader.name, () => {
       const offsets = await waitFor('the offsets past the parked parts', async () => {
         const [committed] = await admin.fetchOffsets({ groupId: `tributary-${connectorId}`, topics: [topic] });
         const byPartition = Object.fromEntries(committed!.partitions.map((p) => [p.partition, p.offset]));
-        return byPartition[0] === '3' && byPartition[1] === '2' && byPartition[2] === '1' ? byPartition : undefined;
+        return byPartition[0] === '3' && byPartition[1] === '2' && byPartition[2] === '3' ? byPartition : undefined;
       }, 30_000);
       await admin.disconnect();
-      expect(offsets).toEqual({ 0: '3', 1: '2', 2: '1' });
+      expect(offsets).toEqual({ 0: '3', 1: '2', 2: '3' });
     });
   });
 

@@ -26,6 +26,21 @@ export function entityEnvelope(guid: string, opts: { operationType?: string; typ
   };
 }
 
+/** The whole envelope of a relationship notification (sent only when atlas.notification.relationships.enabled). */
+export function relationshipEnvelope(guid: string) {
+  return {
+    source: {}, version: { version: '1.0.0', versionParts: [1] }, msgCompressionKind: 'NONE', msgSplitIdx: 1, msgSplitCount: 1,
+    msgSourceIP: '10.20.30.40', msgCreatedBy: '', msgCreationTime: 1764000000187, spooled: false,
+    message: {
+      type: 'ENTITY_NOTIFICATION_V2',
+      relationship: { typeName: 'dataset_process_inputs', guid, status: 'ACTIVE', propagateTags: 'TWO_TO_ONE', label: 'r:dataset_process_inputs',
+        end1: { guid: 'guid-process', typeName: 'hive_process', uniqueAttributes: { qualifiedName: 'etl.load@cl1' } },
+        end2: { guid: 'guid-table', typeName: 'hive_table', uniqueAttributes: { qualifiedName: 'sales.orders@cl1' } } },
+      operationType: 'RELATIONSHIP_CREATE', eventTime: 1764000000100,
+    },
+  };
+}
+
 /** A message sent whole: its compact JSON. */
 export const wholeValue = (envelope: object): string => JSON.stringify(envelope);
 
