@@ -65,6 +65,7 @@ export const RECHECK_MS = 1000;
 
 export class ConnectorsService {
   private readonly cache = new Map<string, { loaded: LoadedConnector | LoadedTarget; checkedAt: number }>();
+  private readonly changeListeners = new Set<(id: string) => void>();
 
   constructor(
     private readonly database: Database,
@@ -87,6 +88,7 @@ export class ConnectorsService {
       secretsSealed: this.box.seal(JSON.stringify({ signingSecret, secrets } satisfies Sealed)),
     });
     await this.record(tenantId, actor, 'connector.create', row.id, { type: row.type, name: row.name });
+    this.changed(row.id);
     return { id: row.id, type: row.type, name: row.name, webhookUrl: this.webhookUrl(row), signingSecret, ...credentialsOf(plugin, row.id, signingSecret) };
   }
 
@@ -125,6 +127,7 @@ export class ConnectorsService {
     if (!updated) throw connectorNotFound(id);
     this.cache.delete(id);
     await this.record(tenantId, actor, 'connector.update', id, { fields: Object.keys(change) });
+    this.changed(id);
     return { ...this.view(updated),
       ...(change.rotateSigningSecret ? { signingSecret: sealed.signingSecret, ...credentialsOf(plugin, id, sealed.signingSecret) } : {}) };
   }
@@ -133,6 +136,7 @@ export class ConnectorsService {
     if (!(await this.repository.softDelete(tenantId, id))) throw connectorNotFound(id);
     this.cache.delete(id);
     await this.record(tenantId, actor, 'connector.delete', id, {});
+    this.changed(id);
   }
 
   /** Refuses (422) an id that is not one of the tenant's target connectors: what a notify rule must name. */
@@ -149,9 +153,23 @@ export class ConnectorsService {
     return this.registry.types().filter((t) => this.registry.get(t).kind === 'target');
   }
 
-  /** Every tenant's enabled connectors, by id (load each with `load`): for periodic work such as reconciliation. */
-  async enabledIds(): Promise<string[]> {
-    return this.repository.listEnabledIds();
+  /** Every tenant's enabled connectors (of one type, when given), by id (load each with `load`): for periodic work such as reconciliation. */
+  async enabledIds(type?: string): Promise<string[]> {
+    return this.repository.listEnabledIds(type);
+  }
+
+  /**
+   * Calls `listener` after a connector is created, changed or deleted through this instance (the
+   * readers of a connector's own topic start and stop at once; a change made in another process is
+   * seen at their next periodic pass). Returns how to stop listening.
+   */
+  onChange(listener: (id: string) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(id: string): void {
+    for (const listener of this.changeListeners) listener(id);
   }
 
   /**

@@ -29,3 +29,4 @@ export { ATLAN_VALIDATION_PING, AGENT_ID, assetTypeOf } from './atlas/atlas-norm
 export { ATLAS_ENTITY_TYPE, backfillTypes } from './atlas/atlas-history.source';
 export { AtlasApis, type BridgeConnection } from './atlas/atlas-apis';
 export { AtlasRestClient } from './atlas/atlas-rest.client';
+export * from './atlas/split-assembler';

@@ -6,3 +6,5 @@ export * from './fact-applier';
 export * from './directory-fact.applier';
 export * from './openlineage-event.applier';
 export * from './atlas-entity.applier';
+export * from './atlas-topic/atlas-topic.reader';
+export * from './atlas-topic/atlas-topic.readers';

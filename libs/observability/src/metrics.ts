@@ -22,6 +22,8 @@ export class Metrics {
   readonly analyticsFreshness: Histogram;
   readonly notifications: Counter<'tenant' | 'outcome'>;
   readonly eventsConsumed: Counter<'group' | 'stream'>;
+  readonly atlasNotifications: Counter<'tenant' | 'connector' | 'outcome'>;
+  readonly atlasTopicErrors: Counter<'tenant' | 'connector'>;
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -67,6 +69,12 @@ export class Metrics {
       help: 'Records of the event log a consumer group of this process has handled (ingestor: inbound events; propagator, notifier, indexer: change events): '
         + 'with process_cpu_seconds_total, the CPU seconds per event the cost model (docs/cost.md) is built on',
       labelNames: ['group', 'stream'], registers: [this.registry] });
+    this.atlasNotifications = new Counter({ name: 'tributary_atlas_notifications_total',
+      help: 'Notifications read from an atlas connector\'s Kafka topic (ATLAS_ENTITIES): logged as inbound deliveries, or parked (unreadable, a split message incomplete in time)',
+      labelNames: ['tenant', 'connector', 'outcome'], registers: [this.registry] });
+    this.atlasTopicErrors = new Counter({ name: 'tributary_atlas_topic_errors_total',
+      help: 'Failures reading an atlas connector\'s Kafka topic (its brokers unreachable, a batch not logged); each is retried from the committed offsets',
+      labelNames: ['tenant', 'connector'], registers: [this.registry] });
     this.analyticsFreshness = new Histogram({ name: 'tributary_analytics_freshness_seconds',
       help: 'Time from a change (its own time, at its commit) until the analytics store answers with it',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: [this.registry] });

@@ -54,6 +54,12 @@ export const AtlasConfig = z.strictObject({
     sasl: z.strictObject({ mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']), username: z.string().min(1), password: z.string().min(1) }).optional(),
     /** a split message whose parts do not all arrive within this time is parked (Atlas itself waits 15 min) */
     splitTimeoutSeconds: z.number().int().min(1).max(3600).default(900),
+    /**
+     * where a new consumer group starts: `latest` (the default: the backfill does the first load, the
+     * topic brings what changes after it) or `earliest` (whatever the topic still retains). A group
+     * that has committed offsets resumes from them either way.
+     */
+    startFrom: z.enum(['latest', 'earliest']).default('latest'),
   }).optional(),
 });
 export type AtlasConfig = z.infer<typeof AtlasConfig>;

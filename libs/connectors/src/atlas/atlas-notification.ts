@@ -40,7 +40,8 @@ export interface NotificationPart {
 }
 
 export type DecodedRecord =
-  | { kind: 'whole'; envelope: AtlasEnvelope }
+  /** `text`: the envelope's JSON as decoded from base64 (and GZIP), when the record carried it encoded */
+  | { kind: 'whole'; envelope: AtlasEnvelope; text?: string }
   | { kind: 'part'; part: NotificationPart }
   /** why the record can never be read (it goes to the dead letters with this reason) */
   | { kind: 'unreadable'; reason: string };
@@ -109,7 +110,7 @@ function inner(text: string, compression: 'NONE' | 'GZIP'): DecodedRecord {
   }
   const decoded = decodeRecord(json);
   if (decoded.kind === 'part') return { kind: 'unreadable', reason: 'a decoded message is itself a split part' };
-  return decoded;
+  return decoded.kind === 'whole' ? { ...decoded, text: json } : decoded;
 }
 
 function envelopeOf(o: Record<string, unknown>, version: string): AtlasEnvelope {

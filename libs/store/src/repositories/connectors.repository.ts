@@ -43,9 +43,10 @@ export class ConnectorsRepository {
   }
 
   /** The ids of every tenant's enabled connectors: for the platform's own periodic work (reconciliation). */
-  async listEnabledIds(): Promise<string[]> {
-    const rows = await privileged(this.database).selectFrom('tributary.connectors').select('id')
-      .where('enabled', '=', true).where('deleted_at', 'is', null).orderBy('id').execute();
+  async listEnabledIds(type?: string): Promise<string[]> {
+    let query = privileged(this.database).selectFrom('tributary.connectors').select('id').where('enabled', '=', true).where('deleted_at', 'is', null);
+    if (type !== undefined) query = query.where('type', '=', type);
+    const rows = await query.orderBy('id').execute();
     return rows.map((r) => r.id);
   }
 
