@@ -1,5 +1,9 @@
 import type { z } from 'zod';
-import type { AssetPage, AssetView, ChangeItem, IncidentPage, LineageGraph, SessionView } from '../../api/src/http/responses';
+import type {
+  ApiKeyList, AssetPage, AssetView, BackfillPage, ChangeItem, ConnectorList, CreatedApiKey, CreatedConnector, DeadLetterPage, IncidentPage, LineageGraph,
+  SessionView,
+} from '../../api/src/http/responses';
+import { hasAnyRole, type Role } from '../../../libs/auth/src/roles';
 import { credential } from './session';
 
 // The API's own answer shapes (apps/api/src/http/responses.ts), as types only: nothing of the server is bundled.
@@ -10,6 +14,19 @@ export type Change = z.infer<typeof ChangeItem>;
 export type Asset = z.infer<typeof AssetView>;
 export type AssetList = z.infer<typeof AssetPage>;
 export type Lineage = z.infer<typeof LineageGraph>;
+
+export type Connectors = z.infer<typeof ConnectorList>;
+export type CreatedConnectorAnswer = z.infer<typeof CreatedConnector>;
+export type DeadLetters = z.infer<typeof DeadLetterPage>;
+export type Backfills = z.infer<typeof BackfillPage>;
+export type ApiKeys = z.infer<typeof ApiKeyList>;
+export type NewApiKey = z.infer<typeof CreatedApiKey>;
+
+/** Whether the session's roles allow a page (the server's own role implications: an admin is also a steward, …). */
+export const allows = (session: Session | undefined, role: Role): boolean => !!session && hasAnyRole(session.roles, [role]);
+
+/** A JSON body for api(). */
+export const json = (method: string, body: unknown): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /** A qualified name as a path segment (they hold slashes). */
 export const enc = encodeURIComponent;

@@ -6,7 +6,10 @@ import { ApiError } from './api';
 import { Layout } from './pages/layout';
 import { AssetPage } from './pages/asset';
 import { Assets } from './pages/assets';
+import { Connectors } from './pages/connectors';
 import { Overview } from './pages/overview';
+import { RequiresRole } from './pages/requires-role';
+import { Support } from './pages/support';
 import { SignIn } from './pages/sign-in';
 import './styles.css';
 
@@ -27,6 +30,8 @@ createRoot(document.getElementById('root')!).render(
             <Route index element={<Overview />} />
             <Route path="assets" element={<Assets />} />
             <Route path="assets/*" element={<AssetPage />} />
+            <Route path="connectors" element={<RequiresRole role="admin"><Connectors /></RequiresRole>} />
+            <Route path="support" element={<RequiresRole role="support"><Support /></RequiresRole>} />
           </Route>
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>

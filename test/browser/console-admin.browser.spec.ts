@@ -1,0 +1,99 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { platformApp } from '../../apps/platform/src/platform.app';
+import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
+import { startTestApp, TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
+import { launchBrowser, screenshot, seriousViolations } from './browser';
+
+/** The console's admin and support pages in a real browser, and what a credential without their roles sees. */
+describe('Console admin and support pages (browser)', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
+
+  beforeAll(async () => {
+    t = await startTestApp({ parts: platformApp });
+    await t.app.listen(0, '127.0.0.1');
+    base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+    await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: 'warehouse/public/orders', typeName: 'Table' }] }).expect(200);
+    browser = await launchBrowser();
+  });
+  beforeEach(async () => {
+    context = await browser.newContext();
+    page = await context.newPage();
+  });
+  afterEach(async () => { await context.close(); });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const signIn = async (key: string) => {
+    await page.goto(`${base}/console/sign-in`);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  };
+  const send = (connector: { id: string }, secret: string, body: string) => t.http().post(`/v1/hooks/montecarlo/${connector.id}`)
+    .set('Content-Type', 'application/json').set('x-mcd-signature', signMonteCarlo(body, secret)).send(body);
+
+  it('creates a Monte Carlo connector whose webhook URL and secret it shows once, and which works; then disables it', async () => {
+    await signIn(t.adminKey);
+    await page.getByRole('link', { name: 'Connectors' }).click();
+    await page.getByLabel('Name').fill('mc-console');
+    await page.getByLabel('Table mapping template').fill('warehouse/{schema}/{table}');
+    await page.getByRole('button', { name: 'Create' }).click();
+    const url = (await page.getByTestId('webhook-url').textContent())!;
+    const secret = (await page.getByTestId('signing-secret').textContent())!;
+    expect(url).toMatch(/\/v1\/hooks\/montecarlo\/[0-9a-f-]{36}$/);
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'connectors');
+    const id = url.split('/').pop()!;
+    // the secret shown is the connector's: a webhook signed with it is taken
+    await send({ id }, secret, JSON.stringify(incidentWebhook({ tables: ['warehouse:public.orders'] }))).expect(202);
+    await page.getByRole('button', { name: 'Disable mc-console' }).click();
+    await page.getByRole('button', { name: 'Enable mc-console' }).waitFor();
+    expect((await t.http().get(`/v1/connectors/${id}`).set(auth()).expect(200)).body.enabled).toBe(false);
+    // shown once: a new visit lists it without its secret
+    await page.reload();
+    await page.getByRole('cell', { name: 'mc-console', exact: true }).waitFor();
+    expect(await page.getByTestId('signing-secret').count()).toBe(0);
+    expect(await page.content()).not.toContain(secret);
+  });
+
+  it('replays a dead letter from the support page once its cause is fixed', async () => {
+    const broken = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'broken',
+      config: { mappings: [{ template: 'warehouse/{schema}/{table}' }], transform: '{"owner": event.url + 1}' } }).expect(201)).body;
+    await send(broken, broken.signingSecret, JSON.stringify(incidentWebhook({ incidentId: 'console-replay', tables: ['warehouse:public.orders'] }))).expect(202);
+    const letter = await waitFor('the delivery parked', async () =>
+      ((await t.http().get('/v1/dead-letters').set(auth())).body.items as { id: string; reason: string }[]).find((d) => d.reason.includes('transform')));
+    await t.http().patch(`/v1/connectors/${broken.id}`).set(auth()).send({ config: { mappings: [{ template: 'warehouse/{schema}/{table}' }] } }).expect(200);
+
+    await signIn(t.adminKey);
+    await page.getByRole('link', { name: 'Support' }).click();
+    const row = page.getByTestId(`dead-letter-${letter.id}`);
+    await row.getByText(letter.reason.slice(0, 40)).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'support');
+    await row.getByRole('button', { name: /^Replay the dead letter/ }).click();
+    await row.getByText(/^replayed/).waitFor();
+    await waitFor('the replayed incident applied', async () =>
+      ((await t.http().get('/v1/incidents?status=open').set(auth())).body.items as { externalId: string }[]).some((i) => i.externalId === 'console-replay') || undefined);
+  });
+
+  it('shows a viewer neither the admin nor the support pages, and says which role they need', async () => {
+    const viewer = (await t.http().post('/v1/api-keys').set(auth()).send({ name: 'viewer', roles: ['viewer'] }).expect(201)).body.key;
+    await signIn(viewer);
+    expect(await page.getByRole('link', { name: 'Connectors' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Support' }).count()).toBe(0);
+    await page.goto(`${base}/console/connectors`);
+    await page.getByRole('alert').filter({ hasText: 'This page needs the admin role; your credential has viewer.' }).waitFor();
+    await page.goto(`${base}/console/support`);
+    await page.getByRole('alert').filter({ hasText: 'This page needs the support role' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+});
