@@ -1,9 +1,9 @@
 import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AssetsService, DeadLettersService, DirectoryService, IgnoredDeliveriesService, IncidentsService } from '@tributary/catalog';
-import { ConnectorsService } from '@tributary/connectors';
+import { AssetsService, ClassificationsService, DeadLettersService, DirectoryService, IgnoredDeliveriesService, IncidentsService } from '@tributary/catalog';
+import { AtlasApis, ConnectorsService } from '@tributary/connectors';
 import type { EventLog } from '@tributary/eventlog';
 import {
-  BACKFILL_QUEUE, BackfillJob, BackfillsService, DirectoryFactApplier, InboundProcessor, INBOUND_STREAM, OpenLineageEventApplier, RECONCILE_QUEUE,
+  AtlasEntityApplier, BACKFILL_QUEUE, BackfillJob, BackfillsService, DirectoryFactApplier, InboundProcessor, INBOUND_STREAM, OpenLineageEventApplier, RECONCILE_QUEUE,
   ReconciliationService,
 } from '@tributary/ingest';
 import { Metrics } from '@tributary/observability';
@@ -39,12 +39,15 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
     private readonly backfills: BackfillsService,
     private readonly consumers: ConsumerWatch,
     private readonly directory: DirectoryService,
+    private readonly classifications: ClassificationsService,
+    private readonly atlasApis: AtlasApis,
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // the facts of other kinds sources state, each applied by its own applier
-    const appliers = [new DirectoryFactApplier(this.directory), new OpenLineageEventApplier(this.database, this.assets)];
+    const appliers = [new DirectoryFactApplier(this.directory), new OpenLineageEventApplier(this.database, this.assets),
+      new AtlasEntityApplier(this.database, this.assets, this.classifications, this.atlasApis)];
     const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.ignored, this.metrics, appliers);
     this.consumer = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, this.runtime.config, this.logger,
       { group: GROUP, stream: INBOUND_STREAM, batchSize: BATCH_SIZE, what: 'inbound records', handle: (batch) => processor.handle(batch) });

@@ -152,23 +152,26 @@ export class AssetsService {
 
   /** Soft delete: the asset disappears from reads, its lineage edges are removed (with their events). */
   async delete(ctx: WriteContext, qualifiedName: string): Promise<{ version: number }> {
-    return this.database.inTenant(ctx.tenantId, async (tx) => {
-      await this.assets.lockByNames(tx, [qualifiedName]);
-      const asset = await this.assets.findLive(tx, qualifiedName);
-      if (!asset) throw assetNotFound(qualifiedName);
-      const edges = await this.lineage.deleteEdgesOf(tx, asset.id);
-      const names = await this.assets.namesByIds(tx, [...new Set(edges.flatMap((e) => [e.srcId, e.dstId]))]);
-      const version = await this.assets.softDelete(tx, asset.id);
-      const events = edges.map((e) => {
-        const from = names.get(e.srcId)!.qualifiedName;
-        return changeEvent(ctx, 'lineage.edge.removed', from, { before: { from, to: names.get(e.dstId)!.qualifiedName }, after: null });
-      });
-      events.push(changeEvent(ctx, 'asset.deleted', qualifiedName, { before: snapshot(asset), after: null, version }));
-      await this.audit.record(tx, { actor: ctx.actor, action: 'asset.delete', subject: qualifiedName,
-        details: { edgesRemoved: edges.length, origin: ctx.origin } });
-      await this.changes.append(tx, events);
-      return { version };
+    return this.database.inTenant(ctx.tenantId, (tx) => this.deleteIn(ctx, tx, qualifiedName));
+  }
+
+  /** `delete` inside the caller's transaction: a source's fact applier deletes what its catalog deleted, with its other writes. */
+  async deleteIn(ctx: WriteContext, tx: TenantTx, qualifiedName: string): Promise<{ version: number }> {
+    await this.assets.lockByNames(tx, [qualifiedName]);
+    const asset = await this.assets.findLive(tx, qualifiedName);
+    if (!asset) throw assetNotFound(qualifiedName);
+    const edges = await this.lineage.deleteEdgesOf(tx, asset.id);
+    const names = await this.assets.namesByIds(tx, [...new Set(edges.flatMap((e) => [e.srcId, e.dstId]))]);
+    const version = await this.assets.softDelete(tx, asset.id);
+    const events = edges.map((e) => {
+      const from = names.get(e.srcId)!.qualifiedName;
+      return changeEvent(ctx, 'lineage.edge.removed', from, { before: { from, to: names.get(e.dstId)!.qualifiedName }, after: null });
     });
+    events.push(changeEvent(ctx, 'asset.deleted', qualifiedName, { before: snapshot(asset), after: null, version }));
+    await this.audit.record(tx, { actor: ctx.actor, action: 'asset.delete', subject: qualifiedName,
+      details: { edgesRemoved: edges.length, origin: ctx.origin } });
+    await this.changes.append(tx, events);
+    return { version };
   }
 
   /**

@@ -24,4 +24,8 @@ export * from './atlas/atlas-api';
 export * from './atlas/atlas-config';
 export * from './atlas/atlas-fact';
 export * from './atlas/atlas-notification';
+export { atlasConnector, atlanConnector, atlasApiOf } from './atlas/atlas.connector';
+export { ATLAN_VALIDATION_PING, AGENT_ID, assetTypeOf } from './atlas/atlas-normalizer';
+export { ATLAS_ENTITY_TYPE, backfillTypes } from './atlas/atlas-history.source';
+export { AtlasApis, type BridgeConnection } from './atlas/atlas-apis';
 export { AtlasRestClient } from './atlas/atlas-rest.client';

@@ -5,3 +5,4 @@ export * from './reconciliation.service';
 export * from './fact-applier';
 export * from './directory-fact.applier';
 export * from './openlineage-event.applier';
+export * from './atlas-entity.applier';

@@ -1,4 +1,4 @@
-import { ConnectorRegistry, freshdeskTarget, jiraTarget, montecarloConnector, oktaConnector, openlineageConnector, slackTarget, teamsTarget } from '@tributary/connectors';
+import { atlanConnector, atlasConnector, ConnectorRegistry, freshdeskTarget, jiraTarget, montecarloConnector, oktaConnector, openlineageConnector, slackTarget, teamsTarget } from '@tributary/connectors';
 
 /** The sources and targets this build of the platform knows. A new one is one more `register`. */
 export function defaultConnectors(): ConnectorRegistry {
@@ -6,6 +6,8 @@ export function defaultConnectors(): ConnectorRegistry {
     .register(montecarloConnector)
     .register(oktaConnector)
     .register(openlineageConnector)
+    .register(atlasConnector)
+    .register(atlanConnector)
     .register(slackTarget)
     .register(teamsTarget)
     .register(jiraTarget)

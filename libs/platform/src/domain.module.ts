@@ -5,7 +5,7 @@ import {
   AssetsService, ChangeFeedService, ClassificationsService, ColumnLineageService, DeadLettersService, DirectoryService, IgnoredDeliveriesService, IncidentsService,
   LineageService, ParkedRecord,
 } from '@tributary/catalog';
-import { ConnectorRegistry, ConnectorsService, HooksService, OpenLineageReceiver, ScimTokens } from '@tributary/connectors';
+import { AtlasApis, ConnectorRegistry, ConnectorsService, HooksService, OpenLineageReceiver, ScimTokens } from '@tributary/connectors';
 import { DeadLetterRecord, deadLetterCodec } from '@tributary/contracts';
 import type { NewRecord } from '@tributary/eventlog';
 import { NodeOutboundHttp } from '@tributary/outbound';
@@ -114,6 +114,8 @@ export class DomainModule {
       [ScimTokens, new ScimTokens(connectors)],
       [ConnectorRegistry, registry],
       [ConnectorsService, connectors],
+      // the Atlas / Atlan bridges' catalog APIs, per connector version, for the source side (process ends, tag names) and the write-back
+      [AtlasApis, new AtlasApis(connectors, outbound)],
       [HooksService, new HooksService(connectors, runtime.eventLog,
         new RateLimiter('connector', runtime.config.rateLimitPerConnector, runtime.config.rateLimitPerConnectorBurst))],
       [OpenLineageReceiver, new OpenLineageReceiver(connectors, runtime.eventLog)],

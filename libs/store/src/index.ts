@@ -33,3 +33,4 @@ export * from './repositories/retention.repository';
 export * from './repositories/relay-offsets.repository';
 export * from './repositories/server.repository';
 export * from './repositories/openlineage.repository';
+export * from './repositories/atlas-entities.repository';

@@ -41,6 +41,13 @@ export class LineageRepository {
     return rows.rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
   }
 
+  /** The edges that name this process (as the source that drew them set it). */
+  async edgesOfProcess(tx: TenantTx, process: string): Promise<EdgeIds[]> {
+    const rows = await tx.db.selectFrom('lineage_edges').select(['src_id', 'dst_id'])
+      .where('tenant_id', '=', tx.tenantId).where('process', '=', process).execute();
+    return rows.map((r) => ({ srcId: Number(r.src_id), dstId: Number(r.dst_id) }));
+  }
+
   /** Removes every edge into or out of an asset (it is being deleted) and returns them. */
   async deleteEdgesOf(tx: TenantTx, assetId: number): Promise<EdgeIds[]> {
     const rows = await tx.db.deleteFrom('lineage_edges')

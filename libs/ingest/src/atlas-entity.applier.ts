@@ -1,0 +1,304 @@
+import { AssetsService, ClassificationsService, edgeAdded, edgeRemoved, sameJson, WriteContext } from '@tributary/catalog';
+import {
+  assetTypeOf, AtlasApiError, AtlasApis, AtlasEntityFact, AtlasRelatedObject, ATLAS_ENTITY_FACT, BridgeConfig, BridgeConnection,
+} from '@tributary/connectors';
+import {
+  AssetsRepository, AtlasEntitiesRepository, AtlasEntityRow, ChangeEventsRepository, ClassificationsRepository, Database, EdgeIds,
+  LineageRepository, NewChangeEvent, TenantId, TenantTx,
+} from '@tributary/store';
+import { FactApplier, FactToApply } from './fact-applier';
+
+/** A process's end as read from the catalog: the entity, and its qualifiedName where the catalog said it. */
+interface ProcessEnd {
+  guid: string;
+  typeName: string;
+  displayText: string | null;
+  catalogQualifiedName: string | null;
+}
+
+/** What a batch needs from the catalog, read before its transaction opens (no transaction waits on HTTP). */
+interface Prepared {
+  /** each live process's ends by its guid; null when the catalog no longer has the process */
+  ends: Map<string, { inputs: ProcessEnd[]; outputs: ProcessEnd[] } | null>;
+  /** Tributary's classification name of each catalog tag name in the batch (Atlan: display names of hashed ids) */
+  tagNames: Map<string, string>;
+  /** the connector's catalog, where the batch needed it */
+  connection: BridgeConnection | null;
+}
+
+/** How often a catalog read that may succeed later (429, 5xx, unreachable) is tried before the fact is parked. */
+const READ_ATTEMPTS = 3;
+/** The longest wait between those tries, whatever Retry-After asks (the ingest stream waits meanwhile). */
+const MAX_READ_WAIT_MS = 10_000;
+/** Known to the bridge, never applied: an entity first seen as a process's end must not make its own notifications stale. */
+const NEVER = new Date(0);
+
+/**
+ * Applies catalog entity notifications (ATLAS_ENTITY_FACT, from Atlas's topic, Atlan's webhooks and
+ * backfills): per connector, in log order, in the tenant's transaction.
+ * - An entity's notification older (by eventTime) than the last one applied to it changes nothing;
+ *   equal times are not stale (one Atlas request stamps all its messages with one time).
+ * - An entity becomes or updates its asset (type, name, kept attributes) through the catalog's
+ *   services, with their ordinary change events; attributes equal to what the write-back wrote
+ *   there are the bridge's own write coming back and are not taken.
+ * - Tags attached to it directly follow the catalog: adds and removes of direct classifications,
+ *   which the built-in tag-propagation rule propagates downstream. A tag the write-back wrote there
+ *   (its outbox) or that Tributary holds on the asset as propagated is the bridge's own output
+ *   coming back (contract §5 rules 1–2), never imported.
+ * - A process's edges are exactly its live inputs × outputs, read from the catalog (the header lacks
+ *   them), with the process's qualified name as `process`: edges it no longer makes are removed, and
+ *   only its own.
+ * - A delete removes a process's edges, or deletes the asset this connector brought in.
+ */
+export class AtlasEntityApplier implements FactApplier {
+  readonly kind = ATLAS_ENTITY_FACT;
+
+  constructor(
+    private readonly database: Database,
+    private readonly assetsService: AssetsService,
+    private readonly classificationsService: ClassificationsService,
+    private readonly apis: AtlasApis,
+    private readonly entities = new AtlasEntitiesRepository(),
+    private readonly assets = new AssetsRepository(),
+    private readonly lineage = new LineageRepository(),
+    private readonly classifications = new ClassificationsRepository(),
+    private readonly changes = new ChangeEventsRepository(),
+    private readonly sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
+  async apply(ctx: WriteContext, facts: FactToApply[]): Promise<{ applied: number; duplicates: number }> {
+    const byConnector = new Map<string, AtlasEntityFact[]>();
+    for (const f of facts) {
+      const parsed = AtlasEntityFact.safeParse(f.fact.value);
+      if (!parsed.success) throw new Error(`not an Atlas entity fact: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      byConnector.set(f.connectorId, [...(byConnector.get(f.connectorId) ?? []), parsed.data]);
+    }
+    const total = { applied: 0, duplicates: 0 };
+    for (const [connectorId, ofConnector] of byConnector) {
+      const prepared = await this.prepare(ctx.tenantId, connectorId, ofConnector);
+      const r = await this.database.inTenant(ctx.tenantId, (tx) => this.applyIn(ctx, tx, connectorId, ofConnector, prepared));
+      total.applied += r.applied;
+      total.duplicates += r.duplicates;
+    }
+    return total;
+  }
+
+  /** Reads from the catalog what the batch needs: live processes' ends, and (Atlan) its tags' display names. */
+  private async prepare(tenantId: TenantId, connectorId: string, facts: AtlasEntityFact[]): Promise<Prepared> {
+    const prepared: Prepared = { ends: new Map(), tagNames: new Map(), connection: null };
+    const liveProcesses = [...new Set(facts.filter((f) => f.isProcess && !isDelete(f)).map((f) => f.guid))];
+    const catalogTags = new Set(facts.flatMap((f) => f.directTags ?? []));
+    if (liveProcesses.length === 0 && catalogTags.size === 0) return prepared;
+    const known = await this.database.inTenant(tenantId, (tx) => this.entities.byGuids(tx, connectorId, [...new Set(facts.map((f) => f.guid))], false));
+    for (const row of known.values()) row.directTags.forEach((t) => catalogTags.add(t));
+    const connection = await this.apis.of(connectorId);
+    if (!connection) throw new Error(`connector ${connectorId} is no longer an Atlas or Atlan connector: its catalog cannot be read`);
+    prepared.connection = connection;
+    for (const guid of liveProcesses) prepared.ends.set(guid, await this.processEnds(connection, guid));
+    if (catalogTags.size > 0) prepared.tagNames = await this.read('read the tag types', () => this.apis.tagNames(connectorId, [...catalogTags]));
+    return prepared;
+  }
+
+  /**
+   * A process's live ends (contract §2.2): its relationship attributes `inputs` and `outputs`, keeping
+   * only ACTIVE relationships to ACTIVE entities (soft-deleted ones are listed too).
+   */
+  private async processEnds(connection: BridgeConnection, guid: string): Promise<{ inputs: ProcessEnd[]; outputs: ProcessEnd[] } | null> {
+    const entity = await this.read(`read process ${guid}`, () => connection.api.entityByGuid(guid));
+    if (!entity) return null;
+    const endsOf = (value: unknown): ProcessEnd[] => (Array.isArray(value) ? value : [])
+      .filter((o): o is AtlasRelatedObject => typeof o === 'object' && o !== null && typeof o.guid === 'string' && typeof o.typeName === 'string')
+      .filter((o) => (o.relationshipStatus ?? 'ACTIVE') === 'ACTIVE' && (o.entityStatus ?? 'ACTIVE') === 'ACTIVE')
+      .map((o) => ({ guid: o.guid, typeName: o.typeName, displayText: o.displayText ?? null,
+        catalogQualifiedName: typeof o.uniqueAttributes?.qualifiedName === 'string' ? o.uniqueAttributes.qualifiedName : null }));
+    const ends = { inputs: endsOf(entity.relationshipAttributes?.inputs), outputs: endsOf(entity.relationshipAttributes?.outputs) };
+    // an end named only by guid is named by its entity (one more read, only for ends the catalog did not name)
+    for (const end of [...ends.inputs, ...ends.outputs]) {
+      if (end.catalogQualifiedName !== null) continue;
+      const read = await this.read(`read entity ${end.guid}`, () => connection.api.entityByGuid(end.guid));
+      const name = read?.attributes.qualifiedName;
+      end.catalogQualifiedName = typeof name === 'string' && name !== '' ? name : null;
+    }
+    return ends;
+  }
+
+  /** A catalog read, tried again while the catalog says a later try may succeed; then an error naming the call, which parks the fact. */
+  private async read<T>(what: string, call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!(err instanceof AtlasApiError)) throw err;
+        if (!err.retryable || attempt >= READ_ATTEMPTS) throw new Error(`could not ${what} from the catalog: ${err.message}`, { cause: err });
+        await this.sleep(Math.min(err.retryAfterMs ?? 1000 * 2 ** (attempt - 1), MAX_READ_WAIT_MS));
+      }
+    }
+  }
+
+  private async applyIn(ctx: WriteContext, tx: TenantTx, connectorId: string, facts: AtlasEntityFact[], prepared: Prepared):
+    Promise<{ applied: number; duplicates: number }> {
+    const rows = await this.entities.byGuids(tx, connectorId, [...new Set(facts.map((f) => f.guid))], true);
+    let duplicates = 0;
+    for (const fact of facts) {
+      const row = rows.get(fact.guid);
+      if (row && fact.eventTime < row.eventTime.getTime()) {
+        duplicates += 1;
+        continue;
+      }
+      let next: AtlasEntityRow;
+      if (isDelete(fact)) next = await this.deleted(ctx, tx, fact, row);
+      else if (fact.isProcess) next = await this.process(ctx, tx, connectorId, fact, row, prepared);
+      else next = await this.dataset(ctx, tx, connectorId, fact, row, prepared);
+      await this.entities.save(tx, connectorId, next);
+      rows.set(fact.guid, next);
+    }
+    return { applied: facts.length - duplicates, duplicates };
+  }
+
+  private async dataset(ctx: WriteContext, tx: TenantTx, connectorId: string, fact: AtlasEntityFact, row: AtlasEntityRow | undefined,
+    prepared: Prepared): Promise<AtlasEntityRow> {
+    const qualifiedName = fact.qualifiedName;
+    const before = await this.assets.findLive(tx, qualifiedName);
+    const written = before ? await this.entities.written(tx, connectorId, before.id) : { attributes: {}, tags: new Set<string>() };
+    // an attribute showing what the write-back wrote is the bridge's own write coming back (§5 rule 2)
+    const attributes = Object.fromEntries(Object.entries(fact.attributes).filter(([k, v]) => !(k in written.attributes && sameJson(written.attributes[k], v))));
+    await this.assetsService.upsertIn(ctx, tx, [{ qualifiedName, typeName: fact.assetType!, ...(fact.name === null ? {} : { name: fact.name }), attributes }]);
+    const assetId = (await this.assets.idsByNames(tx, [qualifiedName])).get(qualifiedName)!;
+    if (fact.directTags !== null) await this.followTags(ctx, tx, qualifiedName, assetId, row?.directTags ?? [], fact.directTags, written.tags, prepared.tagNames);
+    return { ...rowOf(fact), assetId, directTags: fact.directTags ?? row?.directTags ?? [] };
+  }
+
+  /**
+   * The asset's direct tags from this catalog follow the entity's: a tag new on the entity is added,
+   * one gone from it removed. Never imported: the write-back's own tags (its outbox) and tags
+   * Tributary holds on the asset as propagated (what the bridge wrote back coming round again).
+   * Tags people gave the asset in Tributary are not the catalog's, and are left alone.
+   */
+  private async followTags(ctx: WriteContext, tx: TenantTx, qualifiedName: string, assetId: number,
+    before: string[], after: string[], written: Set<string>, tagNames: Map<string, string>): Promise<void> {
+    const held = await this.classifications.forAssets(tx, [assetId]);
+    const direct = new Set(held.filter((c) => c.source === 'direct').map((c) => c.name));
+    const propagated = new Set(held.filter((c) => c.source === 'propagated').map((c) => c.name));
+    const nameOf = (tag: string) => tagNames.get(tag) ?? tag;
+    const imported = (tag: string) => !written.has(tag) && !propagated.has(nameOf(tag));
+    for (const tag of after) {
+      if (imported(tag) && !direct.has(nameOf(tag))) {
+        await this.classificationsService.addIn(ctx, tx, qualifiedName, nameOf(tag), true);
+        direct.add(nameOf(tag));
+      }
+    }
+    const now = new Set(after);
+    for (const tag of before) {
+      if (!now.has(tag) && imported(tag) && direct.has(nameOf(tag))) {
+        await this.classificationsService.removeIn(ctx, tx, qualifiedName, nameOf(tag));
+        direct.delete(nameOf(tag));
+      }
+    }
+  }
+
+  /** A live process's edges become its inputs × outputs (each end's asset created if absent). */
+  private async process(ctx: WriteContext, tx: TenantTx, connectorId: string, fact: AtlasEntityFact, row: AtlasEntityRow | undefined,
+    prepared: Prepared): Promise<AtlasEntityRow> {
+    const next = { ...rowOf(fact), assetId: null, directTags: fact.directTags ?? row?.directTags ?? [] };
+    const ends = prepared.ends.get(fact.guid);
+    // the catalog no longer has it: its delete notification follows, and removes its edges
+    if (!ends) return next;
+    const prefix = fact.qualifiedName.slice(0, fact.qualifiedName.length - fact.catalogQualifiedName.length);
+    const ids = await this.endAssets(ctx, tx, connectorId, prepared.connection!.config, [...ends.inputs, ...ends.outputs], prefix);
+    const wanted = new Map<string, EdgeIds>();
+    for (const input of ends.inputs) {
+      for (const output of ends.outputs) {
+        const srcId = ids.get(input.guid);
+        const dstId = ids.get(output.guid);
+        if (srcId !== undefined && dstId !== undefined && srcId !== dstId) wanted.set(edgeKey({ srcId, dstId }), { srcId, dstId });
+      }
+    }
+    await this.changes.append(tx, await this.setEdges(ctx, tx, fact.qualifiedName, wanted));
+    return next;
+  }
+
+  /**
+   * The assets of a process's ends, by guid: the one this connector brought in for the entity, else
+   * the live asset of its qualified name, else a new one of its mapped type. An end of a type that
+   * is no asset (a column, another process) or without a qualifiedName has none.
+   */
+  private async endAssets(ctx: WriteContext, tx: TenantTx, connectorId: string, config: BridgeConfig, ends: ProcessEnd[], prefix: string):
+    Promise<Map<string, number>> {
+    const rows = await this.entities.byGuids(tx, connectorId, [...new Set(ends.map((e) => e.guid))], true);
+    const named = new Map<string, { end: ProcessEnd; qualifiedName: string; typeName: string }>();
+    for (const end of ends) {
+      const known = rows.get(end.guid);
+      if (known?.assetId != null && !known.deleted) {
+        const live = await this.assets.findLiveByIds(tx, [known.assetId]);
+        if (live.has(known.assetId)) {
+          named.set(end.guid, { end, qualifiedName: live.get(known.assetId)!.qualifiedName, typeName: live.get(known.assetId)!.typeName });
+          continue;
+        }
+      }
+      const typeName = config.processTypes.includes(end.typeName) ? null : assetTypeOf(end.typeName, config);
+      if (typeName === null || end.catalogQualifiedName === null) continue;
+      named.set(end.guid, { end, qualifiedName: `${prefix}${end.catalogQualifiedName}`, typeName });
+    }
+    const names = [...new Set([...named.values()].map((n) => n.qualifiedName))];
+    const live = await this.assets.findLiveByNames(tx, names);
+    const absent = new Map([...named.values()].filter((n) => !live.has(n.qualifiedName)).map((n) => [n.qualifiedName, n]));
+    await this.assetsService.upsertIn(ctx, tx, [...absent.values()].map((n) => ({ qualifiedName: n.qualifiedName, typeName: n.typeName,
+      ...(n.end.displayText ? { name: n.end.displayText } : {}) })));
+    const ids = await this.assets.idsByNames(tx, names);
+    const byGuid = new Map<string, number>();
+    for (const [guid, n] of named) {
+      const assetId = ids.get(n.qualifiedName)!;
+      byGuid.set(guid, assetId);
+      const known = rows.get(guid);
+      if (!known) {
+        await this.entities.save(tx, connectorId, { guid, typeName: n.end.typeName, qualifiedName: n.end.catalogQualifiedName ?? n.qualifiedName,
+          assetId, isProcess: false, directTags: [], eventTime: NEVER, deleted: false });
+      } else if (known.assetId !== assetId || known.deleted) {
+        await this.entities.save(tx, connectorId, { ...known, assetId, deleted: false });
+      }
+    }
+    return byGuid;
+  }
+
+  /** The process's edge set made `wanted`: as change events, the edges added and those of its own removed. */
+  private async setEdges(ctx: WriteContext, tx: TenantTx, process: string, wanted: Map<string, EdgeIds>): Promise<NewChangeEvent[]> {
+    const had = new Map((await this.lineage.edgesOfProcess(tx, process)).map((e) => [edgeKey(e), e]));
+    const fresh = [...wanted].filter(([k]) => !had.has(k)).map(([, e]) => ({ ...e, process }));
+    const gone = [...had].filter(([k]) => !wanted.has(k)).map(([, e]) => e);
+    const inserted = await this.lineage.insertEdges(tx, fresh);
+    const removed = await this.lineage.deleteEdges(tx, gone);
+    return this.edgeEvents(ctx, tx, process, inserted, removed);
+  }
+
+  private async edgeEvents(ctx: WriteContext, tx: TenantTx, process: string, inserted: EdgeIds[], removed: EdgeIds[]): Promise<NewChangeEvent[]> {
+    if (inserted.length + removed.length === 0) return [];
+    const names = await this.assets.namesByIds(tx, [...new Set([...inserted, ...removed].flatMap((e) => [e.srcId, e.dstId]))]);
+    const named = (e: EdgeIds) => ({ from: names.get(e.srcId)!.qualifiedName, to: names.get(e.dstId)!.qualifiedName, process });
+    return [...inserted.map((e) => edgeAdded(ctx, named(e))), ...removed.map((e) => edgeRemoved(ctx, named(e)))];
+  }
+
+  /**
+   * The catalog deleted the entity: a process's edges go; an asset this connector brought in is
+   * deleted through the catalog (its edges with it). An asset it never brought in (another source's
+   * of the same name) is not this connector's to delete.
+   */
+  private async deleted(ctx: WriteContext, tx: TenantTx, fact: AtlasEntityFact, row: AtlasEntityRow | undefined): Promise<AtlasEntityRow> {
+    const next = { ...rowOf(fact), assetId: row?.assetId ?? null, directTags: row?.directTags ?? [], deleted: true };
+    if (fact.isProcess) {
+      await this.changes.append(tx, await this.setEdges(ctx, tx, fact.qualifiedName, new Map()));
+      return next;
+    }
+    if (row?.assetId == null || row.deleted) return next;
+    const live = (await this.assets.findLiveByIds(tx, [row.assetId])).get(row.assetId);
+    if (live) await this.assetsService.deleteIn(ctx, tx, live.qualifiedName);
+    return next;
+  }
+}
+
+const isDelete = (f: AtlasEntityFact) => f.status !== 'ACTIVE' || f.operationType === 'ENTITY_DELETE';
+
+const rowOf = (f: AtlasEntityFact): Omit<AtlasEntityRow, 'assetId' | 'directTags'> => ({
+  guid: f.guid, typeName: f.typeName, qualifiedName: f.catalogQualifiedName, isProcess: f.isProcess, eventTime: new Date(f.eventTime), deleted: false,
+});
+
+const edgeKey = (e: EdgeIds) => `${e.srcId}:${e.dstId}`;
