@@ -55,6 +55,8 @@ export interface AtlasFakeEntity {
 }
 
 export interface AtlasFakeRequest {
+  /** when it arrived, epoch ms */
+  at: number;
   method: string;
   /** the whole path, prefix included, without the query */
   path: string;
@@ -523,7 +525,7 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
       try { body = JSON.parse(raw); } catch { body = raw; bodyIsJson = false; }
     }
     const entry: AtlasFakeRequest = {
-      method: req.method ?? 'GET', path: url.pathname, apiPath, query: Object.fromEntries(url.searchParams), body,
+      at: Date.now(), method: req.method ?? 'GET', path: url.pathname, apiPath, query: Object.fromEntries(url.searchParams), body,
       headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])), status: 0, user: null,
     };
     requests.push(entry);
