@@ -500,7 +500,8 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
     const all = [...entities.values()]
       .filter((e) => (b.includeSubTypes === false ? e.typeName === b.typeName : isA(e.typeName, b.typeName as string)))
       .filter((e) => b.excludeDeletedEntities === false || e.status === 'ACTIVE')
-      .sort((x, y) => x.createTime - y.createTime || x.guid.localeCompare(y.guid));
+      // creation order (the store's insertion order breaks ties: sort is stable)
+      .sort((x, y) => x.createTime - y.createTime);
     return { queryType: 'BASIC', searchParameters: b, entities: all.slice(offset, offset + limit).map(header), approximateCount: all.length };
   };
 
