@@ -52,6 +52,10 @@ describe('desiredState', () => {
 });
 
 describe('diffState', () => {
+  it('never sends an empty list it did not fill before: a healthy entity is not written at all', () => {
+    expect(isEmptyDiff(diffState(desiredState(healthy, same), null, []))).toBe(true);
+  });
+
   it('sends everything the first time, nothing when the same state is written again', () => {
     const wanted = desiredState({ ...healthy, openIncidents: [incident('a', 'late')], propagatedTags: ['PII'] }, same);
     const first = diffState(wanted, null, []);
@@ -72,8 +76,10 @@ describe('diffState', () => {
   });
 
   it('never touches an announcement it did not write', () => {
-    const written = appliedState(desiredState(healthy, same), null, { added: [], removed: [] });
-    expect(isEmptyDiff(diffState(desiredState(healthy, same), written, []))).toBe(true);
+    const wanted = desiredState({ ...healthy, monitored: true }, same);
+    const diff = diffState(wanted, null, []);
+    expect(diff.attributes).toEqual({ assetMcIsMonitored: true });
+    expect(isEmptyDiff(diffState(wanted, appliedState(wanted, null, { added: [], removed: [] }), []))).toBe(true);
   });
 
   it('sends the whole announcement when any part of it changes', () => {

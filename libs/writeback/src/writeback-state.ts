@@ -92,14 +92,17 @@ export interface WritebackDiff {
 }
 
 /**
- * The difference between the wanted state and the one written last (null: never written). A tag
- * the entity holds directly that the bridge did not put there is never added (Atlas refuses it,
+ * The difference between the wanted state and the one written last (null: never written). A list
+ * is sent empty only to clear what the bridge wrote before. A tag the entity holds directly that the bridge did not put there is never added (Atlas refuses it,
  * 400 ATLAS-400-00-01A) nor removed: it is someone else's.
  */
 export function diffState(wanted: WrittenState, written: WrittenState | null, directTags: readonly string[]): WritebackDiff {
   const before = written ?? { attributes: {}, tags: [] };
   const attributes: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(wanted.attributes)) {
+    // an empty list the bridge never filled says nothing: sending it would only wipe what another
+    // writer (Atlan's own Monte Carlo crawler) keeps there, and write every entity as it is imported
+    if (!(key in before.attributes) && Array.isArray(value) && value.length === 0) continue;
     if (!sameValue(before.attributes[key], value)) attributes[key] = value;
   }
   for (const key of Object.keys(before.attributes)) {

@@ -1,6 +1,6 @@
 import { DeadLettersService } from '@tributary/catalog';
 import {
-  AtlanConfig, AtlasApi, AtlasApiError, AtlasConfig, AtlasEntity, AtlasFlavour, AtlasRestClient, ConnectorsService,
+  AtlanConfig, AtlasApi, AtlasApiError, atlasApiOf, AtlasConfig, AtlasEntity, AtlasFlavour, ConnectorsService,
 } from '@tributary/connectors';
 import { OutboundHttp } from '@tributary/outbound';
 import type { Job, JobOutcome } from '@tributary/queue';
@@ -80,7 +80,7 @@ export class WritebackProcessor {
 
   /** The factory the platform uses: the REST client over its outbound HTTP. */
   static restClients(http: OutboundHttp): AtlasApiFactory {
-    return (flavour, config) => new AtlasRestClient(flavour, config, http);
+    return (flavour, config) => atlasApiOf(flavour, config, http);
   }
 
   async run(job: Job<WritebackJob>): Promise<JobOutcome> {
@@ -259,22 +259,28 @@ export class WritebackProcessor {
     return { kind: 'failed', assetId: row.assetId, answer: err.message, nextAttemptAt: new Date(Date.now() + delayMs) };
   }
 
-  /** Records each row's outcome (which lets go of it) and parks the parked ones in the dead letters. */
+  /**
+   * Parks the parked rows in the dead letters, then records each row's outcome (which lets go of
+   * it): a row shown parked always has its dead letter (a replay of a letter whose row was not
+   * recorded parked finds nothing to do).
+   */
   private async record(tenantId: TenantId, connectorId: string, results: WritebackOutcome[]): Promise<void> {
+    const parked = results.filter((r) => r.kind === 'parked');
+    if (parked.length > 0) {
+      const { links, names } = await this.database.inTenant(tenantId, async (tx) => ({
+        links: await this.writebacks.links(tx, [connectorId], parked.map((p) => p.assetId)),
+        names: await this.assets.namesByIds(tx, parked.map((p) => p.assetId)),
+      }));
+      for (const p of parked) {
+        const qualifiedName = names.get(p.assetId)?.qualifiedName ?? null;
+        const payload: ParkedWriteback = { connectorId, assetId: p.assetId, qualifiedName, guid: links.find((l) => l.assetId === p.assetId)?.guid ?? null };
+        await this.deadLetters.park(tenantId, WRITEBACK_STREAM,
+          `write-back of ${qualifiedName ?? `asset ${p.assetId}`} to connector ${connectorId} parked: ${p.answer}`, payload);
+      }
+    }
     await this.database.inTenant(tenantId, async (tx) => {
       for (const r of results) await this.writebacks.record(tx, connectorId, r);
     });
-    const parked = results.filter((r) => r.kind === 'parked');
-    if (parked.length === 0) return;
-    const links = await this.database.inTenant(tenantId, (tx) => this.writebacks.links(tx, [connectorId], parked.map((p) => p.assetId)));
-    const names = await this.database.inTenant(tenantId, (tx) => this.assets.namesByIds(tx, parked.map((p) => p.assetId)));
-    for (const p of parked) {
-      const link = links.find((l) => l.assetId === p.assetId);
-      const qualifiedName = names.get(p.assetId)?.qualifiedName ?? null;
-      const payload: ParkedWriteback = { connectorId, assetId: p.assetId, qualifiedName, guid: link?.guid ?? null };
-      await this.deadLetters.park(tenantId, WRITEBACK_STREAM,
-        `write-back of ${qualifiedName ?? `asset ${p.assetId}`} to connector ${connectorId} parked: ${p.answer}`, payload);
-    }
   }
 
   private async parkAll(tenantId: TenantId, connectorId: string, rows: WritebackRow[], reason: string): Promise<JobOutcome> {
