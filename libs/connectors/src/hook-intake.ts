@@ -26,10 +26,11 @@ export interface HookIntake {
 
 /**
  * A connector's webhook intake: a source's signature and body check, or a target's reply facet;
- * undefined for a target that takes no replies (Teams).
+ * undefined for a target that takes no replies (Teams) and a source that takes no webhooks (Atlas).
  */
 export function hookIntakeOf(plugin: ConnectorPlugin): HookIntake | undefined {
   if (plugin.kind === 'target') return plugin.replies;
+  if (plugin.receivesWebhooks === false) return undefined;
   return {
     verify: (rawBody, headers, signingSecret) => (plugin.verifySignature(rawBody, headers, signingSecret) ? 'verified' : 'invalid'),
     validate(rawBody) {

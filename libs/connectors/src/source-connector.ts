@@ -136,6 +136,8 @@ export interface HistorySource {
  */
 export interface SourceConnector<C = unknown> extends ConnectorDeclaration<C> {
   readonly kind: 'source';
+  /** false for a source whose deliveries never come by webhook (Apache Atlas's come from its Kafka topic): its hook URL answers 404 */
+  readonly receivesWebhooks?: boolean;
   /** The source's webhook signature over the raw body (checked before anything else). */
   verifySignature(rawBody: Buffer, headers: IncomingHttpHeaders, signingSecret: string): boolean;
   /**

@@ -87,9 +87,11 @@ export class AtlasEntityApplier implements FactApplier {
   private async prepare(tenantId: TenantId, connectorId: string, facts: AtlasEntityFact[]): Promise<Prepared> {
     const prepared: Prepared = { ends: new Map(), tagNames: new Map(), connection: null };
     const liveProcesses = [...new Set(facts.filter((f) => f.isProcess && !isDelete(f)).map((f) => f.guid))];
-    const catalogTags = new Set(facts.flatMap((f) => f.directTags ?? []));
-    if (liveProcesses.length === 0 && catalogTags.size === 0) return prepared;
-    const known = await this.database.inTenant(tenantId, (tx) => this.entities.byGuids(tx, connectorId, [...new Set(facts.map((f) => f.guid))], false));
+    const tagged = facts.filter((f) => f.directTags !== null);
+    if (liveProcesses.length === 0 && tagged.length === 0) return prepared;
+    // the tags named: those the notifications show, and those the entities had (a removed one is named only there)
+    const catalogTags = new Set(tagged.flatMap((f) => f.directTags!));
+    const known = await this.database.inTenant(tenantId, (tx) => this.entities.byGuids(tx, connectorId, [...new Set(tagged.map((f) => f.guid))], false));
     for (const row of known.values()) row.directTags.forEach((t) => catalogTags.add(t));
     const connection = await this.apis.of(connectorId);
     if (!connection) throw new Error(`connector ${connectorId} is no longer an Atlas or Atlan connector: its catalog cannot be read`);
@@ -169,9 +171,11 @@ export class AtlasEntityApplier implements FactApplier {
   }
 
   /**
-   * The asset's direct tags from this catalog follow the entity's: a tag new on the entity is added,
-   * one gone from it removed. Never imported: the write-back's own tags (its outbox) and tags
-   * Tributary holds on the asset as propagated (what the bridge wrote back coming round again).
+   * The asset's direct tags from this catalog follow the entity's changes: a tag new on the entity
+   * (not in its last notification) is added, one gone from it removed. Never imported: the
+   * write-back's own tags (its outbox) and tags Tributary holds on the asset as propagated (what the
+   * bridge wrote back coming round again). A tag is judged when it arrives, not again on every later
+   * notification: one left out because Tributary propagated it stays out when that propagation ends.
    * Tags people gave the asset in Tributary are not the catalog's, and are left alone.
    */
   private async followTags(ctx: WriteContext, tx: TenantTx, qualifiedName: string, assetId: number,
@@ -181,8 +185,9 @@ export class AtlasEntityApplier implements FactApplier {
     const propagated = new Set(held.filter((c) => c.source === 'propagated').map((c) => c.name));
     const nameOf = (tag: string) => tagNames.get(tag) ?? tag;
     const imported = (tag: string) => !written.has(tag) && !propagated.has(nameOf(tag));
+    const had = new Set(before);
     for (const tag of after) {
-      if (imported(tag) && !direct.has(nameOf(tag))) {
+      if (!had.has(tag) && imported(tag) && !direct.has(nameOf(tag))) {
         await this.classificationsService.addIn(ctx, tx, qualifiedName, nameOf(tag), true);
         direct.add(nameOf(tag));
       }

@@ -41,7 +41,11 @@ export class HooksController {
     + '`freshdesk`: an automation rule\'s webhook with the secret in `X-Tributary-Secret` or as the Basic auth password, its body the '
     + 'documented template (`ticket_id`, `ticket_status`, `ticket_tags`, `ticket_agent_email`, bare or in `freshdesk_webhook`); a ticket '
     + 'tagged `tributary-incident-<id>` resolves, reopens or assigns that incident, any other is kept as ignored. An incident id not in '
-    + 'the connector\'s tenant changes nothing and is kept as ignored (`unknown_incident`)',
+    + 'the connector\'s tenant changes nothing and is kept as ignored (`unknown_incident`). `atlan`: an Atlan webhook (sent as '
+    + '`text/plain`), the secret Atlan showed when the webhook was saved in `x-atlan-signing-secret` (entered as the connector\'s '
+    + '`signingSecret`); the body an AtlasNotificationMessage (whole or GZIP; a split part is 422). Atlan\'s validation ping, sent '
+    + 'without the secret, is acknowledged and kept as ignored (`validation_ping`); so are the bridge\'s own writes (`own_write`), '
+    + 'relationship notifications and unknown operations',
   z.union([MonteCarloDelivery, JiraWebhookBody, ...FreshdeskWebhookBody.options]))
   @Responds('durably logged; the ingestor applies it next', Accepted)
   async receive(@Param('connectorType', new ParseParam('connectorType', ConnectorType)) type: string,

@@ -11,6 +11,13 @@ export interface BridgeConnection {
   api: AtlasApi;
 }
 
+interface CachedConnection {
+  version: number;
+  connection: BridgeConnection;
+  /** Atlan's tag display names by hashed id, and when they were read */
+  tags?: { readAt: number; names: Map<string, string> };
+}
+
 /** How long Atlan's tag type names are trusted before a name not among them makes them be read again. */
 const TAG_NAMES_REFRESH_MS = 5_000;
 
@@ -21,7 +28,7 @@ const TAG_NAMES_REFRESH_MS = 5_000;
  * not among them turns up.
  */
 export class AtlasApis {
-  private readonly cache = new Map<string, { version: number; connection: BridgeConnection; tags?: { readAt: number; names: Map<string, string> } }>();
+  private readonly cache = new Map<string, CachedConnection>();
 
   constructor(
     private readonly connectors: ConnectorsService,
@@ -50,7 +57,7 @@ export class AtlasApis {
     return new Map(names.map((n) => [n, entry.tags?.names.get(n) ?? n]));
   }
 
-  private async entry(connectorId: string) {
+  private async entry(connectorId: string): Promise<CachedConnection | undefined> {
     const loaded = await this.connectors.loadAny(connectorId);
     if (!loaded || loaded.plugin.kind !== 'source' || (loaded.row.type !== 'atlas' && loaded.row.type !== 'atlan')) {
       this.cache.delete(connectorId);
@@ -60,7 +67,7 @@ export class AtlasApis {
     if (cached && cached.version === loaded.row.version) return cached;
     const flavour = loaded.row.type as AtlasFlavour;
     const config = loaded.config as BridgeConfig;
-    const fresh = { version: loaded.row.version, connection: { flavour, config, api: this.build(flavour, config, this.http) } };
+    const fresh: CachedConnection = { version: loaded.row.version, connection: { flavour, config, api: this.build(flavour, config, this.http) } };
     this.cache.set(connectorId, fresh);
     return fresh;
   }

@@ -99,13 +99,12 @@ export function factOf(flavour: AtlasFlavour, entity: AtlasEntity, operation: st
   const status = entity.status ?? 'ACTIVE';
   if (!STATUSES.has(status)) throw new NormalizeError(`entity ${guid} has an unknown status ${JSON.stringify(status)}`);
   const kept = Object.fromEntries(config.keepAttributes.filter((k) => k in attributes).map((k) => [k, attributes[k]]));
-  const updatedBy = (entity as { updatedBy?: unknown }).updatedBy;
+  const { updatedBy, displayText } = entity as { updatedBy?: unknown; displayText?: unknown };
   const fact: AtlasEntityFact = {
     flavour, operationType: operation, eventTime, guid, typeName, assetType, isProcess,
     catalogQualifiedName: catalogName,
     qualifiedName: `${config.qualifiedNamePrefix}${catalogName}`,
-    name: typeof attributes.name === 'string' ? attributes.name : typeof (entity as { displayText?: unknown }).displayText === 'string'
-      ? (entity as { displayText: string }).displayText : null,
+    name: typeof attributes.name === 'string' ? attributes.name : typeof displayText === 'string' ? displayText : null,
     status: status as AtlasEntityFact['status'],
     attributes: kept,
     directTags: directTagsOf(entity, operation),
@@ -129,8 +128,9 @@ export function assetTypeOf(typeName: string, config: Pick<BridgeConfig, 'entity
  */
 function directTagsOf(entity: AtlasEntity, operation: string): string[] | null {
   if (!Array.isArray(entity.classifications)) return operation === 'CLASSIFICATION_DELETE' ? [] : null;
-  const names = entity.classifications
-    .filter((c) => isObject(c) && typeof c.typeName === 'string' && (c.entityGuid === undefined || c.entityGuid === null || c.entityGuid === entity.guid))
+  const names = (entity.classifications as unknown[])
+    .filter((c): c is { typeName: string; entityGuid?: unknown } => isObject(c) && typeof c.typeName === 'string')
+    .filter((c) => c.entityGuid === undefined || c.entityGuid === null || c.entityGuid === entity.guid)
     .map((c) => c.typeName);
   return [...new Set(names)].sort();
 }

@@ -14,6 +14,8 @@ const SIGNING_HEADER = 'x-atlan-signing-secret';
 
 /** The ordering key of Atlan's validation pings: they are about no entity. */
 const PING_KEY = 'validation_ping';
+/** The ordering key of an envelope whose content cannot be read: its entity is unknown. */
+const UNREADABLE_KEY = 'unreadable';
 
 /** The catalog's REST API for a connector's config, through the platform's outbound policy. */
 export function atlasApiOf(flavour: AtlasFlavour, config: BridgeConfig, http: OutboundHttp): AtlasRestClient {
@@ -38,10 +40,13 @@ function bridgeConnector<C extends BridgeConfig>(flavour: AtlasFlavour, configSc
     secretPaths: atlan ? ['apiToken'] : ['auth.password', 'kafka.sasl.password'],
     outboundUrls: [{ path: 'baseUrl', target: atlan ? ATLAN_TARGET : ATLAS_TARGET, secretPaths: atlan ? ['apiToken'] : ['auth.password'] }],
 
+    // Atlas sends no webhooks: its changes come from its Kafka topic
+    receivesWebhooks: atlan,
+
     /**
      * Atlan sends the webhook's secret verbatim in `x-atlan-signing-secret`, compared in constant
      * time. Its validation ping comes before the secret exists, so without one: only that exact body
-     * is taken (kept as ignored, never applied). Atlas sends no webhooks: its changes come from Kafka.
+     * is taken (kept as ignored, never applied).
      */
     verifySignature(rawBody, headers, signingSecret) {
       if (!atlan) return false;
@@ -53,7 +58,11 @@ function bridgeConnector<C extends BridgeConfig>(flavour: AtlasFlavour, configSc
     validateBody(body) {
       if (atlan && isValidationPing(body)) return { ok: true, orderingKey: PING_KEY };
       const decoded = decodeRecord(body);
-      if (decoded.kind === 'unreadable') return { ok: false, issues: [{ path: '', message: decoded.reason }] };
+      // an envelope whose content cannot be read (corrupt base64 or GZIP, a newer version) is logged
+      // all the same: the ingestor parks it in the dead letters with the reason, the body kept to inspect
+      if (decoded.kind === 'unreadable') {
+        return isEnvelope(body) ? { ok: true, orderingKey: UNREADABLE_KEY } : { ok: false, issues: [{ path: '', message: decoded.reason }] };
+      }
       if (decoded.kind === 'part') {
         return { ok: false, issues: [{ path: 'msgSplitIdx', message: `a part (${decoded.part.index + 1} of ${decoded.part.count}) of split message ${decoded.part.msgId}: a webhook must carry a whole message` }] };
       }
@@ -91,6 +100,9 @@ function bridgeConnector<C extends BridgeConfig>(flavour: AtlasFlavour, configSc
     },
   };
 }
+
+/** A body that says it is an envelope (it names its version), whatever its content. */
+const isEnvelope = (body: unknown) => typeof body === 'object' && body !== null && !Array.isArray(body) && 'version' in body;
 
 /** Whether raw bytes are the validation ping: parsed (it is small) and compared as JSON. */
 function isValidationPingBytes(rawBody: Buffer): boolean {

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { InboundDelivery, inboundDeliveryCodec } from '@tributary/contracts';
+import { inboundHeaders } from '@tributary/connectors';
+import { asTenantId } from '@tributary/store';
+import { platformApp } from '../../apps/platform/src/platform.app';
+import { AtlasFake, AtlasFakeEnvelope, startAtlasFake } from '../support/fakes/atlas-fake';
+import { LOCAL_OUTBOUND_CONFIG } from '../support/outbound';
+import { enc, startTestApp, TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
+
+interface Change { type: string; subject: string; data: Record<string, unknown> }
+
+const SOURCE = 'sales.raw_orders@prod';
+const TARGET = 'sales.orders@prod';
+const OTHER = 'sales.returns@prod';
+const PROCESS = 'sales.load_orders@prod';
+const ANA = { user: 'ana' };
+
+/**
+ * The upstream Apache Atlas flavour of the bridge's source side: its notifications reach the inbound
+ * log from its Kafka topic (the topic reader, tested in the distributed suite, logs each decoded
+ * envelope as a delivery); here they are logged exactly as that reader logs them, and the catalog's
+ * REST API (process ends, basic auth) is the fake's.
+ */
+describe('Atlas source (topic deliveries, applier)', () => {
+  let t: TestApp;
+  let fake: AtlasFake;
+  let connectorId: string;
+  const guids: Record<string, string> = {};
+  let chain = Promise.resolve();
+
+  const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
+  /** A decoded envelope logged as the topic reader logs it: JSON, keyed by its entity. */
+  const logged = async (envelope: AtlasFakeEnvelope) => {
+    const d: InboundDelivery = { id: randomUUID(), tenant: 'default', connectorId, connectorType: 'atlas', via: 'webhook', receivedAt: new Date(),
+      contentType: 'application/json', body: JSON.stringify(envelope), traceparent: null };
+    await t.runtime.eventLog.append('inbound', [{ tenantId: asTenantId('default'), key: `${connectorId}/entity:${envelope.message.entity.guid}`,
+      value: inboundDeliveryCodec.encode(d), headers: inboundHeaders(d) }]);
+  };
+  const drained = () => waitFor('the ingestor to drain the inbound log', async () => ((await t.runtime.eventLog.lag('ingestor', 'inbound')) === 0 ? true : undefined));
+  const settle = async () => {
+    await chain;
+    await drained();
+  };
+  const asset = async (qn: string) => {
+    const res = await t.http().get(`/v1/assets/${enc(qn)}`).set(auth());
+    return res.status === 200 ? res.body as { typeName: string; attributes: Record<string, unknown>; classifications: { name: string; source: string }[] } : undefined;
+  };
+  const tags = async (qn: string) => ((await asset(qn))?.classifications ?? []).map((c) => `${c.name}:${c.source}`).sort();
+  const downstream = async (qn: string) =>
+    ((await t.http().get(`/v1/lineage/${enc(qn)}?direction=downstream&depth=1`).set(auth())).body.nodes as { qualifiedName: string }[]).map((n) => n.qualifiedName).sort();
+  const changes = async () => (await t.http().get('/v1/changes?limit=1000').set(auth())).body.items as Change[];
+  const deadLetters = async () => (await t.http().get('/v1/dead-letters').set(auth())).body.items as { reason: string }[];
+
+  beforeAll(async () => {
+    fake = await startAtlasFake({ flavour: 'atlas', tagTypes: ['PII', 'Gold'] });
+    fake.listen((envelope) => { chain = chain.then(() => logged(envelope)); });
+    t = await startTestApp({ parts: platformApp, config: { reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG } });
+    connectorId = (await t.http().post('/v1/connectors').set(auth())
+      .send({ type: 'atlas', name: 'atlas', config: fake.config({ writeBack: false }) }).expect(201)).body.id;
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.stop();
+  });
+
+  it('takes no webhooks: its changes come from the topic', async () => {
+    const res = await t.http().post(`/v1/hooks/atlas/${connectorId}`).set('x-atlan-signing-secret', 'whatever-it-may-be').send({});
+    expect([res.status, res.body.error.code]).toEqual([404, 'no_webhooks']);
+  });
+
+  it('a hive_process\'s inputs × outputs become edges named by the process, its ends read through basic auth, after a 429', async () => {
+    guids.source = fake.seed.entity(ANA, { typeName: 'hive_table', qualifiedName: SOURCE });
+    guids.target = fake.seed.entity(ANA, { typeName: 'hive_table', qualifiedName: TARGET });
+    guids.other = fake.seed.entity(ANA, { typeName: 'hive_table', qualifiedName: OTHER });
+    fake.fail({ status: 429, path: /^\/entity\/guid\//, retryAfter: '0' });
+    guids.process = fake.seed.process(ANA, { typeName: 'hive_process', qualifiedName: PROCESS, inputs: [guids.source], outputs: [guids.target, guids.other] });
+    await settle();
+    expect(await asset(SOURCE)).toMatchObject({ typeName: 'table' });
+    expect(await downstream(SOURCE)).toEqual([TARGET, OTHER].sort());
+    const reads = fake.requests.filter((r) => r.apiPath === `/entity/guid/${guids.process}`);
+    expect(reads.map((r) => r.status)).toEqual([429, 200]);
+    expect(reads.every((r) => r.headers.authorization?.startsWith('Basic '))).toBe(true);
+    const added = (await changes()).filter((c) => c.type === 'lineage.edge.added').map((c) => c.data.after);
+    expect(added).toEqual(expect.arrayContaining([{ from: SOURCE, to: TARGET, process: PROCESS }, { from: SOURCE, to: OTHER, process: PROCESS }]));
+  });
+
+  it('a process that loses an output loses that edge, and only its own: an edge a person drew stays', async () => {
+    await t.http().put('/v1/lineage').set(auth()).send({ edges: [{ from: TARGET, to: OTHER }] }).expect(200);
+    fake.seed.update(ANA, guids.process, { outputs: [{ guid: guids.target }] });
+    await settle();
+    expect(await downstream(SOURCE)).toEqual([TARGET]);
+    expect(await downstream(TARGET)).toEqual([OTHER]);
+  });
+
+  it('upstream tag names are used as they are; a tag in the write-back\'s outbox is its own write coming back, never imported', async () => {
+    const targetId = await t.runtime.database.inTenant(asTenantId('default'), async (tx) => {
+      const id = (await sql<{ id: number }>`SELECT id FROM assets WHERE qualified_name = ${TARGET}`.execute(tx.db)).rows[0].id;
+      await sql`INSERT INTO atlas_writebacks (tenant_id, connector_id, asset_id, wanted_sequence, sent_sequence, written, status)
+                VALUES ('default', ${connectorId}, ${id}, 1, 1, ${JSON.stringify({ attributes: { description: 'as written back' }, tags: ['Gold'] })}::jsonb, 'sent')`
+        .execute(tx.db);
+      return id;
+    });
+    expect(targetId).toBeGreaterThan(0);
+    fake.seed.addTag({ user: 'tributary' }, guids.target, 'Gold');
+    fake.seed.update({ user: 'tributary' }, guids.target, { description: 'as written back' });
+    fake.seed.addTag(ANA, guids.source, 'PII');
+    await settle();
+    expect(await tags(SOURCE)).toEqual(['PII:direct']);
+    await waitFor('PII to propagate', async () => ((await tags(TARGET)).includes('PII:propagated') ? true : undefined));
+    expect(await tags(TARGET)).toEqual(['PII:propagated']);
+    expect((await asset(TARGET))?.attributes.description).toBeUndefined();
+  });
+
+  it('a process the catalog cannot be read for is parked with the reason after its tries, and changes nothing', async () => {
+    fake.fail({ status: 500, path: /^\/entity\/guid\//, times: 20 });
+    const before = await downstream(OTHER);
+    fake.seed.process(ANA, { typeName: 'hive_process', qualifiedName: 'sales.broken@prod', inputs: [guids.other], outputs: [guids.source] });
+    await settle();
+    const letters = await waitFor('the dead letter', async () => { const l = await deadLetters(); return l.length > 0 ? l : undefined; }, 30_000);
+    expect(letters[0].reason).toMatch(/could not read process .* from the catalog: 500 ATLAS-500-00-001/);
+    expect(await downstream(OTHER)).toEqual(before);
+  });
+
+  it('a process deleted in the catalog takes its edges with it; a dataset deleted takes its asset', async () => {
+    fake.seed.remove(ANA, guids.process);
+    await settle();
+    expect(await downstream(SOURCE)).toEqual([]);
+    expect(await downstream(TARGET)).toEqual([OTHER]);
+    fake.seed.remove(ANA, guids.other);
+    await settle();
+    expect(await asset(OTHER)).toBeUndefined();
+    expect(await asset(SOURCE)).toBeDefined();
+  });
+});
