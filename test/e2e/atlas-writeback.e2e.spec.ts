@@ -212,6 +212,24 @@ describe('atlas write-back', () => {
       expect((await settled(ORDERS)).writeback!.written!.tags).toEqual([]);
     });
 
+    it('a tag removed at its source in the catalog is removed from the entities it was written to', async () => {
+      const pii = fake.tagName('PII');
+      // RAW still holds the catalog's own PII (Tributary removed only its copy): taken off and put back on, it is new to Tributary
+      fake.seed.removeTag(ANA, guids[RAW], 'PII');
+      fake.seed.addTag(ANA, guids[RAW], 'PII');
+      for (const qn of [ORDERS, REVENUE]) {
+        await waitFor(`PII on ${qn}`, async () => (entity(qn).classifications.some((c) => c.typeName === pii) ? true : undefined));
+      }
+      fake.seed.removeTag(ANA, guids[RAW], 'PII');
+      for (const qn of [ORDERS, REVENUE]) {
+        await waitFor(`PII gone from ${qn}`, async () => (entity(qn).classifications.length === 0 ? true : undefined));
+        expect((await settled(qn)).writeback!.written!.tags).toEqual([]);
+      }
+      await pipe.chain;
+      const tags = (await t.http().get(`/v1/assets/${enc(PREFIX + RAW)}`).set(auth()).expect(200)).body.classifications as unknown[];
+      expect(tags).toEqual([]);
+    });
+
     it('waits out a 429 for as long as Retry-After says, without using up an attempt', async () => {
       const since = Date.now();
       fake.fail({ status: 429, retryAfter: '1', path: '/entity/bulk' });
