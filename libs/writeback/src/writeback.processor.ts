@@ -49,7 +49,6 @@ interface Unit {
   diff: WritebackDiff;
 }
 
-
 /**
  * Writes a bridge connector's pending write-backs to its catalog (contract §3, §4): claims up to a
  * batch of rows (a lease: one writer per asset at a time, so an asset's writes are ordered), reads
