@@ -13,17 +13,21 @@ import {
   DELIVER_QUEUE, DeliverJob, DeliveryProcessor, DIGEST_QUEUE, DigestJob, NotificationPlanner,
 } from '@tributary/notifications';
 import { TenantId } from '@tributary/store';
+import { WRITEBACK_QUEUE, WritebackJob, WritebackPlanner, WritebackProcessor } from '@tributary/writeback';
 
 const GROUP = 'propagator';
 /** The change log's second reader: notify rules, on their own offsets, so that a slow destination never holds propagation back. */
 const NOTIFIER_GROUP = 'notifier';
+/** The third: catalog write-back (the Atlas / Atlan bridge), on its own offsets, so that a slow catalog holds back neither of the others. */
+const WRITEBACK_GROUP = 'writeback';
 const BATCH_SIZE = 1000;
 
 /**
  * The propagator: relays the outbox into the change log (embedded change capture, unless Debezium
  * does it), consumes the change log (consumer group `propagator`), plans which propagations to
  * recompute, and runs the fan-out and apply jobs; as consumer group `notifier` it plans the notify
- * rules' deliveries and runs their jobs. A tenant that fails (its database unreachable) is
+ * rules' deliveries and runs their jobs; as consumer group `writeback` it marks the catalog entities
+ * of bridge connectors to write back and runs the write-back jobs. A tenant that fails (its database unreachable) is
  * held back on its own backoff at each step while the others go on: in the relay, in the change
  * log's consumer (TenantIsolation) and in the jobs (TenantJobs). The consumer and the relay are
  * watched for stalls (ConsumerWatch).
@@ -34,6 +38,7 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
   private relay?: ChangeRelay;
   private consumer?: IsolatedConsumer;
   private notifier?: IsolatedConsumer;
+  private writeback?: IsolatedConsumer;
   private relayWatch?: WatchedConsumer;
   private workers: { stop(): Promise<void> }[] = [];
   /** Apply jobs running in this process; the relay yields to them. */
@@ -48,6 +53,8 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     private readonly deadLetters: DeadLettersService,
     private readonly notifications: NotificationPlanner,
     private readonly deliveries: DeliveryProcessor,
+    private readonly writebackPlanner: WritebackPlanner,
+    private readonly writebacks: WritebackProcessor,
     private readonly metrics: Metrics,
     private readonly consumers: ConsumerWatch,
   ) {}
@@ -65,11 +72,15 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
         tenantJobs.handler((job) => this.counted(job.data.tenantId, this.deliveries.deliver(job))), { concurrency: 4, attempts, backoffMs }),
       await this.runtime.jobQueue.work<DigestJob>(DIGEST_QUEUE,
         tenantJobs.handler((job) => this.counted(job.data.tenantId, this.deliveries.digest(job))), { concurrency: 2, attempts, backoffMs }),
+      // a job writes one connector's batch; rows, not jobs, count a write's attempts
+      await this.runtime.jobQueue.work<WritebackJob>(WRITEBACK_QUEUE, tenantJobs.handler((job) => this.writebacks.run(job)), { concurrency: 2, attempts, backoffMs }),
     ];
     this.consumer = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, config, this.logger,
       { group: GROUP, stream: CHANGES_STREAM, batchSize: BATCH_SIZE, what: 'changes', handle: (batch) => this.handle(batch) });
     this.notifier = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, config, this.logger,
       { group: NOTIFIER_GROUP, stream: CHANGES_STREAM, batchSize: BATCH_SIZE, what: 'changes to notify', handle: (batch) => this.notify(batch) });
+    this.writeback = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, config, this.logger,
+      { group: WRITEBACK_GROUP, stream: CHANGES_STREAM, batchSize: BATCH_SIZE, what: 'changes to write back', handle: (batch) => this.writeBack(batch) });
     // with Debezium, its connector fills the change topics from the outbox: a relay too would publish every change twice
     if (config.changeCapture === 'relay') {
       const relay = this.consumers.watch('relay', 'outbox');
@@ -86,6 +97,7 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     await this.relay?.stop();
     await this.consumer?.stop();
     await this.notifier?.stop();
+    await this.writeback?.stop();
     await Promise.all(this.workers.map((w) => w.stop()));
     this.relayWatch?.stop();
   }
@@ -112,20 +124,18 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
 
   /** Queues the deliveries a batch of changes makes notify rules want (an undecodable record is parked by `handle`). */
   private async notify(batch: LogRecord[]): Promise<void> {
-    const byTenant = new Map<TenantId, ChangeEventRecord[]>();
-    for (const record of batch) {
-      let event: ChangeEventRecord;
-      try {
-        event = changeEventCodec.decode(record.value);
-      } catch {
-        continue;
-      }
-      byTenant.set(record.tenantId, [...(byTenant.get(record.tenantId) ?? []), event]);
-    }
-    for (const [tenantId, events] of byTenant) {
+    for (const [tenantId, events] of decodedByTenant(batch)) {
       const { deliver, digest } = await this.notifications.plan(tenantId, events);
       if (deliver.length > 0) await this.runtime.jobQueue.enqueue(DELIVER_QUEUE, deliver);
       if (digest.length > 0) await this.runtime.jobQueue.enqueue(DIGEST_QUEUE, digest);
+    }
+  }
+
+  /** Queues the write-back jobs a batch of changes makes bridge connectors want (an undecodable record is parked by `handle`). */
+  private async writeBack(batch: LogRecord[]): Promise<void> {
+    for (const [tenantId, events] of decodedByTenant(batch)) {
+      const jobs = await this.writebackPlanner.plan(tenantId, events);
+      if (jobs.length > 0) await this.runtime.jobQueue.enqueue(WRITEBACK_QUEUE, jobs);
     }
   }
 
@@ -151,4 +161,19 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
       }
     }
   }
+}
+
+/** The batch's change events by tenant; an undecodable record is left out (the `propagator` group parks it). */
+function decodedByTenant(batch: LogRecord[]): Map<TenantId, ChangeEventRecord[]> {
+  const byTenant = new Map<TenantId, ChangeEventRecord[]>();
+  for (const record of batch) {
+    let event: ChangeEventRecord;
+    try {
+      event = changeEventCodec.decode(record.value);
+    } catch {
+      continue;
+    }
+    byTenant.set(record.tenantId, [...(byTenant.get(record.tenantId) ?? []), event]);
+  }
+  return byTenant;
 }

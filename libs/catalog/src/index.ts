@@ -11,6 +11,6 @@ export * from './incidents.service';
 export * from './dead-letters.service';
 export * from './ignored-deliveries.service';
 export * from './directory.service';
-export { nameCursor, timeIdCursor } from './page-cursor';
+export { nameCursor, timeIdCursor, timeNumberCursor } from './page-cursor';
 export * from './column-lineage.service';
 export { sameJson } from './same-json';

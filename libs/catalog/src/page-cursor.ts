@@ -27,5 +27,17 @@ export const timeIdCursor = {
   },
 };
 
+/** Lists ordered newest first by (time, a numeric id such as an asset's). */
+export const timeNumberCursor = {
+  encode: (at: Date, id: number) => Buffer.from(`${at.toISOString()}|${id}`).toString('base64url'),
+  decode(cursor: string): { at: Date; id: number } {
+    const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+    const at = new Date(parts[0]);
+    if (parts.length !== 2 || Number.isNaN(at.getTime()) || !/^[1-9][0-9]{0,15}$/.test(parts[1])
+      || timeNumberCursor.encode(at, Number(parts[1])) !== cursor) throw invalidCursor();
+    return { at, id: Number(parts[1]) };
+  },
+};
+
 const invalidCursor = () => malformed('invalid_cursor', 'query parameter cursor is not one returned by this endpoint; start without it',
   { issues: [{ path: 'cursor', message: 'not a cursor returned by this endpoint' }] });

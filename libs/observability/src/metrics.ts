@@ -66,7 +66,7 @@ export class Metrics {
       help: 'Delivery and digest job runs by outcome: sent, retrying (5xx, timeout), rate_limited (a 429 waited out), waiting (our own rate limit, a newer change), parked, skipped (nothing to send)',
       labelNames: ['tenant', 'outcome'], registers: [this.registry] });
     this.eventsConsumed = new Counter({ name: 'tributary_events_consumed_total',
-      help: 'Records of the event log a consumer group of this process has handled (ingestor: inbound events; propagator, notifier, indexer: change events): '
+      help: 'Records of the event log a consumer group of this process has handled (ingestor: inbound events; propagator, notifier, writeback, indexer: change events): '
         + 'with process_cpu_seconds_total, the CPU seconds per event the cost model (docs/cost.md) is built on',
       labelNames: ['group', 'stream'], registers: [this.registry] });
     this.atlasNotifications = new Counter({ name: 'tributary_atlas_notifications_total',

@@ -18,6 +18,9 @@ import { BACKFILL_QUEUE, BackfillJob, BackfillsService, INBOUND_STREAM } from '@
 import {
   DELIVER_QUEUE, DeliverJob, DeliveriesService, DeliveryProcessor, DIGEST_QUEUE, DigestJob, NoticeBuilder, NOTIFICATIONS_STREAM, NotificationPlanner,
 } from '@tributary/notifications';
+import {
+  ParkedWriteback, WRITEBACK_QUEUE, WRITEBACK_STREAM, WritebackDeliveries, WritebackJob, WritebackPlanner, WritebackProcessor,
+} from '@tributary/writeback';
 import { defaultConnectors } from './default-connectors';
 import { outboundPolicy } from './outbound-policy';
 import { Runtime } from './runtime';
@@ -44,7 +47,8 @@ export class DomainModule {
     const registry = defaultConnectors();
     const publicUrl = runtime.config.publicUrl ?? `http://localhost:${runtime.config.port}`;
     const outbound = new NodeOutboundHttp(outboundPolicy(runtime.config));
-    const connectors = new ConnectorsService(db, new ConnectorsRepository(db), registry, runtime.secrets, publicUrl, outbound);
+    const connectorRows = new ConnectorsRepository(db);
+    const connectors = new ConnectorsService(db, connectorRows, registry, runtime.secrets, publicUrl, outbound);
     // Every dead letter also goes to the event log's dead-letters stream (the dead-letter topic on Kafka).
     const deadLetters = new DeadLettersService(db, (letter) => runtime.eventLog.append('dead-letters', [deadLetterRecord(letter)]));
     // A parked inbound record goes back on the inbound log as it was, and through the same path.
@@ -86,6 +90,16 @@ export class DomainModule {
         `notification job failed after ${job.attempt} attempts: ${job.reason}`, job.data).then(() => undefined));
       deadLetters.registerReplayer(`jobs:${queue}`, (_tenantId, payload) => requeue(payload as DeliverJob | DigestJob));
     }
+    // The catalog bridge's write-back: a job per bridge connector writes its pending rows; a parked row replayed is pending again.
+    const writebacks = new WritebackProcessor(db, connectors, deadLetters, WritebackProcessor.restClients(outbound),
+      { attempts: runtime.config.jobAttempts, backoffMs: runtime.config.jobBackoffMs });
+    const requeueWriteback = async (job: WritebackJob | undefined) => {
+      if (job) await runtime.jobQueue.enqueue<WritebackJob>(WRITEBACK_QUEUE, [{ data: job, dedupKey: `replay/${randomUUID()}` }]);
+    };
+    deadLetters.registerReplayer(WRITEBACK_STREAM, async (tenantId, payload) => requeueWriteback(await writebacks.unpark(tenantId, payload as ParkedWriteback)));
+    runtime.deadJobs.register<WritebackJob>(WRITEBACK_QUEUE, (job) => deadLetters.park(job.data.tenantId, `jobs:${WRITEBACK_QUEUE}`,
+      `write-back job failed after ${job.attempt} attempts: ${job.reason}`, job.data).then(() => undefined));
+    deadLetters.registerReplayer(`jobs:${WRITEBACK_QUEUE}`, (_tenantId, payload) => requeueWriteback(payload as WritebackJob));
     const apiKeys = new ApiKeyService(new ApiKeysRepository(db));
     const values: [unknown, unknown][] = [
       [AssetsService, new AssetsService(db)],
@@ -113,7 +127,9 @@ export class DomainModule {
       [RulePreview, new RulePreview(db, rules, planner)],
       [NotificationPlanner, new NotificationPlanner(db, rules)],
       [DeliveryProcessor, deliveries],
-      [DeliveriesService, new DeliveriesService(db)],
+      [DeliveriesService, new DeliveriesService(db, [new WritebackDeliveries(db, connectorRows)])],
+      [WritebackPlanner, new WritebackPlanner(db, connectorRows)],
+      [WritebackProcessor, writebacks],
       [ApiKeyService, apiKeys],
       [TenantsService, new TenantsService(db, new TenantsRepository(db), apiKeys, runtime.secrets)],
       [EVENT_LOG, runtime.eventLog],

@@ -5,8 +5,10 @@ import { ConsumerWatch } from './consumer-watch';
 import { Runtime } from './runtime';
 
 /** Consumer groups and queues worth watching: lag and depth are read when Prometheus scrapes. */
-const CONSUMERS = [{ group: 'ingestor', stream: 'inbound' }, { group: 'propagator', stream: 'changes' }, { group: 'notifier', stream: 'changes' }] as const;
-const QUEUES = ['propagation.plan', 'propagation.fanout', 'propagation.apply', 'backfill', 'notifications.deliver', 'notifications.digest'];
+const CONSUMERS = [
+  { group: 'ingestor', stream: 'inbound' }, { group: 'propagator', stream: 'changes' }, { group: 'notifier', stream: 'changes' }, { group: 'writeback', stream: 'changes' },
+] as const;
+const QUEUES = ['propagation.plan', 'propagation.fanout', 'propagation.apply', 'backfill', 'notifications.deliver', 'notifications.digest', 'atlas.writeback'];
 
 /** How long one lag reading serves scrapes (on Kafka it is a few admin calls per group and topic). */
 const LAG_TTL_MS = 1000;

@@ -16,6 +16,7 @@ export * from './repositories/analytics-facts.repository';
 export * from './repositories/change-events.repository';
 export * from './repositories/incident-facts.repository';
 export * from './repositories/notification-deliveries.repository';
+export * from './repositories/atlas-writebacks.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/tenants.repository';
 export * from './repositories/api-keys.repository';

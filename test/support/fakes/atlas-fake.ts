@@ -55,6 +55,8 @@ export interface AtlasFakeEntity {
 }
 
 export interface AtlasFakeRequest {
+  /** when it arrived, epoch ms */
+  at: number;
   method: string;
   /** the whole path, prefix included, without the query */
   path: string;
@@ -498,7 +500,8 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
     const all = [...entities.values()]
       .filter((e) => (b.includeSubTypes === false ? e.typeName === b.typeName : isA(e.typeName, b.typeName as string)))
       .filter((e) => b.excludeDeletedEntities === false || e.status === 'ACTIVE')
-      .sort((x, y) => x.createTime - y.createTime || x.guid.localeCompare(y.guid));
+      // creation order (the store's insertion order breaks ties: sort is stable)
+      .sort((x, y) => x.createTime - y.createTime);
     return { queryType: 'BASIC', searchParameters: b, entities: all.slice(offset, offset + limit).map(header), approximateCount: all.length };
   };
 
@@ -523,7 +526,7 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
       try { body = JSON.parse(raw); } catch { body = raw; bodyIsJson = false; }
     }
     const entry: AtlasFakeRequest = {
-      method: req.method ?? 'GET', path: url.pathname, apiPath, query: Object.fromEntries(url.searchParams), body,
+      at: Date.now(), method: req.method ?? 'GET', path: url.pathname, apiPath, query: Object.fromEntries(url.searchParams), body,
       headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])), status: 0, user: null,
     };
     requests.push(entry);

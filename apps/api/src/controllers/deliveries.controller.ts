@@ -26,7 +26,7 @@ export class DeliveriesController {
 
   @Get()
   @RequireRole('support')
-  @Responds('outbound deliveries (one per notify rule, incident or owner loss, and target connector), newest first, with their attempts', DeliveryPage)
+  @Responds('outbound deliveries (one per notify rule, incident or owner loss, and target connector; for a catalog bridge connector, one per asset written back), newest first, with their attempts', DeliveryPage)
   list(@CurrentAccess() a: Access, @Query(new ParseQuery(ListQuery)) q: z.infer<typeof ListQuery>) {
     return this.deliveries.list(a.tenantId, q);
   }

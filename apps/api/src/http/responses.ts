@@ -175,11 +175,18 @@ export const DeliveryPage = page(z.strictObject({
   }).nullable().describe('for a notify rule on asset.owner.deactivated: the owner lost it tells of, once; null for an incident delivery'),
   digest: z.boolean().describe('sent in the rule\'s digest summaries'),
   status: z.enum(['pending', 'sent', 'retrying', 'parked']),
-  ref: z.record(z.string(), z.string()).nullable().describe('the destination\'s message or ticket (Slack channel and ts, Jira issue key, Freshdesk ticket id)'),
+  ref: z.record(z.string(), z.string()).nullable().describe('the destination\'s message or ticket (Slack channel and ts, Jira issue key, Freshdesk ticket id; a catalog entity\'s guid, typeName and qualifiedName)'),
   attemptCount: z.number().int(),
   attempts: z.array(z.strictObject({ at: Time, outcome: z.enum(['sent', 'failed', 'rate_limited', 'parked']),
     answer: z.string().describe('the destination\'s answer in its own words; never a secret') })).describe('the newest 20, newest first'),
   nextAttemptAt: Time.nullable().describe('when a retrying delivery is tried again'),
+  writeback: z.strictObject({
+    assetId: z.number().int(), qualifiedName: z.string().nullable(),
+    written: z.strictObject({ attributes: z.record(z.string(), z.unknown()), tags: z.array(z.string()) }).nullable()
+      .describe('the state last written to the entity: the attributes set and the catalog tag names attached (the bridge\'s outbox)'),
+    wantedSequence: z.number().int().describe('the newest change the entity must show'),
+    sentSequence: z.number().int().describe('the change it shows'),
+  }).nullable().describe('for a catalog bridge connector (atlas, atlan): the asset written back to its entity (`ref`); null for a notification'),
   createdAt: Time, updatedAt: Time,
 }));
 
