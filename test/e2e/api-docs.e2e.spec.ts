@@ -246,6 +246,7 @@ describe('API description', () => {
     const key = await call('post', '/v1/api-keys', { body: { name: 'docs', roles: ['viewer'], expiresAt: '2099-01-01T00:00:00Z' }, status: 201 });
     await call('get', '/v1/api-keys', { status: 200 });
     await call('get', '/v1/session', { status: 200 });
+    await call('get', '/v1/console/config', { status: 200 });
     await call('delete', '/v1/api-keys/{id}', { params: { id: key.id }, status: 204 });
     await call('post', '/v1/tenants', { body: { id: 'docs-walk', name: 'Docs walkthrough', placement: 'schema' }, status: 201 });
 

@@ -25,6 +25,7 @@ import { LineageController } from './controllers/lineage.controller';
 import { OpenLineageController } from './controllers/openlineage.controller';
 import { RulesController } from './controllers/rules.controller';
 import { SessionController } from './controllers/session.controller';
+import { ConsoleController } from './controllers/console.controller';
 import { TenantsController } from './controllers/tenants.controller';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { WebhookMetricsHooks } from './http/webhook-metrics.hooks';
@@ -53,7 +54,7 @@ export class ApiModule {
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
         ConnectorsController, HooksController, IncidentsController, DeadLettersController, DeliveriesController, IgnoredDeliveriesController, BackfillsController,
         RulesController, ExpressionsController, ImpactController, AnalyticsController, DirectoryController, ScimController, OpenLineageController,
-        SessionController],
+        SessionController, ConsoleController],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, WebhookMetricsHooks, ...insightsProviders],
     };
   }

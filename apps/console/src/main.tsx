@@ -5,6 +5,7 @@ import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { ApiError } from './api';
 import { Layout } from './pages/layout';
 import { AssetPage } from './pages/asset';
+import { Callback } from './pages/callback';
 import { Assets } from './pages/assets';
 import { Connectors } from './pages/connectors';
 import { Overview } from './pages/overview';
@@ -26,6 +27,7 @@ createRoot(document.getElementById('root')!).render(
       <BrowserRouter basename="/console">
         <Routes>
           <Route path="/sign-in" element={<SignIn />} />
+          <Route path="/callback" element={<Callback />} />
           <Route element={<Layout />}>
             <Route index element={<Overview />} />
             <Route path="assets" element={<Assets />} />

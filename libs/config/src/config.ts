@@ -61,6 +61,11 @@ const schema = z.object({
   oidcGroupsClaim: z.string().default('groups').describe('OIDC_GROUPS_CLAIM: claim listing the groups mapped to roles.'),
   oidcGroupRoles: z.string().default('')
     .describe('OIDC_GROUP_ROLES: group=role pairs, comma separated (e.g. data-stewards=steward); a group named like a role maps to it.'),
+  oidcConsoleClientId: z.string().min(1).max(256).optional()
+    .describe('OIDC_CONSOLE_CLIENT_ID: the issuer\'s client id of the web console (a single-page app: Authorization Code with PKCE, no secret, '
+      + 'sign-in redirect URI <TRIBUTARY_PUBLIC_URL>/console/callback). The console offers single sign-on when this and OIDC_ISSUER are set.'),
+  oidcConsoleScopes: z.string().default('openid profile email')
+    .describe('OIDC_CONSOLE_SCOPES: scopes the console asks for (space separated); the access token must carry the tenant and groups claims.'),
   logLevel: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log').describe('LOG_LEVEL: lowest level logged.'),
   // rate limits (issue 10, point 15)
   rateLimitPerCredential: z.coerce.number().min(0).default(1000)
@@ -190,6 +195,7 @@ const envNames: Record<keyof Config, string> = {
   redisUrl: 'REDIS_URL', queuePrefix: 'TRIBUTARY_QUEUE_PREFIX', jobAttempts: 'TRIBUTARY_JOB_ATTEMPTS', jobBackoffMs: 'TRIBUTARY_JOB_BACKOFF_MS',
   oidcIssuer: 'OIDC_ISSUER', oidcAudience: 'OIDC_AUDIENCE', oidcJwksUri: 'OIDC_JWKS_URI',
   oidcTenantClaim: 'OIDC_TENANT_CLAIM', oidcGroupsClaim: 'OIDC_GROUPS_CLAIM', oidcGroupRoles: 'OIDC_GROUP_ROLES',
+  oidcConsoleClientId: 'OIDC_CONSOLE_CLIENT_ID', oidcConsoleScopes: 'OIDC_CONSOLE_SCOPES',
   logLevel: 'LOG_LEVEL',
   rateLimitPerCredential: 'TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL', rateLimitPerCredentialBurst: 'TRIBUTARY_RATE_LIMIT_PER_CREDENTIAL_BURST',
   rateLimitPerConnector: 'TRIBUTARY_RATE_LIMIT_PER_CONNECTOR', rateLimitPerConnectorBurst: 'TRIBUTARY_RATE_LIMIT_PER_CONNECTOR_BURST',

@@ -282,6 +282,14 @@ export const RulePreviewed = z.strictObject({
   total: z.number().int().describe('how many changes in all'),
 });
 
+export const ConsoleConfig = z.strictObject({
+  oidc: z.strictObject({
+    authority: z.string().describe('the OIDC issuer (OIDC_ISSUER)'),
+    clientId: z.string().describe('the console\'s public client id (OIDC_CONSOLE_CLIENT_ID)'),
+    scope: z.string(),
+  }).nullable(),
+});
+
 export const SessionView = z.strictObject({
   kind: z.enum(['api-key', 'oidc']),
   actor: z.string().describe('`key:<id>` or `oidc:<sub>`, as the audit log names it'),

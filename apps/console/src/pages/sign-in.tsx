@@ -1,7 +1,9 @@
 import { FormEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, explain, Session } from '../api';
+import { consoleConfig } from '../console-config';
+import { userManager } from '../oidc';
 import { signIn, signOut } from '../session';
 
 /** Sign-in with an API key, checked against the API (`GET /v1/session`) before it is kept. */
@@ -11,6 +13,8 @@ export function SignIn() {
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const config = useQuery({ queryKey: ['console-config'], queryFn: consoleConfig, staleTime: Infinity });
+  const sso = config.data?.oidc ?? null;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -40,6 +44,14 @@ export function SignIn() {
         <button type="submit" disabled={busy || key.trim() === ''}>Sign in</button>
         {error && <p id="sign-in-error" role="alert" className="error">{error}</p>}
       </form>
+      {sso && (
+        <>
+          <p className="or">or</p>
+          <button type="button" onClick={() => { void userManager(sso).signinRedirect().catch((err: unknown) => setError(explain(err))); }}>
+            Sign in with single sign-on
+          </button>
+        </>
+      )}
     </main>
   );
 }
