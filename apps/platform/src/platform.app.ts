@@ -10,4 +10,5 @@ export const platformApp: AppParts = {
   modules: (runtime) => [apiApp, ingestorApp, propagatorApp, indexerApp].flatMap((a) => a.modules(runtime)),
   onReady: apiApp.onReady,
   embeddedAnalytics: true,
+  console: true,
 };
