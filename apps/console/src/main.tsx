@@ -6,7 +6,12 @@ import { ApiError } from './api';
 import { Layout } from './pages/layout';
 import { AssetPage } from './pages/asset';
 import { Assets } from './pages/assets';
+import { IncidentPage } from './pages/incident';
+import { Incidents } from './pages/incidents';
 import { Overview } from './pages/overview';
+import { RequiresRole } from './pages/requires-role';
+import { RuleEditor } from './pages/rule-editor';
+import { Rules } from './pages/rules';
 import { SignIn } from './pages/sign-in';
 import './styles.css';
 
@@ -27,6 +32,11 @@ createRoot(document.getElementById('root')!).render(
             <Route index element={<Overview />} />
             <Route path="assets" element={<Assets />} />
             <Route path="assets/*" element={<AssetPage />} />
+            <Route path="incidents" element={<Incidents />} />
+            <Route path="incidents/:id" element={<IncidentPage />} />
+            <Route path="rules" element={<RequiresRole role="steward"><Rules /></RequiresRole>} />
+            <Route path="rules/new" element={<RequiresRole role="steward"><RuleEditor /></RequiresRole>} />
+            <Route path="rules/:id" element={<RequiresRole role="steward"><RuleEditor /></RequiresRole>} />
           </Route>
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>

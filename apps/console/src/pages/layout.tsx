@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { Navigate, NavLink, Outlet, useNavigate } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, explain, Session } from '../api';
+import { allows, api, ApiError, explain, Session } from '../api';
 import { followChanges } from '../change-stream';
 import { credential, signOut } from '../session';
 
@@ -41,6 +41,8 @@ export function Layout() {
         <nav aria-label="Pages">
           <NavLink to="/" end>Overview</NavLink>
           <NavLink to="/assets">Assets</NavLink>
+          <NavLink to="/incidents">Incidents</NavLink>
+          {allows(session.data, 'steward') && <NavLink to="/rules">Rules</NavLink>}
         </nav>
         <span className="who" aria-live="polite">
           {session.data ? `${session.data.tenant} · ${session.data.roles.join(', ')}` : ''}
