@@ -3,7 +3,7 @@ import { platformApp } from '../../apps/platform/src/platform.app';
 import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
-import { launchBrowser, screenshot, seriousViolations } from './browser';
+import { expectCount, expectText, launchBrowser, screenshot, seriousViolations } from './browser';
 
 /**
  * The console in a real browser (Debian's Chromium through playwright-core) against the all-in-one
@@ -122,27 +122,3 @@ describe('Console (browser)', () => {
     await page.waitForURL(/\/console\/sign-in$/);
   });
 });
-
-/** Waits (Playwright's own polling, up to its default timeout) until the locator's text matches. */
-async function expectText(locator: import('playwright-core').Locator, expected: string | RegExp): Promise<void> {
-  const matches = (text: string) => (typeof expected === 'string' ? text.trim() === expected : expected.test(text));
-  const deadline = Date.now() + 15_000;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = (await locator.textContent({ timeout: 5_000 }).catch(() => '')) ?? '';
-    if (matches(last)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`expected ${String(expected)}, the page shows ${JSON.stringify(last)}`);
-}
-
-async function expectCount(locator: import('playwright-core').Locator, expected: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  let last = -1;
-  while (Date.now() < deadline) {
-    last = await locator.count();
-    if (last === expected) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`expected ${expected} elements, the page has ${last}`);
-}

@@ -8,8 +8,12 @@ import { AssetPage } from './pages/asset';
 import { Callback } from './pages/callback';
 import { Assets } from './pages/assets';
 import { Connectors } from './pages/connectors';
+import { IncidentPage } from './pages/incident';
+import { Incidents } from './pages/incidents';
 import { Overview } from './pages/overview';
 import { RequiresRole } from './pages/requires-role';
+import { RuleEditor } from './pages/rule-editor';
+import { Rules } from './pages/rules';
 import { Support } from './pages/support';
 import { SignIn } from './pages/sign-in';
 import './styles.css';
@@ -34,6 +38,11 @@ createRoot(document.getElementById('root')!).render(
             <Route path="assets/*" element={<AssetPage />} />
             <Route path="connectors" element={<RequiresRole role="admin"><Connectors /></RequiresRole>} />
             <Route path="support" element={<RequiresRole role="support"><Support /></RequiresRole>} />
+            <Route path="incidents" element={<Incidents />} />
+            <Route path="incidents/:id" element={<IncidentPage />} />
+            <Route path="rules" element={<RequiresRole role="steward"><Rules /></RequiresRole>} />
+            <Route path="rules/new" element={<RequiresRole role="steward"><RuleEditor /></RequiresRole>} />
+            <Route path="rules/:id" element={<RequiresRole role="steward"><RuleEditor /></RequiresRole>} />
           </Route>
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>

@@ -41,6 +41,8 @@ export function Layout() {
         <nav aria-label="Pages">
           <NavLink to="/" end>Overview</NavLink>
           <NavLink to="/assets">Assets</NavLink>
+          <NavLink to="/incidents">Incidents</NavLink>
+          {allows(session.data, 'steward') && <NavLink to="/rules">Rules</NavLink>}
           {allows(session.data, 'admin') && <NavLink to="/connectors">Connectors</NavLink>}
           {allows(session.data, 'support') && <NavLink to="/support">Support</NavLink>}
         </nav>
