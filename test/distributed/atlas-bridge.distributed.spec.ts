@@ -41,6 +41,7 @@ describe('the Atlas bridge on Kafka, the whole loop', () => {
   const guids: Record<string, string> = {};
   const encodings: Record<string, number> = { whole: 0, gzip: 0, split: 0 };
   let produced = 0;
+  const notified: AtlasFakeEnvelope[] = [];
   let chain: Promise<unknown> = Promise.resolve();
   let feedCursor = 0;
 
@@ -104,7 +105,10 @@ describe('the Atlas bridge on Kafka, the whole loop', () => {
     await createTopics(brokers, [atlasTopic], PARTITIONS, 3_600_000);
     await producer.connect();
     fake = await startAtlasFake({ flavour: 'atlas', tagTypes: ['PII'] });
-    fake.listen((envelope) => { chain = chain.then(() => produce(envelope)); });
+    fake.listen((envelope) => {
+      notified.push(envelope);
+      chain = chain.then(() => produce(envelope));
+    });
     t = await startTestApp({ parts: platformApp, config: { kafkaBrokers: brokers.join(','), topicPrefix: prefix, reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG } });
     connectorId = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'atlas', name: 'atlas',
       config: { ...fake.config(), kafka: { brokers, topic: atlasTopic, startFrom: 'earliest', splitTimeoutSeconds: 60 } } }).expect(201)).body.id;
@@ -152,6 +156,11 @@ describe('the Atlas bridge on Kafka, the whole loop', () => {
     }
     expect(await tags(SRC)).toEqual(['PII:direct']);
     expect(tagWrites(SRC, since)).toEqual([]);
+    // the loop did close: Atlas notified the bridge's own writes on the topic
+    for (const qn of [MID, DST]) {
+      const back = notified.filter((e) => e.message.operationType === 'CLASSIFICATION_ADD' && e.message.entity.guid === guids[qn]);
+      expect({ qn, back: back.length }).toEqual({ qn, back: 1 });
+    }
 
     const removedAt = Date.now();
     fake.seed.removeTag(ANA, guids[SRC], 'PII');

@@ -55,6 +55,8 @@ describe('the Atlan bridge, the whole loop', () => {
       feedCursor = page.next;
     }
   };
+  const ownWritesIgnored = async () => ((await t.http().get(`/v1/ignored-deliveries?connectorId=${atlan.id}&limit=500`).set(auth()).expect(200)).body.items as
+    { reason: string }[]).filter((i) => i.reason === 'own_write').length;
   const classificationWrites = (guid: string, field: 'addOrUpdateClassifications' | 'removeClassifications', since: number) =>
     fake.requests.filter((r: AtlasFakeRequest) => r.apiPath === '/entity/bulk' && r.at >= since && r.status === 200
       && ((r.body as { entities?: Record<string, unknown>[] }).entities ?? []).some((e) => e.guid === guid && Array.isArray(e[field]) && (e[field] as unknown[]).length > 0));
@@ -143,6 +145,7 @@ describe('the Atlan bridge, the whole loop', () => {
   it('a direct tag added in Atlan propagates in Tributary and reaches the downstream entities once, as propagate:false, and the loop settles', async () => {
     const pii = fake.tagName('PII');
     const since = Date.now();
+    const ownBefore = await ownWritesIgnored();
     fake.seed.addTag(ANA, guids[RAW], 'PII');
     for (const qn of DOWNSTREAM) {
       await waitFor(`PII on ${qn} in Atlan`, async () => (entity(qn).classifications.length > 0 ? true : undefined), 30_000);
@@ -157,6 +160,8 @@ describe('the Atlan bridge, the whole loop', () => {
     expect(entity(RAW).classifications).toEqual([expect.objectContaining({ typeName: pii, entityGuid: guids[RAW], propagate: true })]);
     expect(classificationWrites(guids[RAW], 'addOrUpdateClassifications', since)).toEqual([]);
     expect(await tags(RAW)).toEqual(['PII:direct']);
+    // the loop did close: each downstream write came back as Atlan's notification, and was known as the bridge's own
+    expect(await ownWritesIgnored()).toBeGreaterThanOrEqual(ownBefore + DOWNSTREAM.length);
   });
 
   it('removing the tag in Atlan removes it downstream in Tributary and in Atlan, once', async () => {
