@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { analyticsSuite } from './analytics.bench';
+import { atlasSuite } from './atlas.bench';
 import { catalogSuite } from './catalog.bench';
 import { distributedSuite } from './distributed.bench';
 import { druidSuite } from './druid.bench';
@@ -14,7 +15,7 @@ import { BenchSuite, SuiteResult } from './suite';
  * `npm run bench`: the suites, run one after the other in this order. A new suite is one more line.
  * `npm run bench -- propagation` runs only the suites named.
  */
-const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite, analyticsSuite, distributedSuite, druidSuite, notificationsSuite, openlineageSuite];
+const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite, analyticsSuite, distributedSuite, druidSuite, notificationsSuite, openlineageSuite, atlasSuite];
 
 async function main(): Promise<void> {
   let failures = 0;
