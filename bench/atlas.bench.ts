@@ -20,7 +20,7 @@ import { BenchSuite } from './suite';
 /** BENCH_QUICK=1: small sizes, for trying the suite out, never for the record. */
 const QUICK = process.env.BENCH_QUICK === '1';
 /** notifications pre-produced to ATLAS_ENTITIES: half table creates, a quarter updates, a quarter tag adds */
-const NOTIFICATIONS = QUICK ? 2_000 : 50_000;
+const NOTIFICATIONS = QUICK ? 2_000 : 20_000;
 const DOWNSTREAM = QUICK ? 2_000 : 100_000;
 const PARTITIONS = 3;
 const PRODUCE_BATCH = 1_000;
