@@ -70,7 +70,7 @@ describe('Console overview and live asset page (browser)', () => {
 
     await page.locator('label', { hasText: /^Per/ }).locator('select').selectOption('hour');
     await expectText(page.locator('[data-testid="trend-chart"]'), (text) => text.includes('SEV-1'));
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="trend-chart"]')?.getAttribute('data-buckets')) >= 7 * 24);
+    await page.waitForFunction('Number(document.querySelector(\'[data-testid="trend-chart"]\')?.getAttribute("data-buckets")) >= 7 * 24');
 
     await page.locator('label', { hasText: /^Group by/ }).locator('select').selectOption('source');
     await expectText(row('montecarlo'), /^montecarlo\s*3\s*0\s*3$/);
