@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { analyticsSuite } from './analytics.bench';
 import { atlasSuite } from './atlas.bench';
 import { catalogSuite } from './catalog.bench';
+import { consoleSuite } from './console.bench';
 import { distributedSuite } from './distributed.bench';
 import { druidSuite } from './druid.bench';
 import { inboundSuite } from './inbound.bench';
@@ -15,7 +16,8 @@ import { BenchSuite, SuiteResult } from './suite';
  * `npm run bench`: the suites, run one after the other in this order. A new suite is one more line.
  * `npm run bench -- propagation` runs only the suites named.
  */
-const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite, analyticsSuite, distributedSuite, druidSuite, notificationsSuite, openlineageSuite, atlasSuite];
+const suites: BenchSuite[] = [catalogSuite, inboundSuite, propagationSuite, analyticsSuite, distributedSuite, druidSuite, notificationsSuite, openlineageSuite, atlasSuite,
+  consoleSuite];
 
 async function main(): Promise<void> {
   let failures = 0;

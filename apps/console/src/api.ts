@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type {
   ApiKeyList, AssetPage, AssetView, BackfillPage, ChangeItem, ConnectorList, CreatedApiKey, CreatedConnector, DeadLetterPage, ExpressionChecked,
-  IncidentImpact, IncidentPage, IncidentView, LineageGraph, Rule as RuleView, RuleList, RulePreviewed, SavedRule, SessionView,
+  IncidentImpact, IncidentPage, IncidentTrends, IncidentView, LineageGraph, LineageHotspots, Rule as RuleView, RuleList, RulePreviewed, SavedRule, SessionView,
 } from '../../api/src/http/responses';
 import type { CreateRuleBody, UpdateRuleBody } from '../../../libs/propagation/src/rules.service';
 import { hasAnyRole, type Role } from '../../../libs/auth/src/roles';
@@ -17,6 +17,8 @@ export type AssetList = z.infer<typeof AssetPage>;
 export type Lineage = z.infer<typeof LineageGraph>;
 export type IncidentDetail = z.infer<typeof IncidentView>;
 export type Impact = z.infer<typeof IncidentImpact>;
+export type Trends = z.infer<typeof IncidentTrends>;
+export type Hotspots = z.infer<typeof LineageHotspots>;
 export type Rule = z.infer<typeof RuleView>;
 export type Rules = z.infer<typeof RuleList>;
 export type Saved = z.infer<typeof SavedRule>;
