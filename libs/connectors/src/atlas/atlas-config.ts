@@ -70,7 +70,8 @@ export const AtlanConfig = z.strictObject({
   apiToken: z.string().min(1).max(4096),
   /**
    * the token's user as Atlan names it in `updatedBy` (`service-account-apikey-<uuid>`): events whose
-   * change this user made are the bridge's own writes. Read from `GET /api/service/users/current` when absent.
+   * change this user made are the bridge's own writes. Without it, the bridge's own writes are still
+   * recognised by the `x-atlan-agent-id: tributary` header it sends and by its outbox (atlas_writebacks.written).
    */
   serviceUser: z.string().min(1).max(512).optional(),
 });
