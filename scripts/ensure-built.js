@@ -42,7 +42,7 @@ function sourceHash() {
 function entryPointsBuilt() {
   const apps = existsSync(join(root, 'apps')) ? readdirSync(join(root, 'apps')) : [];
   return apps.every((app) => !existsSync(join(root, 'apps', app, 'src', 'main.ts')) || existsSync(join(root, 'dist', 'apps', app, 'src', 'main.js')))
-    && existsSync(join(root, 'dist', 'console', 'index.html'));
+    && (!existsSync(join(root, 'apps', 'console', 'index.html')) || existsSync(join(root, 'dist', 'console', 'index.html')));
 }
 
 const force = process.argv.includes('--force');
