@@ -3,13 +3,13 @@ import { Link, useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api, AssetList, enc, explain } from '../api';
 import { HealthBadge } from './health-badge';
+import { Pager } from './pager';
 
 /** Assets: search by name, filter by type, tag and health; a page of results at a time. */
 export function Assets() {
   const [params, setParams] = useSearchParams();
   const [draft, setDraft] = useState({ q: params.get('q') ?? '', typeName: params.get('typeName') ?? '', tag: params.get('tag') ?? '',
     health: params.get('health') ?? '' });
-  const cursor = params.get('cursor');
   const query = new URLSearchParams({ limit: '50', ...Object.fromEntries([...params].filter(([, v]) => v !== '')) });
   const list = useQuery({ queryKey: ['assets', query.toString()], queryFn: () => api<AssetList>(`/v1/assets?${query}`) });
 
@@ -50,12 +50,7 @@ export function Assets() {
           </tbody>
         </table>
       ))}
-      <nav aria-label="Result pages" className="pager">
-        {cursor && <button type="button" onClick={() => { const p = new URLSearchParams(params); p.delete('cursor'); setParams(p); }}>First page</button>}
-        {list.data?.nextCursor && (
-          <button type="button" onClick={() => { const p = new URLSearchParams(params); p.set('cursor', list.data!.nextCursor!); setParams(p); }}>Next page</button>
-        )}
-      </nav>
+      <Pager nextCursor={list.data?.nextCursor} />
     </>
   );
 }

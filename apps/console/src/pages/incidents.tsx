@@ -2,6 +2,7 @@ import { FormEvent, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api, explain, IncidentList } from '../api';
+import { Pager } from './pager';
 
 const FILTERS = ['status', 'source', 'asset'] as const;
 
@@ -9,7 +10,6 @@ const FILTERS = ['status', 'source', 'asset'] as const;
 export function Incidents() {
   const [params, setParams] = useSearchParams();
   const [draft, setDraft] = useState(Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>);
-  const cursor = params.get('cursor');
   const query = new URLSearchParams({ limit: '50', ...Object.fromEntries([...params].filter(([, v]) => v !== '')) });
   // under 'incidents': the layout's change feed refreshes it as incidents change
   const list = useQuery({ queryKey: ['incidents', 'list', query.toString()], queryFn: () => api<IncidentList>(`/v1/incidents?${query}`) });
@@ -54,12 +54,7 @@ export function Incidents() {
           </tbody>
         </table>
       ))}
-      <nav aria-label="Result pages" className="pager">
-        {cursor && <button type="button" onClick={() => { const p = new URLSearchParams(params); p.delete('cursor'); setParams(p); }}>First page</button>}
-        {list.data?.nextCursor && (
-          <button type="button" onClick={() => { const p = new URLSearchParams(params); p.set('cursor', list.data!.nextCursor!); setParams(p); }}>Next page</button>
-        )}
-      </nav>
+      <Pager nextCursor={list.data?.nextCursor} />
     </>
   );
 }
