@@ -1,9 +1,12 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { platformApp } from '../../apps/platform/src/platform.app';
+import { alertNode, incidentNode, warehouseTable } from '../support/montecarlo/montecarlo-graphql.factories';
+import { MonteCarloGraphqlServer } from '../support/montecarlo/montecarlo-graphql.server';
 import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
+import { LOCAL_OUTBOUND_CONFIG } from '../support/outbound';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
-import { launchBrowser, screenshot, seriousViolations } from './browser';
+import { expectText, launchBrowser, screenshot, seriousViolations } from './browser';
 
 /** The console's admin and support pages in a real browser, and what a credential without their roles sees. */
 describe('Console admin and support pages (browser)', () => {
@@ -12,10 +15,13 @@ describe('Console admin and support pages (browser)', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let mc: MonteCarloGraphqlServer;
   const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
 
   beforeAll(async () => {
-    t = await startTestApp({ parts: platformApp });
+    mc = await MonteCarloGraphqlServer.start();
+    // no reconciliation: its reads would shift the 429 the backfill test places on the n-th request
+    t = await startTestApp({ parts: platformApp, config: { reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG } });
     await t.app.listen(0, '127.0.0.1');
     base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
     await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: 'warehouse/public/orders', typeName: 'Table' }] }).expect(200);
@@ -29,6 +35,7 @@ describe('Console admin and support pages (browser)', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
+    await mc?.stop();
   });
 
   const signIn = async (key: string) => {
@@ -83,6 +90,38 @@ describe('Console admin and support pages (browser)', () => {
     await row.getByText(/^replayed/).waitFor();
     await waitFor('the replayed incident applied', async () =>
       ((await t.http().get('/v1/incidents?status=open').set(auth())).body.items as { externalId: string }[]).some((i) => i.externalId === 'console-replay') || undefined);
+  });
+
+  it('starts a backfill from the support page and shows its progress while it runs and when it ends', async () => {
+    for (let i = 0; i < 250; i++) {
+      mc.incidents.push(incidentNode({ createdTime: new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString(),
+        events: { edges: [{ node: { table: warehouseTable('warehouse:public.orders') } }] } }));
+    }
+    for (let i = 0; i < 30; i++) mc.alerts.push(alertNode({ createdTime: new Date(Date.UTC(2026, 10, 2, 0, i)).toISOString() }));
+    const connector = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'mc-api',
+      config: { mappings: [{ template: 'warehouse/{schema}/{table}' }], graphql: { apiId: mc.apiId, apiToken: mc.apiToken, endpoint: mc.url } } }).expect(201)).body;
+    // the second page is refused with a 429 for 3 s: the backfill is seen running, with one page read
+    mc.failRequest(2, { status: 429, retryAfterSeconds: 3 });
+
+    await signIn(t.adminKey);
+    await page.getByRole('link', { name: 'Support' }).click();
+    await page.getByLabel('Connector id').fill(connector.id);
+    await page.getByLabel('Since').fill('2026-11-01T00:00');
+    await page.getByRole('button', { name: 'Start backfill' }).click();
+    const row = page.getByRole('table', { name: 'Backfills' }).getByRole('row').nth(1);
+    await expectText(row, (text) => text.includes('running: 1 page, 100 records, slowed down 1×'));
+    // the source never says how many pages there are: the bar is indeterminate (no value) while it runs
+    const bar = row.getByRole('progressbar');
+    expect(await bar.getAttribute('value')).toBeNull();
+    expect(await seriousViolations(page)).toEqual([]);
+    // the page reads its progress again while it runs: it ends without a reload
+    await expectText(row, (text) => text.includes('succeeded: 4 pages, 280 records, slowed down 1×'));
+    expect(await bar.getAttribute('value')).toBe('1');
+    expect(await bar.getAttribute('aria-label')).toBe('backfill succeeded');
+    const [backfill] = (await t.http().get('/v1/backfills').set(auth()).expect(200)).body.items;
+    // the form's time is the browser's local time
+    const since = await page.evaluate(() => new Date('2026-11-01T00:00').toISOString());
+    expect(backfill).toMatchObject({ connectorId: connector.id, status: 'succeeded', pages: 4, observations: 280, rateLimited: 1, since });
   });
 
   it('shows a viewer neither the admin nor the support pages, and says which role they need', async () => {

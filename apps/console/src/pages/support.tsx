@@ -83,7 +83,7 @@ function BackfillList() {
                 <td>
                   {/* the source never says how many pages there are: indeterminate until it ends */}
                   <progress aria-label={`backfill ${b.status}`} max={1} {...(b.finishedAt ? { value: 1 } : {})} />{' '}
-                  <span className="status">{b.status}</span>: {b.pages} pages, {b.observations} records
+                  <span className="status">{b.status}</span>: {b.pages} {b.pages === 1 ? 'page' : 'pages'}, {b.observations} {b.observations === 1 ? 'record' : 'records'}
                   {b.rateLimited > 0 ? `, slowed down ${b.rateLimited}×` : ''}{b.lastError ? ` — ${b.lastError}` : ''}
                 </td>
               </tr>
