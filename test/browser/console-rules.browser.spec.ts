@@ -1,10 +1,12 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { platformApp } from '../../apps/platform/src/platform.app';
+import { SlackFake, startSlackFake } from '../support/fakes/slack-fake';
 import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
+import { LOCAL_OUTBOUND_CONFIG } from '../support/outbound';
 import { settled } from '../support/propagation';
 import { enc, startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
-import { expectText, launchBrowser, screenshot, seriousViolations } from './browser';
+import { expectCount, expectText, launchBrowser, screenshot, seriousViolations } from './browser';
 
 /** A filter a steward might first write: matches() is refused (its run time has no bound), at the column it starts. */
 const BROKEN_FILTER = 'event.type == "asset.created" || event.subject.matches("^src/")';
@@ -22,12 +24,14 @@ describe('Console: incidents and rules (browser)', () => {
   let context: BrowserContext;
   let page: Page;
   let viewerKey: string;
+  let slack: SlackFake;
   const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
   const asset = async (qualifiedName: string) => (await t.http().get(`/v1/assets/${enc(qualifiedName)}`).set(auth()).expect(200)).body;
   const changesHead = async () => (await t.http().get('/v1/changes?after=0&limit=1000').set(auth()).expect(200)).body.next;
 
   beforeAll(async () => {
-    t = await startTestApp({ parts: platformApp });
+    slack = await startSlackFake({ rateLimit: false });
+    t = await startTestApp({ parts: platformApp, config: { reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG } });
     await t.app.listen(0, '127.0.0.1');
     base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
     // src/orders (its team set) → mid/orders → out/orders (owned); warehouse/public/orders → warehouse/public/orders_daily → reports/orders
@@ -53,6 +57,7 @@ describe('Console: incidents and rules (browser)', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
+    await slack?.stop();
   });
 
   const signIn = async (key: string) => {
@@ -244,6 +249,55 @@ describe('Console: incidents and rules (browser)', () => {
       await assets.getByRole('link', { name: 'warehouse/public/orders' }).click();
       await page.getByRole('heading', { name: /warehouse\/public\/orders/ }).waitFor();
       expect(page.url()).toContain(`/console/assets/${enc('warehouse/public/orders')}`);
+    });
+  });
+
+  // last: its incidents would be counted by the Incidents test's pages
+  describe('Notify rules', () => {
+    it('writes a notify rule: its title template checked as typed, no preview, and once saved an incident reaches Slack with that title', async () => {
+      const target = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'slack', name: 'data-alerts', config: slack.config }).expect(201)).body;
+      await signIn(t.adminKey);
+      await page.goto(`${base}/console/rules/new`);
+      await page.getByRole('heading', { name: 'New rule' }).waitFor();
+      await page.getByLabel('Name', { exact: true }).fill('Tell data-alerts');
+      for (const off of ['asset.created', 'asset.updated']) await page.getByLabel(off, { exact: true }).uncheck();
+      await page.getByLabel('incident.opened', { exact: true }).check();
+      await page.getByLabel('Action').selectOption('notify');
+      // a notify rule reaches no asset: the depth and type fields go, the connector's come
+      expect(await page.getByLabel(/^Hops downstream/).count()).toBe(0);
+      await page.getByLabel('Target connector id').fill(target.id);
+      await page.getByLabel(/^Digest seconds/).fill('0');
+      await page.getByLabel('Filter (CEL, optional)').fill('incident.severity == "SEV-1"');
+      await page.getByLabel('Title (CEL, optional)').fill('"[console] " + incident.title +');
+      await page.getByTestId('expression-caret').waitFor();
+      await expectCount(page.getByRole('button', { name: 'Save rule' }).and(page.locator(':disabled')), 1);
+      await page.getByLabel('Title (CEL, optional)').fill('"[console] " + incident.title');
+      await expectCount(page.getByTestId('expression-caret'), 0);
+      await expectText(page.locator('.expression').nth(1).locator('.verdict'), /^Valid/);
+      expect(await page.getByRole('button', { name: 'Preview' }).isDisabled()).toBe(true);
+      await page.getByText('A notify rule changes no asset, so it has no preview').waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.getByLabel('Enabled').check();
+      await page.getByRole('button', { name: 'Save rule' }).click();
+      await page.getByRole('heading', { name: 'Rules' }).waitFor();
+      const saved = (await t.http().get('/v1/rules').set(auth())).body.items.find((r: { name: string }) => r.name === 'Tell data-alerts');
+      expect(saved).toMatchObject({ enabled: true, trigger: ['incident.opened'], filter: 'incident.severity == "SEV-1"',
+        action: { type: 'notify', connectorId: target.id, digestSeconds: 0, template: { title: '"[console] " + incident.title' } } });
+
+      // the rule works: a SEV-1 incident is posted with the title it makes; a SEV-3 one is not
+      const mc = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'mc-notify',
+        config: { mappings: [{ template: 'warehouse/{schema}/{table}' }] } }).expect(201)).body;
+      for (const severity of ['SEV-3', 'SEV-1']) {
+        const body = JSON.stringify(incidentWebhook({ severity, tables: ['warehouse:public.customers'] }));
+        await t.http().post(`/v1/hooks/montecarlo/${mc.id}`).set('Content-Type', 'application/json')
+          .set('x-mcd-signature', signMonteCarlo(body, mc.signingSecret)).send(body).expect(202);
+      }
+      const posted = await waitFor('the SEV-1 incident in Slack', async () => slack.messages()[0]);
+      expect(posted.versions[0].plain).toContain('[console] ');
+      expect(posted.versions[0].plain).toContain('SEV-1');
+      await settled(t);
+      expect(slack.messages()).toHaveLength(1);
+      await t.http().patch(`/v1/rules/${saved.id}`).set(auth()).send({ enabled: false }).expect(200);
     });
   });
 });
