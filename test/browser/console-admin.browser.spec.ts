@@ -1,95 +1,70 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { platformApp } from '../../apps/platform/src/platform.app';
 import { alertNode, incidentNode, warehouseTable } from '../support/montecarlo/montecarlo-graphql.factories';
 import { MonteCarloGraphqlServer } from '../support/montecarlo/montecarlo-graphql.server';
 import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
 import { LOCAL_OUTBOUND_CONFIG } from '../support/outbound';
-import { startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
-import { expectText, launchBrowser, screenshot, seriousViolations } from './browser';
+import { expectText, screenshot, seriousViolations } from './browser';
+import { consoleFixture } from './console-fixture';
 
 /** The console's admin and support pages in a real browser, and what a credential without their roles sees. */
 describe('Console admin and support pages (browser)', () => {
-  let t: TestApp;
-  let base: string;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
   let mc: MonteCarloGraphqlServer;
-  const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
-
-  beforeAll(async () => {
-    mc = await MonteCarloGraphqlServer.start();
+  beforeAll(async () => { mc = await MonteCarloGraphqlServer.start(); });
+  afterAll(async () => { await mc?.stop(); });
+  const c = consoleFixture({
     // no reconciliation: its reads would shift the 429 the backfill test places on the n-th request
-    t = await startTestApp({ parts: platformApp, config: { reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG } });
-    await t.app.listen(0, '127.0.0.1');
-    base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
-    await t.http().put('/v1/assets').set(auth()).send({ assets: [{ qualifiedName: 'warehouse/public/orders', typeName: 'Table' }] }).expect(200);
-    browser = await launchBrowser();
+    config: () => ({ reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG }),
+    setup: async (t) => {
+      await t.http().put('/v1/assets').set(c.auth()).send({ assets: [{ qualifiedName: 'warehouse/public/orders', typeName: 'Table' }] }).expect(200);
+    },
   });
-  beforeEach(async () => {
-    context = await browser.newContext();
-    page = await context.newPage();
-  });
-  afterEach(async () => { await context.close(); });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await mc?.stop();
-  });
-
-  const signIn = async (key: string) => {
-    await page.goto(`${base}/console/sign-in`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
-  };
-  const send = (connector: { id: string }, secret: string, body: string) => t.http().post(`/v1/hooks/montecarlo/${connector.id}`)
+  const { auth, signIn } = c;
+  const send = (connector: { id: string }, secret: string, body: string) => c.t.http().post(`/v1/hooks/montecarlo/${connector.id}`)
     .set('Content-Type', 'application/json').set('x-mcd-signature', signMonteCarlo(body, secret)).send(body);
 
   it('creates a Monte Carlo connector whose webhook URL and secret it shows once, and which works; then disables it', async () => {
-    await signIn(t.adminKey);
-    await page.getByRole('link', { name: 'Connectors' }).click();
-    await page.getByLabel('Name').fill('mc-console');
-    await page.getByLabel('Table mapping template').fill('warehouse/{schema}/{table}');
-    await page.getByRole('button', { name: 'Create' }).click();
-    const url = (await page.getByTestId('webhook-url').textContent())!;
-    const secret = (await page.getByTestId('signing-secret').textContent())!;
+    await signIn();
+    await c.page.getByRole('link', { name: 'Connectors' }).click();
+    await c.page.getByLabel('Name').fill('mc-console');
+    await c.page.getByLabel('Table mapping template').fill('warehouse/{schema}/{table}');
+    await c.page.getByRole('button', { name: 'Create' }).click();
+    const url = (await c.page.getByTestId('webhook-url').textContent())!;
+    const secret = (await c.page.getByTestId('signing-secret').textContent())!;
     expect(url).toMatch(/\/v1\/hooks\/montecarlo\/[0-9a-f-]{36}$/);
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
-    expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, 'connectors');
+    expect(await seriousViolations(c.page)).toEqual([]);
+    await screenshot(c.page, 'connectors');
     const id = url.split('/').pop()!;
     // the secret shown is the connector's: a webhook signed with it is taken
     await send({ id }, secret, JSON.stringify(incidentWebhook({ tables: ['warehouse:public.orders'] }))).expect(202);
-    await page.getByRole('button', { name: 'Disable mc-console' }).click();
-    await page.getByRole('button', { name: 'Enable mc-console' }).waitFor();
-    expect((await t.http().get(`/v1/connectors/${id}`).set(auth()).expect(200)).body.enabled).toBe(false);
+    await c.page.getByRole('button', { name: 'Disable mc-console' }).click();
+    await c.page.getByRole('button', { name: 'Enable mc-console' }).waitFor();
+    expect((await c.t.http().get(`/v1/connectors/${id}`).set(auth()).expect(200)).body.enabled).toBe(false);
     // shown once: a new visit lists it without its secret
-    await page.reload();
-    await page.getByRole('cell', { name: 'mc-console', exact: true }).waitFor();
-    expect(await page.getByTestId('signing-secret').count()).toBe(0);
-    expect(await page.content()).not.toContain(secret);
+    await c.page.reload();
+    await c.page.getByRole('cell', { name: 'mc-console', exact: true }).waitFor();
+    expect(await c.page.getByTestId('signing-secret').count()).toBe(0);
+    expect(await c.page.content()).not.toContain(secret);
   });
 
   it('replays a dead letter from the support page once its cause is fixed', async () => {
-    const broken = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'broken',
+    const broken = (await c.t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'broken',
       config: { mappings: [{ template: 'warehouse/{schema}/{table}' }], transform: '{"owner": event.url + 1}' } }).expect(201)).body;
     await send(broken, broken.signingSecret, JSON.stringify(incidentWebhook({ incidentId: 'console-replay', tables: ['warehouse:public.orders'] }))).expect(202);
     const letter = await waitFor('the delivery parked', async () =>
-      ((await t.http().get('/v1/dead-letters').set(auth())).body.items as { id: string; reason: string }[]).find((d) => d.reason.includes('transform')));
-    await t.http().patch(`/v1/connectors/${broken.id}`).set(auth()).send({ config: { mappings: [{ template: 'warehouse/{schema}/{table}' }] } }).expect(200);
+      ((await c.t.http().get('/v1/dead-letters').set(auth())).body.items as { id: string; reason: string }[]).find((d) => d.reason.includes('transform')));
+    await c.t.http().patch(`/v1/connectors/${broken.id}`).set(auth()).send({ config: { mappings: [{ template: 'warehouse/{schema}/{table}' }] } }).expect(200);
 
-    await signIn(t.adminKey);
-    await page.getByRole('link', { name: 'Support' }).click();
-    const row = page.getByTestId(`dead-letter-${letter.id}`);
+    await signIn();
+    await c.page.getByRole('link', { name: 'Support' }).click();
+    const row = c.page.getByTestId(`dead-letter-${letter.id}`);
     await row.getByText(letter.reason.slice(0, 40)).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, 'support');
+    expect(await seriousViolations(c.page)).toEqual([]);
+    await screenshot(c.page, 'support');
     await row.getByRole('button', { name: /^Replay the dead letter/ }).click();
     await row.getByText(/^replayed/).waitFor();
     await waitFor('the replayed incident applied', async () =>
-      ((await t.http().get('/v1/incidents?status=open').set(auth())).body.items as { externalId: string }[]).some((i) => i.externalId === 'console-replay') || undefined);
+      ((await c.t.http().get('/v1/incidents?status=open').set(auth())).body.items as { externalId: string }[]).some((i) => i.externalId === 'console-replay') || undefined);
   });
 
   it('starts a backfill from the support page and shows its progress while it runs and when it ends', async () => {
@@ -98,41 +73,41 @@ describe('Console admin and support pages (browser)', () => {
         events: { edges: [{ node: { table: warehouseTable('warehouse:public.orders') } }] } }));
     }
     for (let i = 0; i < 30; i++) mc.alerts.push(alertNode({ createdTime: new Date(Date.UTC(2026, 10, 2, 0, i)).toISOString() }));
-    const connector = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'mc-api',
+    const connector = (await c.t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'mc-api',
       config: { mappings: [{ template: 'warehouse/{schema}/{table}' }], graphql: { apiId: mc.apiId, apiToken: mc.apiToken, endpoint: mc.url } } }).expect(201)).body;
     // the second page is refused with a 429 for 3 s: the backfill is seen running, with one page read
     mc.failRequest(2, { status: 429, retryAfterSeconds: 3 });
 
-    await signIn(t.adminKey);
-    await page.getByRole('link', { name: 'Support' }).click();
-    await page.getByLabel('Connector id').fill(connector.id);
-    await page.getByLabel('Since').fill('2026-11-01T00:00');
-    await page.getByRole('button', { name: 'Start backfill' }).click();
-    const row = page.getByRole('table', { name: 'Backfills' }).getByRole('row').nth(1);
+    await signIn();
+    await c.page.getByRole('link', { name: 'Support' }).click();
+    await c.page.getByLabel('Connector id').fill(connector.id);
+    await c.page.getByLabel('Since').fill('2026-11-01T00:00');
+    await c.page.getByRole('button', { name: 'Start backfill' }).click();
+    const row = c.page.getByRole('table', { name: 'Backfills' }).getByRole('row').nth(1);
     await expectText(row, (text) => text.includes('running: 1 page, 100 records, slowed down 1×'));
     // the source never says how many pages there are: the bar is indeterminate (no value) while it runs
     const bar = row.getByRole('progressbar');
     expect(await bar.getAttribute('value')).toBeNull();
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await seriousViolations(c.page)).toEqual([]);
     // the page reads its progress again while it runs: it ends without a reload
     await expectText(row, (text) => text.includes('succeeded: 4 pages, 280 records, slowed down 1×'));
     expect(await bar.getAttribute('value')).toBe('1');
     expect(await bar.getAttribute('aria-label')).toBe('backfill succeeded');
-    const [backfill] = (await t.http().get('/v1/backfills').set(auth()).expect(200)).body.items;
+    const [backfill] = (await c.t.http().get('/v1/backfills').set(auth()).expect(200)).body.items;
     // the form's time is the browser's local time
-    const since = await page.evaluate(() => new Date('2026-11-01T00:00').toISOString());
+    const since = await c.page.evaluate(() => new Date('2026-11-01T00:00').toISOString());
     expect(backfill).toMatchObject({ connectorId: connector.id, status: 'succeeded', pages: 4, observations: 280, rateLimited: 1, since });
   });
 
   it('shows a viewer neither the admin nor the support pages, and says which role they need', async () => {
-    const viewer = (await t.http().post('/v1/api-keys').set(auth()).send({ name: 'viewer', roles: ['viewer'] }).expect(201)).body.key;
+    const viewer = (await c.t.http().post('/v1/api-keys').set(auth()).send({ name: 'viewer', roles: ['viewer'] }).expect(201)).body.key;
     await signIn(viewer);
-    expect(await page.getByRole('link', { name: 'Connectors' }).count()).toBe(0);
-    expect(await page.getByRole('link', { name: 'Support' }).count()).toBe(0);
-    await page.goto(`${base}/console/connectors`);
-    await page.getByRole('alert').filter({ hasText: 'This page needs the admin role; your credential has viewer.' }).waitFor();
-    await page.goto(`${base}/console/support`);
-    await page.getByRole('alert').filter({ hasText: 'This page needs the support role' }).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await c.page.getByRole('link', { name: 'Connectors' }).count()).toBe(0);
+    expect(await c.page.getByRole('link', { name: 'Support' }).count()).toBe(0);
+    await c.page.goto(`${c.base}/console/connectors`);
+    await c.page.getByRole('alert').filter({ hasText: 'This page needs the admin role; your credential has viewer.' }).waitFor();
+    await c.page.goto(`${c.base}/console/support`);
+    await c.page.getByRole('alert').filter({ hasText: 'This page needs the support role' }).waitFor();
+    expect(await seriousViolations(c.page)).toEqual([]);
   });
 });

@@ -1,12 +1,11 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { platformApp } from '../../apps/platform/src/platform.app';
 import { SlackFake, startSlackFake } from '../support/fakes/slack-fake';
 import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
 import { LOCAL_OUTBOUND_CONFIG } from '../support/outbound';
 import { settled } from '../support/propagation';
-import { enc, startTestApp, TestApp } from '../support/test-app';
+import { enc } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
-import { expectCount, expectText, launchBrowser, screenshot, seriousViolations } from './browser';
+import { expectCount, expectText, screenshot, seriousViolations } from './browser';
+import { consoleFixture } from './console-fixture';
 
 /** A filter a steward might first write: matches() is refused (its run time has no bound), at the column it starts. */
 const BROKEN_FILTER = 'event.type == "asset.created" || event.subject.matches("^src/")';
@@ -18,286 +17,262 @@ const FIXED_FILTER = 'event.type == "asset.created" || event.subject.startsWith(
  * rule switched on takes effect, and a preview that wrote anything would show in the store.
  */
 describe('Console: incidents and rules (browser)', () => {
-  let t: TestApp;
-  let base: string;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
   let viewerKey: string;
   let slack: SlackFake;
-  const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
-  const asset = async (qualifiedName: string) => (await t.http().get(`/v1/assets/${enc(qualifiedName)}`).set(auth()).expect(200)).body;
-  const changesHead = async () => (await t.http().get('/v1/changes?after=0&limit=1000').set(auth()).expect(200)).body.next;
-
-  beforeAll(async () => {
-    slack = await startSlackFake({ rateLimit: false });
-    t = await startTestApp({ parts: platformApp, config: { reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG } });
-    await t.app.listen(0, '127.0.0.1');
-    base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
-    // src/orders (its team set) → mid/orders → out/orders (owned); warehouse/public/orders → warehouse/public/orders_daily → reports/orders
-    await t.http().put('/v1/assets').set(auth()).send({ assets: [
-      { qualifiedName: 'src/orders', typeName: 'Table', attributes: { team: 'payments' } },
-      { qualifiedName: 'mid/orders', typeName: 'Table' }, { qualifiedName: 'out/orders', typeName: 'Table' },
-      { qualifiedName: 'warehouse/public/orders', typeName: 'Table' }, { qualifiedName: 'warehouse/public/customers', typeName: 'Table' },
-      { qualifiedName: 'warehouse/public/orders_daily', typeName: 'Table', attributes: { owner: 'ana@example.com' } },
-      { qualifiedName: 'reports/orders', typeName: 'Dashboard', attributes: { owner: 'ana@example.com' } },
-    ] }).expect(200);
-    await t.http().put('/v1/lineage').set(auth()).send({ edges: [['src/orders', 'mid/orders'], ['mid/orders', 'out/orders'],
-      ['warehouse/public/orders', 'warehouse/public/orders_daily'], ['warehouse/public/orders_daily', 'reports/orders']]
-      .map(([from, to]) => ({ from, to })) }).expect(200);
-    viewerKey = (await t.http().post('/v1/api-keys').set(auth()).send({ name: 'viewer', roles: ['viewer'] }).expect(201)).body.key;
-    browser = await launchBrowser();
+  beforeAll(async () => { slack = await startSlackFake({ rateLimit: false }); });
+  afterAll(async () => { await slack?.stop(); });
+  const c = consoleFixture({
+    config: () => ({ reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG }),
+    setup: async (t) => {
+      // src/orders (its team set) → mid/orders → out/orders (owned); warehouse/public/orders → warehouse/public/orders_daily → reports/orders
+      await t.http().put('/v1/assets').set(c.auth()).send({ assets: [
+        { qualifiedName: 'src/orders', typeName: 'Table', attributes: { team: 'payments' } },
+        { qualifiedName: 'mid/orders', typeName: 'Table' }, { qualifiedName: 'out/orders', typeName: 'Table' },
+        { qualifiedName: 'warehouse/public/orders', typeName: 'Table' }, { qualifiedName: 'warehouse/public/customers', typeName: 'Table' },
+        { qualifiedName: 'warehouse/public/orders_daily', typeName: 'Table', attributes: { owner: 'ana@example.com' } },
+        { qualifiedName: 'reports/orders', typeName: 'Dashboard', attributes: { owner: 'ana@example.com' } },
+      ] }).expect(200);
+      await t.http().put('/v1/lineage').set(c.auth()).send({ edges: [['src/orders', 'mid/orders'], ['mid/orders', 'out/orders'],
+        ['warehouse/public/orders', 'warehouse/public/orders_daily'], ['warehouse/public/orders_daily', 'reports/orders']]
+        .map(([from, to]) => ({ from, to })) }).expect(200);
+      viewerKey = (await t.http().post('/v1/api-keys').set(c.auth()).send({ name: 'viewer', roles: ['viewer'] }).expect(201)).body.key;
+    },
   });
-  // a context per test: its own session storage, as a new browser tab has
-  beforeEach(async () => {
-    context = await browser.newContext();
-    page = await context.newPage();
-  });
-  afterEach(async () => { await context.close(); });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await slack?.stop();
-  });
-
-  const signIn = async (key: string) => {
-    await page.goto(`${base}/console/sign-in`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
-  };
+  const { auth, signIn } = c;
+  const asset = async (qualifiedName: string) => (await c.t.http().get(`/v1/assets/${enc(qualifiedName)}`).set(auth()).expect(200)).body;
+  const changesHead = async () => (await c.t.http().get('/v1/changes?after=0&limit=1000').set(auth()).expect(200)).body.next;
 
   describe('Rules', () => {
     it('checks the filter as it is typed, previews without writing, saves the rule off, and it takes effect once switched on', async () => {
-      await settled(t);
+      await settled(c.t);
       const unchanged = await Promise.all(['src/orders', 'mid/orders', 'out/orders'].map(asset));
       const head = await changesHead();
 
-      await signIn(t.adminKey);
-      await page.getByRole('link', { name: 'Rules' }).click();
-      await page.getByRole('heading', { name: 'Rules' }).waitFor();
-      await page.getByRole('table', { name: 'Rules' }).getByText('Tag propagation').waitFor();
-      await page.getByRole('link', { name: 'New rule' }).click();
-      await page.getByRole('heading', { name: 'New rule' }).waitFor();
-      await page.getByLabel('Name', { exact: true }).fill('Team downstream');
-      await page.getByLabel('Action').selectOption('propagate_attribute');
-      await page.getByLabel('Attribute', { exact: true }).fill('upstreamTeam');
-      await page.getByLabel('Source when (CEL)').fill('"team" in source.attributes');
-      await page.getByLabel('Value (CEL)').fill('source.attributes.team');
+      await signIn();
+      await c.page.getByRole('link', { name: 'Rules' }).click();
+      await c.page.getByRole('heading', { name: 'Rules' }).waitFor();
+      await c.page.getByRole('table', { name: 'Rules' }).getByText('Tag propagation').waitFor();
+      await c.page.getByRole('link', { name: 'New rule' }).click();
+      await c.page.getByRole('heading', { name: 'New rule' }).waitFor();
+      await c.page.getByLabel('Name', { exact: true }).fill('Team downstream');
+      await c.page.getByLabel('Action').selectOption('propagate_attribute');
+      await c.page.getByLabel('Attribute', { exact: true }).fill('upstreamTeam');
+      await c.page.getByLabel('Source when (CEL)').fill('"team" in source.attributes');
+      await c.page.getByLabel('Value (CEL)').fill('source.attributes.team');
 
       // typed, not submitted: the server's parser answers and the caret sits under `matches`
-      await page.getByLabel('Filter (CEL, optional)').pressSequentially(BROKEN_FILTER, { delay: 5 });
-      const caret = page.getByTestId('expression-caret');
+      await c.page.getByLabel('Filter (CEL, optional)').pressSequentially(BROKEN_FILTER, { delay: 5 });
+      const caret = c.page.getByTestId('expression-caret');
       await caret.waitFor();
       const column = BROKEN_FILTER.indexOf('matches');
       const [line, marker] = (await caret.textContent())!.split('\n');
       expect(line).toBe(BROKEN_FILTER);
       expect(marker).toBe(`${' '.repeat(column)}^`);
-      await expectText(page.locator('.expression').first().locator('.error'), new RegExp(`^Line 1, column ${column + 1}: .*matches\\(\\) is not available`));
-      expect(await page.getByLabel('Filter (CEL, optional)').getAttribute('aria-invalid')).toBe('true');
-      expect(await page.getByRole('button', { name: 'Save rule' }).isDisabled()).toBe(true);
-      expect(await seriousViolations(page)).toEqual([]);
-      await screenshot(page, 'rule-error');
+      await expectText(c.page.locator('.expression').first().locator('.error'), new RegExp(`^Line 1, column ${column + 1}: .*matches\\(\\) is not available`));
+      expect(await c.page.getByLabel('Filter (CEL, optional)').getAttribute('aria-invalid')).toBe('true');
+      expect(await c.page.getByRole('button', { name: 'Save rule' }).isDisabled()).toBe(true);
+      expect(await seriousViolations(c.page)).toEqual([]);
+      await screenshot(c.page, 'rule-error');
 
-      await page.getByLabel('Filter (CEL, optional)').fill(FIXED_FILTER);
-      await expectText(page.locator('.expression').first().locator('.verdict'), /^Valid: costs up to [\d,]+ of 100,000 units\.$/);
+      await c.page.getByLabel('Filter (CEL, optional)').fill(FIXED_FILTER);
+      await expectText(c.page.locator('.expression').first().locator('.verdict'), /^Valid: costs up to [\d,]+ of 100,000 units\.$/);
       expect(await caret.count()).toBe(0);
 
-      await page.getByRole('button', { name: 'Preview' }).click();
-      await expectText(page.getByTestId('preview-total'), /would make 2 changes\. Nothing has been written\./);
-      const rows = page.getByRole('table', { name: 'Changes the rule would make' }).locator('tbody tr');
+      await c.page.getByRole('button', { name: 'Preview' }).click();
+      await expectText(c.page.getByTestId('preview-total'), /would make 2 changes\. Nothing has been written\./);
+      const rows = c.page.getByRole('table', { name: 'Changes the rule would make' }).locator('tbody tr');
       expect((await rows.allTextContents()).map((r) => r.replace(/\s+/g, ' '))).toEqual([
         'mid/ordersasset.updated{"derivedAttributes":{}} → {"derivedAttributes":{"upstreamTeam":"payments"}}',
         'out/ordersasset.updated{"derivedAttributes":{}} → {"derivedAttributes":{"upstreamTeam":"payments"}}',
       ]);
-      expect(await seriousViolations(page)).toEqual([]);
-      await screenshot(page, 'rules');
+      expect(await seriousViolations(c.page)).toEqual([]);
+      await screenshot(c.page, 'rules');
       // the dry run wrote nothing: no change event, the assets as they were, no rule
       expect(await changesHead()).toBe(head);
       expect(await Promise.all(['src/orders', 'mid/orders', 'out/orders'].map(asset))).toEqual(unchanged);
-      expect((await t.http().get('/v1/rules').set(auth())).body.items.map((r: { name: string }) => r.name)).not.toContain('Team downstream');
+      expect((await c.t.http().get('/v1/rules').set(auth())).body.items.map((r: { name: string }) => r.name)).not.toContain('Team downstream');
 
       // saved off (the form's default): listed, and still changing nothing
-      await page.getByRole('button', { name: 'Save rule' }).click();
-      await page.getByRole('heading', { name: 'Rules' }).waitFor();
-      await expectText(page.getByTestId('rule-state-Team downstream'), 'off');
-      const saved = (await t.http().get('/v1/rules').set(auth())).body.items.find((r: { name: string }) => r.name === 'Team downstream');
+      await c.page.getByRole('button', { name: 'Save rule' }).click();
+      await c.page.getByRole('heading', { name: 'Rules' }).waitFor();
+      await expectText(c.page.getByTestId('rule-state-Team downstream'), 'off');
+      const saved = (await c.t.http().get('/v1/rules').set(auth())).body.items.find((r: { name: string }) => r.name === 'Team downstream');
       expect(saved).toMatchObject({ enabled: false, filter: FIXED_FILTER, trigger: ['asset.created', 'asset.updated'],
         action: { type: 'propagate_attribute', attribute: 'upstreamTeam', when: '"team" in source.attributes', value: 'source.attributes.team' } });
-      await settled(t);
+      await settled(c.t);
       expect((await asset('out/orders')).attributes.upstreamTeam).toBeUndefined();
 
-      await page.getByRole('button', { name: 'Turn on Team downstream' }).click();
-      await expectText(page.getByTestId('rule-state-Team downstream'), 'on');
+      await c.page.getByRole('button', { name: 'Turn on Team downstream' }).click();
+      await expectText(c.page.getByTestId('rule-state-Team downstream'), 'on');
       for (const qualifiedName of ['mid/orders', 'out/orders']) {
         await waitFor(`upstreamTeam on ${qualifiedName}`, async () => ((await asset(qualifiedName)).attributes.upstreamTeam === 'payments' ? true : undefined), 30_000);
       }
       expect((await asset('src/orders')).attributes.upstreamTeam).toBeUndefined();
-      expect(await seriousViolations(page)).toEqual([]);
+      expect(await seriousViolations(c.page)).toEqual([]);
     });
 
     it('edits a saved rule in the same form, its expressions checked again', async () => {
-      const created = (await t.http().post('/v1/rules').set(auth()).send({ name: 'Finance tags', trigger: ['asset.classification.added'],
+      const created = (await c.t.http().post('/v1/rules').set(auth()).send({ name: 'Finance tags', trigger: ['asset.classification.added'],
         enabled: false, action: { type: 'propagate_classification', names: ['Finance'], maxDepth: 2 } }).expect(201)).body;
-      await signIn(t.adminKey);
-      await page.goto(`${base}/console/rules/${created.id}`);
-      await page.getByRole('heading', { name: 'Edit rule Finance tags' }).waitFor();
-      expect(await page.getByLabel(/^Tags/).inputValue()).toBe('Finance');
-      await page.getByLabel('Filter (CEL, optional)').fill('event.data.after.name ==');
-      await page.getByTestId('expression-caret').waitFor();
-      await page.getByLabel('Filter (CEL, optional)').fill('event.data.after.name == "Finance"');
-      await expectText(page.locator('.expression').first().locator('.verdict'), /^Valid/);
-      await page.getByLabel(/^Hops downstream/).fill('3');
-      await page.getByRole('button', { name: 'Save changes' }).click();
-      await page.getByRole('heading', { name: 'Rules' }).waitFor();
-      const edited = (await t.http().get('/v1/rules').set(auth())).body.items.find((r: { id: string }) => r.id === created.id);
+      await signIn();
+      await c.page.goto(`${c.base}/console/rules/${created.id}`);
+      await c.page.getByRole('heading', { name: 'Edit rule Finance tags' }).waitFor();
+      expect(await c.page.getByLabel(/^Tags/).inputValue()).toBe('Finance');
+      await c.page.getByLabel('Filter (CEL, optional)').fill('event.data.after.name ==');
+      await c.page.getByTestId('expression-caret').waitFor();
+      await c.page.getByLabel('Filter (CEL, optional)').fill('event.data.after.name == "Finance"');
+      await expectText(c.page.locator('.expression').first().locator('.verdict'), /^Valid/);
+      await c.page.getByLabel(/^Hops downstream/).fill('3');
+      await c.page.getByRole('button', { name: 'Save changes' }).click();
+      await c.page.getByRole('heading', { name: 'Rules' }).waitFor();
+      const edited = (await c.t.http().get('/v1/rules').set(auth())).body.items.find((r: { id: string }) => r.id === created.id);
       expect(edited).toMatchObject({ filter: 'event.data.after.name == "Finance"', enabled: false, version: 2,
         action: { type: 'propagate_classification', names: ['Finance'], maxDepth: 3 } });
 
       // a filter emptied is removed, not kept
-      await page.getByRole('link', { name: 'Finance tags' }).click();
-      await page.getByRole('heading', { name: 'Edit rule Finance tags' }).waitFor();
-      expect(await page.getByLabel('Filter (CEL, optional)').inputValue()).toBe('event.data.after.name == "Finance"');
-      await page.getByLabel('Filter (CEL, optional)').fill('');
-      await page.getByRole('button', { name: 'Save changes' }).click();
-      await page.getByRole('heading', { name: 'Rules' }).waitFor();
-      expect((await t.http().get('/v1/rules').set(auth())).body.items.find((r: { id: string }) => r.id === created.id).filter).toBeNull();
+      await c.page.getByRole('link', { name: 'Finance tags' }).click();
+      await c.page.getByRole('heading', { name: 'Edit rule Finance tags' }).waitFor();
+      expect(await c.page.getByLabel('Filter (CEL, optional)').inputValue()).toBe('event.data.after.name == "Finance"');
+      await c.page.getByLabel('Filter (CEL, optional)').fill('');
+      await c.page.getByRole('button', { name: 'Save changes' }).click();
+      await c.page.getByRole('heading', { name: 'Rules' }).waitFor();
+      expect((await c.t.http().get('/v1/rules').set(auth())).body.items.find((r: { id: string }) => r.id === created.id).filter).toBeNull();
     });
 
     it('shows a viewer no Rules link, and says at the rules URL that it needs the steward role', async () => {
       await signIn(viewerKey);
-      await page.getByRole('link', { name: 'Incidents' }).waitFor();
-      expect(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Rules' }).count()).toBe(0);
-      const needsSteward = page.getByRole('alert').filter({ hasText: 'This page needs the steward role; your credential has viewer.' });
-      await page.goto(`${base}/console/rules`);
+      await c.page.getByRole('link', { name: 'Incidents' }).waitFor();
+      expect(await c.page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Rules' }).count()).toBe(0);
+      const needsSteward = c.page.getByRole('alert').filter({ hasText: 'This page needs the steward role; your credential has viewer.' });
+      await c.page.goto(`${c.base}/console/rules`);
       await needsSteward.waitFor();
-      await page.goto(`${base}/console/rules/new`);
+      await c.page.goto(`${c.base}/console/rules/new`);
       await needsSteward.waitFor();
-      expect(await page.getByRole('textbox').count()).toBe(0);
-      expect(await seriousViolations(page)).toEqual([]);
+      expect(await c.page.getByRole('textbox').count()).toBe(0);
+      expect(await seriousViolations(c.page)).toEqual([]);
     });
   });
 
   describe('Incidents', () => {
     it('lists incidents with filters, and an incident page shows its assets and what lies downstream', async () => {
-      const connector = (await t.http().post('/v1/connectors').set(auth())
+      const connector = (await c.t.http().post('/v1/connectors').set(auth())
         .send({ type: 'montecarlo', name: 'mc', config: { mappings: [{ template: 'warehouse/{schema}/{table}' }] } }).expect(201)).body;
       const send = async (table: string, severity: string) => {
         const body = JSON.stringify(incidentWebhook({ tables: [table], severity }));
-        await t.http().post(`/v1/hooks/montecarlo/${connector.id}`).set('Content-Type', 'application/json')
+        await c.t.http().post(`/v1/hooks/montecarlo/${connector.id}`).set('Content-Type', 'application/json')
           .set('x-mcd-signature', signMonteCarlo(body, connector.signingSecret)).send(body).expect(202);
       };
       await send('warehouse:public.orders', 'SEV-2');
       await send('warehouse:public.customers', 'SEV-4');
-      await waitFor('both incidents', async () => ((await t.http().get('/v1/incidents?status=open').set(auth())).body.items.length >= 2 ? true : undefined));
+      await waitFor('both incidents', async () => ((await c.t.http().get('/v1/incidents?status=open').set(auth())).body.items.length >= 2 ? true : undefined));
 
-      await signIn(t.adminKey);
-      await page.getByRole('link', { name: 'Incidents' }).click();
-      await page.getByRole('heading', { name: 'Incidents' }).waitFor();
-      const table = page.getByRole('table', { name: 'Incidents' });
+      await signIn();
+      await c.page.getByRole('link', { name: 'Incidents' }).click();
+      await c.page.getByRole('heading', { name: 'Incidents' }).waitFor();
+      const table = c.page.getByRole('table', { name: 'Incidents' });
       await table.getByText('warehouse/public/customers').waitFor();
       await table.getByText('warehouse/public/orders').waitFor();
 
-      await page.getByLabel('Status').selectOption('open');
-      await page.getByLabel('Source').fill('montecarlo');
-      await page.getByLabel('Asset (qualified name)').fill('warehouse/public/orders');
-      await page.getByRole('button', { name: 'Filter' }).click();
-      await page.waitForURL(/status=open/);
+      await c.page.getByLabel('Status').selectOption('open');
+      await c.page.getByLabel('Source').fill('montecarlo');
+      await c.page.getByLabel('Asset (qualified name)').fill('warehouse/public/orders');
+      await c.page.getByRole('button', { name: 'Filter' }).click();
+      await c.page.waitForURL(/status=open/);
       await expectText(table.locator('tbody'), /warehouse\/public\/orders/);
       expect(await table.locator('tbody tr').count()).toBe(1);
       expect(await table.locator('tbody').textContent()).not.toContain('customers');
       expect(await table.locator('tbody').textContent()).toContain('SEV-2');
-      expect(await seriousViolations(page)).toEqual([]);
-      await screenshot(page, 'incidents');
+      expect(await seriousViolations(c.page)).toEqual([]);
+      await screenshot(c.page, 'incidents');
 
-      await page.getByLabel('Status').selectOption('resolved');
-      await page.getByRole('button', { name: 'Filter' }).click();
-      await page.getByText('No incidents match.').waitFor();
-      await page.getByLabel('Status').selectOption('open');
-      await page.getByRole('button', { name: 'Filter' }).click();
+      await c.page.getByLabel('Status').selectOption('resolved');
+      await c.page.getByRole('button', { name: 'Filter' }).click();
+      await c.page.getByText('No incidents match.').waitFor();
+      await c.page.getByLabel('Status').selectOption('open');
+      await c.page.getByRole('button', { name: 'Filter' }).click();
 
       // a page at a time, by the API's cursor
-      await page.goto(`${base}/console/incidents?status=open&limit=1`);
+      await c.page.goto(`${c.base}/console/incidents?status=open&limit=1`);
       const firstPage = (await table.locator('tbody').textContent())!;
       expect(await table.locator('tbody tr').count()).toBe(1);
-      await page.getByRole('button', { name: 'Next page' }).click();
-      await page.waitForURL(/cursor=/);
+      await c.page.getByRole('button', { name: 'Next page' }).click();
+      await c.page.waitForURL(/cursor=/);
       await expectText(table.locator('tbody'), (text) => text !== firstPage);
       const secondPage = (await table.locator('tbody').textContent())!;
       expect([firstPage, secondPage].map((text) => text.match(/warehouse\/public\/(orders|customers)/)![0]).sort())
         .toEqual(['warehouse/public/customers', 'warehouse/public/orders']);
-      await page.getByRole('button', { name: 'First page' }).click();
+      await c.page.getByRole('button', { name: 'First page' }).click();
       await expectText(table.locator('tbody'), (text) => text === firstPage);
 
-      await page.goto(`${base}/console/incidents?asset=${enc('warehouse/public/orders')}`);
+      await c.page.goto(`${c.base}/console/incidents?asset=${enc('warehouse/public/orders')}`);
       await table.locator('tbody tr a').first().click();
-      await page.waitForURL(/\/console\/incidents\/[0-9a-f-]{36}$/);
-      await expectText(page.getByTestId('incident-summary'), /^open · SEV-2 · .* · from montecarlo/);
-      const assets = page.getByRole('list', { name: 'Assets of the incident' });
+      await c.page.waitForURL(/\/console\/incidents\/[0-9a-f-]{36}$/);
+      await expectText(c.page.getByTestId('incident-summary'), /^open · SEV-2 · .* · from montecarlo/);
+      const assets = c.page.getByRole('list', { name: 'Assets of the incident' });
       expect(await assets.getByRole('link').allTextContents()).toEqual(['warehouse/public/orders']);
-      await expectText(page.getByTestId('impact-total'), '2 assets downstream within 5 hops');
-      const byDepth = page.getByRole('table', { name: 'Assets by depth' }).locator('tbody tr');
+      await expectText(c.page.getByTestId('impact-total'), '2 assets downstream within 5 hops');
+      const byDepth = c.page.getByRole('table', { name: 'Assets by depth' }).locator('tbody tr');
       expect((await byDepth.allTextContents())).toEqual(['11', '21']);
-      expect(await page.getByRole('table', { name: 'Owners affected' }).locator('tbody').textContent()).toBe('ana@example.com2');
-      const downstream = page.getByRole('table', { name: 'Assets downstream' });
+      expect(await c.page.getByRole('table', { name: 'Owners affected' }).locator('tbody').textContent()).toBe('ana@example.com2');
+      const downstream = c.page.getByRole('table', { name: 'Assets downstream' });
       expect(await downstream.getByRole('link').allTextContents()).toEqual(['reports/orders', 'warehouse/public/orders_daily']);
-      expect(await seriousViolations(page)).toEqual([]);
-      await screenshot(page, 'incident');
-      await page.getByLabel('Hops downstream').selectOption('1');
-      await expectText(page.getByTestId('impact-total'), '1 asset downstream within 1 hop');
+      expect(await seriousViolations(c.page)).toEqual([]);
+      await screenshot(c.page, 'incident');
+      await c.page.getByLabel('Hops downstream').selectOption('1');
+      await expectText(c.page.getByTestId('impact-total'), '1 asset downstream within 1 hop');
 
       await assets.getByRole('link', { name: 'warehouse/public/orders' }).click();
-      await page.getByRole('heading', { name: /warehouse\/public\/orders/ }).waitFor();
-      expect(page.url()).toContain(`/console/assets/${enc('warehouse/public/orders')}`);
+      await c.page.getByRole('heading', { name: /warehouse\/public\/orders/ }).waitFor();
+      expect(c.page.url()).toContain(`/console/assets/${enc('warehouse/public/orders')}`);
     });
   });
 
   // last: its incidents would be counted by the Incidents test's pages
   describe('Notify rules', () => {
     it('writes a notify rule: its title template checked as typed, no preview, and once saved an incident reaches Slack with that title', async () => {
-      const target = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'slack', name: 'data-alerts', config: slack.config }).expect(201)).body;
-      await signIn(t.adminKey);
-      await page.goto(`${base}/console/rules/new`);
-      await page.getByRole('heading', { name: 'New rule' }).waitFor();
-      await page.getByLabel('Name', { exact: true }).fill('Tell data-alerts');
-      for (const off of ['asset.created', 'asset.updated']) await page.getByLabel(off, { exact: true }).uncheck();
-      await page.getByLabel('incident.opened', { exact: true }).check();
-      await page.getByLabel('Action').selectOption('notify');
+      const target = (await c.t.http().post('/v1/connectors').set(auth()).send({ type: 'slack', name: 'data-alerts', config: slack.config }).expect(201)).body;
+      await signIn();
+      await c.page.goto(`${c.base}/console/rules/new`);
+      await c.page.getByRole('heading', { name: 'New rule' }).waitFor();
+      await c.page.getByLabel('Name', { exact: true }).fill('Tell data-alerts');
+      for (const off of ['asset.created', 'asset.updated']) await c.page.getByLabel(off, { exact: true }).uncheck();
+      await c.page.getByLabel('incident.opened', { exact: true }).check();
+      await c.page.getByLabel('Action').selectOption('notify');
       // a notify rule reaches no asset: the depth and type fields go, the connector's come
-      expect(await page.getByLabel(/^Hops downstream/).count()).toBe(0);
-      await page.getByLabel('Target connector id').fill(target.id);
-      await page.getByLabel(/^Digest seconds/).fill('0');
-      await page.getByLabel('Filter (CEL, optional)').fill('incident.severity == "SEV-1"');
-      await page.getByLabel('Title (CEL, optional)').fill('"[console] " + incident.title +');
-      await page.getByTestId('expression-caret').waitFor();
-      await expectCount(page.getByRole('button', { name: 'Save rule' }).and(page.locator(':disabled')), 1);
-      await page.getByLabel('Title (CEL, optional)').fill('"[console] " + incident.title');
-      await expectCount(page.getByTestId('expression-caret'), 0);
-      await expectText(page.locator('.expression').nth(1).locator('.verdict'), /^Valid/);
-      expect(await page.getByRole('button', { name: 'Preview' }).isDisabled()).toBe(true);
-      await page.getByText('A notify rule changes no asset, so it has no preview').waitFor();
-      expect(await seriousViolations(page)).toEqual([]);
-      await page.getByLabel('Enabled').check();
-      await page.getByRole('button', { name: 'Save rule' }).click();
-      await page.getByRole('heading', { name: 'Rules' }).waitFor();
-      const saved = (await t.http().get('/v1/rules').set(auth())).body.items.find((r: { name: string }) => r.name === 'Tell data-alerts');
+      expect(await c.page.getByLabel(/^Hops downstream/).count()).toBe(0);
+      await c.page.getByLabel('Target connector id').fill(target.id);
+      await c.page.getByLabel(/^Digest seconds/).fill('0');
+      await c.page.getByLabel('Filter (CEL, optional)').fill('incident.severity == "SEV-1"');
+      await c.page.getByLabel('Title (CEL, optional)').fill('"[console] " + incident.title +');
+      await c.page.getByTestId('expression-caret').waitFor();
+      await expectCount(c.page.getByRole('button', { name: 'Save rule' }).and(c.page.locator(':disabled')), 1);
+      await c.page.getByLabel('Title (CEL, optional)').fill('"[console] " + incident.title');
+      await expectCount(c.page.getByTestId('expression-caret'), 0);
+      await expectText(c.page.locator('.expression').nth(1).locator('.verdict'), /^Valid/);
+      expect(await c.page.getByRole('button', { name: 'Preview' }).isDisabled()).toBe(true);
+      await c.page.getByText('A notify rule changes no asset, so it has no preview').waitFor();
+      expect(await seriousViolations(c.page)).toEqual([]);
+      await c.page.getByLabel('Enabled').check();
+      await c.page.getByRole('button', { name: 'Save rule' }).click();
+      await c.page.getByRole('heading', { name: 'Rules' }).waitFor();
+      const saved = (await c.t.http().get('/v1/rules').set(auth())).body.items.find((r: { name: string }) => r.name === 'Tell data-alerts');
       expect(saved).toMatchObject({ enabled: true, trigger: ['incident.opened'], filter: 'incident.severity == "SEV-1"',
         action: { type: 'notify', connectorId: target.id, digestSeconds: 0, template: { title: '"[console] " + incident.title' } } });
 
       // the rule works: a SEV-1 incident is posted with the title it makes; a SEV-3 one is not
-      const mc = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'mc-notify',
+      const mc = (await c.t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'mc-notify',
         config: { mappings: [{ template: 'warehouse/{schema}/{table}' }] } }).expect(201)).body;
       for (const severity of ['SEV-3', 'SEV-1']) {
         const body = JSON.stringify(incidentWebhook({ severity, tables: ['warehouse:public.customers'] }));
-        await t.http().post(`/v1/hooks/montecarlo/${mc.id}`).set('Content-Type', 'application/json')
+        await c.t.http().post(`/v1/hooks/montecarlo/${mc.id}`).set('Content-Type', 'application/json')
           .set('x-mcd-signature', signMonteCarlo(body, mc.signingSecret)).send(body).expect(202);
       }
       const posted = await waitFor('the SEV-1 incident in Slack', async () => slack.messages()[0]);
       expect(posted.versions[0].plain).toContain('[console] ');
       expect(posted.versions[0].plain).toContain('SEV-1');
-      await settled(t);
+      await settled(c.t);
       expect(slack.messages()).toHaveLength(1);
-      await t.http().patch(`/v1/rules/${saved.id}`).set(auth()).send({ enabled: false }).expect(200);
+      await c.t.http().patch(`/v1/rules/${saved.id}`).set(auth()).send({ enabled: false }).expect(200);
     });
   });
 });
