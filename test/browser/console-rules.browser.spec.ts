@@ -235,12 +235,18 @@ describe('Console: incidents and rules (browser)', () => {
       await c.page.goto(`${c.base}/console/rules/new`);
       await c.page.getByRole('heading', { name: 'New rule' }).waitFor();
       await c.page.getByLabel('Name', { exact: true }).fill('Tell data-alerts');
-      for (const off of ['asset.created', 'asset.updated']) await c.page.getByLabel(off, { exact: true }).uncheck();
-      await c.page.getByLabel('incident.opened', { exact: true }).check();
       await c.page.getByLabel('Action').selectOption('notify');
+      // the default triggers follow the action: a notify rule's are incident changes
+      const checked = async () => (await c.page.locator('.choices input:checked').evaluateAll((boxes) => boxes.map((b) => b.parentElement!.textContent!.trim())));
+      expect(await checked()).toEqual(['incident.opened', 'incident.updated', 'incident.resolved']);
+      for (const off of ['incident.updated', 'incident.resolved']) await c.page.getByLabel(off, { exact: true }).uncheck();
       // a notify rule reaches no asset: the depth and type fields go, the connector's come
       expect(await c.page.getByLabel(/^Hops downstream/).count()).toBe(0);
-      await c.page.getByLabel('Target connector id').fill(target.id);
+      // an admin picks a target by name: the Monte Carlo source is not offered
+      const targets = c.page.getByRole('combobox', { name: /^Target connector/ });
+      await expectText(targets, (text) => text.includes('data-alerts (slack)'));
+      expect(await targets.textContent()).not.toContain('(montecarlo)');
+      await targets.selectOption({ label: 'data-alerts (slack)' });
       await c.page.getByLabel(/^Digest seconds/).fill('0');
       await c.page.getByLabel('Filter (CEL, optional)').fill('incident.severity == "SEV-1"');
       await c.page.getByLabel('Title (CEL, optional)').fill('"[console] " + incident.title +');
@@ -273,6 +279,29 @@ describe('Console: incidents and rules (browser)', () => {
       await settled(c.t);
       expect(slack.messages()).toHaveLength(1);
       await c.t.http().patch(`/v1/rules/${saved.id}`).set(auth()).send({ enabled: false }).expect(200);
+    });
+
+    it('asks a steward, who may not list connectors, for the target\'s id, and shows the server\'s refusal of a source', async () => {
+      const steward = (await c.t.http().post('/v1/api-keys').set(auth()).send({ name: 'steward', roles: ['steward'] }).expect(201)).body.key;
+      const source = (await c.t.http().post('/v1/connectors').set(auth())
+        .send({ type: 'montecarlo', name: 'mc-source', config: { mappings: [{ template: 'warehouse/{schema}/{table}' }] } }).expect(201)).body;
+      expect((await c.t.http().get(`/v1/connectors/${source.id}`).set(auth()).expect(200)).body.kind).toBe('source');
+      await signIn(steward);
+      await c.page.goto(`${c.base}/console/rules/new`);
+      await c.page.getByLabel('Name', { exact: true }).fill('To a source');
+      await c.page.getByLabel('Action').selectOption('notify');
+      await c.page.getByLabel('Target connector id').fill(source.id);
+      // a trigger the steward chose is kept when the action changes, for the server to judge
+      await c.page.getByLabel('asset.deleted', { exact: true }).check();
+      await c.page.getByLabel('Action').selectOption('propagate_incidents');
+      await c.page.getByLabel('Action').selectOption('notify');
+      await c.page.getByLabel('Target connector id').fill(source.id);
+      await c.page.getByRole('button', { name: 'Save rule' }).click();
+      await expectText(c.page.getByRole('alert'), (text) => text.includes('not on asset.deleted (invalid_trigger)'));
+      await c.page.getByLabel('asset.deleted', { exact: true }).uncheck();
+      await c.page.getByRole('button', { name: 'Save rule' }).click();
+      await expectText(c.page.getByRole('alert'), (text) => text.includes(`connector ${source.id} is a ${source.type} source`));
+      expect(await seriousViolations(c.page)).toEqual([]);
     });
   });
 });

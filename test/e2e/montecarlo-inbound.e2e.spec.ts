@@ -51,7 +51,7 @@ describe('Monte Carlo inbound', () => {
       const got = await t.http().get(`/v1/connectors/${mc.id}`).set(auth());
       expect(got.status).toBe(200);
       expect(JSON.stringify(got.body)).not.toContain(mc.signingSecret);
-      expect(got.body).toMatchObject({ type: 'montecarlo', enabled: true, config: { mappings: MAPPINGS }, secrets: ['signingSecret'] });
+      expect(got.body).toMatchObject({ type: 'montecarlo', kind: 'source', enabled: true, config: { mappings: MAPPINGS }, secrets: ['signingSecret'] });
     });
 
     it('keeps GraphQL credentials sealed: listed by name, never by value', async () => {

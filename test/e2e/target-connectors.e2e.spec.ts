@@ -39,6 +39,7 @@ describe('target connectors', () => {
       const created = await create(type, fake.config as Record<string, unknown>).expect(201);
       const shown = await t.http().get(`/v1/connectors/${created.body.id}`).set(auth()).expect(200);
       expect(shown.body.secrets.length).toBeGreaterThan(1);
+      expect(shown.body.kind).toBe('target');
       for (const secret of fake.secrets) {
         expect(JSON.stringify(created.body)).not.toContain(secret);
         expect(JSON.stringify(shown.body)).not.toContain(secret);

@@ -23,6 +23,8 @@ const Common = z.object({
 export interface ConnectorView {
   id: string;
   type: string;
+  /** whether it brings events in (source) or sends them out (target: what a notify rule names) */
+  kind: 'source' | 'target';
   name: string;
   enabled: boolean;
   config: Record<string, unknown>;
@@ -333,7 +335,7 @@ export class ConnectorsService {
   private view(r: ConnectorRow): ConnectorView {
     const sealed = JSON.parse(this.box.open(r.secretsSealed)) as Sealed;
     return {
-      id: r.id, type: r.type, name: r.name, enabled: r.enabled, config: r.config,
+      id: r.id, type: r.type, kind: this.registry.get(r.type).kind, name: r.name, enabled: r.enabled, config: r.config,
       secrets: ['signingSecret', ...Object.keys(sealed.secrets)], webhookUrl: this.webhookUrl(r), version: r.version,
       createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
     };

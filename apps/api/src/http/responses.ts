@@ -112,7 +112,9 @@ export const CreatedConnector = z.strictObject({
   scimToken: z.string().optional().describe('`okta`: the SCIM bearer token (derived from the signing secret): shown only in this answer'),
 });
 export const ConnectorView = z.strictObject({
-  id: z.string(), type: z.string(), name: z.string(), enabled: z.boolean(),
+  id: z.string(), type: z.string(),
+  kind: z.enum(['source', 'target']).describe('source: brings events in; target: what a notify rule sends to'),
+  name: z.string(), enabled: z.boolean(),
   config: z.record(z.string(), z.unknown()).describe('without its secrets'),
   secrets: z.array(z.string()).describe('names of the secrets stored for it (values are never returned)'),
   webhookUrl: z.string(), version: z.number().int(), createdAt: Time, updatedAt: Time,

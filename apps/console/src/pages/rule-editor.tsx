@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, explain, json, NewRule, Preview, Rule, RuleChange, Rules, Saved } from '../api';
+import { allows, api, Connectors, explain, json, NewRule, Preview, Rule, RuleChange, Rules, Saved, Session } from '../api';
 import { ExpressionField, useExpressionCheck } from './expression-field';
 
 type Trigger = NewRule['trigger'][number];
@@ -36,6 +36,9 @@ const BLANK: Draft = {
   name: '', trigger: ['asset.created', 'asset.updated'], filter: '', enabled: false, type: 'propagate_attribute',
   maxDepth: '50', typeNames: '', names: '', attribute: '', when: '', value: '', aggregate: 'nearest', connectorId: '', digestSeconds: '0', title: '',
 };
+
+const NOTIFY_TRIGGERS: Trigger[] = ['incident.opened', 'incident.updated', 'incident.resolved'];
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 function fromRule(r: Rule): Draft {
   const a = r.action;
@@ -97,6 +100,12 @@ function RuleForm({ rule }: { rule?: Rule }) {
   // a preview describes the rule as it was when asked for: any edit makes it stale
   const change = (next: Partial<Draft>) => { setDraft({ ...draft, ...next }); preview.reset(); };
   const toggleTrigger = (t: Trigger) => change({ trigger: draft.trigger.includes(t) ? draft.trigger.filter((x) => x !== t) : [...draft.trigger, t] });
+  // a notify rule triggers on incident changes only (the server refuses asset ones): the triggers
+  // left at a default follow the action; ones the steward chose are kept, for the server to judge
+  const changeType = (type: ActionType) => {
+    const atDefault = [BLANK.trigger, NOTIFY_TRIGGERS].some((d) => sameSet(d, draft.trigger));
+    change({ type, ...(atDefault ? { trigger: type === 'notify' ? NOTIFY_TRIGGERS : BLANK.trigger } : {}) });
+  };
   const submit = (e: FormEvent) => { e.preventDefault(); save.mutate(toBody(draft)); };
 
   return (
@@ -115,7 +124,7 @@ function RuleForm({ rule }: { rule?: Rule }) {
         <ExpressionField label="Filter (CEL, optional)" value={draft.filter} onChange={(v) => change({ filter: v })} check={filter}
           hint={notify ? 'Over event, asset and incident; the rule acts only when it is true.' : 'Over event (the change); the rule acts only when it is true.'} />
         <label>Action
-          <select value={draft.type} onChange={(e) => change({ type: e.target.value as ActionType })}>
+          <select value={draft.type} onChange={(e) => changeType(e.target.value as ActionType)}>
             {ACTIONS.map((a) => <option key={a.type} value={a.type}>{a.label}</option>)}
           </select>
         </label>
@@ -147,7 +156,7 @@ function RuleForm({ rule }: { rule?: Rule }) {
         {notify && (
           <>
             <div className="row">
-              <label>Target connector id <input value={draft.connectorId} onChange={(e) => change({ connectorId: e.target.value })} /></label>
+              <TargetField connectorId={draft.connectorId} onChange={(connectorId) => change({ connectorId })} />
               <label>Digest seconds (0: each incident on its own) <input type="number" min={0} max={3600} value={draft.digestSeconds}
                 onChange={(e) => change({ digestSeconds: e.target.value })} /></label>
             </div>
@@ -167,6 +176,29 @@ function RuleForm({ rule }: { rule?: Rule }) {
       {preview.error && <p role="alert" className="error">{explain(preview.error)}</p>}
       {preview.data && <PreviewTable preview={preview.data} />}
     </>
+  );
+}
+
+/**
+ * The connector a notify rule sends to: an admin picks one of the tenant's targets by name; a steward,
+ * who may not list connectors, pastes the id an admin gave them (the server refuses one that is no target).
+ */
+function TargetField({ connectorId, onChange }: { connectorId: string; onChange: (id: string) => void }) {
+  const session = useQuery({ queryKey: ['session'], queryFn: () => api<Session>('/v1/session') });
+  const admin = allows(session.data, 'admin');
+  const connectors = useQuery({ queryKey: ['connectors'], queryFn: () => api<Connectors>('/v1/connectors'), enabled: admin });
+  if (!admin || !connectors.data) {
+    return <label>Target connector id <input value={connectorId} onChange={(e) => onChange(e.target.value)} /></label>;
+  }
+  const targets = connectors.data.items.filter((c) => c.kind === 'target');
+  return (
+    <label>Target connector
+      <select value={connectorId} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{targets.length === 0 ? 'none yet: create one on the Connectors page' : 'choose one'}</option>
+        {targets.map((c) => <option key={c.id} value={c.id}>{c.name} ({c.type}{c.enabled ? '' : ', disabled'})</option>)}
+        {connectorId && !targets.some((c) => c.id === connectorId) && <option value={connectorId}>{connectorId} (not a target of this tenant)</option>}
+      </select>
+    </label>
   );
 }
 
