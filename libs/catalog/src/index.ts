@@ -15,4 +15,5 @@ export { nameCursor, timeIdCursor, timeNumberCursor } from './page-cursor';
 export * from './column-lineage.service';
 export * from './pipeline-latency.recorder';
 export * from './pipeline-lag.service';
+export * from './lag-window';
 export { sameJson } from './same-json';
