@@ -5,8 +5,8 @@ import { startTestApp, TestApp } from '../support/test-app';
 import { expectText, launchBrowser, screenshot, seriousViolations } from './browser';
 
 /**
- * The console's overview (the incident trend drawn by ECharts, with its text alternative, and the most
- * affected assets) and a live asset page, in Debian's Chromium against the all-in-one platform.
+ * The console's overview (the incident trend drawn by ECharts, with its text alternative, the most
+ * affected assets and the pipeline lag) and a live asset page, in Debian's Chromium against the all-in-one platform.
  */
 describe('Console overview and live asset page (browser)', () => {
   let t: TestApp;
@@ -80,6 +80,10 @@ describe('Console overview and live asset page (browser)', () => {
     // the most affected assets: marts/sales sits downstream of both incidents on orders
     const affected = page.getByRole('table', { name: 'Most affected assets' });
     await expectText(affected.getByRole('row', { name: /^marts\/sales/ }), /^marts\/sales\s*2\s*2$/);
+
+    // the pipeline lag: the ingestor recorded the webhooks it applied (the page asks again every 10 s)
+    await expectText(page.getByTestId('lag-ingest-count'), (text) => Number(/^(\d+) in the last 15 min$/.exec(text)?.[1] ?? 0) >= 1);
+    await expectText(page.getByTestId('lag-ingest'), /p95, max \d/);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'overview');
   });

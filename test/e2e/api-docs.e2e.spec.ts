@@ -367,6 +367,8 @@ describe('API description', () => {
     const range = { from: '2026-10-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };
     await call('get', '/v1/analytics/incidents/trends', { query: { ...range, granularity: 'week', groupBy: 'severity' }, status: 200 });
     await call('get', '/v1/analytics/incidents/summary', { query: range, status: 200 });
+    await call('get', '/v1/metrics/lag', { query: { window: '1h' }, status: 200 });
+    await call('get', '/v1/metrics/lag', { query: { window: '15 minutes' }, status: 422, refused: 'query' });
 
     const broken = await call('post', '/v1/connectors', { body: { type: 'montecarlo', name: 'broken', config: { mappings: MAPPINGS, transform: '{"owner": event.url + 1}' } }, status: 201 });
     await hook(broken, incidentWebhook({ incidentId: 'docs-2' }));

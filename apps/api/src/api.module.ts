@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { AnalyticsStore, IncidentAnalytics } from '@tributary/analytics';
-import { IncidentsService } from '@tributary/catalog';
+import { IncidentsService, PipelineLagService } from '@tributary/catalog';
 import { ImpactService, IncidentAnalyticsService, LineageHotspotsService } from '@tributary/insights';
 import { ANALYTICS_STORE, INCIDENT_ANALYTICS } from '@tributary/platform';
 import { Database } from '@tributary/store';
@@ -22,6 +22,7 @@ import { IgnoredDeliveriesController } from './controllers/ignored-deliveries.co
 import { ImpactController } from './controllers/impact.controller';
 import { IncidentsController } from './controllers/incidents.controller';
 import { LineageController } from './controllers/lineage.controller';
+import { MetricsController } from './controllers/metrics.controller';
 import { OpenLineageController } from './controllers/openlineage.controller';
 import { RulesController } from './controllers/rules.controller';
 import { SessionController } from './controllers/session.controller';
@@ -54,8 +55,9 @@ export class ApiModule {
       controllers: [AssetsController, ClassificationsController, LineageController, ChangesController, ApiKeysController, TenantsController,
         ConnectorsController, HooksController, IncidentsController, DeadLettersController, DeliveriesController, IgnoredDeliveriesController, BackfillsController,
         RulesController, ExpressionsController, ImpactController, AnalyticsController, DirectoryController, ScimController, OpenLineageController,
-        SessionController, ConsoleController],
-      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, WebhookMetricsHooks, ...insightsProviders],
+        SessionController, ConsoleController, MetricsController],
+      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }, WebhookMetricsHooks, ...insightsProviders,
+        { provide: PipelineLagService, inject: [Database], useFactory: (db: Database) => new PipelineLagService(db) }],
     };
   }
 }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type {
   ApiKeyList, AssetPage, AssetView, BackfillPage, ChangeItem, ConnectorList, CreatedApiKey, CreatedConnector, DeadLetterPage, ExpressionChecked,
-  IncidentImpact, IncidentPage, IncidentTrends, IncidentView, LineageGraph, LineageHotspots, Rule as RuleView, RuleList, RulePreviewed, SavedRule, SessionView,
+  IncidentImpact, IncidentPage, IncidentTrends, IncidentView, LineageGraph, LineageHotspots, PipelineLag, Rule as RuleView, RuleList, RulePreviewed, SavedRule, SessionView,
 } from '../../api/src/http/responses';
 import type { CreateRuleBody, UpdateRuleBody } from '../../../libs/propagation/src/rules.service';
 import { hasAnyRole, type Role } from '../../../libs/auth/src/roles';
@@ -19,6 +19,7 @@ export type IncidentDetail = z.infer<typeof IncidentView>;
 export type Impact = z.infer<typeof IncidentImpact>;
 export type Trends = z.infer<typeof IncidentTrends>;
 export type Hotspots = z.infer<typeof LineageHotspots>;
+export type Lag = z.infer<typeof PipelineLag>;
 export type Rule = z.infer<typeof RuleView>;
 export type Rules = z.infer<typeof RuleList>;
 export type Saved = z.infer<typeof SavedRule>;

@@ -1,5 +1,7 @@
 import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AssetsService, ClassificationsService, DeadLettersService, DirectoryService, IgnoredDeliveriesService, IncidentsService } from '@tributary/catalog';
+import {
+  AssetsService, ClassificationsService, DeadLettersService, DirectoryService, IgnoredDeliveriesService, IncidentsService, PipelineLatencyRecorder,
+} from '@tributary/catalog';
 import { AtlasApis, ConnectorsService } from '@tributary/connectors';
 import type { EventLog } from '@tributary/eventlog';
 import {
@@ -48,7 +50,9 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
     // the facts of other kinds sources state, each applied by its own applier
     const appliers = [new DirectoryFactApplier(this.directory), new OpenLineageEventApplier(this.database, this.assets),
       new AtlasEntityApplier(this.database, this.assets, this.classifications, this.atlasApis)];
-    const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.ignored, this.metrics, appliers);
+    const latency = new PipelineLatencyRecorder(this.database, (err, tenant, stage) =>
+      this.logger.warn({ message: 'recording pipeline latency failed; the work it measured is done, the samples are dropped', tenant, stage, error: String(err) }));
+    const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.ignored, this.metrics, latency, appliers);
     this.consumer = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, this.runtime.config, this.logger,
       { group: GROUP, stream: INBOUND_STREAM, batchSize: BATCH_SIZE, what: 'inbound records', handle: (batch) => processor.handle(batch) });
     const { jobAttempts, jobBackoffMs } = this.runtime.config;

@@ -1,5 +1,5 @@
 import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DeadLettersService } from '@tributary/catalog';
+import { DeadLettersService, PipelineLatencyRecorder } from '@tributary/catalog';
 import { ChangeEventRecord, changeEventCodec } from '@tributary/contracts';
 import type { EventLog, LogRecord } from '@tributary/eventlog';
 import type { Job, JobOutcome } from '@tributary/queue';
@@ -43,6 +43,7 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
   private workers: { stop(): Promise<void> }[] = [];
   /** Apply jobs running in this process; the relay yields to them. */
   private applying = 0;
+  private readonly latency: PipelineLatencyRecorder;
 
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
@@ -57,7 +58,10 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     private readonly writebacks: WritebackProcessor,
     private readonly metrics: Metrics,
     private readonly consumers: ConsumerWatch,
-  ) {}
+  ) {
+    this.latency = new PipelineLatencyRecorder(runtime.database, (err, tenant, stage) =>
+      this.logger.warn({ message: 'recording pipeline latency failed; the work it measured is done, the samples are dropped', tenant, stage, error: String(err) }));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const { config } = this.runtime;
@@ -102,12 +106,20 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     this.relayWatch?.stop();
   }
 
-  /** Applies a partition; once its writes are committed, the end-to-end latency from the change that caused it. */
+  /**
+   * Applies a partition; once its writes are committed, the end-to-end latency from the change that
+   * caused it, to Prometheus and to the tenant's own `propagation` lag.
+   */
   private async apply(job: Job<ApplyJob>): Promise<JobOutcome> {
     this.applying += 1;
     const outcome = await this.engine.apply(job).finally(() => { this.applying -= 1; });
     const cause = job.data.cause;
-    if (outcome.status === 'success' && cause) this.metrics.propagationLatency.observe(Math.max(0, Date.now() - Date.parse(cause.changedAt)) / 1000);
+    if (outcome.status === 'success' && cause) {
+      const at = new Date();
+      const ms = Math.max(0, at.getTime() - Date.parse(cause.changedAt));
+      this.metrics.propagationLatency.observe(ms / 1000);
+      await this.latency.record(job.data.tenantId, 'propagation', [{ at, ms }]);
+    }
     return outcome;
   }
 

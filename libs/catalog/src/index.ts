@@ -13,4 +13,7 @@ export * from './ignored-deliveries.service';
 export * from './directory.service';
 export { nameCursor, timeIdCursor, timeNumberCursor } from './page-cursor';
 export * from './column-lineage.service';
+export * from './pipeline-latency.recorder';
+export * from './pipeline-lag.service';
+export * from './lag-window';
 export { sameJson } from './same-json';

@@ -1,9 +1,9 @@
 import { INCIDENT_FIELDS, IncidentObservation, incidentObservationCodec, InboundDelivery, inboundDeliveryCodec } from '@tributary/contracts';
-import { DeadLettersService, IgnoredDeliveriesService, IncidentsService, ObservationToApply } from '@tributary/catalog';
+import { DeadLettersService, IgnoredDeliveriesService, IncidentsService, ObservationToApply, PipelineLatencyRecorder } from '@tributary/catalog';
 import { ConnectorsService, IgnoredDelivery, LoadedConnector, LoadedTarget, Normalized, NormalizedReplies } from '@tributary/connectors';
 import { LogRecord } from '@tributary/eventlog';
 import { Metrics } from '@tributary/observability';
-import { isStoreTimeout, TenantId, toStorableJson, toStorableText } from '@tributary/store';
+import { isStoreTimeout, LatencySample, TenantId, toStorableJson, toStorableText } from '@tributary/store';
 import { FactApplier, FactToApply } from './fact-applier';
 import { ReopenConfirmation } from './reopen-confirmation';
 import { ReplyObservations } from './reply-observations';
@@ -21,7 +21,9 @@ export const INBOUND_STREAM = 'inbound';
  * reply facet, made observations of the incidents it names (ReplyObservations), applied with the
  * target connector as origin. Facts of other kinds (lineage runs, people) go to the FactApplier of
  * their kind, before the incidents of the same group so that an incident can name an asset its
- * delivery creates; the connector's filter and transform apply to incident observations only.
+ * delivery creates; the connector's filter and transform apply to incident observations only. How
+ * long each applied observation took from the webhook's arrival is recorded per tenant once a batch
+ * is done (PipelineLatencyRecorder: the tenant's `ingest` lag).
  */
 export class InboundProcessor {
   /** Checks reopens with the source before they apply; long-lived, as it remembers a source that failed. */
@@ -35,6 +37,7 @@ export class InboundProcessor {
     private readonly deadLetters: DeadLettersService,
     private readonly ignored: IgnoredDeliveriesService,
     private readonly metrics: Metrics,
+    private readonly latency: PipelineLatencyRecorder,
     appliers: readonly FactApplier[] = [],
   ) {
     this.appliers = new Map(appliers.map((a) => [a.kind, a]));
@@ -64,14 +67,22 @@ export class InboundProcessor {
       group.onlyIfOpen.push(...prepared.items.map((_, i) => i >= prepared.items.length - prepared.resolutions));
       groups.set(key, group);
     }
-    for (const g of groups.values()) {
-      await this.applyFacts(g.tenantId, g.connector, g.facts, g.factRecords);
-      const open = await this.openOrOpening(g.tenantId, g.items, g.onlyIfOpen);
-      // A person's reopen in Jira or Freshdesk is deliberate, and names no source state to confirm.
-      const apply = g.connector.plugin.kind === 'target' ? g.items.map(() => true)
-        : (await this.reopens.check(g.tenantId, g.connector as LoadedConnector, g.items.map((item, i) => ({ observation: item.observation, via: g.vias[i] }))))
-          .map((ok, i) => ok && open[i]);
-      await this.apply(g.tenantId, g.connector.row.id, g.items.filter((_, i) => apply[i]), g.records.filter((_, i) => apply[i]));
+    // what was applied took this long, even when a later group fails and the batch is retried (the
+    // retry finds those applied already and measures nothing twice)
+    const latencies = new Map<TenantId, LatencySample[]>();
+    try {
+      for (const g of groups.values()) {
+        await this.applyFacts(g.tenantId, g.connector, g.facts, g.factRecords);
+        const open = await this.openOrOpening(g.tenantId, g.items, g.onlyIfOpen);
+        // A person's reopen in Jira or Freshdesk is deliberate, and names no source state to confirm.
+        const apply = g.connector.plugin.kind === 'target' ? g.items.map(() => true)
+          : (await this.reopens.check(g.tenantId, g.connector as LoadedConnector, g.items.map((item, i) => ({ observation: item.observation, via: g.vias[i] }))))
+            .map((ok, i) => ok && open[i]);
+        const applied = await this.apply(g.tenantId, g.connector.row.id, g.items.filter((_, i) => apply[i]), g.records.filter((_, i) => apply[i]));
+        latencies.set(g.tenantId, [...latencies.get(g.tenantId) ?? [], ...applied]);
+      }
+    } finally {
+      for (const [tenantId, samples] of latencies) await this.latency.record(tenantId, 'ingest', samples);
     }
   }
 
@@ -217,29 +228,35 @@ export class InboundProcessor {
     }
   }
 
-  private async apply(tenantId: TenantId, connectorId: string, items: ObservationToApply[], records: LogRecord[]): Promise<void> {
-    if (items.length === 0) return;
+  /** Applies the items; what was applied, as latencies from their arrival. */
+  private async apply(tenantId: TenantId, connectorId: string, items: ObservationToApply[], records: LogRecord[]): Promise<LatencySample[]> {
+    if (items.length === 0) return [];
     const ctx = { tenantId, actor: `connector:${connectorId}`, origin: `ingest:${connectorId}`, traceparent: items[0].traceparent };
     try {
-      this.observe(tenantId, items, await this.incidents.apply(ctx, items));
+      return this.observe(tenantId, items, await this.incidents.apply(ctx, items));
     } catch (err) {
       if (isTransient(err)) throw err; // the whole batch is retried
       // One bad observation must not block the stream: apply one by one, park what still fails.
+      const applied: LatencySample[] = [];
       for (const [i, item] of items.entries()) {
         try {
-          this.observe(tenantId, [item], await this.incidents.apply(ctx, [item]));
+          applied.push(...this.observe(tenantId, [item], await this.incidents.apply(ctx, [item])));
         } catch (e) {
           if (isTransient(e)) throw e;
           await this.park(records[i], `could not be applied: ${(e as Error).message}`);
         }
       }
+      return applied;
     }
   }
 
-  private observe(tenantId: TenantId, items: ObservationToApply[], result: Awaited<ReturnType<IncidentsService['apply']>>): void {
-    const now = Date.now();
+  private observe(tenantId: TenantId, items: ObservationToApply[], result: Awaited<ReturnType<IncidentsService['apply']>>): LatencySample[] {
+    const at = new Date();
+    const now = at.getTime();
     const source = items[0].observation.source;
+    const samples: LatencySample[] = [];
     for (const item of result.applied) {
+      samples.push({ at, ms: now - item.receivedAt.getTime() });
       this.metrics.ingestLatency.observe({ source, from: 'received' }, (now - item.receivedAt.getTime()) / 1000);
       if (item.observation.sourceTime) {
         this.metrics.ingestLatency.observe({ source, from: 'source' }, Math.max(0, now - Date.parse(item.observation.sourceTime)) / 1000);
@@ -248,6 +265,7 @@ export class InboundProcessor {
     this.metrics.ingested.inc({ tenant: tenantId, source, outcome: 'applied' }, result.applied.length);
     this.metrics.ingested.inc({ tenant: tenantId, source, outcome: 'duplicate' }, result.duplicates);
     this.metrics.ingested.inc({ tenant: tenantId, source, outcome: 'stale' }, result.stale);
+    return samples;
   }
 
   private async park(record: LogRecord, reason: string): Promise<null> {

@@ -43,6 +43,7 @@ describe(RetentionService.name, () => {
     await on(t, `INSERT INTO $schema.dead_letters (id, tenant_id, stream, reason, payload, created_at)
                  VALUES (gen_random_uuid(), $1, 'inbound', $2, '{}', $3)`, [tag, ago(days)]);
     await on(t, `INSERT INTO $schema.audit_log (tenant_id, actor, action, at) VALUES ($1, 'test', $2, $3)`, [tag, ago(days)]);
+    await latencyMinute(t, days);
     await on(t, `INSERT INTO $schema.ignored_deliveries (tenant_id, id, connector_id, received_at, reason, body)
                  VALUES ($1, gen_random_uuid(), 'c', $3, $2, '{}')`, [tag, ago(days)]);
     // a finished delivery (sent; its incident gone) and one still waiting to send, both as old
@@ -51,6 +52,9 @@ describe(RetentionService.name, () => {
                    VALUES ($1, gen_random_uuid(), $2, gen_random_uuid(), gen_random_uuid(), false, 1, $3, $4)`, [`${tag}-${status}`, status, ago(days)]);
     }
   };
+  /** A pipeline latency row for the minute `days` ago (one per minute: seeding the same age again adds none), its count 10 × the days. */
+  const latencyMinute = (t: TenantId, days: number) => on(t, `INSERT INTO $schema.pipeline_latency (tenant_id, stage, minute, count, sum_ms, max_ms, buckets)
+    VALUES ($1, 'ingest', date_trunc('minute', $2::timestamptz), $3, 0, 0, '{}') ON CONFLICT DO NOTHING`, [ago(days), Math.round(days * 10)]);
   /** Appends change events 1..n to the tenant's outbox, each `days[i]` old, the relay having moved up to `relayed`. */
   const outbox = async (t: TenantId, days: number[], relayed: number) => {
     for (const [i, d] of days.entries()) {
@@ -105,13 +109,22 @@ describe(RetentionService.name, () => {
         expect(await left(t, 'notification_deliveries', 'rule_id'))
           .toEqual(['ancient-pending', 'fresh-pending', 'fresh-sent', 'month-old-pending', 'week-old-pending', 'week-old-sent']);
         expect(await left(t, 'audit_log', 'action')).toEqual(['fresh', 'month-old', 'week-old']);
+        expect(await left(t, 'pipeline_latency', 'count')).toEqual(['10']);
         expect(await left(t, 'change_events', 'sequence')).toEqual(['3']);
         expect(await left(t, 'incident_facts', 'sequence')).toEqual(['3']);
       }
       expect(report.failures).toEqual([]);
       expect(report.pruned).toEqual({ event_log: 0, processed_events: 12, directory_events: 12, change_events: 8, dead_letters: 8, ignored_deliveries: 8, notification_deliveries: 8,
-        audit_log: 4 });
-      expect(counted).toEqual({ processed_events: 12, directory_events: 12, change_events: 8, dead_letters: 8, ignored_deliveries: 8, notification_deliveries: 8, audit_log: 4 });
+        audit_log: 4, pipeline_latency: 12 });
+      expect(counted).toEqual({ processed_events: 12, directory_events: 12, change_events: 8, dead_letters: 8, ignored_deliveries: 8, notification_deliveries: 8, audit_log: 4,
+        pipeline_latency: 12 });
+    });
+
+    it('keeps pipeline latency a day past the week the lag API reads, whatever the settings', async () => {
+      const t = await tenant('acme', 'pooled');
+      for (const days of [8.1, 7.9, 6]) await latencyMinute(t, days);
+      await service({ eventLogDays: 0, deliveryKeysDays: 0, outboxDays: 0, deadLettersDays: 0, auditDays: 0 }).run(now);
+      expect(await left(t, 'pipeline_latency', 'count')).toEqual(['60', '79']);
     });
 
     it('deletes in batches of at most batchSize rows', async () => {

@@ -2,6 +2,12 @@ import { STREAMS } from '@tributary/eventlog';
 import { Database, HeldBackStream, RetentionRepository, TenantId, TenantsRepository, TenantTx } from '@tributary/store';
 
 const DAY_MS = 86_400_000;
+/**
+ * Pipeline latency minutes are kept a day longer than the longest window GET /v1/metrics/lag answers
+ * (7 days, rounded out to whole minutes): not a setting, as nothing reads them further back and
+ * keeping them shorter would make that window answer wrong.
+ */
+export const PIPELINE_LATENCY_DAYS = 8;
 
 /** How long each kind of record is kept, in days (0: forever), and how many rows one DELETE takes at most. */
 export interface RetentionPolicy {
@@ -17,7 +23,7 @@ export interface RetentionPolicy {
 
 /** The tables retention prunes: the label of `tributary_retention_pruned_rows_total`. */
 export type PrunedTable = 'event_log' | 'processed_events' | 'directory_events' | 'change_events' | 'dead_letters' | 'ignored_deliveries' | 'notification_deliveries'
-  | 'audit_log';
+  | 'audit_log' | 'pipeline_latency';
 
 export interface RetentionReport {
   pruned: Record<PrunedTable, number>;
@@ -30,7 +36,8 @@ export interface RetentionReport {
 /**
  * Prunes what has outlived its retention: the embedded event log (records every consumer group has
  * passed), and per tenant, in every placement, processed delivery keys, the outbox (the change feed),
- * dead letters, ignored deliveries, finished notification deliveries and the audit log. Each table is emptied of its old rows a batch at a time, each batch
+ * dead letters, ignored deliveries, finished notification deliveries, the audit log and pipeline
+ * latency (PIPELINE_LATENCY_DAYS). Each table is emptied of its old rows a batch at a time, each batch
  * its own short transaction, so the hot path's writes never wait behind a long DELETE. A tenant whose
  * data cannot be reached is reported and skipped; the others are pruned as usual.
  */
@@ -46,7 +53,8 @@ export class RetentionService {
   /** One pass over everything; idempotent, so a run repeated or cut short does no harm. */
   async run(now = new Date()): Promise<RetentionReport> {
     const report: RetentionReport = {
-      pruned: { event_log: 0, processed_events: 0, directory_events: 0, change_events: 0, dead_letters: 0, ignored_deliveries: 0, notification_deliveries: 0, audit_log: 0 },
+      pruned: { event_log: 0, processed_events: 0, directory_events: 0, change_events: 0, dead_letters: 0, ignored_deliveries: 0, notification_deliveries: 0, audit_log: 0,
+        pipeline_latency: 0 },
       failures: [], heldBack: [],
     };
     const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
@@ -85,6 +93,7 @@ export class RetentionService {
             (tx, n) => this.retention.pruneNotificationDeliveries(tx, before(deadLettersDays), n));
         }
         if (auditDays > 0) await this.drainTenant(report, 'audit_log', tenantId, (tx, n) => this.retention.pruneAudit(tx, before(auditDays), n));
+        await this.drainTenant(report, 'pipeline_latency', tenantId, (tx, n) => this.retention.prunePipelineLatency(tx, before(PIPELINE_LATENCY_DAYS), n));
       });
     }
     return report;

@@ -34,3 +34,5 @@ export * from './repositories/relay-offsets.repository';
 export * from './repositories/server.repository';
 export * from './repositories/openlineage.repository';
 export * from './repositories/atlas-entities.repository';
+export * from './repositories/pipeline-latency.repository';
+export * from './latency-histogram';

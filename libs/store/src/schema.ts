@@ -246,6 +246,16 @@ export interface IgnoredDeliveriesTable {
   body: string;
 }
 
+export interface PipelineLatencyTable {
+  tenant_id: string;
+  stage: 'ingest' | 'propagation';
+  minute: Date;
+  count: number;
+  sum_ms: number;
+  max_ms: number;
+  buckets: number[];
+}
+
 export interface BackfillsTable {
   id: string;
   tenant_id: string;
@@ -352,4 +362,5 @@ export interface TenantDataSchema {
   audit_log: AuditLogTable;
   dead_letters: DeadLettersTable;
   ignored_deliveries: IgnoredDeliveriesTable;
+  pipeline_latency: PipelineLatencyTable;
 }

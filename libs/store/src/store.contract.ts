@@ -8,6 +8,7 @@ import { AssetsRepository } from './repositories/assets.repository';
 import { changeEventPayload, ChangeEventsRepository, NewChangeEvent } from './repositories/change-events.repository';
 import { IncidentRow, IncidentsRepository } from './repositories/incidents.repository';
 import { LineageRepository } from './repositories/lineage.repository';
+import { LatencySample, PipelineLatencyRepository } from './repositories/pipeline-latency.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
 import { tenantDataMigrations } from './migrations/tenant-data.migrations';
 import { SecretBox } from './secret-box';
@@ -371,6 +372,49 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
           await incidents.attachUnresolved(tx, [{ id: made.get('c')!, qualifiedName: 'c' }]);
         });
         expect(await health(t, ['c'])).toEqual([{ status: 'critical', openIncidents: 1 }]);
+      });
+    });
+
+    describe('pipeline latency', () => {
+      const latency = new PipelineLatencyRepository();
+      const minute = (m: number, s = 0) => new Date(Date.UTC(2026, 0, 1, 12, m, s));
+      const samples = (at: Date, ...ms: number[]): LatencySample[] => ms.map((m) => ({ at, ms: m }));
+      const summary = (t: TenantId, since: Date) => db.inTenant(t, (tx) => latency.summary(tx, since));
+
+      it('adds samples to their minute across calls, and reads count, percentiles from the buckets, max and last minute per stage', async () => {
+        const t = await tenant('lag-sum');
+        await db.inTenant(t, (tx) => latency.record(tx, 'ingest', [...samples(minute(0, 5), 5, 20, 30, 40, 60), ...samples(minute(1, 59), 70)]));
+        await db.inTenant(t, (tx) => latency.record(tx, 'ingest', [...samples(minute(1, 10), 80, 90, 95), ...samples(minute(1, 30), 3000)]));
+        expect(await summary(t, minute(0))).toEqual([
+          // 10 samples: the 5th is in the bucket up to 100 ms; the 10th in the one up to 5 s, capped at the 3 s measured
+          { stage: 'ingest', count: 10, p50Ms: 100, p95Ms: 3000, maxMs: 3000, lastAt: minute(1) },
+          { stage: 'propagation', count: 0, p50Ms: null, p95Ms: null, maxMs: null, lastAt: null },
+        ]);
+        const rows = await sql<{ minute: Date; count: number; sum_ms: number }>`SELECT minute, count, sum_ms FROM tenant_pooled.pipeline_latency
+          WHERE tenant_id = ${t} ORDER BY minute`.execute(privileged(db));
+        expect(rows.rows).toEqual([{ minute: minute(0), count: 5, sum_ms: 155 }, { minute: minute(1), count: 5, sum_ms: 3335 }]);
+      });
+
+      it('counts a window in whole minutes: the minute its start falls in, and none before', async () => {
+        const t = await tenant('lag-window');
+        await db.inTenant(t, (tx) => latency.record(tx, 'propagation', [...samples(minute(0), 40_000), ...samples(minute(5, 50), 200)]));
+        const [, propagation] = await summary(t, minute(5, 30));
+        expect(propagation).toEqual({ stage: 'propagation', count: 1, p50Ms: 200, p95Ms: 200, maxMs: 200, lastAt: minute(5) });
+        expect((await summary(t, minute(6)))[1].count).toBe(0);
+      });
+
+      it('loses no count when writers add to the same minute at once', async () => {
+        const t = await tenant('lag-concurrent');
+        await Promise.all(Array.from({ length: 8 }, (_, i) => db.inTenant(t, (tx) => latency.record(tx, 'ingest', samples(minute(2, i), 10, 20_000)))));
+        expect((await summary(t, minute(0)))[0]).toMatchObject({ count: 16, p50Ms: 10, maxMs: 20_000 });
+      });
+
+      it('shows a tenant only its own latency', async () => {
+        const a = await tenant('lag-a');
+        const b = await tenant('lag-b');
+        await db.inTenant(a, (tx) => latency.record(tx, 'ingest', samples(minute(3), 15)));
+        expect((await summary(a, minute(0)))[0].count).toBe(1);
+        expect((await summary(b, minute(0)))[0].count).toBe(0);
       });
     });
 

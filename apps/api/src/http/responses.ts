@@ -276,6 +276,20 @@ export const IncidentsSummary = z.strictObject({
   meanSecondsToResolve: z.number().nullable().describe('over the incidents opened in from..to that were resolved; null when none was'),
 });
 
+export const PipelineLag = z.strictObject({
+  window: z.string(),
+  since: Time.describe('the start of the window (the minute it falls in counts whole)'),
+  stages: z.array(z.strictObject({
+    stage: z.enum(['ingest', 'propagation'])
+      .describe('ingest: a webhook or delivery received until its observation is applied; propagation: a change until the writes it propagates are committed'),
+    count: z.number().int().describe('samples in the window: observations applied, or propagation partitions committed'),
+    p50Ms: z.number().int().nullable().describe('median, in ms: the upper bound of its bucket (10, 25, 50, 100, 250, 500 ms, 1, 2.5, 5, 10, 30, 60 s), at most maxMs; null without samples'),
+    p95Ms: z.number().int().nullable().describe('95th percentile, in ms, read the same way; null without samples'),
+    maxMs: z.number().int().nullable().describe('the largest sample, in ms; null without samples'),
+    lastAt: Time.nullable().describe('the start of the minute of the newest sample; null without samples'),
+  })).describe('both stages, always: ingest, then propagation'),
+});
+
 export const RulePreviewed = z.strictObject({
   changes: z.array(z.strictObject({
     qualifiedName: z.string(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '@tributary/auth';
-import { ClassificationName, QualifiedName, TypeName, UUID_PATTERN } from '@tributary/catalog';
+import { ClassificationName, LAG_WINDOW_PATTERN, lagWindowMinutes, MAX_LAG_WINDOW_MINUTES, QualifiedName, TypeName, UUID_PATTERN } from '@tributary/catalog';
 import { bucketsSpanned, MAX_TREND_BUCKETS } from '@tributary/analytics';
 import { MAX_WINDOW_HOURS, WINDOW_PATTERN, windowHours } from '@tributary/insights';
 import { NewTenantId } from '@tributary/tenancy';
@@ -111,6 +111,13 @@ export const HotspotsQuery = z.strictObject({
     .describe('how far back incidents count in `upstreamIncidents`: 1h to 365d'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 }).transform((q) => ({ ...q, windowHours: windowHours(q.window)! }));
+
+export const LagQuery = z.strictObject({
+  window: z.string().regex(LAG_WINDOW_PATTERN, 'a window like 15m: a whole number of m (minutes), h (hours) or d (days)').default('15m')
+    // zod runs this check after a failed pattern too: it judges only a well-formed window
+    .refine((w) => (lagWindowMinutes(w) ?? 0) <= MAX_LAG_WINDOW_MINUTES, 'at most 7d')
+    .describe('how far back: 1m to 7d, counted in whole minutes'),
+}).transform((q) => ({ window: q.window, windowMs: lagWindowMinutes(q.window)! * 60_000 }));
 
 const QueryTime = z.iso.datetime({ offset: true }).transform((t) => new Date(t));
 const TimeRange = { from: QueryTime.describe('RFC 3339, inclusive'), to: QueryTime.describe('RFC 3339, exclusive; after `from`') };

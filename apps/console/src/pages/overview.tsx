@@ -1,12 +1,15 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { api, enc, explain, Hotspots, Incident, IncidentList, Trends } from '../api';
+import { api, enc, explain, Hotspots, Incident, IncidentList, Lag, Trends } from '../api';
 import { TrendChart, TrendTable } from './trend-chart';
 
 const SEVERITIES = ['SEV-1', 'SEV-2', 'SEV-3', 'SEV-4'];
 
-/** Open incidents by severity and the most recent of them, the incident trend and the most affected assets; kept current by the layout's change feed. */
+/**
+ * Open incidents by severity and the most recent of them, how far behind the pipeline runs, the
+ * incident trend and the most affected assets; kept current by the layout's change feed.
+ */
 export function Overview() {
   const open = useQuery({ queryKey: ['incidents', 'open'], queryFn: () => api<IncidentList>('/v1/incidents?status=open&limit=200') });
   if (open.error) return <p role="alert" className="error">{explain(open.error)}</p>;
@@ -29,6 +32,7 @@ export function Overview() {
         </ul>
         {open.isPending ? <p>Loading…</p> : <IncidentTable incidents={items.slice(0, 20)} />}
       </section>
+      <PipelineLagTiles />
       <IncidentTrend />
       <MostAffected />
     </>
@@ -54,6 +58,41 @@ function IncidentTable({ incidents }: { incidents: Incident[] }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+// Latency is recorded as work finishes, which the change feed does not announce: asked again now and then.
+const LAG_REFRESH_MS = 10_000;
+const STAGES: Record<Lag['stages'][number]['stage'], { name: string; measures: string }> = {
+  ingest: { name: 'Ingest', measures: 'webhook or delivery received until applied' },
+  propagation: { name: 'Propagation', measures: 'change until the writes it propagates are committed' },
+};
+const ms = (v: number) => (v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(v < 10_000 ? 1 : 0)} s`);
+
+/** How far behind ingest and propagation ran for the tenant over the last 15 minutes (GET /v1/metrics/lag). */
+function PipelineLagTiles() {
+  const lag = useQuery({ queryKey: ['metrics', 'lag'], queryFn: () => api<Lag>('/v1/metrics/lag?window=15m'), refetchInterval: LAG_REFRESH_MS });
+  return (
+    <section aria-labelledby="lag-heading">
+      <h2 id="lag-heading">Pipeline lag</h2>
+      {lag.error ? <p role="alert" className="error">{explain(lag.error)}</p>
+        : !lag.data ? <p>Loading…</p> : (
+          <ul className="tiles" aria-label="Pipeline lag by stage, last 15 min">
+            {lag.data.stages.map((s) => (
+              <li key={s.stage} className="tile" data-testid={`lag-${s.stage}`}>
+                <span className="label">{STAGES[s.stage].name}: {STAGES[s.stage].measures}</span>
+                {s.count === 0 || s.p95Ms === null || s.maxMs === null ? <span>nothing in the last 15 min</span> : (
+                  <>
+                    <span className="count">{ms(s.p95Ms)}</span>
+                    <span>p95, max {ms(s.maxMs)}</span>
+                    <span data-testid={`lag-${s.stage}-count`}>{s.count} in the last 15 min</span>
+                  </>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+    </section>
   );
 }
 

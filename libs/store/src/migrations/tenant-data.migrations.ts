@@ -703,4 +703,27 @@ export const tenantDataMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.atlas_writebacks TO ${role};
     `,
   },
+  {
+    version: 22,
+    name: 'pipeline latency',
+    sql: (schema, role) => `
+      -- How far behind the pipeline runs, per stage (ingest: a delivery received until its observation
+      -- is applied; propagation: a change until the writes it propagates are committed), aggregated per
+      -- minute by the process that did the work, so that the API reads it whichever process that was.
+      -- buckets[i] counts the samples up to the i-th fixed bound of the repository's LATENCY_BOUNDS_MS
+      -- (those of the Prometheus histograms, the last +Inf): they cannot change without a migration.
+      CREATE TABLE ${schema}.pipeline_latency (
+        tenant_id text NOT NULL,
+        stage text NOT NULL CHECK (stage IN ('ingest', 'propagation')),
+        minute timestamptz NOT NULL CHECK (minute = date_trunc('minute', minute)),
+        count integer NOT NULL,
+        sum_ms bigint NOT NULL,
+        max_ms integer NOT NULL,
+        buckets integer[] NOT NULL,
+        PRIMARY KEY (tenant_id, stage, minute)
+      );
+      ${tenantIsolation(`${schema}.pipeline_latency`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.pipeline_latency TO ${role};
+    `,
+  },
 ];

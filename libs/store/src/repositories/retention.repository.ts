@@ -129,6 +129,15 @@ export class RetentionRepository {
     return Number(result.numAffectedRows ?? 0);
   }
 
+  /** Pipeline latency minutes before `before` (GET /v1/metrics/lag reads a week at most). */
+  async prunePipelineLatency(tx: TenantTx, before: Date, limit: number): Promise<number> {
+    const result = await sql`
+      DELETE FROM pipeline_latency WHERE (tenant_id, stage, minute) IN (
+        SELECT tenant_id, stage, minute FROM pipeline_latency
+        WHERE tenant_id = ${tx.tenantId} AND stage IN ('ingest', 'propagation') AND minute < ${before} ORDER BY minute LIMIT ${limit})`.execute(tx.db);
+    return Number(result.numAffectedRows ?? 0);
+  }
+
   /** Audit entries written before `before`. */
   pruneAudit(tx: TenantTx, before: Date, limit: number): Promise<number> {
     return pruneByAge(tx, AGED.audit, before, limit);
