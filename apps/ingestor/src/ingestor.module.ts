@@ -28,6 +28,7 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
   private consumer?: IsolatedConsumer;
   private backfillWorker?: { stop(): Promise<void> };
   private reconciliation?: { stop(): Promise<void> };
+  private latency?: PipelineLatencyRecorder;
 
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
@@ -50,7 +51,7 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
     // the facts of other kinds sources state, each applied by its own applier
     const appliers = [new DirectoryFactApplier(this.directory), new OpenLineageEventApplier(this.database, this.assets),
       new AtlasEntityApplier(this.database, this.assets, this.classifications, this.atlasApis)];
-    const latency = new PipelineLatencyRecorder(this.database, (err, tenant, stage) =>
+    const latency = this.latency = new PipelineLatencyRecorder(this.database, (err, tenant, stage) =>
       this.logger.warn({ message: 'recording pipeline latency failed; the work it measured is done, the samples are dropped', tenant, stage, error: String(err) }));
     const processor = new InboundProcessor(this.connectors, this.incidents, this.deadLetters, this.ignored, this.metrics, latency, appliers);
     this.consumer = await IsolatedConsumer.start(this.log, this.runtime.database, this.consumers, this.runtime.config, this.logger,
@@ -73,5 +74,6 @@ export class IngestorModule implements OnApplicationBootstrap, OnApplicationShut
     await this.reconciliation?.stop();
     await this.backfillWorker?.stop();
     await this.consumer?.stop();
+    await this.latency?.flush();
   }
 }

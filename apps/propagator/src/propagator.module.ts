@@ -104,6 +104,7 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
     await this.writeback?.stop();
     await Promise.all(this.workers.map((w) => w.stop()));
     this.relayWatch?.stop();
+    await this.latency.flush();
   }
 
   /**
@@ -118,7 +119,7 @@ export class PropagatorModule implements OnApplicationBootstrap, OnApplicationSh
       const at = new Date();
       const ms = Math.max(0, at.getTime() - Date.parse(cause.changedAt));
       this.metrics.propagationLatency.observe(ms / 1000);
-      await this.latency.record(job.data.tenantId, 'propagation', [{ at, ms }]);
+      this.latency.record(job.data.tenantId, 'propagation', [{ at, ms }]);
     }
     return outcome;
   }

@@ -82,7 +82,7 @@ export class InboundProcessor {
         latencies.set(g.tenantId, [...latencies.get(g.tenantId) ?? [], ...applied]);
       }
     } finally {
-      for (const [tenantId, samples] of latencies) await this.latency.record(tenantId, 'ingest', samples);
+      for (const [tenantId, samples] of latencies) this.latency.record(tenantId, 'ingest', samples);
     }
   }
 
