@@ -60,7 +60,8 @@ function Graph({ root, depth, pathFrom }: { root: string; depth: number; pathFro
     queryFn: () => api<Lineage>(`/v1/lineage/${enc(root)}?direction=upstream&depth=${depth}&health=true`) });
   const [laid, setLaid] = useState<{ nodes: Node[]; edges: Edge[]; assets: number; edgeCount: number } | null>(null);
   const [find, setFind] = useState('');
-  const [focus, setFocus] = useState<string | null>(null);
+  // what to fit the view to once it is drawn: a found asset, an expanded branch, or all after a new depth
+  const [fitTo, setFitTo] = useState<string[] | 'all' | null>(null);
   // null: every depth fetched; a number once the person chose a smaller one
   const [shown, setShown] = useState<number | null>(null);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
@@ -74,7 +75,10 @@ function Graph({ root, depth, pathFrom }: { root: string; depth: number; pathFro
   useEffect(() => {
     if (!model || !view) return;
     let cancelled = false;
-    const expand = (qn: string) => setExpanded((before) => new Set(before).add(qn));
+    const expand = (b: HiddenBranch) => {
+      setExpanded((before) => new Set(before).add(b.from.id));
+      setFitTo([b.from.id, ...b.hidden]);
+    };
     void place(view).then((at) => {
       if (cancelled) return;
       setLaid({ ...drawn(view, at, onPath, expand), assets: model.nodes.length, edgeCount: model.edges.length });
@@ -82,12 +86,16 @@ function Graph({ root, depth, pathFrom }: { root: string; depth: number; pathFro
     return () => { cancelled = true; };
   }, [model, view, onPath]);
 
-  // a found asset is shown once the graph that holds it is drawn (revealing it may lay out again)
+  // once the nodes to fit are drawn: revealing them lays the graph out again first
   useEffect(() => {
-    if (!focus || !laid?.nodes.some((n) => n.id === assetId(focus))) return;
-    void flow.fitView({ nodes: [{ id: assetId(focus) }], duration: 300, maxZoom: 1.2 });
-    setFocus(null);
-  }, [laid, focus, flow]);
+    if (!fitTo || !laid) return;
+    const drawnIds = new Set(laid.nodes.map((n) => n.id));
+    if (fitTo !== 'all' && !fitTo.every((qn) => drawnIds.has(assetId(qn)))) return;
+    void flow.fitView({ ...(fitTo === 'all' ? {} : { nodes: fitTo.map((qn) => ({ id: assetId(qn) })) }), duration: 300, maxZoom: 1.2 })
+      // the keyboard goes on from the found asset, or from the node whose "+N" it pressed (that button is gone)
+      .then(() => { if (fitTo !== 'all') document.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(assetId(fitTo[0]!))}"]`)?.focus(); });
+    setFitTo(null);
+  }, [laid, fitTo, flow]);
 
   const error = down.error ?? up.error;
   if (error) return <p role="alert" className="error">{explain(error)}</p>;
@@ -96,6 +104,7 @@ function Graph({ root, depth, pathFrom }: { root: string; depth: number; pathFro
   function showUpTo(d: number) {
     setShown(d >= model!.deepest ? null : d);
     setExpanded(new Set());
+    setFitTo('all');
   }
   function locate(e: React.FormEvent) {
     e.preventDefault();
@@ -103,7 +112,7 @@ function Graph({ root, depth, pathFrom }: { root: string; depth: number; pathFro
     const hit = model!.nodes.find((n) => n.id.toLowerCase().includes(wanted));
     if (!hit) return;
     if (!view!.nodes.includes(hit)) showUpTo(hit.depth);
-    setFocus(hit.id);
+    setFitTo([hit.id]);
   }
 
   return (
@@ -170,7 +179,7 @@ function branchEdge(b: HiddenBranch): { from: string; to: string } {
 }
 
 /** React Flow's nodes and edges for the view, placed. */
-function drawn(view: CollapsedLineage, at: Map<string, { x: number; y: number }>, onPath: Set<string>, expand: (qn: string) => void) {
+function drawn(view: CollapsedLineage, at: Map<string, { x: number; y: number }>, onPath: Set<string>, expand: (b: HiddenBranch) => void) {
   const position = (id: string) => at.get(id) ?? { x: 0, y: 0 };
   const assets: Node<AssetData>[] = view.nodes.map((n) => ({
     id: assetId(n.id), position: position(assetId(n.id)),
@@ -181,9 +190,9 @@ function drawn(view: CollapsedLineage, at: Map<string, { x: number; y: number }>
   }));
   const branches: Node<MoreData, 'more'>[] = view.branches.map((b) => ({
     id: moreId(b.from.id), type: 'more', position: position(moreId(b.from.id)), focusable: false, selectable: false,
-    data: { count: b.count, expand: () => expand(b.from.id),
+    data: { count: b.hidden.length, expand: () => expand(b),
       // starts with the "+N" it shows, so that a person who sees it can also say it (voice control)
-      label: `+${b.count} ${b.count === 1 ? 'asset' : 'assets'} ${b.from.side === 'up' ? 'upstream' : 'downstream'} of ${b.from.id}: show them` },
+      label: `+${b.hidden.length} ${b.hidden.length === 1 ? 'asset' : 'assets'} ${b.from.side === 'up' ? 'upstream' : 'downstream'} of ${b.from.id}: show them` },
     style: { width: MORE_W },
   }));
   const edges: Edge[] = [

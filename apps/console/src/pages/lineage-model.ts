@@ -34,11 +34,12 @@ export function mergeLineage(root: string, up: Lineage, down: Lineage): LineageM
   return { nodes: [...nodes.values()], edges: [...edges.values()], deepest };
 }
 
-/** A stand-in for the assets hidden beyond a node that is shown: "+count", which expands them. */
+/** A stand-in for the assets hidden beyond a node that is shown: "+N", which expands them. */
 export interface HiddenBranch {
   /** the node shown, the last before the hidden ones */
   from: LineageNode;
-  count: number;
+  /** the hidden assets' qualified names */
+  hidden: string[];
 }
 
 export interface CollapsedLineage {
@@ -84,7 +85,7 @@ export function collapseLineage(model: LineageModel, showDepth: number, expanded
   for (const id of [...expanded].filter((x) => shown.has(x))) for (const revealed of beyond(id)) shown.add(revealed);
 
   const nodes = model.nodes.filter((n) => shown.has(n.id));
-  const branches = nodes.map((from) => ({ from, count: beyond(from.id).size })).filter((b) => b.count > 0);
+  const branches = nodes.map((from) => ({ from, hidden: [...beyond(from.id)] })).filter((b) => b.hidden.length > 0);
   return {
     nodes,
     edges: model.edges.filter((e) => shown.has(e.from) && shown.has(e.to)),
