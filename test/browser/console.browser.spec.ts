@@ -159,7 +159,7 @@ describe('Console (browser)', () => {
     await page.keyboard.press('Enter');
     await expectCount(nodes, 5);
     // the keyboard goes on from the node whose branch it expanded
-    await page.waitForFunction((label) => document.activeElement?.getAttribute('aria-label') === label, `${mid}, 1 hop downstream, critical`);
+    await page.waitForFunction(`document.activeElement?.getAttribute('aria-label') === ${JSON.stringify(`${mid}, 1 hop downstream, critical`)}`);
     expect(await page.getByTestId('lineage-hidden').count()).toBe(0);
     expect(await page.locator('.react-flow__node-more').count()).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);
@@ -178,7 +178,7 @@ describe('Console (browser)', () => {
     await expectText(page.getByTestId('lineage-count'), /^401 assets, 400 edges/);
     await page.locator('.react-flow__node.lineage-node').first().waitFor();
     const placed = await page.locator('.react-flow__node.lineage-node').evaluateAll((els) => els.map((e) => {
-      const [, x, y] = /translate\((-?[\d.]+)px, ?(-?[\d.]+)px\)/.exec((e as HTMLElement).style.transform)!;
+      const [, x, y] = /translate\((-?[\d.]+)px, ?(-?[\d.]+)px\)/.exec(e.getAttribute('style')!)!;
       return { name: e.getAttribute('aria-label')!.split(',')[0]!, x: Number(x), y: Number(y) };
     }));
     const root = placed.find((p) => p.name === 'wide/root (this asset)')!;
