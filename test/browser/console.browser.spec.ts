@@ -113,6 +113,85 @@ describe('Console (browser)', () => {
     await screenshot(page, 'asset');
   });
 
+  it('colours lineage nodes by health, and collapses what is deeper than the depth shown behind a "+N" that expands it', async () => {
+    // warehouse/lin/src -> mid -> deep1, deep2, and src -> ok; a SEV-1 incident opens on mid
+    const [src, mid, deep1, deep2, ok] = ['src', 'mid', 'deep1', 'deep2', 'ok'].map((n) => `warehouse/lin/${n}`);
+    await t.http().put('/v1/assets').set(auth()).send({ assets: [src, mid, deep1, deep2, ok]
+      .map((qualifiedName) => ({ qualifiedName, typeName: 'Table' })) }).expect(200);
+    await t.http().put('/v1/lineage').set(auth()).send({ edges: [[src, mid], [mid, deep1], [mid, deep2], [src, ok]]
+      .map(([from, to]) => ({ from, to })) }).expect(200);
+    const body = JSON.stringify(incidentWebhook({ tables: ['warehouse:lin.mid'], severity: 'SEV-1' }));
+    await t.http().post(`/v1/hooks/montecarlo/${connector.id}`).set('Content-Type', 'application/json')
+      .set('x-mcd-signature', signMonteCarlo(body, connector.signingSecret)).send(body).expect(202);
+    for (const qn of [deep1, deep2]) {
+      await waitFor(`${qn} warned of the incident upstream`, async () =>
+        ((await t.http().get(`/v1/assets/${encodeURIComponent(qn)}`).set(auth())).body.health?.status === 'warning' ? true : undefined));
+    }
+
+    await signIn(t.adminKey);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.goto(`${base}/console/assets/${encodeURIComponent(src)}`);
+    await expectText(page.getByTestId('lineage-count'), /^5 assets, 4 edges/);
+    const nodes = page.locator('.react-flow__node.lineage-node');
+    await expectCount(nodes, 5);
+    const critical = page.locator('.react-flow__node.health-critical');
+    expect(await critical.count()).toBe(1);
+    expect(await critical.getAttribute('aria-label')).toBe(`${mid}, 1 hop downstream, critical`);
+    expect(await critical.textContent()).toBe(`${mid}critical`);
+    expect((await page.locator('.react-flow__node.health-warning').allTextContents()).sort()).toEqual([`${deep1}warning`, `${deep2}warning`]);
+    expect((await page.locator('.react-flow__node.health-healthy').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).sort())
+      .toEqual([`${ok}, 1 hop downstream, healthy`, `${src} (this asset), healthy`]);
+    await page.getByRole('list', { name: 'Legend of the lineage graph' }).getByText('critical: an open SEV-1 or SEV-2 incident').waitFor();
+
+    await page.getByLabel('Show depth').selectOption('1');
+    await expectCount(nodes, 3);
+    expect((await nodes.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')!.split(',')[0]))).sort()).toEqual([ok, mid, `${src} (this asset)`].sort());
+    await expectText(page.getByTestId('lineage-hidden'), '2 hidden beyond depth 1');
+    // the count still covers every asset of the answer
+    await expectText(page.getByTestId('lineage-count'), /^5 assets, 4 edges/);
+    const more = page.getByRole('button', { name: `+2 assets downstream of ${mid}: show them` });
+    await expectText(more, '+2');
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'lineage-collapsed');
+
+    // by keyboard: the "+N" is a button
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await expectCount(nodes, 5);
+    // the keyboard goes on from the node whose branch it expanded
+    await page.waitForFunction(`document.activeElement?.getAttribute('aria-label') === ${JSON.stringify(`${mid}, 1 hop downstream, critical`)}`);
+    expect(await page.getByTestId('lineage-hidden').count()).toBe(0);
+    expect(await page.locator('.react-flow__node-more').count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'lineage-health');
+  });
+
+  it('places a graph too large for elk in columns by depth, ordered by name', async () => {
+    const leaves = Array.from({ length: 400 }, (_, i) => `wide/n${String(i).padStart(3, '0')}`);
+    await t.http().put('/v1/assets').set(auth()).send({ assets: ['wide/root', ...leaves].map((qualifiedName) => ({ qualifiedName, typeName: 'Table' })) }).expect(200);
+    // sent in reverse: the order drawn is the names', not the answer's
+    await t.http().put('/v1/lineage').set(auth()).send({ edges: [...leaves].reverse().map((to) => ({ from: 'wide/root', to })) }).expect(200);
+
+    await signIn(t.adminKey);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.goto(`${base}/console/assets/${encodeURIComponent('wide/root')}`);
+    await expectText(page.getByTestId('lineage-count'), /^401 assets, 400 edges/);
+    await page.locator('.react-flow__node.lineage-node').first().waitFor();
+    const placed = await page.locator('.react-flow__node.lineage-node').evaluateAll((els) => els.map((e) => {
+      const [, x, y] = /translate\((-?[\d.]+)px, ?(-?[\d.]+)px\)/.exec(e.getAttribute('style')!)!;
+      return { name: e.getAttribute('aria-label')!.split(',')[0]!, x: Number(x), y: Number(y) };
+    }));
+    const root = placed.find((p) => p.name === 'wide/root (this asset)')!;
+    const column = placed.filter((p) => p !== root);
+    expect(column.length).toBeGreaterThan(0);
+    expect(new Set(column.map((p) => p.x - root.x))).toEqual(new Set([280]));
+    const byY = [...column].sort((a, b) => a.y - b.y).map((p) => p.name);
+    expect(byY).toEqual([...byY].sort());
+    // every node is in view, and the column is centred on the root
+    expect(column).toHaveLength(400);
+    expect(Math.min(...column.map((p) => p.y)) + Math.max(...column.map((p) => p.y))).toBe(2 * root.y);
+  });
+
   it('signs out: the key is forgotten and the console asks for one again', async () => {
     await signIn(t.adminKey);
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -223,7 +223,7 @@ describe('API description', () => {
   it('takes the query parameters the API validates, with their limits', () => {
     const names = (path: string) => doc.paths[path]!.get!.parameters!.filter((p) => p.in === 'query').map((p) => p.name).sort();
     expect(names('/v1/assets')).toEqual(['cursor', 'health', 'limit', 'q', 'tag', 'typeName']);
-    expect(names('/v1/lineage/{qualifiedName}')).toEqual(['depth', 'direction']);
+    expect(names('/v1/lineage/{qualifiedName}')).toEqual(['depth', 'direction', 'health']);
     expect(names('/v1/changes')).toEqual(['after', 'limit']);
     expect(names('/v1/impact/incidents/{id}')).toEqual(['cursor', 'depth', 'limit']);
     expect(names('/v1/impact/assets/{qualifiedName}')).toEqual(['cursor', 'depth', 'direction', 'limit']);
@@ -266,6 +266,7 @@ describe('API description', () => {
     await call('get', '/v1/assets', { query: { typeName: 'Table', tag: 'PII', limit: 1 }, status: 200 });
     await call('get', '/v1/assets', { query: { limit: 0 }, status: 400, refused: 'query' });
     await call('get', '/v1/lineage/{qualifiedName}', { params: { qualifiedName: RAW }, query: { direction: 'downstream', depth: 5 }, status: 200 });
+    await call('get', '/v1/lineage/{qualifiedName}', { params: { qualifiedName: RAW }, query: { direction: 'downstream', health: 'true' }, status: 200 });
     await call('get', '/v1/changes', { query: { after: 0, limit: 100 }, status: 200 });
     // the stream's events are checked in change-stream.e2e.spec.ts; here its refusal, which is JSON
     await call('get', '/v1/changes/stream', { headers: { 'Last-Event-ID': 'not-a-sequence' }, status: 400 });

@@ -1,4 +1,7 @@
+import { platformApp } from '../../apps/platform/src/platform.app';
+import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
 import { enc, startTestApp, TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
 
 describe('Lineage API', () => {
   let t: TestApp;
@@ -93,8 +96,8 @@ describe('Lineage API', () => {
       await rejects(addEdges(Array.from({ length: 5001 }, () => ({ from: 'raw', to: 'stg' }))), 422, 'validation_failed');
     });
 
-    it('a depth outside 1..50 or an unknown direction is 400', async () => {
-      for (const q of ['depth=0', 'depth=51', 'direction=sideways']) {
+    it('a depth outside 1..50, an unknown direction or a health other than true or false is 400', async () => {
+      for (const q of ['depth=0', 'depth=51', 'direction=sideways', 'health=yes']) {
         const res = await graph('raw', q);
         expect([q, res.status, res.body.error.code]).toEqual([q, 400, 'invalid_query']);
       }
@@ -103,5 +106,49 @@ describe('Lineage API', () => {
     it('the lineage of an unknown asset is 404', async () => {
       expect((await graph('ghost')).status).toBe(404);
     });
+  });
+});
+
+describe('Lineage API with health', () => {
+  let t: TestApp;
+  const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
+  const graph = (qn: string, query = '') => t.http().get(`/v1/lineage/${enc(qn)}?${query}`).set(auth()).expect(200);
+  type Node = { qualifiedName: string; health?: string };
+  const healthOf = (nodes: Node[]) => Object.fromEntries(nodes.map((n) => [n.qualifiedName, n.health]));
+
+  // wh/h/up -> wh/h/mid -> wh/h/down, and wh/h/up -> wh/h/side; a SEV-1 incident opens on wh/h/mid
+  beforeAll(async () => {
+    // the all-in-one platform: the ingestor takes the incident, the propagator counts it downstream
+    t = await startTestApp({ parts: platformApp });
+    await t.http().put('/v1/assets').set(auth()).send({ assets: ['wh/h/up', 'wh/h/mid', 'wh/h/down', 'wh/h/side']
+      .map((qualifiedName) => ({ qualifiedName, typeName: 'Table' })) }).expect(200);
+    await t.http().put('/v1/lineage').set(auth()).send({ edges: [{ from: 'wh/h/up', to: 'wh/h/mid' }, { from: 'wh/h/mid', to: 'wh/h/down' },
+      { from: 'wh/h/up', to: 'wh/h/side' }] }).expect(200);
+    const connector = (await t.http().post('/v1/connectors').set(auth())
+      .send({ type: 'montecarlo', name: 'mc', config: { mappings: [{ template: 'wh/{schema}/{table}' }] } }).expect(201)).body;
+    const body = JSON.stringify(incidentWebhook({ tables: ['db:h.mid'], severity: 'SEV-1' }));
+    await t.http().post(`/v1/hooks/montecarlo/${connector.id}`).set('Content-Type', 'application/json')
+      .set('x-mcd-signature', signMonteCarlo(body, connector.signingSecret)).send(body).expect(202);
+  });
+  afterAll(async () => { await t.close(); });
+
+  it('with health=true: an open SEV-1 incident makes its asset critical, an upstream one makes downstream assets warning, the rest healthy', async () => {
+    const answer = await waitFor('the incident counted downstream', async () => {
+      const res = await graph('wh/h/up', 'direction=downstream&depth=5&health=true');
+      return healthOf(res.body.nodes)['wh/h/down'] === 'warning' ? res.body : undefined;
+    });
+    expect(answer.rootHealth).toBe('healthy');
+    expect(healthOf(answer.nodes)).toEqual({ 'wh/h/mid': 'critical', 'wh/h/side': 'healthy', 'wh/h/down': 'warning' });
+    const upstream = (await graph('wh/h/down', 'direction=upstream&health=true')).body;
+    expect([upstream.rootHealth, healthOf(upstream.nodes)]).toEqual(['warning', { 'wh/h/mid': 'critical', 'wh/h/up': 'healthy' }]);
+  });
+
+  it('without it (or with health=false) the answer has no health at all', async () => {
+    for (const query of ['direction=downstream', 'direction=downstream&health=false']) {
+      const res = await graph('wh/h/up', query);
+      expect(Object.keys(res.body).sort()).toEqual(['edges', 'nodes', 'root']);
+      expect(res.body.nodes.map((n: Node) => Object.keys(n).sort())).toEqual(res.body.nodes.map(() => ['depth', 'qualifiedName', 'typeName']));
+      expect(res.body.nodes).toHaveLength(3);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { invalid } from '@tributary/errors';
 import {
-  AssetsRepository, AuditRepository, ChangeEventsRepository, Database, Direction, EdgeIds, LineageRepository, TenantTx,
+  AssetsRepository, AuditRepository, ChangeEventsRepository, Database, Direction, EdgeIds, HealthStatus, LineageRepository, TenantTx,
 } from '@tributary/store';
 import { assetNotFound } from './assets.service';
 import { changeEvent } from './change-event.factory';
@@ -14,8 +14,16 @@ export interface EdgeInput {
 
 export interface LineageGraph {
   root: string;
-  nodes: { qualifiedName: string; typeName: string; depth: number }[];
+  /** only when asked for (`health: true`) */
+  rootHealth?: HealthStatus;
+  /** `health` only when asked for */
+  nodes: { qualifiedName: string; typeName: string; depth: number; health?: HealthStatus }[];
   edges: { from: string; to: string }[];
+}
+
+export interface LineageGraphOptions {
+  /** each node's and the root's health: one more query over every node, so only for those who show it */
+  health: boolean;
 }
 
 export class LineageService {
@@ -69,21 +77,30 @@ export class LineageService {
     });
   }
 
-  async graph(ctx: ReadContext, root: string, direction: Direction, depth: number): Promise<LineageGraph> {
+  async graph(ctx: ReadContext, root: string, direction: Direction, depth: number,
+    options: LineageGraphOptions = { health: false }): Promise<LineageGraph> {
     return this.database.inTenant(ctx.tenantId, async (tx) => {
       const asset = await this.assets.findLive(tx, root);
       if (!asset) throw assetNotFound(root);
       const reached = await this.lineage.walk(tx, [asset.id], direction, depth);
       const ids = [asset.id, ...reached.map((r) => r.id)];
-      // one transaction, one connection: the two queries run one after the other
+      // one transaction, one connection: the queries run one after the other
       const rows = await this.assets.namesByIds(tx, ids);
       const edges = await this.lineage.edgesAmong(tx, ids);
+      const health = options.health ? await this.assets.healthByIds(tx, ids) : null;
+      // Each query sees the commits made before it: an asset deleted after the walk has no health
+      // (only live assets have one) and is left out with its edges, as the next read would leave it.
+      const kept = (id: number) => !health || health.has(id);
+      if (!kept(asset.id)) throw assetNotFound(root);
       const qn = (id: number) => rows.get(id)!.qualifiedName;
       return {
         root,
-        nodes: reached.map((r) => ({ qualifiedName: qn(r.id), typeName: rows.get(r.id)!.typeName, depth: r.depth }))
+        ...(health ? { rootHealth: health.get(asset.id)!.status } : {}),
+        nodes: reached.filter((r) => kept(r.id))
+          .map((r) => ({ qualifiedName: qn(r.id), typeName: rows.get(r.id)!.typeName, depth: r.depth,
+            ...(health ? { health: health.get(r.id)!.status } : {}) }))
           .sort((a, b) => a.depth - b.depth || (a.qualifiedName < b.qualifiedName ? -1 : 1)),
-        edges: edges.map((e) => ({ from: qn(e.srcId), to: qn(e.dstId) })),
+        edges: edges.filter((e) => kept(e.srcId) && kept(e.dstId)).map((e) => ({ from: qn(e.srcId), to: qn(e.dstId) })),
       };
     });
   }

@@ -33,10 +33,10 @@ export class LineageController {
 
   @Get(':qualifiedName')
   @RequireRole('viewer')
-  @Responds('the assets up or downstream of the root, each at its shortest depth, and the edges among them', LineageGraph)
+  @Responds('the assets up or downstream of the root, each at its shortest depth, and the edges among them; with `health=true` each one\'s health too', LineageGraph)
   graph(@Reader() ctx: ReadContext, @Param('qualifiedName', new ParseParam('qualifiedName', QualifiedName)) qn: string,
     @Query(new ParseQuery(LineageQuery)) query: z.infer<typeof LineageQuery>) {
-    return this.lineage.graph(ctx, qn, query.direction, query.depth);
+    return this.lineage.graph(ctx, qn, query.direction, query.depth, { health: query.health });
   }
 
   @Get(':qualifiedName/columns')

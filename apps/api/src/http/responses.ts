@@ -75,7 +75,9 @@ export const EdgesAdded = z.strictObject({ added: z.number().int(), existing: z.
 export const EdgesRemoved = z.strictObject({ removed: z.number().int(), missing: z.number().int().describe('edges that were not there') });
 export const LineageGraph = z.strictObject({
   root: z.string(),
-  nodes: z.array(z.strictObject({ qualifiedName: z.string(), typeName: z.string(), depth: z.number().int().describe('shortest distance from the root') })),
+  rootHealth: HealthView.shape.status.optional().describe('with `health=true` only'),
+  nodes: z.array(z.strictObject({ qualifiedName: z.string(), typeName: z.string(), depth: z.number().int().describe('shortest distance from the root'),
+    health: HealthView.shape.status.optional().describe('with `health=true` only') })),
   edges: z.array(z.strictObject({ from: z.string(), to: z.string() })),
 });
 

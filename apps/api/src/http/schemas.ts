@@ -41,6 +41,8 @@ export const RemoveEdgesBody = z.strictObject({
 export const LineageQuery = z.strictObject({
   direction: z.enum(['downstream', 'upstream']).default('downstream'),
   depth: z.coerce.number().int().min(1).max(50).default(5),
+  health: z.enum(['true', 'false'], 'true or false').default('false').transform((v) => v === 'true')
+    .describe('`true` adds each node\'s and the root\'s health'),
 });
 
 export const AddClassificationBody = z.strictObject({ name: ClassificationName, propagate: z.boolean().default(true) });
