@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { Navigate, NavLink, Outlet, useNavigate } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { allows, api, ApiError, explain, Session } from '../api';
@@ -52,7 +52,10 @@ export function Layout() {
         <button type="button" onClick={() => { signOut(); queries.clear(); navigate('/sign-in'); }}>Sign out</button>
       </header>
       <main className="page">
-        <Outlet context={session.data} />
+        {/* a page's chunk loading (main.tsx): the header stays, the page says it is coming */}
+        <Suspense fallback={<p>Loading…</p>}>
+          <Outlet context={session.data} />
+        </Suspense>
       </main>
     </>
   );

@@ -5,15 +5,17 @@ import {
 import '@xyflow/react/dist/style.css';
 import ELK from 'elkjs/lib/elk-api.js';
 import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api, enc, explain, Lineage } from '../api';
 import { columnLayout } from './lineage-columns';
 import { LineageLegend } from './lineage-legend';
 import { collapseLineage, CollapsedLineage, Health, HiddenBranch, LineageNode, mergeLineage, pathNodes } from './lineage-model';
 
 // elk lays out in a web worker: a large graph's layout does not freeze the page, and elk's 1.5 MB are
-// neither in the console's bundle nor parsed before a lineage graph is shown
-const elk = new ELK({ workerFactory: () => new Worker(elkWorkerUrl) });
+// neither in the console's bundle nor parsed before a lineage graph is shown. The worker starts with the
+// first small graph: a large one is drawn in columns, and its page does not compile elk meanwhile.
+let elkWorker: InstanceType<typeof ELK> | null = null;
+const elk = () => (elkWorker ??= new ELK({ workerFactory: () => new Worker(elkWorkerUrl) }));
 const NODE_W = 220;
 const NODE_H = 36;
 const MORE_W = 90;
@@ -49,15 +51,19 @@ function HiddenBranchNode({ data }: NodeProps<Node<MoreData, 'more'>>) {
 }
 const nodeTypes: NodeTypes = { more: HiddenBranchNode };
 
+/** One direction of an asset's lineage with health: what the graph draws, and what the asset page asks for early. */
+export const lineageQuery = (root: string, direction: 'upstream' | 'downstream', depth: number) => queryOptions({
+  queryKey: ['lineage', root, direction, depth, 'health'],
+  queryFn: () => api<Lineage>(`/v1/lineage/${enc(root)}?direction=${direction}&depth=${depth}&health=true`),
+});
+
 // React Flow ids: an asset's and its stand-in's apart whatever the qualified names hold
 const assetId = (qn: string) => `a:${qn}`;
 const moreId = (qn: string) => `more:${qn}`;
 
 function Graph({ root, depth, pathFrom }: { root: string; depth: number; pathFrom: string | null }) {
-  const down = useQuery({ queryKey: ['lineage', root, 'downstream', depth, 'health'],
-    queryFn: () => api<Lineage>(`/v1/lineage/${enc(root)}?direction=downstream&depth=${depth}&health=true`) });
-  const up = useQuery({ queryKey: ['lineage', root, 'upstream', depth, 'health'],
-    queryFn: () => api<Lineage>(`/v1/lineage/${enc(root)}?direction=upstream&depth=${depth}&health=true`) });
+  const down = useQuery(lineageQuery(root, 'downstream', depth));
+  const up = useQuery(lineageQuery(root, 'upstream', depth));
   const [laid, setLaid] = useState<{ nodes: Node[]; edges: Edge[]; assets: number; edgeCount: number } | null>(null);
   const [find, setFind] = useState('');
   // what to fit the view to once it is drawn: a found asset, an expanded branch, or all after a new depth
@@ -156,7 +162,7 @@ async function place(view: CollapsedLineage): Promise<Map<string, { x: number; y
       ...view.branches.map((b) => ({ id: moreId(b.from.id), column: signed(b.from) + (b.from.side === 'up' ? -1 : 1), name: b.from.id })),
     ], { width: NODE_W, height: NODE_H, columnGap: 60, rowGap: 14 });
   }
-  const layout = await elk.layout({
+  const layout = await elk().layout({
     id: 'lineage',
     layoutOptions: {
       'elk.algorithm': 'layered', 'elk.direction': 'RIGHT', 'elk.layered.spacing.nodeNodeBetweenLayers': '60', 'elk.spacing.nodeNode': '14',
@@ -186,14 +192,15 @@ function drawn(view: CollapsedLineage, at: Map<string, { x: number; y: number }>
     data: { health: n.health, label: <><span className="name">{n.id}</span>{n.health && n.health !== 'healthy' && <span className="health-word">{n.health}</span>}</> },
     ariaLabel: `${n.id}${n.side === 'root' ? ' (this asset)' : `, ${n.depth} ${n.depth === 1 ? 'hop' : 'hops'} ${n.side}stream`}${n.health ? `, ${n.health}` : ''}`,
     className: ['lineage-node', `side-${n.side}`, n.health ? `health-${n.health}` : '', onPath.has(n.id) ? 'on-path' : ''].join(' '),
-    style: { width: NODE_W }, sourcePosition: Position.Right, targetPosition: Position.Left,
+    // sizes known: React Flow shows the nodes at once, where it would first render each one hidden to measure it
+    width: NODE_W, height: NODE_H, sourcePosition: Position.Right, targetPosition: Position.Left,
   }));
   const branches: Node<MoreData, 'more'>[] = view.branches.map((b) => ({
     id: moreId(b.from.id), type: 'more', position: position(moreId(b.from.id)), focusable: false, selectable: false,
     data: { count: b.hidden.length, expand: () => expand(b),
       // starts with the "+N" it shows, so that a person who sees it can also say it (voice control)
       label: `+${b.hidden.length} ${b.hidden.length === 1 ? 'asset' : 'assets'} ${b.from.side === 'up' ? 'upstream' : 'downstream'} of ${b.from.id}: show them` },
-    style: { width: MORE_W },
+    width: MORE_W, height: NODE_H,
   }));
   const edges: Edge[] = [
     ...view.edges.map((e) => {
