@@ -164,6 +164,14 @@ describe('Console (browser)', () => {
     expect(await page.locator('.react-flow__node-more').count()).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'lineage-health');
+
+    // live: an incident that arrives by webhook colours the open graph, without a reload
+    const onOk = JSON.stringify(incidentWebhook({ tables: ['warehouse:lin.ok'], severity: 'SEV-2' }));
+    await t.http().post(`/v1/hooks/montecarlo/${connector.id}`).set('Content-Type', 'application/json')
+      .set('x-mcd-signature', signMonteCarlo(onOk, connector.signingSecret)).send(onOk).expect(202);
+    await expectCount(page.locator('.react-flow__node.health-critical'), 2);
+    expect(await page.locator('.react-flow__node.health-critical').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')).sort()))
+      .toEqual([`${mid}, 1 hop downstream, critical`, `${ok}, 1 hop downstream, critical`]);
   });
 
   it('places a graph too large for elk in columns by depth, ordered by name', async () => {

@@ -22,6 +22,10 @@ export function Layout() {
         void queries.invalidateQueries({ queryKey: ['incidents'] });
       }
       void queries.invalidateQueries({ queryKey: ['asset', change.subject] });
+      // an open lineage graph shows health and edges: it is asked for again (graphs not shown are only marked stale)
+      if (change.type === 'asset.health.changed' || change.type.startsWith('lineage.edge.')) {
+        void queries.invalidateQueries({ queryKey: ['lineage'] });
+      }
     });
   }, [signedIn, queries]);
 
