@@ -39,6 +39,7 @@ describe('Console single sign-on (browser)', () => {
     await c.page.goto(`${c.base}/console/callback?code=forged&state=forged`);
     await c.page.getByRole('alert').waitFor();
     expect(await c.page.evaluate('sessionStorage.getItem("tributary.credential")')).toBeNull();
+    expect(await seriousViolations(c.page)).toEqual([]);
   });
 
   it('offers no single sign-on where none is configured', async () => {

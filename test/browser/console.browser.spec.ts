@@ -75,6 +75,8 @@ describe('Console (browser)', () => {
     await c.page.getByRole('link', { name: 'Assets' }).click();
     await c.page.getByLabel('Name contains').fill('revenue');
     await c.page.getByRole('button', { name: 'Search' }).click();
+    await c.page.getByRole('link', { name: 'marts/revenue' }).waitFor();
+    expect(await seriousViolations(c.page)).toEqual([]);
     await c.page.getByRole('link', { name: 'marts/revenue' }).click();
     await c.page.getByRole('heading', { name: /marts\/revenue/ }).waitFor();
     await expectText(c.page.getByTestId('provenance-PII'), /propagated from raw\/payments, 2 hops, rule tag-propagation/);
