@@ -125,6 +125,8 @@ describe('Console: incidents and rules (browser)', () => {
       await c.page.getByLabel(/^Hops downstream/).fill('3');
       await c.page.getByRole('button', { name: 'Save changes' }).click();
       await c.page.getByRole('heading', { name: 'Rules' }).waitFor();
+      await c.page.getByRole('link', { name: 'Finance tags' }).waitFor();
+      expect(await seriousViolations(c.page)).toEqual([]);
       const edited = (await c.t.http().get('/v1/rules').set(auth())).body.items.find((r: { id: string }) => r.id === created.id);
       expect(edited).toMatchObject({ filter: 'event.data.after.name == "Finance"', enabled: false, version: 2,
         action: { type: 'propagate_classification', names: ['Finance'], maxDepth: 3 } });
