@@ -54,7 +54,7 @@ export class Metrics {
       help: 'Reconciliation passes per connector with API credentials (re-reading open and recent incidents from the source): succeeded or failed',
       labelNames: ['tenant', 'source', 'outcome'], registers: [this.registry] });
     this.retentionPruned = new Counter({ name: 'tributary_retention_pruned_rows_total',
-      help: 'Rows removed by retention, per table (event_log, processed_events, change_events, dead_letters, ignored_deliveries, audit_log)',
+      help: 'Rows removed by retention, per table (event_log, processed_events, directory_events, change_events, dead_letters, ignored_deliveries, notification_deliveries, audit_log, pipeline_latency)',
       labelNames: ['table'], registers: [this.registry] });
     this.indexerChanges = new Counter({ name: 'tributary_indexer_changes_total',
       help: 'Changes of the change log the indexer has brought into the analytics store (or found to touch no fact there), per tenant',
