@@ -4,6 +4,7 @@ import { createTopics, STREAMS, topicOf } from '@tributary/eventlog';
 import { asTenantId } from '@tributary/store';
 import { platformApp } from '../../apps/platform/src/platform.app';
 import { gzipValue, splitValues, wholeValue } from '../support/atlas/atlas-topic-records';
+import { bridgeQuiet } from '../support/atlas/bridge-quiet';
 import { AtlasFake, AtlasFakeEnvelope, startAtlasFake } from '../support/fakes/atlas-fake';
 import { LOCAL_OUTBOUND_CONFIG } from '../support/outbound';
 import { enc, startTestApp, TestApp } from '../support/test-app';
@@ -18,7 +19,6 @@ const ANA = { user: 'ana' };
 /** how long nothing may happen before the loop counts as settled */
 const QUIET_MS = 5_000;
 
-interface Change { type: string; subject: string }
 
 /**
  * The upstream Apache Atlas flavour of the whole loop, on the engines' real Kafka: the fake Atlas's
@@ -43,7 +43,6 @@ describe('the Atlas bridge on Kafka, the whole loop', () => {
   let produced = 0;
   const notified: AtlasFakeEnvelope[] = [];
   let chain: Promise<unknown> = Promise.resolve();
-  let feedCursor = 0;
 
   const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
   /** One notification as Atlas produces it: whole, GZIP or split in turn (a split message's parts in reverse order, each on its own partition). */
@@ -70,31 +69,8 @@ describe('the Atlas bridge on Kafka, the whole loop', () => {
   const downstream = async (qn: string) =>
     ((await t.http().get(`/v1/lineage/${enc(qn)}?direction=downstream&depth=5`).set(auth())).body.nodes as { qualifiedName: string }[] ?? [])
       .map((n) => n.qualifiedName).filter((n) => n !== qn).sort();
-  const newChanges = async () => {
-    const fresh: Change[] = [];
-    for (;;) {
-      const page = (await t.http().get(`/v1/changes?after=${feedCursor}&limit=500`).set(auth()).expect(200)).body as { items: Change[]; next: number };
-      fresh.push(...page.items);
-      if (page.items.length === 0) return fresh;
-      feedCursor = page.next;
-    }
-  };
   /** Nothing moves for QUIET_MS: no change event in Tributary, no write to the fake, nothing left to produce. */
-  const quiet = async () => {
-    await newChanges();
-    let writes = fake.writes().length;
-    let stillSince = Date.now();
-    await waitFor('the loop to go quiet', async () => {
-      await chain;
-      const moved = (await newChanges()).length > 0 || fake.writes().length !== writes;
-      if (moved) {
-        writes = fake.writes().length;
-        stillSince = Date.now();
-        return undefined;
-      }
-      return Date.now() - stillSince >= QUIET_MS ? true : undefined;
-    }, 120_000);
-  };
+  let quiet: () => Promise<void>;
   /** the fake's classification writes for an entity: [method, qualifiedName] of each that succeeded */
   const tagWrites = (qn: string, since: number) => fake.requests
     .filter((r) => r.at >= since && r.status < 300 && /classification/.test(r.apiPath) && r.method !== 'GET' && r.query['attr:qualifiedName'] === qn)
@@ -112,6 +88,7 @@ describe('the Atlas bridge on Kafka, the whole loop', () => {
     t = await startTestApp({ parts: platformApp, config: { kafkaBrokers: brokers.join(','), topicPrefix: prefix, reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG } });
     connectorId = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'atlas', name: 'atlas',
       config: { ...fake.config(), kafka: { brokers, topic: atlasTopic, startFrom: 'earliest', splitTimeoutSeconds: 60 } } }).expect(201)).body.id;
+    quiet = bridgeQuiet(t, fake, { pending: () => chain, quietMs: QUIET_MS, deadlineMs: 120_000 });
   });
   afterAll(async () => {
     await chain;

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { platformApp } from '../../apps/platform/src/platform.app';
 import { AtlasFake, AtlasFakeEnvelope, AtlasFakeRequest, startAtlasFake } from '../support/fakes/atlas-fake';
 import { incidentUpdateWebhook, incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
+import { bridgeQuiet } from '../support/atlas/bridge-quiet';
 import { LOCAL_OUTBOUND_CONFIG } from '../support/outbound';
 import { enc, startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
 interface Connector { id: string; signingSecret: string }
-interface Change { type: string; subject: string }
 
 /** The warehouse's tables as Atlan names them; Tributary's assets carry the connector's prefix, which Monte Carlo's mapping also produces. */
 const PREFIX = 'snowflake/acme/';
@@ -35,7 +35,6 @@ describe('the Atlan bridge, the whole loop', () => {
   const guids: Record<string, string> = {};
   const refused: string[] = [];
   let chain = Promise.resolve();
-  let feedCursor = 0;
 
   const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
   const entity = (qn: string) => fake.entityByQualifiedName('Table', qn)!;
@@ -45,37 +44,15 @@ describe('the Atlan bridge, the whole loop', () => {
   const downstreamOf = async (qn: string) =>
     ((await t.http().get(`/v1/lineage/${enc(PREFIX + qn)}?direction=downstream&depth=5`).set(auth())).body.nodes as { qualifiedName: string }[] ?? [])
       .map((n) => n.qualifiedName).filter((n) => n !== PREFIX + qn).sort();
-  /** the change events since the last call */
-  const newChanges = async () => {
-    const fresh: Change[] = [];
-    for (;;) {
-      const page = (await t.http().get(`/v1/changes?after=${feedCursor}&limit=500`).set(auth()).expect(200)).body as { items: Change[]; next: number };
-      fresh.push(...page.items);
-      if (page.items.length === 0) return fresh;
-      feedCursor = page.next;
-    }
-  };
   const ownWritesIgnored = async () => ((await t.http().get(`/v1/ignored-deliveries?connectorId=${atlan.id}&limit=500`).set(auth()).expect(200)).body.items as
     { reason: string }[]).filter((i) => i.reason === 'own_write').length;
   const classificationWrites = (guid: string, field: 'addOrUpdateClassifications' | 'removeClassifications', since: number) =>
     fake.requests.filter((r: AtlasFakeRequest) => r.apiPath === '/entity/bulk' && r.at >= since && r.status === 200
       && ((r.body as { entities?: Record<string, unknown>[] }).entities ?? []).some((e) => e.guid === guid && Array.isArray(e[field]) && (e[field] as unknown[]).length > 0));
   /** Waits until every notification was delivered and applied, and then nothing moves (no change event, no fake write) for QUIET_MS. */
+  let loopQuiet: () => Promise<void>;
   const quiet = async () => {
-    await newChanges();
-    let writes = fake.writes().length;
-    let stillSince = Date.now();
-    await waitFor('the loop to go quiet', async () => {
-      await chain;
-      const lag = await t.runtime.eventLog.lag('ingestor', 'inbound');
-      const moved = (await newChanges()).length > 0 || fake.writes().length !== writes || lag !== 0;
-      if (moved) {
-        writes = fake.writes().length;
-        stillSince = Date.now();
-        return undefined;
-      }
-      return Date.now() - stillSince >= QUIET_MS ? true : undefined;
-    }, 60_000);
+    await loopQuiet();
     expect(refused).toEqual([]);
   };
   const mcDeliver = async (payload: Record<string, unknown>) => {
@@ -100,6 +77,8 @@ describe('the Atlan bridge, the whole loop', () => {
     mc = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'montecarlo', name: 'mc', config: { mappings: MAPPINGS } }).expect(201)).body;
     atlan = (await t.http().post('/v1/connectors').set(auth()).send({ type: 'atlan', name: 'atlan',
       config: { ...fake.config({ qualifiedNamePrefix: PREFIX }), signingSecret: 'atlan-webhook-secret-0001' } }).expect(201)).body;
+    loopQuiet = bridgeQuiet(t, fake, { pending: () => chain, quietMs: QUIET_MS, deadlineMs: 60_000,
+      busy: async () => (await t.runtime.eventLog.lag('ingestor', 'inbound')) !== 0 });
   });
   afterAll(async () => {
     await chain;
