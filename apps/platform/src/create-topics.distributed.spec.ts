@@ -3,6 +3,7 @@ import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '@tributary/config';
 import { asTenantId, Database, SecretBox, TenantsRepository } from '@tributary/store';
 import { createTestDatabase } from '../../../test/support/test-postgres';
+import { waitForLeaders } from '@tributary/eventlog';
 import { createTenantTopics } from './create-topics';
 
 /** `npm run topics:create` on the engines' single broker: the topics carry the configured replication. */
@@ -48,7 +49,8 @@ describe('createTenantTopics', () => {
     const { topics } = await admin.fetchTopicMetadata({ topics: created });
     for (const t of topics) {
       expect(t.partitions).toHaveLength(2);
-      for (const p of t.partitions) expect(p.replicas).toHaveLength(1);
+      // led on return: a producer or consumer started right after creation finds each partition's leader
+      for (const p of t.partitions) { expect(p.replicas).toHaveLength(1); expect(p.leader).toBeGreaterThanOrEqual(0); }
     }
     const described = await admin.describeConfigs({ includeSynonyms: false,
       resources: created.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['min.insync.replicas', 'retention.ms'] })) });
@@ -64,5 +66,14 @@ describe('createTenantTopics', () => {
     const c = config({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' });
     await expect(createTenantTopics(c)).rejects.toThrow(/replication factor 3 needs at least 3 brokers, and the cluster has 1: set KAFKA_REPLICATION_FACTOR/);
     expect(await topicsOf(c.topicPrefix)).toEqual([]);
+  });
+
+  it('waits through the broker\'s "does not host this topic-partition" for a topic\'s metadata, and then names what it still waited for', async () => {
+    // a topic nobody creates answers UNKNOWN_TOPIC_OR_PARTITION throughout, like a just-created one for its first moments
+    const never = `topics${randomBytes(4).toString('hex')}.never`;
+    const started = Date.now();
+    await expect(waitForLeaders(admin, [never], 1, 1_500)).rejects.toThrow(
+      /topics created but not ready after 1500 ms: still waiting for metadata \(This server does not host this topic-partition\)/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
   });
 });

@@ -330,13 +330,38 @@ export async function createTopics(brokers: string[], names: string[], partition
         throw new Error(`replication factor ${replication.factor} needs at least ${replication.factor} brokers, and the cluster has ${available}: `
           + 'set KAFKA_REPLICATION_FACTOR (and KAFKA_MIN_INSYNC_REPLICAS) to what it can hold');
       }
-      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({
+      // kafkajs's own waitForLeaders gives up on the first UNKNOWN_TOPIC_OR_PARTITION, which a KRaft
+      // broker answers for a moment after the controller created the topic (seen in CI): we wait ourselves.
+      await admin.createTopics({ waitForLeaders: false, topics: missing.map((topic) => ({
         topic, numPartitions: partitions, replicationFactor: replication.factor,
         configEntries: [{ name: 'retention.ms', value: String(retentionMs) }, { name: 'min.insync.replicas', value: String(replication.minInsync) }],
       })) });
+      await waitForLeaders(admin, missing, partitions);
     }
     return missing;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** The errors a broker answers while a just-created topic's metadata and leaders are still on their way. */
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/** Waits until every partition of the topics has a leader, or fails after `timeoutMs` naming the ones that have none. */
+export async function waitForLeaders(admin: Admin, topics: string[], partitions: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let waitingFor = 'metadata';
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      const leaderless = found.filter((t) => t.partitions.length < partitions || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+      if (leaderless.length === 0 && found.length === topics.length) return;
+      waitingFor = `leaders of ${leaderless.join(', ')}`;
+    } catch (err) {
+      if (!NOT_YET.has((err as { type?: string }).type ?? '')) throw err;
+      waitingFor = `metadata (${(err as Error).message})`;
+    }
+    if (Date.now() > deadline) throw new Error(`topics created but not ready after ${timeoutMs} ms: still waiting for ${waitingFor}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
