@@ -41,6 +41,7 @@ const METRICS_PROVEN_ELSEWHERE: Record<string, string> = {
   tributary_retention_pruned_rows_total: 'test/e2e/retention.e2e.spec.ts',
   tributary_held_records: 'test/e2e/tenant-isolation.e2e.spec.ts',
   tributary_notification_deliveries_total: 'test/e2e/notifications.e2e.spec.ts',
+  tributary_ingest_batches_split_total: 'test/e2e/atlas-source.e2e.spec.ts',
 };
 const RAW = 'snowflake/acme/RAW/PUBLIC/PAYMENTS';
 const ORDERS = 'snowflake/acme/ANALYTICS/PUBLIC/ORDERS';

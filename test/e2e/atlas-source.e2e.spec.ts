@@ -31,12 +31,15 @@ describe('Atlas source (topic deliveries, applier)', () => {
   let chain = Promise.resolve();
 
   const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
-  /** A decoded envelope logged as the topic reader logs it: JSON, keyed by its entity. */
-  const logged = async (envelope: AtlasFakeEnvelope) => {
-    const d: InboundDelivery = { id: randomUUID(), tenant: 'default', connectorId, connectorType: 'atlas', via: 'webhook', receivedAt: new Date(),
-      contentType: 'application/json', body: JSON.stringify(envelope), traceparent: null };
-    await t.runtime.eventLog.append('inbound', [{ tenantId: asTenantId('default'), key: `${connectorId}/entity:${envelope.message.entity.guid}`,
-      value: inboundDeliveryCodec.encode(d), headers: inboundHeaders(d) }]);
+  /** While set, the fake's notifications are kept here instead of logged (to log several in one append). */
+  let holding: AtlasFakeEnvelope[] | undefined;
+  /** Decoded envelopes logged as the topic reader logs them: JSON, keyed by their entity, in one append. */
+  const logged = async (...envelopes: AtlasFakeEnvelope[]) => {
+    await t.runtime.eventLog.append('inbound', envelopes.map((envelope) => {
+      const d: InboundDelivery = { id: randomUUID(), tenant: 'default', connectorId, connectorType: 'atlas', via: 'webhook', receivedAt: new Date(),
+        contentType: 'application/json', body: JSON.stringify(envelope), traceparent: null };
+      return { tenantId: asTenantId('default'), key: `${connectorId}/entity:${envelope.message.entity.guid}`, value: inboundDeliveryCodec.encode(d), headers: inboundHeaders(d) };
+    }));
   };
   const drained = () => waitFor('the ingestor to drain the inbound log', async () => ((await t.runtime.eventLog.lag('ingestor', 'inbound')) === 0 ? true : undefined));
   const settle = async () => {
@@ -51,11 +54,24 @@ describe('Atlas source (topic deliveries, applier)', () => {
   const downstream = async (qn: string) =>
     ((await t.http().get(`/v1/lineage/${enc(qn)}?direction=downstream&depth=1`).set(auth())).body.nodes as { qualifiedName: string }[]).map((n) => n.qualifiedName).sort();
   const changes = async () => (await t.http().get('/v1/changes?limit=1000').set(auth())).body.items as Change[];
+  const allChanges = async () => {
+    const all: Change[] = [];
+    for (let after = 0; ;) {
+      const page = (await t.http().get(`/v1/changes?after=${after}&limit=1000`).set(auth())).body as { items: Change[]; next: number };
+      all.push(...page.items);
+      if (page.items.length < 1000) return all;
+      after = page.next;
+    }
+  };
+  /** How many batches of catalog notifications failed as a whole and were applied again one by one. */
+  const batchesSplit = async () => (await t.http().get('/metrics').set(auth()).expect(200)).text.split('\n')
+    .filter((l) => l.startsWith('tributary_ingest_batches_split_total{') && l.includes('kind="atlas_entity"'))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   const deadLetters = async () => (await t.http().get('/v1/dead-letters').set(auth())).body.items as { reason: string }[];
 
   beforeAll(async () => {
     fake = await startAtlasFake({ flavour: 'atlas', tagTypes: ['PII', 'Gold'] });
-    fake.listen((envelope) => { chain = chain.then(() => logged(envelope)); });
+    fake.listen((envelope) => { if (holding) holding.push(envelope); else chain = chain.then(() => logged(envelope)); });
     t = await startTestApp({ parts: platformApp, config: { reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG } });
     connectorId = (await t.http().post('/v1/connectors').set(auth())
       .send({ type: 'atlas', name: 'atlas', config: fake.config({ writeBack: false }) }).expect(201)).body.id;
@@ -113,13 +129,54 @@ describe('Atlas source (topic deliveries, applier)', () => {
     expect((await asset(TARGET))?.attributes.description).toBeUndefined();
   });
 
+  it('notifications logged together apply as they would one by one: creates, tags, an update, a process over them, a stale copy', async () => {
+    const [a, b, load] = ['sales.batch_a@prod', 'sales.batch_b@prod', 'sales.batch_load@prod'];
+    const held: AtlasFakeEnvelope[] = [];
+    holding = held;
+    const aGuid = fake.seed.entity(ANA, { typeName: 'hive_table', qualifiedName: a });
+    const bGuid = fake.seed.entity(ANA, { typeName: 'hive_table', qualifiedName: b });
+    fake.seed.addTag(ANA, aGuid, 'PII');
+    fake.seed.update(ANA, aGuid, { description: 'orders, batched' });
+    fake.seed.process(ANA, { typeName: 'hive_process', qualifiedName: load, inputs: [aGuid], outputs: [bGuid] });
+    fake.seed.addTag(ANA, bGuid, 'Gold');
+    fake.seed.removeTag(ANA, bGuid, 'Gold');
+    holding = undefined;
+    // a's create again, a minute older than anything applied to a: were it applied, it would take PII away
+    const stale = { ...held[0]!, message: { ...held[0]!.message, eventTime: held[0]!.message.eventTime - 60_000 } };
+    // the process's create updates both its ends too (their relationship attributes)
+    expect(held.map((e) => `${e.message.operationType} ${e.message.entity.guid === aGuid ? 'a' : e.message.entity.guid === bGuid ? 'b' : 'load'}`)).toEqual([
+      'ENTITY_CREATE a', 'ENTITY_CREATE b', 'CLASSIFICATION_ADD a', 'ENTITY_UPDATE a', 'ENTITY_CREATE load', 'ENTITY_UPDATE a', 'ENTITY_UPDATE b',
+      'CLASSIFICATION_ADD b', 'CLASSIFICATION_DELETE b']);
+    const split = await batchesSplit();
+    await logged(...held, stale);
+    await settle();
+    // applied as a batch, not after the batch failed and fell back to one notification at a time
+    expect(await batchesSplit()).toBe(split);
+
+    expect(await tags(a)).toEqual(['PII:direct']);
+    expect((await asset(a))?.attributes.description).toBe('orders, batched');
+    expect(await downstream(a)).toEqual([b]);
+    await waitFor('PII to propagate to b', async () => ((await tags(b)).includes('PII:propagated') ? true : undefined));
+    expect(await tags(b)).toEqual(['PII:propagated']);
+    // each asset's own events (its edge and PII's propagation aside), in the notifications' order: Gold came and went on b
+    const named = (c: Change) => {
+      const tag = c.type.startsWith('asset.classification') ? ((c.data.after ?? c.data.before) as { name: string; source: string }) : undefined;
+      return tag?.source === 'propagated' || !c.type.startsWith('asset.') || c.type === 'asset.health.changed' ? undefined : `${c.subject} ${c.type}${tag ? ` ${tag.name}` : ''}`;
+    };
+    const mine = (await allChanges()).filter((c) => c.subject === a || c.subject === b).map(named).filter((m) => m !== undefined);
+    expect(mine.filter((m) => m.startsWith(a))).toEqual([`${a} asset.created`, `${a} asset.classification.added PII`, `${a} asset.updated`]);
+    expect(mine.filter((m) => m.startsWith(b))).toEqual([`${b} asset.created`, `${b} asset.classification.added Gold`, `${b} asset.classification.removed Gold`]);
+  });
+
   it('a process the catalog cannot be read for is parked with the reason after its tries, and changes nothing', async () => {
     fake.fail({ status: 500, path: /^\/entity\/guid\//, times: 20 });
     const before = await downstream(OTHER);
+    const split = await batchesSplit();
     fake.seed.process(ANA, { typeName: 'hive_process', qualifiedName: 'sales.broken@prod', inputs: [guids.other], outputs: [guids.source] });
     await settle();
     const letters = await waitFor('the dead letter', async () => { const l = await deadLetters(); return l.length > 0 ? l : undefined; }, 30_000);
     expect(letters[0].reason).toMatch(/could not read process .* from the catalog: 500 ATLAS-500-00-001/);
+    expect(await batchesSplit()).toBeGreaterThan(split);
     expect(await downstream(OTHER)).toEqual(before);
   });
 

@@ -216,6 +216,7 @@ export class InboundProcessor {
         count(await applier.apply(ctx, ofKind.map((x) => x.f)));
       } catch (err) {
         if (isTransient(err)) throw err; // the whole batch is retried
+        this.metrics.ingestBatchesSplit.inc({ tenant: tenantId, source: connector.row.type, kind });
         for (const { f, record } of ofKind) {
           try {
             count(await applier.apply(ctx, [f]));
@@ -237,6 +238,7 @@ export class InboundProcessor {
     } catch (err) {
       if (isTransient(err)) throw err; // the whole batch is retried
       // One bad observation must not block the stream: apply one by one, park what still fails.
+      this.metrics.ingestBatchesSplit.inc({ tenant: tenantId, source: items[0].observation.source, kind: 'incident' });
       const applied: LatencySample[] = [];
       for (const [i, item] of items.entries()) {
         try {

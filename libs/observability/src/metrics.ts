@@ -14,6 +14,7 @@ export class Metrics {
   readonly deadLettered: Counter<'tenant' | 'stream'>;
   readonly webhooks: Counter<'tenant' | 'type' | 'status'>;
   readonly ignoredDeliveries: Counter<'tenant' | 'source' | 'kind'>;
+  readonly ingestBatchesSplit: Counter<'tenant' | 'source' | 'kind'>;
   readonly reopenConfirmations: Counter<'tenant' | 'source' | 'result'>;
   readonly reconciliations: Counter<'tenant' | 'source' | 'outcome'>;
   readonly retentionPruned: Counter<'table'>;
@@ -46,6 +47,9 @@ export class Metrics {
       labelNames: ['tenant', 'type', 'status'], registers: [this.registry] });
     this.ignoredDeliveries = new Counter({ name: 'tributary_ignored_deliveries_total',
       help: 'Deliveries acknowledged and kept but not applied (not an incident, a payload version not read, no incident id), by kind',
+      labelNames: ['tenant', 'source', 'kind'], registers: [this.registry] });
+    this.ingestBatchesSplit = new Counter({ name: 'tributary_ingest_batches_split_total',
+      help: 'Ingest batches that failed as a whole and were applied again a record at a time (what still failed was parked), by what they held: incident, or the fact kind',
       labelNames: ['tenant', 'source', 'kind'], registers: [this.registry] });
     this.reopenConfirmations = new Counter({ name: 'tributary_reopen_confirmations_total',
       help: 'Webhook deliveries that would reopen a resolved incident, checked with the source: confirmed, refused (not applied), unknown to the source or unavailable (both applied in arrival order)',
