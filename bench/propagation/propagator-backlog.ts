@@ -1,9 +1,12 @@
 import { Runtime } from '@tributary/platform';
 import { APPLY_QUEUE, CHANGES_STREAM, FANOUT_QUEUE } from '@tributary/propagation';
 import { Database, DEFAULT_TENANT, RelayOffsetsRepository, ServerRepository } from '@tributary/store';
+import { WRITEBACK_QUEUE } from '@tributary/writeback';
 
 /** The propagator's consumer group on the change log (PropagatorModule). */
 const CONSUMER_GROUP = 'propagator';
+/** The write-back's consumer group on the change log (PropagatorModule). */
+const WRITEBACK_GROUP = 'writeback';
 
 /** What the propagator still has to do, stage by stage. */
 export interface Backlog {
@@ -13,20 +16,30 @@ export interface Backlog {
   unplanned: number;
   fanoutJobs: number;
   applyJobs: number;
+  /** With `writeBack`: change-log records the write-back's consumer group has not planned yet, and its jobs. */
+  writeBack?: { unplanned: number; jobs: number };
 }
 
-const total = (b: Backlog): number => b.unrelayed + b.unplanned + b.fanoutJobs + b.applyJobs;
+export interface SettleOptions {
+  /** also wait for the bridge's write-back (a bench that measures it must not start behind a backlog of its own set-up) */
+  writeBack?: boolean;
+}
+
+const total = (b: Backlog): number => b.unrelayed + b.unplanned + b.fanoutJobs + b.applyJobs + (b.writeBack ? b.writeBack.unplanned + b.writeBack.jobs : 0);
 
 export const describeBacklog = (b: Backlog): string =>
-  `${b.unrelayed} unrelayed, ${b.unplanned} unplanned change events, ${b.fanoutJobs} fan-out and ${b.applyJobs} apply jobs`;
+  `${b.unrelayed} unrelayed, ${b.unplanned} unplanned change events, ${b.fanoutJobs} fan-out and ${b.applyJobs} apply jobs`
+  + (b.writeBack ? `, ${b.writeBack.unplanned} change events not planned for write-back and ${b.writeBack.jobs} write-back jobs` : '');
 
 /** The bench's tenant is the only one, so its outbox is the whole outbox. */
-async function readBacklog(runtime: Runtime): Promise<Backlog> {
+async function readBacklog(runtime: Runtime, options: SettleOptions): Promise<Backlog> {
   return {
     unrelayed: await new RelayOffsetsRepository(runtime.database).backlog(DEFAULT_TENANT),
     unplanned: await runtime.eventLog.lag(CONSUMER_GROUP, CHANGES_STREAM),
     fanoutJobs: await runtime.jobQueue.depth(FANOUT_QUEUE),
     applyJobs: await runtime.jobQueue.depth(APPLY_QUEUE),
+    ...(options.writeBack ? { writeBack: {
+      unplanned: await runtime.eventLog.lag(WRITEBACK_GROUP, CHANGES_STREAM), jobs: await runtime.jobQueue.depth(WRITEBACK_QUEUE) } } : {}),
   };
 }
 
@@ -46,11 +59,11 @@ const REPORT_EVERY_MS = 10_000;
  * app): the outbox relayed, the change log planned, both job queues empty, QUIET_READINGS times in
  * a row. Reports the backlog every REPORT_EVERY_MS while it waits.
  */
-export async function waitUntilSettled(runtime: Runtime, limitMs: number, report: (backlog: Backlog) => void): Promise<void> {
+export async function waitUntilSettled(runtime: Runtime, limitMs: number, report: (backlog: Backlog) => void, options: SettleOptions = {}): Promise<void> {
   const started = Date.now();
   let reported = started;
   for (let quiet = 0; quiet < QUIET_READINGS;) {
-    const backlog = await readBacklog(runtime);
+    const backlog = await readBacklog(runtime, options);
     quiet = total(backlog) === 0 ? quiet + 1 : 0;
     if (Date.now() - started > limitMs) throw new Error(`propagation has not settled within ${limitMs / 1000} s: ${describeBacklog(backlog)}`);
     if (Date.now() - reported >= REPORT_EVERY_MS) {
