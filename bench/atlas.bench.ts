@@ -183,6 +183,9 @@ async function writeBackAtScale(platform: InProcessPlatform, fake: AtlasFake, pr
   const names = [ROOT, ...Array.from({ length: DOWNSTREAM }, (_, i) => `ANALYTICS/PUBLIC/D_${i}`)];
   progress(`seeding ${formatCount(names.length)} entities in the fake Atlan and as assets, with ${formatCount(DOWNSTREAM)} edges from the root`);
   const guids = names.map((qn) => fake.seed.entity(ANA, { typeName: 'Table', qualifiedName: qn }));
+  // seeding held the event loop for seconds: let the server close the keep-alive sockets that went idle meanwhile
+  // before the next request, or fetch may pick one as it closes ("fetch failed", seen once)
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
   const mc = await call(`${platform.baseUrl}/v1/connectors`, admin, { type: 'montecarlo', name: 'bench-mc', config: { mappings: MAPPINGS } }, 201);
   const atlan = await call(`${platform.baseUrl}/v1/connectors`, admin, { type: 'atlan', name: 'bench-atlan',
     config: { ...fake.config({ qualifiedNamePrefix: PREFIX }), signingSecret: 'bench-atlan-webhook-secret' } }, 201);
@@ -226,7 +229,9 @@ async function writeBackAtScale(platform: InProcessPlatform, fake: AtlasFake, pr
 }
 
 async function call(url: string, headers: Record<string, string>, body: unknown, status: number, method = 'POST'): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method, headers, body: JSON.stringify(body) });
+  const res = await fetch(url, { method, headers, body: JSON.stringify(body) }).catch((err: Error) => {
+    throw new Error(`${method} ${url}: ${err.message} (${String((err.cause as Error | undefined)?.message ?? err.cause)})`);
+  });
   const json = await res.json() as Record<string, unknown>;
   if (res.status !== status) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json).slice(0, 500)}`);
   return json;
