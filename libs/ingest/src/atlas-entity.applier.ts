@@ -4,7 +4,7 @@ import {
 } from '@tributary/connectors';
 import {
   AssetsRepository, AtlasEntitiesRepository, AtlasEntityRow, ChangeEventsRepository, ClassificationRow, ClassificationsRepository, Database, EdgeIds,
-  LineageRepository, NewChangeEvent, TenantId, TenantTx,
+  LineageRepository, NewChangeEvent, TenantId, TenantTx, WrittenBack,
 } from '@tributary/store';
 import { FactApplier, FactToApply } from './fact-applier';
 
@@ -187,9 +187,14 @@ export class AtlasEntityApplier implements FactApplier {
     const names = group.map((g) => g.fact.qualifiedName);
     const before = await this.assets.findLiveByNames(tx, names);
     const written = await this.entities.writtenTo(tx, connectorId, [...before.values()].map((a) => a.id));
-    const writtenOf = (qualifiedName: string) => written.get(before.get(qualifiedName)?.id ?? -1) ?? { attributes: {}, tags: new Set<string>() };
+    // by name: an asset that was not live before, or never written back to, has nothing of the bridge's
+    const nothing: WrittenBack = { attributes: {}, tags: new Set() };
+    const writtenOf = new Map(names.map((n) => {
+      const id = before.get(n)?.id;
+      return [n, (id === undefined ? undefined : written.get(id)) ?? nothing];
+    }));
     await this.assetsService.upsertIn(ctx, tx, group.map(({ fact }) => {
-      const back = writtenOf(fact.qualifiedName).attributes;
+      const back = writtenOf.get(fact.qualifiedName)!.attributes;
       // an attribute showing what the write-back wrote is the bridge's own write coming back (§5 rule 2)
       const attributes = Object.fromEntries(Object.entries(fact.attributes).filter(([k, v]) => !(k in back && sameJson(back[k], v))));
       return { qualifiedName: fact.qualifiedName, typeName: fact.assetType!, ...(fact.name === null ? {} : { name: fact.name }), attributes };
@@ -202,7 +207,7 @@ export class AtlasEntityApplier implements FactApplier {
     }
     for (const { fact, row } of tagged) {
       await this.followTags(ctx, tx, fact.qualifiedName, held.get(ids.get(fact.qualifiedName)!) ?? [], row?.directTags ?? [], fact.directTags!,
-        writtenOf(fact.qualifiedName).tags, prepared.tagNames);
+        writtenOf.get(fact.qualifiedName)!.tags, prepared.tagNames);
     }
     const next = group.map(({ fact, row }) => ({ ...rowOf(fact), assetId: ids.get(fact.qualifiedName)!, directTags: fact.directTags ?? row?.directTags ?? [] }));
     await this.entities.saveMany(tx, connectorId, next);
@@ -289,17 +294,19 @@ export class AtlasEntityApplier implements FactApplier {
       ...(n.end.displayText ? { name: n.end.displayText } : {}) })));
     const ids = await this.assets.idsByNames(tx, names);
     const byGuid = new Map<string, number>();
+    const changed: AtlasEntityRow[] = [];
     for (const [guid, n] of named) {
       const assetId = ids.get(n.qualifiedName)!;
       byGuid.set(guid, assetId);
       const known = rows.get(guid);
       if (!known) {
-        await this.entities.save(tx, connectorId, { guid, typeName: n.end.typeName, qualifiedName: n.end.catalogQualifiedName ?? n.qualifiedName,
+        changed.push({ guid, typeName: n.end.typeName, qualifiedName: n.end.catalogQualifiedName ?? n.qualifiedName,
           assetId, isProcess: false, directTags: [], eventTime: NEVER, deleted: false });
       } else if (known.assetId !== assetId || known.deleted) {
-        await this.entities.save(tx, connectorId, { ...known, assetId, deleted: false });
+        changed.push({ ...known, assetId, deleted: false });
       }
     }
+    await this.entities.saveMany(tx, connectorId, changed);
     return byGuid;
   }
 
