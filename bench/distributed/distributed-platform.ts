@@ -5,7 +5,8 @@ import { loadConfig } from '@tributary/config';
 import { createTopics, STREAMS, topicOf } from '@tributary/eventlog';
 import { Runtime, startRuntime, stopRuntime } from '@tributary/platform';
 import { AppName, AppProcess } from '../../test/support/app-processes';
-import { createTestDatabase, freePort, setAdminUrl } from '../../test/support/test-postgres';
+import { freePort } from '../../test/support/free-port';
+import { createTestDatabase, setAdminUrl } from '../../test/support/test-postgres';
 
 /** The three process kinds of a distributed deployment, one process each. */
 export type ProcessKind = Exclude<AppName, 'platform'>;

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
+import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConsoleLogger, INestApplication } from '@nestjs/common';
 import { Config, loadConfig } from '@tributary/config';
 import { AppParts, buildApp, Runtime, startRuntime, stopRuntime } from '@tributary/platform';
+import { freePort } from '../../test/support/free-port';
 import { apiApp } from '../../apps/api/src/api.app';
 
 /** An app serving HTTP on loopback, on its own embedded PostgreSQL in a throw-away data directory. */
@@ -61,16 +62,4 @@ export async function startInProcessPlatform(parts: AppParts = apiApp, config: P
     await stop();
     throw err;
   }
-}
-
-/** A loopback port nobody listens on right now, for the embedded PostgreSQL. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

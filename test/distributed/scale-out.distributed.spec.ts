@@ -5,7 +5,8 @@ import { Client } from 'pg';
 import { createTopics, STREAMS, topicOf } from '@tributary/eventlog';
 import { AppName, AppProcess, ensureBuilt, sample } from '../support/app-processes';
 import { incidentWebhook, signMonteCarlo } from '../support/montecarlo/webhooks';
-import { freePort, createTestDatabase } from '../support/test-postgres';
+import { freePort } from '../support/free-port';
+import { createTestDatabase } from '../support/test-postgres';
 import { newApiKey } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 

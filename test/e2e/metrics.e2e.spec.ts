@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AppProcess, ensureBuilt } from '../support/app-processes';
 import { newApiKey, startTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, freePort } from '../support/test-postgres';
+import { freePort } from '../support/free-port';
+import { createTestDatabase } from '../support/test-postgres';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 

@@ -2,7 +2,7 @@ import { createHmac, createPublicKey, generateKeyPairSync, JsonWebKey, KeyObject
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { startTestApp, TestApp } from '../support/test-app';
-import { freePort } from '../support/test-postgres';
+import { freePort } from '../support/free-port';
 
 /*
  * Tokens here carry real signatures. jose v6 is ESM-only and this jest setup cannot load it (a static

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../support/test-postgres';
+import { freePort } from '../support/free-port';
 import { waitFor } from '../support/wait-for';
 
 const ROOT = join(__dirname, '..', '..');

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { freePort } from './free-port';
 import { EmbeddedPostgresServer } from '../../libs/store/src/server/embedded-postgres.server';
 
 /**
@@ -12,17 +12,6 @@ import { EmbeddedPostgresServer } from '../../libs/store/src/server/embedded-pos
  * embedded server started for the run. Every suite gets a fresh database on it.
  */
 const ADMIN_URL_ENV = 'TRIBUTARY_TEST_ADMIN_URL';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function reachable(url: string): Promise<boolean> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });

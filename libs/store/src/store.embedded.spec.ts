@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from '../../../test/support/test-postgres';
+import { freePort } from '../../../test/support/free-port';
 import { EmbeddedPostgresServer } from './server/embedded-postgres.server';
 import { describeStoreContract } from './store.contract';
 
