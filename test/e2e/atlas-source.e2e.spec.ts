@@ -4,7 +4,7 @@ import { InboundDelivery, inboundDeliveryCodec } from '@tributary/contracts';
 import { inboundHeaders } from '@tributary/connectors';
 import { asTenantId } from '@tributary/store';
 import { platformApp } from '../../apps/platform/src/platform.app';
-import { AtlasFake, AtlasFakeEnvelope, startAtlasFake } from '../support/fakes/atlas-fake';
+import { AtlasFake, AtlasFakeEnvelope, AtlasFakeRelationshipEnvelope, startAtlasFake } from '../support/fakes/atlas-fake';
 import { LOCAL_OUTBOUND_CONFIG } from '../support/outbound';
 import { enc, startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
@@ -33,12 +33,13 @@ describe('Atlas source (topic deliveries, applier)', () => {
   const auth = () => ({ Authorization: `Bearer ${t.adminKey}` });
   /** While set, the fake's notifications are kept here instead of logged (to log several in one append). */
   let holding: AtlasFakeEnvelope[] | undefined;
-  /** Decoded envelopes logged as the topic reader logs them: JSON, keyed by their entity, in one append. */
-  const logged = async (...envelopes: AtlasFakeEnvelope[]) => {
+  /** Decoded envelopes logged as the topic reader logs them: JSON, keyed by their entity or relationship, in one append. */
+  const logged = async (...envelopes: (AtlasFakeEnvelope | AtlasFakeRelationshipEnvelope)[]) => {
     await t.runtime.eventLog.append('inbound', envelopes.map((envelope) => {
       const d: InboundDelivery = { id: randomUUID(), tenant: 'default', connectorId, connectorType: 'atlas', via: 'webhook', receivedAt: new Date(),
         contentType: 'application/json', body: JSON.stringify(envelope), traceparent: null };
-      return { tenantId: asTenantId('default'), key: `${connectorId}/entity:${envelope.message.entity.guid}`, value: inboundDeliveryCodec.encode(d), headers: inboundHeaders(d) };
+      const key = 'entity' in envelope.message ? `entity:${envelope.message.entity.guid}` : `relationship:${envelope.message.relationship.guid}`;
+      return { tenantId: asTenantId('default'), key: `${connectorId}/${key}`, value: inboundDeliveryCodec.encode(d), headers: inboundHeaders(d) };
     }));
   };
   const drained = () => waitFor('the ingestor to drain the inbound log', async () => ((await t.runtime.eventLog.lag('ingestor', 'inbound')) === 0 ? true : undefined));
@@ -72,6 +73,7 @@ describe('Atlas source (topic deliveries, applier)', () => {
   beforeAll(async () => {
     fake = await startAtlasFake({ flavour: 'atlas', tagTypes: ['PII', 'Gold'] });
     fake.listen((envelope) => { if (holding) holding.push(envelope); else chain = chain.then(() => logged(envelope)); });
+    fake.listenRelationships((envelope) => { chain = chain.then(() => logged(envelope)); });
     t = await startTestApp({ parts: platformApp, config: { reconcileMinutes: 0, ...LOCAL_OUTBOUND_CONFIG } });
     connectorId = (await t.http().post('/v1/connectors').set(auth())
       .send({ type: 'atlas', name: 'atlas', config: fake.config({ writeBack: false }) }).expect(201)).body.id;
@@ -108,6 +110,29 @@ describe('Atlas source (topic deliveries, applier)', () => {
     await settle();
     expect(await downstream(SOURCE)).toEqual([TARGET]);
     expect(await downstream(TARGET)).toEqual([OTHER]);
+  });
+
+  it('with relationship notifications on, an end related or unrelated through the relationship API (no process update) changes the edges', async () => {
+    const processReads = () => fake.requests.filter((r) => r.apiPath === `/entity/guid/${guids.process}`).length;
+    /** how many times SOURCE → OTHER was added and removed */
+    const otherEdge = async () => {
+      const of = (type: string) => (c: Change) => c.type === type && sameEdge((c.data.after ?? c.data.before) as { from: string; to: string });
+      const sameEdge = (e: { from: string; to: string }) => e.from === SOURCE && e.to === OTHER;
+      const all = await allChanges();
+      return { added: all.filter(of('lineage.edge.added')).length, removed: all.filter(of('lineage.edge.removed')).length };
+    };
+    const [reads, before] = [processReads(), await otherEdge()];
+    fake.seed.relate(ANA, { process: guids.process, end: guids.other, as: 'output' });
+    await settle();
+    expect(await downstream(SOURCE)).toEqual([TARGET, OTHER].sort());
+    // the process read again from the catalog, once
+    expect(processReads()).toBe(reads + 1);
+    expect(await otherEdge()).toEqual({ added: before.added + 1, removed: before.removed });
+    fake.seed.unrelate(ANA, { process: guids.process, end: guids.other, as: 'output' });
+    await settle();
+    expect(await downstream(SOURCE)).toEqual([TARGET]);
+    expect(await otherEdge()).toEqual({ added: before.added + 1, removed: before.removed + 1 });
+    expect(await deadLetters()).toEqual([]);
   });
 
   it('upstream tag names are used as they are; a tag in the write-back\'s outbox is its own write coming back, never imported', async () => {
@@ -178,9 +203,12 @@ describe('Atlas source (topic deliveries, applier)', () => {
     expect(letters[0].reason).toMatch(/could not read process .* from the catalog: 500 ATLAS-500-00-001/);
     expect(await batchesSplit()).toBeGreaterThan(split);
     expect(await downstream(OTHER)).toEqual(before);
+    fake.clearFaults();
   });
 
   it('a process deleted in the catalog takes its edges with it; a dataset deleted takes its asset', async () => {
+    const letters = (await deadLetters()).length;
+    // with relationship notifications on, each delete is followed by its relationships' RELATIONSHIP_DELETE (one eventTime)
     fake.seed.remove(ANA, guids.process);
     await settle();
     expect(await downstream(SOURCE)).toEqual([]);
@@ -189,5 +217,8 @@ describe('Atlas source (topic deliveries, applier)', () => {
     await settle();
     expect(await asset(OTHER)).toBeUndefined();
     expect(await asset(SOURCE)).toBeDefined();
+    // a deleted process read again (its relationship's delete) has no ends: nothing recreated, nothing parked
+    expect(await downstream(SOURCE)).toEqual([]);
+    expect((await deadLetters()).length).toBe(letters);
   });
 });

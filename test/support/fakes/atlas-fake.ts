@@ -27,7 +27,10 @@ import { type OnReceive, reportWhenAnswered } from './received-request';
  *   recorded as `updatedBy` on what it changes (an Atlan token is `service-account-apikey-<uuid>`);
  * - fault injection (`fail`) and a request log;
  * - notifications: every effective change is an EntityNotificationV2 in an AtlasNotificationMessage
- *   envelope (§1.2, §1.4, §1.6) handed to the listeners.
+ *   envelope (§1.2, §1.4, §1.6) handed to the listeners; a relationship made or removed through the
+ *   relationship API (`seed.relate`, `seed.unrelate`) changes a process's ends with no entity
+ *   notification, and is a RELATIONSHIP_* notification only to `listenRelationships` listeners (upstream
+ *   sends them with `atlas.notification.relationships.enabled`, off by default: §1.1).
  */
 
 export interface AtlasFakeClassification {
@@ -107,6 +110,24 @@ export interface AtlasFakeEnvelope {
 
 export type AtlasFakeListener = (envelope: AtlasFakeEnvelope) => void;
 
+/** A relationship notification in its envelope: an AtlasRelationshipHeader whose ends are AtlasObjectIds (§1.4). */
+export interface AtlasFakeRelationshipEnvelope extends Omit<AtlasFakeEnvelope, 'message'> {
+  message: {
+    type: 'ENTITY_NOTIFICATION_V2';
+    relationship: {
+      typeName: string;
+      guid: string;
+      status: 'ACTIVE' | 'DELETED';
+      propagateTags: string;
+      label: string;
+      end1: { guid: string; typeName: string; uniqueAttributes: { qualifiedName: unknown } };
+      end2: { guid: string; typeName: string; uniqueAttributes: { qualifiedName: unknown } };
+    };
+    operationType: 'RELATIONSHIP_CREATE' | 'RELATIONSHIP_DELETE';
+    eventTime: number;
+  };
+}
+
 export interface AtlasFakeOptions {
   flavour: AtlasFlavour;
   /** tag types the catalog knows, by the name users see (Atlan hashes the typedef name) */
@@ -139,7 +160,11 @@ export interface AtlasFake {
   writes(): AtlasFakeRequest[];
   /** the next matching requests answer `fault.status` */
   fail(fault: AtlasFakeFault): void;
+  /** forgets the injected faults not yet answered */
+  clearFaults(): void;
   listen(listener: AtlasFakeListener): void;
+  /** relationship notifications, as upstream sends them when they are enabled */
+  listenRelationships(listener: (envelope: AtlasFakeRelationshipEnvelope) => void): void;
   /** a tag type's name in the catalog (Atlan: the hashed id) for the name users see; registers it if new */
   tagName(displayName: string): string;
   seed: {
@@ -155,6 +180,10 @@ export interface AtlasFake {
     /** sets attributes as the UI would (only changes emit) */
     update(actor: AtlasFakeActor, guid: string, attributes: Record<string, unknown>): void;
     remove(actor: AtlasFakeActor, guid: string): void;
+    /** makes `end` an input or output of `process` as `POST /relationship` would: a RELATIONSHIP_CREATE, no entity notification */
+    relate(actor: AtlasFakeActor, r: { process: string; end: string; as: 'input' | 'output' }): void;
+    /** removes that relationship as `DELETE /relationship/guid/{guid}` would: a RELATIONSHIP_DELETE, no entity notification */
+    unrelate(actor: AtlasFakeActor, r: { process: string; end: string; as: 'input' | 'output' }): void;
   };
   /** an entity by guid, or by type and qualifiedName */
   entity(guid: string): AtlasFakeEntity | undefined;
@@ -216,6 +245,7 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
   const entities = new Map<string, AtlasFakeEntity>();
   const requests: AtlasFakeRequest[] = [];
   const listeners: AtlasFakeListener[] = options.onNotification ? [options.onNotification] : [];
+  const relationshipListeners: ((envelope: AtlasFakeRelationshipEnvelope) => void)[] = [];
   const faults: (AtlasFakeFault & { left: number })[] = [];
   /** credential (Basic base64 or token) → user */
   const credentials = new Map<string, string>();
@@ -273,6 +303,26 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
     for (const l of listeners) l(JSON.parse(JSON.stringify(envelope)) as AtlasFakeEnvelope);
   };
 
+  /** `end1` is the process, `end2` the dataset, as in Atlas's dataset_process_inputs and process_dataset_outputs (Atlan's catalog_… twins). */
+  const notifyRelationship = (process: AtlasFakeEntity, end: AtlasFakeEntity, as: 'input' | 'output', operationType: 'RELATIONSHIP_CREATE' | 'RELATIONSHIP_DELETE',
+    at: number) => {
+    const typeName = as === 'input' ? (atlan ? 'catalog_process_inputs' : 'dataset_process_inputs') : (atlan ? 'process_catalog_outputs' : 'process_dataset_outputs');
+    const objectId = (e: AtlasFakeEntity) => ({ guid: e.guid, typeName: e.typeName, uniqueAttributes: { qualifiedName: e.attributes.qualifiedName } });
+    const envelope: AtlasFakeRelationshipEnvelope = {
+      source: {}, version: { version: '1.0.0', versionParts: [1] }, msgCompressionKind: 'NONE', msgSplitIdx: 1, msgSplitCount: 1,
+      msgSourceIP: '10.20.30.40', msgCreatedBy: '', msgCreationTime: Date.now(), spooled: false,
+      message: {
+        type: 'ENTITY_NOTIFICATION_V2', operationType, eventTime: at,
+        relationship: {
+          typeName, guid: createHash('md5').update(`${typeName}:${process.guid}:${end.guid}`).digest('hex'),
+          status: operationType === 'RELATIONSHIP_DELETE' ? 'DELETED' : 'ACTIVE', propagateTags: 'TWO_TO_ONE',
+          label: as === 'input' ? '__Process.inputs' : '__Process.outputs', end1: objectId(process), end2: objectId(end),
+        },
+      },
+    };
+    for (const l of relationshipListeners) l(JSON.parse(JSON.stringify(envelope)) as AtlasFakeRelationshipEnvelope);
+  };
+
   // ---- the store's operations (shared by the HTTP API and the seeding helpers) ----
 
   interface Ctx { user: string; headers: Record<string, string>; at: number }
@@ -325,11 +375,13 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
     return removed;
   };
 
-  const relatedJson = (guid: string, relationshipType: string) => {
+  /** `guid` as the entity `from` lists it; the relationship is DELETED when either end is (a soft delete takes its relationships). */
+  const relatedJson = (from: AtlasFakeEntity, guid: string, relationshipType: string) => {
     const e = entities.get(guid)!;
     return {
       guid, typeName: e.typeName, entityStatus: e.status, displayText: String(e.attributes.name ?? ''), relationshipType,
-      relationshipGuid: createHash('md5').update(`${relationshipType}:${guid}`).digest('hex'), relationshipStatus: 'ACTIVE',
+      relationshipGuid: createHash('md5').update(`${relationshipType}:${guid}`).digest('hex'),
+      relationshipStatus: from.status === 'ACTIVE' && e.status === 'ACTIVE' ? 'ACTIVE' : 'DELETED',
       relationshipAttributes: { typeName: relationshipType }, uniqueAttributes: { qualifiedName: e.attributes.qualifiedName },
     };
   };
@@ -340,10 +392,10 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
     const inputsRel = atlan ? 'catalog_process_inputs' : 'dataset_process_inputs';
     const outputsRel = atlan ? 'process_catalog_outputs' : 'process_dataset_outputs';
     const relationshipAttributes = isProcess
-      ? { inputs: e.inputs.map((g) => relatedJson(g, inputsRel)), outputs: e.outputs.map((g) => relatedJson(g, outputsRel)) }
+      ? { inputs: e.inputs.map((g) => relatedJson(e, g, inputsRel)), outputs: e.outputs.map((g) => relatedJson(e, g, outputsRel)) }
       : {
-        inputToProcesses: processes.filter((p) => p.inputs.includes(e.guid)).map((p) => relatedJson(p.guid, inputsRel)),
-        outputFromProcesses: processes.filter((p) => p.outputs.includes(e.guid)).map((p) => relatedJson(p.guid, outputsRel)),
+        inputToProcesses: processes.filter((p) => p.inputs.includes(e.guid)).map((p) => relatedJson(e, p.guid, inputsRel)),
+        outputFromProcesses: processes.filter((p) => p.outputs.includes(e.guid)).map((p) => relatedJson(e, p.guid, outputsRel)),
       };
     return {
       typeName: e.typeName, attributes: { ...e.attributes }, guid: e.guid, isIncomplete: false, status: e.status,
@@ -488,6 +540,12 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
     e.status = 'DELETED';
     touch(e, ctx);
     notify(e, 'ENTITY_DELETE', ctx.at, ctx.headers);
+    // its relationships are soft-deleted with it, in the same request (one eventTime)
+    const processes = isA(e.typeName, 'Process') ? [e] : [...entities.values()].filter((p) => p.inputs.includes(e.guid) || p.outputs.includes(e.guid));
+    for (const p of processes) {
+      for (const g of p.inputs) if (p === e || g === e.guid) notifyRelationship(p, entities.get(g)!, 'input', 'RELATIONSHIP_DELETE', ctx.at);
+      for (const g of p.outputs) if (p === e || g === e.guid) notifyRelationship(p, entities.get(g)!, 'output', 'RELATIONSHIP_DELETE', ctx.at);
+    }
     return { mutatedEntities: { DELETE: [header(e)] }, guidAssignments: {} };
   };
 
@@ -645,7 +703,9 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
     requests,
     writes: () => requests.filter((r) => r.method !== 'GET' && r.apiPath !== '/search/basic'),
     fail: (f) => { faults.push({ ...f, left: f.times ?? 1 }); },
+    clearFaults: () => { faults.length = 0; },
     listen: (l) => { listeners.push(l); },
+    listenRelationships: (l) => { relationshipListeners.push(l); },
     tagName,
     seed: {
       entity: (actor, e) => {
@@ -681,6 +741,22 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
       remove: (actor, guid) => {
         const { e, ctx } = seedEntity(actor, guid);
         deleteEntity(e, ctx);
+      },
+      relate: (actor, r) => {
+        const { e: process, ctx } = seedEntity(actor, r.process);
+        const { e: end } = seedEntity(actor, r.end);
+        const ends = r.as === 'input' ? process.inputs : process.outputs;
+        if (ends.includes(end.guid)) throw new Error(`${end.guid} is already an ${r.as} of ${process.guid}`);
+        ends.push(end.guid);
+        notifyRelationship(process, end, r.as, 'RELATIONSHIP_CREATE', ctx.at);
+      },
+      unrelate: (actor, r) => {
+        const { e: process, ctx } = seedEntity(actor, r.process);
+        const { e: end } = seedEntity(actor, r.end);
+        const ends = r.as === 'input' ? process.inputs : process.outputs;
+        if (!ends.includes(end.guid)) throw new Error(`${end.guid} is not an ${r.as} of ${process.guid}`);
+        ends.splice(ends.indexOf(end.guid), 1);
+        notifyRelationship(process, end, r.as, 'RELATIONSHIP_DELETE', ctx.at);
       },
     },
     entity: (guid) => entities.get(guid),

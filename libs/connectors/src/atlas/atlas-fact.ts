@@ -10,7 +10,7 @@ export const ATLAS_ENTITY_FACT = 'atlas_entity';
  */
 export const AtlasEntityFact = z.strictObject({
   flavour: z.enum(['atlas', 'atlan']),
-  /** ENTITY_CREATE, ENTITY_UPDATE, ENTITY_DELETE, CLASSIFICATION_ADD, CLASSIFICATION_DELETE, CLASSIFICATION_UPDATE, BUSINESS_ATTRIBUTE_UPDATE */
+  /** ENTITY_CREATE, ENTITY_UPDATE, ENTITY_DELETE, CLASSIFICATION_ADD, CLASSIFICATION_DELETE, CLASSIFICATION_UPDATE, BUSINESS_ATTRIBUTE_UPDATE; RELATIONSHIP_* for a process at a relationship's end (its ends to read again) */
   operationType: z.string(),
   /** the change's time (the notification's `eventTime`, epoch ms): an older notification than the entity's last applied one is stale */
   eventTime: z.number(),

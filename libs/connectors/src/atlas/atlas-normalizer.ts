@@ -18,7 +18,7 @@ export const ATLAN_VALIDATION_PING = { 'atlan-webhook': 'Hello, humans of data! 
 /** The header Tributary's REST client sends with every call and Atlan echoes into the notifications it causes (§5 rule 3). */
 export const AGENT_ID = 'tributary';
 
-/** Entity operations that say what an entity is now; relationship and unknown operations are not read. */
+/** Entity operations that say what an entity is now; unknown operations are not read (relationship ones: see processHint). */
 const ENTITY_OPERATIONS = new Set([
   'ENTITY_CREATE', 'ENTITY_UPDATE', 'ENTITY_DELETE', 'CLASSIFICATION_ADD', 'CLASSIFICATION_DELETE', 'CLASSIFICATION_UPDATE', 'BUSINESS_ATTRIBUTE_UPDATE',
 ]);
@@ -61,9 +61,9 @@ function fromEnvelope(flavour: AtlasFlavour, envelope: AtlasEnvelope, config: Br
     return ignore('unsupported_version', operation, typeof m.type === 'string' ? m.type : null, version);
   }
   if (operation === null) throw new NormalizeError('the notification has no operationType');
-  if (operation.startsWith('RELATIONSHIP_')) return ignore('relationship_notification', operation, relationshipType(m), version);
+  if (operation.startsWith('RELATIONSHIP_')) return processHint(flavour, m, operation, config, version);
   if (!ENTITY_OPERATIONS.has(operation)) return ignore('unsupported_operation', operation, entityType(m), version);
-  if (typeof m.eventTime !== 'number' || !Number.isFinite(m.eventTime)) throw new NormalizeError('the notification has no numeric eventTime');
+  if (!hasEventTime(m)) throw new NormalizeError('the notification has no numeric eventTime');
   if (!isObject(m.entity)) throw new NormalizeError(`a ${operation} notification without an entity`);
   if (isOwnWrite(m, config)) return ignore('own_write', operation, entityType(m), version);
   return factOf(flavour, m.entity as unknown as AtlasEntity, operation, m.eventTime, config, version);
@@ -81,6 +81,30 @@ function isOwnWrite(m: EntityNotification, config: BridgeConfig): boolean {
   const entity = m.entity as Record<string, unknown>;
   const details = isObject(m.mutatedDetails) ? m.mutatedDetails : {};
   return entity.updatedBy === serviceUser || details.updatedBy === serviceUser;
+}
+
+/**
+ * A relationship notification (upstream, with `atlas.notification.relationships.enabled`, §2.2 step 5):
+ * a relationship made or removed through the relationship API changes a process's inputs or outputs
+ * with no ENTITY_UPDATE of the process. One with a process at an end is read as a notification of
+ * that process, which the applier answers as it does any: it reads the process's live ends from the
+ * catalog and makes its edges those. The other relationships (a term's, a column's) are ignored.
+ */
+function processHint(flavour: AtlasFlavour, m: EntityNotification, operation: string, config: BridgeConfig, version: string | null): AtlasNormalized {
+  if (!isObject(m.relationship)) throw new NormalizeError(`a ${operation} notification without a relationship`);
+  const ends = [m.relationship.end1, m.relationship.end2].filter(isObject);
+  const process = ends.find((end) => typeof end.typeName === 'string' && config.processTypes.includes(end.typeName));
+  if (!process) return ignore('relationship_notification', operation, relationshipType(m), version);
+  if (!hasEventTime(m)) throw new NormalizeError('the notification has no numeric eventTime');
+  const unique = isObject(process.uniqueAttributes) ? process.uniqueAttributes : {};
+  const catalogName = unique.qualifiedName;
+  if (typeof process.guid !== 'string' || process.guid === '' || typeof catalogName !== 'string' || catalogName === '') {
+    throw new NormalizeError(`a ${operation} notification (${relationshipType(m) ?? 'no typeName'}) whose process end has no guid `
+      + 'or no uniqueAttributes.qualifiedName: the process cannot be named');
+  }
+  // a hint, not a header: it says nothing of the process's name, attributes or tags
+  const entity = { guid: process.guid, typeName: process.typeName as string, status: 'ACTIVE' as const, attributes: { qualifiedName: catalogName } };
+  return factOf(flavour, entity, operation, m.eventTime, config, version);
 }
 
 /** An entity (a notification's header, or an entity read by a backfill) as the connector's mapping reads it. */
@@ -135,6 +159,8 @@ function directTagsOf(entity: AtlasEntity, operation: string): string[] | null {
   return [...new Set(names)].sort();
 }
 
+const hasEventTime = (m: EntityNotification): m is EntityNotification & { eventTime: number } =>
+  typeof m.eventTime === 'number' && Number.isFinite(m.eventTime);
 const entityType = (m: EntityNotification) => (isObject(m.entity) && typeof m.entity.typeName === 'string' ? m.entity.typeName : null);
 const relationshipType = (m: EntityNotification) => (isObject(m.relationship) && typeof m.relationship.typeName === 'string' ? m.relationship.typeName : null);
 

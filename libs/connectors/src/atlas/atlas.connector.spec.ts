@@ -70,10 +70,51 @@ describe('atlasConnector and atlanConnector', () => {
       expect(factOf(atlasConnector.normalize(delivery(envelope(notification('ENTITY_UPDATE', bare))), ATLAS)).directTags).toBeNull();
     });
 
-    it('relationship notifications and unknown operations are ignored, never a failure', () => {
-      const relationship = { type: 'ENTITY_NOTIFICATION_V2', operationType: 'RELATIONSHIP_CREATE', eventTime: 1,
-        relationship: { typeName: 'dataset_process_inputs', guid: 'r-1', status: 'ACTIVE', end1: { guid: GUID }, end2: { guid: OTHER } } };
-      expect(ignoredReason(atlasConnector.normalize(delivery(envelope(relationship)), ATLAS))).toBe('relationship_notification');
+    /** A relationship notification (§1.4: AtlasRelationshipHeader, its ends AtlasObjectIds) as Atlas sends it with relationships enabled. */
+    const relationship = (operationType: string, end1: Record<string, unknown>, end2: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+      type: 'ENTITY_NOTIFICATION_V2', operationType, eventTime: 1_764_000_000_500,
+      relationship: { typeName: 'dataset_process_inputs', guid: 'r-1', status: 'ACTIVE', propagateTags: 'TWO_TO_ONE', label: '__Process.inputs', end1, end2 },
+      ...extra,
+    });
+    const processEnd = { guid: GUID, typeName: 'hive_process', uniqueAttributes: { qualifiedName: 'sales.load_orders@prod' } };
+    const tableEnd = { guid: OTHER, typeName: 'hive_table', uniqueAttributes: { qualifiedName: 'sales.raw_orders@prod' } };
+
+    it('a relationship made or removed at a process is that process to read again: its fact names it, and says nothing of its name or tags', () => {
+      for (const operation of ['RELATIONSHIP_CREATE', 'RELATIONSHIP_DELETE', 'RELATIONSHIP_UPDATE']) {
+        // the process at either end
+        for (const [end1, end2] of [[processEnd, tableEnd], [tableEnd, processEnd]]) {
+          expect(factOf(atlasConnector.normalize(delivery(envelope(relationship(operation, end1, end2))), ATLAS))).toEqual({
+            flavour: 'atlas', operationType: operation, eventTime: 1_764_000_000_500, guid: GUID, typeName: 'hive_process', assetType: null, isProcess: true,
+            catalogQualifiedName: 'sales.load_orders@prod', qualifiedName: 'sales.load_orders@prod', name: null, status: 'ACTIVE', attributes: {},
+            directTags: null, updatedBy: null,
+          });
+        }
+      }
+      // the connector's prefix and process types apply as to any notification
+      const prefixed = AtlasConfig.parse({ ...ATLAS, qualifiedNamePrefix: 'atlas/', processTypes: ['etl_job'] });
+      const custom = relationship('RELATIONSHIP_CREATE', { ...processEnd, typeName: 'etl_job' }, tableEnd);
+      expect(factOf(atlasConnector.normalize(delivery(envelope(custom)), prefixed)).qualifiedName).toBe('atlas/sales.load_orders@prod');
+      expect(ignoredReason(atlasConnector.normalize(delivery(envelope(relationship('RELATIONSHIP_CREATE', processEnd, tableEnd))), prefixed)))
+        .toBe('relationship_notification');
+    });
+
+    it('a relationship at a process that cannot be named is refused with the reason; one with no process at an end is ignored', () => {
+      const { uniqueAttributes: _u, ...unnamed } = processEnd;
+      expect(() => atlasConnector.normalize(delivery(envelope(relationship('RELATIONSHIP_CREATE', unnamed, tableEnd))), ATLAS))
+        .toThrow(new NormalizeError('a RELATIONSHIP_CREATE notification (dataset_process_inputs) whose process end has no guid or no uniqueAttributes.qualifiedName: the process cannot be named'));
+      expect(() => atlasConnector.normalize(delivery(envelope(relationship('RELATIONSHIP_CREATE', processEnd, tableEnd, { eventTime: 'yesterday' }))), ATLAS))
+        .toThrow(new NormalizeError('the notification has no numeric eventTime'));
+      expect(() => atlasConnector.normalize(delivery(envelope({ type: 'ENTITY_NOTIFICATION_V2', operationType: 'RELATIONSHIP_DELETE', eventTime: 1 })), ATLAS))
+        .toThrow(new NormalizeError('a RELATIONSHIP_DELETE notification without a relationship'));
+      // a term assigned to a table, a column's: nothing of lineage
+      const term = { guid: 'g-term', typeName: 'AtlasGlossaryTerm', uniqueAttributes: { qualifiedName: 'pii@glossary' } };
+      expect(atlasConnector.normalize(delivery(envelope(relationship('RELATIONSHIP_CREATE', term, tableEnd))), ATLAS)).toEqual({
+        ignored: { reason: 'relationship_notification', action: 'RELATIONSHIP_CREATE', type: 'dataset_process_inputs', version: '1.0.0' } });
+      expect(ignoredReason(atlasConnector.normalize(delivery(envelope(relationship('RELATIONSHIP_CREATE', { guid: GUID }, { guid: OTHER }))), ATLAS)))
+        .toBe('relationship_notification');
+    });
+
+    it('unknown operations are ignored, never a failure', () => {
       expect(atlasConnector.normalize(delivery(envelope(notification('ENTITY_TELEPORT'))), ATLAS)).toEqual({
         ignored: { reason: 'unsupported_operation', action: 'ENTITY_TELEPORT', type: 'Table', version: '1.0.0' } });
       expect(ignoredReason(atlasConnector.normalize(delivery(envelope({ ...notification('ENTITY_CREATE'), type: 'ENTITY_NOTIFICATION_V1' })), ATLAS)))
