@@ -5,6 +5,7 @@ import { inboundHeaders } from '@tributary/connectors';
 import { asTenantId } from '@tributary/store';
 import { platformApp } from '../../apps/platform/src/platform.app';
 import { AtlasFake, AtlasFakeEnvelope, AtlasFakeRelationshipEnvelope, startAtlasFake } from '../support/fakes/atlas-fake';
+import { pg, pgName, runEvent } from '../support/openlineage/events';
 import { LOCAL_OUTBOUND_CONFIG } from '../support/outbound';
 import { enc, startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
@@ -133,6 +134,57 @@ describe('Atlas source (topic deliveries, applier)', () => {
     expect(await downstream(SOURCE)).toEqual([TARGET]);
     expect(await otherEdge()).toEqual({ added: before.added + 1, removed: before.removed + 1 });
     expect(await deadLetters()).toEqual([]);
+  });
+
+  it('an edge two processes make stays while either makes it; one a person removed is drawn again by the next notification', async () => {
+    const RELOAD = 'sales.reload_orders@prod';
+    guids.reload = fake.seed.process(ANA, { typeName: 'hive_process', qualifiedName: RELOAD, inputs: [guids.source], outputs: [guids.target] });
+    await settle();
+    expect(await downstream(SOURCE)).toEqual([TARGET]);
+    // the process that drew it no longer makes it; the other still does
+    fake.seed.update(ANA, guids.process, { outputs: [] });
+    await settle();
+    expect(await downstream(SOURCE)).toEqual([TARGET]);
+    // a person removes it: the catalog still says it, and the reload's next change draws it again
+    await t.http().delete('/v1/lineage').set(auth()).send({ edges: [{ from: SOURCE, to: TARGET }] }).expect(200);
+    expect(await downstream(SOURCE)).toEqual([]);
+    fake.seed.update(ANA, guids.reload, { description: 'reloads orders' });
+    await settle();
+    expect(await downstream(SOURCE)).toEqual([TARGET]);
+    // neither makes it: gone
+    fake.seed.update(ANA, guids.reload, { outputs: [] });
+    await settle();
+    expect(await downstream(SOURCE)).toEqual([]);
+    // as it was, for the tests below
+    fake.seed.update(ANA, guids.process, { outputs: [{ guid: guids.target }] });
+    fake.seed.remove(ANA, guids.reload);
+    await settle();
+    expect(await downstream(SOURCE)).toEqual([TARGET]);
+  });
+
+  it('an edge a catalog process and an OpenLineage job both make stays until neither does, whichever drew it', async () => {
+    await t.http().post('/v1/connectors').set(auth()).send({ type: 'openlineage', name: 'airflow', config: {} }).expect(201);
+    const [x, y] = [pgName('ol_x'), pgName('ol_y')];
+    const complete = async (outputs: ReturnType<typeof pg>[]) => {
+      await t.http().post('/api/v1/lineage').set(auth()).send(runEvent({ eventType: 'COMPLETE', job: 'copy_x', inputs: [pg('ol_x')], outputs })).expect(200);
+      await drained();
+    };
+    const xGuid = fake.seed.entity(ANA, { typeName: 'hive_table', qualifiedName: x });
+    const yGuid = fake.seed.entity(ANA, { typeName: 'hive_table', qualifiedName: y });
+    await settle();
+    // the job draws it, the process makes it too; the job stops: the process's
+    await complete([pg('ol_y')]);
+    const copy = fake.seed.process(ANA, { typeName: 'hive_process', qualifiedName: 'shop.copy_x@prod', inputs: [xGuid], outputs: [yGuid] });
+    await settle();
+    await complete([]);
+    expect(await downstream(x)).toEqual([y]);
+    // the job makes it again; the process stops: the job's; the job stops: gone
+    await complete([pg('ol_y')]);
+    fake.seed.update(ANA, copy, { outputs: [] });
+    await settle();
+    expect(await downstream(x)).toEqual([y]);
+    await complete([]);
+    expect(await downstream(x)).toEqual([]);
   });
 
   it('upstream tag names are used as they are; a tag in the write-back\'s outbox is its own write coming back, never imported', async () => {

@@ -3,7 +3,7 @@ import {
   assetTypeOf, AtlasApiError, AtlasApis, AtlasEntityFact, AtlasRelatedObject, ATLAS_ENTITY_FACT, BridgeConfig, BridgeConnection,
 } from '@tributary/connectors';
 import {
-  AssetsRepository, AtlasEntitiesRepository, AtlasEntityRow, ChangeEventsRepository, ClassificationRow, ClassificationsRepository, Database, EdgeIds,
+  AssetsRepository, AtlasEntitiesRepository, AtlasEntityRow, AtlasProcessEdgesRepository, ChangeEventsRepository, ClassificationRow, ClassificationsRepository, Database, EdgeIds,
   LineageRepository, NewChangeEvent, TenantId, TenantTx, WrittenBack,
 } from '@tributary/store';
 import { FactApplier, FactToApply } from './fact-applier';
@@ -67,6 +67,7 @@ export class AtlasEntityApplier implements FactApplier {
     private readonly entities = new AtlasEntitiesRepository(),
     private readonly assets = new AssetsRepository(),
     private readonly lineage = new LineageRepository(),
+    private readonly processEdges = new AtlasProcessEdgesRepository(),
     private readonly classifications = new ClassificationsRepository(),
     private readonly changes = new ChangeEventsRepository(),
     private readonly sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
@@ -310,13 +311,24 @@ export class AtlasEntityApplier implements FactApplier {
     return byGuid;
   }
 
-  /** The process's edge set made `wanted`: as change events, the edges added and those of its own removed. */
+  /**
+   * The process's edge set made `wanted`: as change events, the edges added and those removed. An
+   * edge it no longer makes is removed only if it drew it and nothing else still makes it (another
+   * process, an OpenLineage job: the edge is handed to that one); an edge it makes that another drew
+   * is claimed, not drawn again; one it makes that is missing (a person removed it, its asset was
+   * deleted and came back) is drawn again.
+   */
   private async setEdges(ctx: WriteContext, tx: TenantTx, process: string, wanted: Map<string, EdgeIds>): Promise<NewChangeEvent[]> {
-    const had = new Map((await this.lineage.edgesOfProcess(tx, process)).map((e) => [edgeKey(e), e]));
-    const fresh = [...wanted].filter(([k]) => !had.has(k)).map(([, e]) => ({ ...e, process }));
+    const drawn = new Map((await this.lineage.edgesOfProcess(tx, process)).map((e) => [edgeKey(e), e]));
+    const claimed = new Map((await this.processEdges.claimedBy(tx, process)).map((e) => [edgeKey(e), e]));
+    // what it drew counts too: edges drawn before claims were kept have none
+    const had = new Map([...drawn, ...claimed]);
     const gone = [...had].filter(([k]) => !wanted.has(k)).map(([, e]) => e);
-    const inserted = await this.lineage.insertEdges(tx, fresh);
-    const removed = await this.lineage.deleteEdges(tx, gone);
+    // inserted where missing: an edge that exists (another process's, a person's) is left as it is
+    const inserted = await this.lineage.insertEdges(tx, [...wanted].filter(([k]) => !drawn.has(k)).map(([, e]) => ({ ...e, process })));
+    await this.processEdges.claim(tx, process, [...wanted].filter(([k]) => !claimed.has(k)).map(([, e]) => e));
+    await this.processEdges.unclaim(tx, process, gone);
+    const removed = await this.lineage.release(tx, gone.filter((e) => drawn.has(edgeKey(e))));
     return this.edgeEvents(ctx, tx, process, inserted, removed);
   }
 

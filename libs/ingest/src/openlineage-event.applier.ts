@@ -140,7 +140,8 @@ export class OpenLineageEventApplier implements FactApplier {
     await this.jobs.addJobEdges(tx, fresh);
     await this.jobs.removeJobEdges(tx, gone);
     await this.jobs.saveJobs(tx, [...final].map(([process, f]) => ({ process, lastCompleteAt: f.at, runId: f.runId, edgesDigest: digests.get(process)! })));
-    const removed = await this.lineage.deleteEdges(tx, await this.jobs.unclaimed(tx, gone));
+    // an edge no job makes any more may still be a catalog process's: handed to it, not removed
+    const removed = await this.lineage.release(tx, await this.jobs.unclaimed(tx, gone));
     if (inserted.length + removed.length === 0) return { changes: [], stale };
     const names = await this.assets.namesByIds(tx, [...new Set([...inserted, ...removed].flatMap((e) => [e.srcId, e.dstId]))]);
     const processOf = new Map([...fresh, ...gone].map((e) => [edgeKey(e), e.process]));

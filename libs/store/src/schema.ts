@@ -319,6 +319,13 @@ export interface OpenLineageJobsTable {
   edges_digest: string;
 }
 
+export interface AtlasProcessEdgesTable {
+  tenant_id: string;
+  process: string;
+  src_id: number;
+  dst_id: number;
+}
+
 export interface OpenLineageJobEdgesTable {
   tenant_id: string;
   process: string;
@@ -343,6 +350,7 @@ export interface TenantDataSchema {
   openlineage_jobs: OpenLineageJobsTable;
   dataset_schemas: DatasetSchemasTable;
   openlineage_job_edges: OpenLineageJobEdgesTable;
+  atlas_process_edges: AtlasProcessEdgesTable;
   column_lineage: ColumnLineageTable;
   rules: RulesTable;
   propagations: PropagationsTable;

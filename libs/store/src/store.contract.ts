@@ -5,9 +5,11 @@ import { changeEventCodec } from '@tributary/contracts';
 import { Database, POOLED_SCHEMA, TenantTx } from './database';
 import { privileged } from './privileged';
 import { AssetsRepository } from './repositories/assets.repository';
+import { AtlasProcessEdgesRepository } from './repositories/atlas-process-edges.repository';
 import { changeEventPayload, ChangeEventsRepository, NewChangeEvent } from './repositories/change-events.repository';
 import { IncidentRow, IncidentsRepository } from './repositories/incidents.repository';
 import { LineageRepository } from './repositories/lineage.repository';
+import { OpenLineageRepository } from './repositories/openlineage.repository';
 import { LatencySample, PipelineLatencyRepository } from './repositories/pipeline-latency.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
 import { tenantDataMigrations } from './migrations/tenant-data.migrations';
@@ -160,6 +162,29 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
 
       it('returns nothing for an asset without edges', async () => {
         expect(await walk('f', 'downstream')).toEqual([]);
+      });
+    });
+
+    describe('lineage release', () => {
+      it('an edge its drawer no longer makes goes to a catalog process or a job that still makes it, else is removed', async () => {
+        const t = await tenant('release');
+        const id = await db.inTenant(t, (tx) => createAssets(tx, ['a', 'b', 'c', 'd', 'e']));
+        const edge = (s: string, d: string) => ({ srcId: id.get(s)!, dstId: id.get(d)! });
+        const processes = new AtlasProcessEdgesRepository();
+        const jobs = new OpenLineageRepository();
+        const rows = await db.inTenant(t, async (tx) => {
+          await lineage.insertEdges(tx, [['a', 'b'], ['a', 'c'], ['a', 'd'], ['a', 'e']].map(([s, d]) => ({ ...edge(s, d), process: 'p1' })));
+          // a -> b: two more catalog processes make it (the first by name is its heir); a -> c: a job; a -> d: nothing else
+          await processes.claim(tx, 'p3', [edge('a', 'b')]);
+          await processes.claim(tx, 'p2', [edge('a', 'b')]);
+          await jobs.addJobEdges(tx, [{ ...edge('a', 'c'), process: 'ns/job' }]);
+          const removed = await lineage.release(tx, [edge('a', 'b'), edge('a', 'c'), edge('a', 'd')]);
+          expect(removed).toEqual([edge('a', 'd')]);
+          return (await sql<{ dst: string; process: string }>`
+            SELECT d.qualified_name AS dst, e.process FROM lineage_edges e JOIN assets d ON d.id = e.dst_id ORDER BY 1`.execute(tx.db)).rows;
+        });
+        // a -> e was not released: still the drawer's
+        expect(rows).toEqual([{ dst: 'b', process: 'p2' }, { dst: 'c', process: 'ns/job' }, { dst: 'e', process: 'p1' }]);
       });
     });
 

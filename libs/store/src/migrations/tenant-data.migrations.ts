@@ -726,4 +726,24 @@ export const tenantDataMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.pipeline_latency TO ${role};
     `,
   },
+  {
+    version: 23,
+    name: 'catalog bridge process edges',
+    sql: (schema, role) => `
+      -- The edges each catalog process makes (its inputs x outputs at its last notification), by the
+      -- process's qualified name: an edge two processes make is drawn once (lineage_edges names the
+      -- first), and stays while any process, or an OpenLineage job, still makes it. Edges drawn before
+      -- this table are known by their lineage_edges.process until the process's next notification.
+      CREATE TABLE ${schema}.atlas_process_edges (
+        tenant_id text NOT NULL,
+        process text NOT NULL,
+        src_id bigint NOT NULL REFERENCES ${schema}.assets (id),
+        dst_id bigint NOT NULL REFERENCES ${schema}.assets (id),
+        PRIMARY KEY (tenant_id, process, src_id, dst_id)
+      );
+      CREATE INDEX atlas_process_edges_by_edge ON ${schema}.atlas_process_edges (tenant_id, src_id, dst_id);
+      ${tenantIsolation(`${schema}.atlas_process_edges`, role)}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.atlas_process_edges TO ${role};
+    `,
+  },
 ];

@@ -41,6 +41,32 @@ export class LineageRepository {
     return rows.rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
   }
 
+  /**
+   * Edges the process that drew them no longer makes: each one another process still makes (a
+   * catalog process's claim, an OpenLineage job's) is handed to it, named by it from now on; the
+   * others are removed, and returned. The caller has already withdrawn its own claims.
+   */
+  async release(tx: TenantTx, edges: EdgeIds[]): Promise<EdgeIds[]> {
+    if (edges.length === 0) return [];
+    const rows = await sql<{ src_id: number; dst_id: number }>`
+      WITH heir AS (
+        SELECT u.src_id, u.dst_id, (
+          SELECT min(c.process) FROM (
+            SELECT a.process FROM atlas_process_edges a WHERE a.tenant_id = ${tx.tenantId} AND a.src_id = u.src_id AND a.dst_id = u.dst_id
+            UNION ALL
+            SELECT j.process FROM openlineage_job_edges j WHERE j.tenant_id = ${tx.tenantId} AND j.src_id = u.src_id AND j.dst_id = u.dst_id
+          ) c) AS process
+        FROM unnest(${edges.map((e) => e.srcId)}::bigint[], ${edges.map((e) => e.dstId)}::bigint[]) AS u(src_id, dst_id)
+      ), handed AS (
+        UPDATE lineage_edges e SET process = h.process FROM heir h
+        WHERE e.tenant_id = ${tx.tenantId} AND e.src_id = h.src_id AND e.dst_id = h.dst_id AND h.process IS NOT NULL
+      )
+      DELETE FROM lineage_edges e USING heir h
+      WHERE e.tenant_id = ${tx.tenantId} AND e.src_id = h.src_id AND e.dst_id = h.dst_id AND h.process IS NULL
+      RETURNING e.src_id, e.dst_id`.execute(tx.db);
+    return rows.rows.map((r) => ({ srcId: Number(r.src_id), dstId: Number(r.dst_id) }));
+  }
+
   /** The edges that name this process (as the source that drew them set it). */
   async edgesOfProcess(tx: TenantTx, process: string): Promise<EdgeIds[]> {
     const rows = await tx.db.selectFrom('lineage_edges').select(['src_id', 'dst_id'])

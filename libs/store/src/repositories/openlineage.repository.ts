@@ -67,7 +67,8 @@ export class OpenLineageRepository {
 
   /**
    * Of these edges (each one its job no longer produces), those no job produces any more and that an
-   * OpenLineage job drew (their process is a job's): the ones to remove. An edge a person drew stays.
+   * OpenLineage job drew (their process is a job's): the ones to release (LineageRepository.release:
+   * removed unless a catalog process still makes them). An edge a person drew stays.
    */
   async unclaimed(tx: TenantTx, edges: EdgeIds[]): Promise<EdgeIds[]> {
     if (edges.length === 0) return [];
