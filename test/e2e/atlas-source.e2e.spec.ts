@@ -187,6 +187,42 @@ describe('Atlas source (topic deliveries, applier)', () => {
     expect(await downstream(x)).toEqual([]);
   });
 
+  it('an entity the catalog renames (same guid, new qualifiedName) moves: the old asset deleted, the new one with its tags and lineage', async () => {
+    const [up, before, after, down] = ['sales.r_up@prod', 'sales.r_old@prod', 'sales.r_new@prod', 'sales.r_down@prod'];
+    const g = {
+      up: fake.seed.entity(ANA, { typeName: 'hive_table', qualifiedName: up }),
+      renamed: fake.seed.entity(ANA, { typeName: 'hive_table', qualifiedName: before }),
+      down: fake.seed.entity(ANA, { typeName: 'hive_table', qualifiedName: down }),
+    };
+    const load = fake.seed.process(ANA, { typeName: 'hive_process', qualifiedName: 'sales.r_load@prod', inputs: [g.renamed], outputs: [g.down] });
+    const reload = fake.seed.process(ANA, { typeName: 'hive_process', qualifiedName: 'sales.r_reload@prod', inputs: [g.renamed], outputs: [g.down] });
+    fake.seed.addTag(ANA, g.renamed, 'PII');
+    await settle();
+    await t.http().put('/v1/lineage').set(auth()).send({ edges: [{ from: up, to: before }] }).expect(200);
+    await waitFor('PII to propagate', async () => ((await tags(down)).includes('PII:propagated') ? true : undefined));
+
+    // ALTER TABLE … RENAME, as Atlas's Hive hook reports it: an update of the entity's qualifiedName and name
+    fake.seed.update(ANA, g.renamed, { qualifiedName: after, name: 'r_new' });
+    await settle();
+    expect(await asset(before)).toBeUndefined();
+    expect(await asset(after)).toMatchObject({ typeName: 'table' });
+    expect(await tags(after)).toEqual(['PII:direct']);
+    expect(await downstream(up)).toEqual([after]);
+    expect(await downstream(after)).toEqual([down]);
+    await waitFor('PII propagated from the new name', async () => (await tags(down)).includes('PII:propagated') ? true : undefined);
+    const moved = (await changes()).find((c) => c.type === 'lineage.edge.added' && (c.data.after as { from: string }).from === after);
+    expect(moved?.data.after).toEqual({ from: after, to: down, process: 'sales.r_load@prod' });
+    // the processes' claims moved too: the edge stays while the second still makes it
+    fake.seed.update(ANA, load, { outputs: [] });
+    await settle();
+    expect(await downstream(after)).toEqual([down]);
+    fake.seed.update(ANA, reload, { outputs: [] });
+    await settle();
+    expect(await downstream(after)).toEqual([]);
+    expect(await downstream(up)).toEqual([after]);
+    expect(await deadLetters()).toEqual([]);
+  });
+
   it('upstream tag names are used as they are; a tag in the write-back\'s outbox is its own write coming back, never imported', async () => {
     const targetId = await t.runtime.database.inTenant(asTenantId('default'), async (tx) => {
       const id = (await sql<{ id: number }>`SELECT id FROM assets WHERE qualified_name = ${TARGET}`.execute(tx.db)).rows[0].id;

@@ -168,12 +168,17 @@ export class AtlasEntityApplier implements FactApplier {
         duplicates += 1;
         continue;
       }
-      if (!isDelete(fact) && !fact.isProcess) {
+      const renamed = isRenamed(fact, row);
+      if (!isDelete(fact) && !fact.isProcess && !renamed) {
         group.push({ fact, row });
         inGroup.add(`guid:${fact.guid}`).add(`name:${fact.qualifiedName}`);
         continue;
       }
       await flush();
+      if (renamed) {
+        rows.set(fact.guid, await this.renamed(ctx, tx, connectorId, fact, row, prepared));
+        continue;
+      }
       const next = isDelete(fact) ? await this.deleted(ctx, tx, fact, row) : await this.process(ctx, tx, connectorId, fact, row, prepared);
       await this.entities.save(tx, connectorId, next);
       rows.set(fact.guid, next);
@@ -212,6 +217,29 @@ export class AtlasEntityApplier implements FactApplier {
     }
     const next = group.map(({ fact, row }) => ({ ...rowOf(fact), assetId: ids.get(fact.qualifiedName)!, directTags: fact.directTags ?? row?.directTags ?? [] }));
     await this.entities.saveMany(tx, connectorId, next);
+    return next;
+  }
+
+  /**
+   * The catalog renamed the entity (the same guid under another qualifiedName: Atlas's Hive hook on
+   * ALTER TABLE … RENAME): the asset of the old name is deleted, as the entity's delete would, and the
+   * new name's is made as a new entity's, its catalog tags taken anew. The lineage people and catalog
+   * processes drew moves to it (with the processes' claims); an edge an OpenLineage job drew goes with
+   * the old asset, that job's to draw again under the name it uses.
+   */
+  private async renamed(ctx: WriteContext, tx: TenantTx, connectorId: string, fact: AtlasEntityFact, row: AtlasEntityRow,
+    prepared: Prepared): Promise<AtlasEntityRow> {
+    const old = (await this.assets.findLiveByIds(tx, [row.assetId!])).get(row.assetId!);
+    const moving = old ? await this.lineage.edgesToMove(tx, old.id) : [];
+    if (old) await this.assetsService.deleteIn(ctx, tx, old.qualifiedName);
+    const [next] = await this.datasets(ctx, tx, connectorId, [{ fact, row: { ...row, directTags: [] } }], prepared);
+    if (!old) return next;
+    const to = (id: number) => (id === old.id ? next.assetId! : id);
+    const moved = moving.map((e) => ({ srcId: to(e.srcId), dstId: to(e.dstId), process: e.process })).filter((e) => e.srcId !== e.dstId);
+    await this.processEdges.move(tx, old.id, next.assetId!);
+    const inserted = await this.lineage.insertEdges(tx, moved);
+    const processOf = new Map(moved.map((e) => [edgeKey(e), e.process]));
+    await this.changes.append(tx, await this.edgeEvents(ctx, tx, (e) => processOf.get(edgeKey(e)) ?? null, inserted, []));
     return next;
   }
 
@@ -329,13 +357,14 @@ export class AtlasEntityApplier implements FactApplier {
     await this.processEdges.claim(tx, process, [...wanted].filter(([k]) => !claimed.has(k)).map(([, e]) => e));
     await this.processEdges.unclaim(tx, process, gone);
     const removed = await this.lineage.release(tx, gone.filter((e) => drawn.has(edgeKey(e))));
-    return this.edgeEvents(ctx, tx, process, inserted, removed);
+    return this.edgeEvents(ctx, tx, () => process, inserted, removed);
   }
 
-  private async edgeEvents(ctx: WriteContext, tx: TenantTx, process: string, inserted: EdgeIds[], removed: EdgeIds[]): Promise<NewChangeEvent[]> {
+  private async edgeEvents(ctx: WriteContext, tx: TenantTx, processOf: (e: EdgeIds) => string | null, inserted: EdgeIds[], removed: EdgeIds[]):
+    Promise<NewChangeEvent[]> {
     if (inserted.length + removed.length === 0) return [];
     const names = await this.assets.namesByIds(tx, [...new Set([...inserted, ...removed].flatMap((e) => [e.srcId, e.dstId]))]);
-    const named = (e: EdgeIds) => ({ from: names.get(e.srcId)!.qualifiedName, to: names.get(e.dstId)!.qualifiedName, process });
+    const named = (e: EdgeIds) => ({ from: names.get(e.srcId)!.qualifiedName, to: names.get(e.dstId)!.qualifiedName, process: processOf(e) ?? undefined });
     return [...inserted.map((e) => edgeAdded(ctx, named(e))), ...removed.map((e) => edgeRemoved(ctx, named(e)))];
   }
 
@@ -358,6 +387,10 @@ export class AtlasEntityApplier implements FactApplier {
 }
 
 const isDelete = (f: AtlasEntityFact) => f.status !== 'ACTIVE' || f.operationType === 'ENTITY_DELETE';
+
+/** A live dataset entity whose asset this connector holds, under another qualifiedName in the catalog than before. */
+const isRenamed = (f: AtlasEntityFact, row: AtlasEntityRow | undefined): row is AtlasEntityRow =>
+  row !== undefined && !isDelete(f) && !f.isProcess && row.assetId !== null && !row.deleted && row.qualifiedName !== f.catalogQualifiedName;
 
 const rowOf = (f: AtlasEntityFact): Omit<AtlasEntityRow, 'assetId' | 'directTags'> => ({
   guid: f.guid, typeName: f.typeName, qualifiedName: f.catalogQualifiedName, isProcess: f.isProcess, eventTime: new Date(f.eventTime), deleted: false,

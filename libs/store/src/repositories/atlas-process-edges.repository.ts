@@ -23,6 +23,22 @@ export class AtlasProcessEdgesRepository {
       ON CONFLICT DO NOTHING`.execute(tx.db);
   }
 
+  /** Every process's claims on edges of asset `from` made on `to` instead (its catalog renamed it); one that would join `to` to itself goes. */
+  async move(tx: TenantTx, from: number, to: number): Promise<void> {
+    await sql`
+      WITH gone AS (
+        DELETE FROM atlas_process_edges WHERE tenant_id = ${tx.tenantId} AND (src_id = ${from} OR dst_id = ${from})
+        RETURNING process, src_id, dst_id
+      ), moved AS (
+        SELECT process, CASE WHEN src_id = ${from} THEN ${to}::bigint ELSE src_id END AS src_id,
+          CASE WHEN dst_id = ${from} THEN ${to}::bigint ELSE dst_id END AS dst_id
+        FROM gone
+      )
+      INSERT INTO atlas_process_edges (tenant_id, process, src_id, dst_id)
+      SELECT ${tx.tenantId}, process, src_id, dst_id FROM moved WHERE src_id <> dst_id
+      ON CONFLICT DO NOTHING`.execute(tx.db);
+  }
+
   async unclaim(tx: TenantTx, process: string, edges: EdgeIds[]): Promise<void> {
     if (edges.length === 0) return;
     await sql`

@@ -67,6 +67,18 @@ export class LineageRepository {
     return rows.rows.map((r) => ({ srcId: Number(r.src_id), dstId: Number(r.dst_id) }));
   }
 
+  /**
+   * The edges into and out of an asset that move with it when its catalog renames it: those a person
+   * drew (no process) and those a process drew that is no OpenLineage job.
+   */
+  async edgesToMove(tx: TenantTx, assetId: number): Promise<EdgeWrite[]> {
+    const rows = await sql<{ src_id: string; dst_id: string; process: string | null }>`
+      SELECT e.src_id, e.dst_id, e.process FROM lineage_edges e
+      WHERE e.tenant_id = ${tx.tenantId} AND (e.src_id = ${assetId} OR e.dst_id = ${assetId})
+        AND NOT EXISTS (SELECT 1 FROM openlineage_jobs o WHERE o.tenant_id = ${tx.tenantId} AND o.process = e.process)`.execute(tx.db);
+    return rows.rows.map((r) => ({ srcId: Number(r.src_id), dstId: Number(r.dst_id), process: r.process }));
+  }
+
   /** The edges that name this process (as the source that drew them set it). */
   async edgesOfProcess(tx: TenantTx, process: string): Promise<EdgeIds[]> {
     const rows = await tx.db.selectFrom('lineage_edges').select(['src_id', 'dst_id'])
