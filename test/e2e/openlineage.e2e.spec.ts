@@ -110,6 +110,17 @@ describe('OpenLineage receiver', () => {
       expect(await upstream(pgName('redelivered_out'))).toEqual([pgName('customers'), pgName('refunds')]);
     });
 
+    it('draws a job\'s edges again once an asset deleted in between comes back, even from a COMPLETE like the last', async () => {
+      const run = (minute: number) => runEvent({ eventType: 'COMPLETE', job: 'revived', eventTime: at(minute), inputs: [pg('revived_in')], outputs: [pg('revived_out')] });
+      await send(run(8));
+      expect(await upstream(pgName('revived_out'))).toEqual([pgName('revived_in')]);
+      await t.http().delete(`/v1/assets/${enc(pgName('revived_out'))}`).set(admin()).expect(200);
+      expect((await asset(pgName('revived_out'))).status).toBe(404);
+      await send(run(9));
+      expect((await asset(pgName('revived_out'))).status).toBe(200);
+      expect(await upstream(pgName('revived_out'))).toEqual([pgName('revived_in')]);
+    });
+
     it('does not roll the edges back for an older COMPLETE arriving after a newer one', async () => {
       const before = await lastSequence();
       await send(runEvent({ eventType: 'COMPLETE', job: 'daily_sales', eventTime: at(2), inputs: [pg('customers')], outputs: [pg('daily_sales')] }));

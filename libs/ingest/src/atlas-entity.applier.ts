@@ -230,13 +230,14 @@ export class AtlasEntityApplier implements FactApplier {
   private async renamed(ctx: WriteContext, tx: TenantTx, connectorId: string, fact: AtlasEntityFact, row: AtlasEntityRow,
     prepared: Prepared): Promise<AtlasEntityRow> {
     const old = (await this.assets.findLiveByIds(tx, [row.assetId!])).get(row.assetId!);
-    const moving = old ? await this.lineage.edgesToMove(tx, old.id) : [];
-    if (old) await this.assetsService.deleteIn(ctx, tx, old.qualifiedName);
     const [next] = await this.datasets(ctx, tx, connectorId, [{ fact, row: { ...row, directTags: [] } }], prepared);
     if (!old) return next;
+    const moving = await this.lineage.edgesToMove(tx, old.id);
+    // the claims first: a deleted asset's claims go with it
+    await this.processEdges.move(tx, old.id, next.assetId!);
+    await this.assetsService.deleteIn(ctx, tx, old.qualifiedName);
     const to = (id: number) => (id === old.id ? next.assetId! : id);
     const moved = moving.map((e) => ({ srcId: to(e.srcId), dstId: to(e.dstId), process: e.process })).filter((e) => e.srcId !== e.dstId);
-    await this.processEdges.move(tx, old.id, next.assetId!);
     const inserted = await this.lineage.insertEdges(tx, moved);
     const processOf = new Map(moved.map((e) => [edgeKey(e), e.process]));
     await this.changes.append(tx, await this.edgeEvents(ctx, tx, (e) => processOf.get(edgeKey(e)) ?? null, inserted, []));

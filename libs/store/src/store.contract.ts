@@ -186,6 +186,24 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
         // a -> e was not released: still the drawer's
         expect(rows).toEqual([{ dst: 'b', process: 'p2' }, { dst: 'c', process: 'ns/job' }, { dst: 'e', process: 'p1' }]);
       });
+
+      it('an asset\'s deletion takes every claim on its edges, and makes the claiming jobs compare their next run', async () => {
+        const t = await tenant('release-delete');
+        const id = await db.inTenant(t, (tx) => createAssets(tx, ['a', 'b', 'c']));
+        const edge = (s: string, d: string) => ({ srcId: id.get(s)!, dstId: id.get(d)! });
+        const processes = new AtlasProcessEdgesRepository();
+        const jobs = new OpenLineageRepository();
+        await db.inTenant(t, async (tx) => {
+          await lineage.insertEdges(tx, [{ ...edge('a', 'b'), process: 'p1' }, { ...edge('a', 'c'), process: 'p1' }]);
+          await processes.claim(tx, 'p1', [edge('a', 'b'), edge('a', 'c')]);
+          await jobs.addJobEdges(tx, [{ ...edge('a', 'b'), process: 'ns/job' }, { ...edge('a', 'c'), process: 'ns/other' }]);
+          await jobs.saveJobs(tx, ['ns/job', 'ns/other'].map((process) => ({ process, lastCompleteAt: new Date(), runId: null, edgesDigest: 'd' })));
+          expect(await lineage.deleteEdgesOf(tx, id.get('b')!)).toEqual([edge('a', 'b')]);
+          expect(await processes.claimedBy(tx, 'p1')).toEqual([edge('a', 'c')]);
+          expect((await jobs.jobEdges(tx, ['ns/job', 'ns/other'])).map((e) => e.process)).toEqual(['ns/other']);
+          expect([...(await jobs.lockJobs(tx, ['ns/job', 'ns/other']))].map(([p, j]) => [p, j.edgesDigest])).toEqual([['ns/job', ''], ['ns/other', 'd']]);
+        });
+      });
     });
 
     describe('row-level security', () => {

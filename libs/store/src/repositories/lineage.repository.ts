@@ -86,8 +86,19 @@ export class LineageRepository {
     return rows.map((r) => ({ srcId: Number(r.src_id), dstId: Number(r.dst_id) }));
   }
 
-  /** Removes every edge into or out of an asset (it is being deleted) and returns them. */
+  /**
+   * Removes every edge into or out of an asset (it is being deleted) and returns them, with what the
+   * sources that draw edges hold of them: the processes' and jobs' claims, and the jobs' digest of
+   * their last edges, so that one that still makes an edge draws it again when the asset comes back
+   * (a job's next COMPLETE, however like its last, is compared).
+   */
   async deleteEdgesOf(tx: TenantTx, assetId: number): Promise<EdgeIds[]> {
+    await sql`
+      WITH gone AS (
+        DELETE FROM openlineage_job_edges WHERE tenant_id = ${tx.tenantId} AND (src_id = ${assetId} OR dst_id = ${assetId}) RETURNING process
+      )
+      UPDATE openlineage_jobs SET edges_digest = '' WHERE tenant_id = ${tx.tenantId} AND process IN (SELECT process FROM gone)`.execute(tx.db);
+    await sql`DELETE FROM atlas_process_edges WHERE tenant_id = ${tx.tenantId} AND (src_id = ${assetId} OR dst_id = ${assetId})`.execute(tx.db);
     const rows = await tx.db.deleteFrom('lineage_edges')
       .where('tenant_id', '=', tx.tenantId)
       .where((eb) => eb.or([eb('src_id', '=', assetId), eb('dst_id', '=', assetId)]))
