@@ -121,6 +121,15 @@ describe('OpenLineage receiver', () => {
       expect(await upstream(pgName('revived_out'))).toEqual([pgName('revived_in')]);
     });
 
+    it('draws a job\'s edge a person removed again at its next COMPLETE, even one like the last', async () => {
+      const run = (minute: number) => runEvent({ eventType: 'COMPLETE', job: 'restated', eventTime: at(minute), inputs: [pg('restated_in')], outputs: [pg('restated_out')] });
+      await send(run(8));
+      await t.http().delete('/v1/lineage').set(admin()).send({ edges: [{ from: pgName('restated_in'), to: pgName('restated_out') }] }).expect(200);
+      expect(await upstream(pgName('restated_out'))).toEqual([]);
+      await send(run(9));
+      expect(await upstream(pgName('restated_out'))).toEqual([pgName('restated_in')]);
+    });
+
     it('does not roll the edges back for an older COMPLETE arriving after a newer one', async () => {
       const before = await lastSequence();
       await send(runEvent({ eventType: 'COMPLETE', job: 'daily_sales', eventTime: at(2), inputs: [pg('customers')], outputs: [pg('daily_sales')] }));

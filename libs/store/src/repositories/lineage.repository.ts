@@ -31,8 +31,13 @@ export class LineageRepository {
     return rows.rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
   }
 
+  /**
+   * Removes these edges (a person's word) and returns those there were. The sources' claims on them go
+   * too: a process or job that still makes one draws it again at its next word.
+   */
   async deleteEdges(tx: TenantTx, edges: EdgeIds[]): Promise<EdgeIds[]> {
     if (edges.length === 0) return [];
+    await this.forgetClaims(tx, sql`(src_id, dst_id) IN (SELECT * FROM unnest(${edges.map((x) => x.srcId)}::bigint[], ${edges.map((x) => x.dstId)}::bigint[]))`);
     const rows = await sql<{ src_id: number; dst_id: number }>`
       DELETE FROM lineage_edges e
       USING unnest(${edges.map((x) => x.srcId)}::bigint[], ${edges.map((x) => x.dstId)}::bigint[]) AS u(src_id, dst_id)
@@ -87,23 +92,24 @@ export class LineageRepository {
   }
 
   /**
-   * Removes every edge into or out of an asset (it is being deleted) and returns them, with what the
-   * sources that draw edges hold of them: the processes' and jobs' claims, and the jobs' digest of
-   * their last edges, so that one that still makes an edge draws it again when the asset comes back
-   * (a job's next COMPLETE, however like its last, is compared).
+   * Removes every edge into or out of an asset (it is being deleted) and returns them, with the
+   * sources' claims on them: a process or job that still makes one draws it again once the asset is back.
    */
   async deleteEdgesOf(tx: TenantTx, assetId: number): Promise<EdgeIds[]> {
-    await sql`
-      WITH gone AS (
-        DELETE FROM openlineage_job_edges WHERE tenant_id = ${tx.tenantId} AND (src_id = ${assetId} OR dst_id = ${assetId}) RETURNING process
-      )
-      UPDATE openlineage_jobs SET edges_digest = '' WHERE tenant_id = ${tx.tenantId} AND process IN (SELECT process FROM gone)`.execute(tx.db);
-    await sql`DELETE FROM atlas_process_edges WHERE tenant_id = ${tx.tenantId} AND (src_id = ${assetId} OR dst_id = ${assetId})`.execute(tx.db);
+    await this.forgetClaims(tx, sql`(src_id = ${assetId} OR dst_id = ${assetId})`);
     const rows = await tx.db.deleteFrom('lineage_edges')
       .where('tenant_id', '=', tx.tenantId)
       .where((eb) => eb.or([eb('src_id', '=', assetId), eb('dst_id', '=', assetId)]))
       .returning(['src_id', 'dst_id']).execute();
     return rows.map((r) => ({ srcId: r.src_id, dstId: r.dst_id }));
+  }
+
+  /** Drops the claims on the edges `on` selects (by src_id and dst_id); a job that had one compares its next COMPLETE, however like its last. */
+  private async forgetClaims(tx: TenantTx, on: RawBuilder<unknown>): Promise<void> {
+    await sql`
+      WITH gone AS (DELETE FROM openlineage_job_edges WHERE tenant_id = ${tx.tenantId} AND ${on} RETURNING process)
+      UPDATE openlineage_jobs SET edges_digest = '' WHERE tenant_id = ${tx.tenantId} AND process IN (SELECT process FROM gone)`.execute(tx.db);
+    await sql`DELETE FROM atlas_process_edges WHERE tenant_id = ${tx.tenantId} AND ${on}`.execute(tx.db);
   }
 
   /** Those of the given assets that have at least one edge out of them. */
