@@ -18,11 +18,12 @@ export const EntityTypeMapping = z.record(z.string().min(1).max(256), z.string()
 
 /**
  * Default entity types: tables, views and topics are assets; columns are part of their table (a
- * column entity is skipped); Process and its subtypes are lineage, never assets.
+ * column entity is skipped); Process and its subtypes are lineage, never assets. A ColumnProcess
+ * (column-level lineage) is not read: skipped, rather than an `other` asset.
  */
 export const DEFAULT_ENTITY_TYPES: Record<string, string | null> = {
   Table: 'table', View: 'view', MaterialisedView: 'view', SnowflakeDynamicTable: 'table', Schema: 'schema', Database: 'database',
-  KafkaTopic: 'topic', DataSet: 'dataset', Column: null,
+  KafkaTopic: 'topic', DataSet: 'dataset', Column: null, ColumnProcess: null,
   hive_table: 'table', hive_db: 'database', hive_column: null, rdbms_table: 'table', rdbms_db: 'database', rdbms_column: null,
   kafka_topic: 'topic', aws_s3_object: 'file', aws_s3_bucket: 'bucket', hdfs_path: 'file',
 };

@@ -131,6 +131,8 @@ describe('atlasConnector and atlanConnector', () => {
       const of = (typeName: string, config: AtlasConfig = ATLAS) => atlasConnector.normalize(delivery(envelope(notification('ENTITY_CREATE', header({ typeName })))), config);
       expect(factOf(of('LookerDashboard')).assetType).toBe('other');
       expect(ignoredReason(of('Column'))).toBe('unmapped_type');
+      // column-level lineage: neither an asset nor table lineage
+      expect(ignoredReason(of('ColumnProcess'))).toBe('unmapped_type');
       const mapped = AtlasConfig.parse({ ...ATLAS, entityTypes: { LookerDashboard: 'dashboard', Table: null } });
       expect(factOf(of('LookerDashboard', mapped)).assetType).toBe('dashboard');
       expect(ignoredReason(of('Table', mapped))).toBe('unmapped_type');
