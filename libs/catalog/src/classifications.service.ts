@@ -1,7 +1,7 @@
 import { notFound } from '@tributary/errors';
-import { AssetsRepository, AuditRepository, ChangeEventsRepository, ClassificationsRepository, Database, TenantTx } from '@tributary/store';
+import { AssetsRepository, AuditEntry, AuditRepository, ChangeEventsRepository, ClassificationsRepository, Database, TenantTx } from '@tributary/store';
 import { assetNotFound } from './assets.service';
-import { changeEvent } from './change-event.factory';
+import { changeEvent, ChangeType } from './change-event.factory';
 import { WriteContext } from './write-context';
 
 /** Direct tags. What they propagate downstream is the propagator's work, triggered by these events. */
@@ -19,22 +19,67 @@ export class ClassificationsService {
     return this.database.inTenant(ctx.tenantId, (tx) => this.addIn(ctx, tx, qualifiedName, name, propagate));
   }
 
-  /** `add` inside the caller's transaction: a source's fact applier tags the assets it writes, all or nothing. */
+  /** `add` inside the caller's transaction. */
   async addIn(ctx: WriteContext, tx: TenantTx, qualifiedName: string, name: string, propagate: boolean): Promise<{ version: number }> {
-    const asset = await this.assets.findLive(tx, qualifiedName, true);
-    if (!asset) throw assetNotFound(qualifiedName);
-    const current = await this.classifications.findDirect(tx, asset.id, name);
-    if (current && current.propagate === propagate) return { version: asset.version };
-    await this.classifications.upsertDirect(tx, asset.id, name, propagate);
-    const version = await this.assets.bumpVersion(tx, asset.id);
-    await this.audit.record(tx, { actor: ctx.actor, action: 'classification.add', subject: qualifiedName,
-      details: { name, propagate, origin: ctx.origin } });
-    const events = current
-      ? [changeEvent(ctx, 'asset.classification.removed', qualifiedName, { source: 'direct', before: { name, propagate: current.propagate, source: 'direct' }, after: null, version })]
-      : [];
-    events.push(changeEvent(ctx, 'asset.classification.added', qualifiedName, { source: 'direct', before: null, after: { name, propagate, source: 'direct' }, version }));
-    await this.changes.append(tx, events);
+    const { version } = (await this.changeDirectIn(ctx, tx, [{ qualifiedName, add: [{ name, propagate }] }])).get(qualifiedName)!;
     return { version };
+  }
+
+  /**
+   * Direct tags of several assets added (or their propagate flag changed) and removed in the
+   * caller's transaction, each change as `add` and `remove` make it (its audit entry, its events),
+   * in a few statements for all of them: a source's fact applier tags the assets of many
+   * notifications at once. An asset's version is bumped once, whatever changed on it. Adding a tag
+   * as it is, or removing one the asset does not hold, changes nothing; an asset not live is 404.
+   */
+  async changeDirectIn(ctx: WriteContext, tx: TenantTx, changes: DirectTagChanges[]): Promise<Map<string, DirectTagsChanged>> {
+    const names = [...new Set(changes.map((c) => c.qualifiedName))];
+    const live = new Map([...await this.assets.lockByNames(tx, names)].filter(([, a]) => a.deletedAt === null));
+    const missing = names.find((n) => !live.has(n));
+    if (missing !== undefined) throw assetNotFound(missing);
+    // what each asset holds as the changes go, and what was there before them (the net write)
+    const held = await this.classifications.directOf(tx, [...live.values()].map((a) => a.id));
+    const before = new Map([...held].map(([id, tags]) => [id, new Map(tags)]));
+    const steps: { qualifiedName: string; assetId: number; type: ChangeType; data: (version: number) => Record<string, unknown>; audit?: AuditEntry }[] = [];
+    const removed = new Map<string, string[]>(names.map((n) => [n, []]));
+    for (const c of changes) {
+      const assetId = live.get(c.qualifiedName)!.id;
+      const tags = held.get(assetId)!;
+      for (const { name, propagate } of c.add ?? []) {
+        const current = tags.get(name);
+        if (current === propagate) continue;
+        tags.set(name, propagate);
+        const audit = { actor: ctx.actor, action: 'classification.add', subject: c.qualifiedName, details: { name, propagate, origin: ctx.origin } };
+        if (current !== undefined) {
+          // the flag changed: the old tag's removal is an event, the change one audit entry (the add's)
+          steps.push({ qualifiedName: c.qualifiedName, assetId, type: 'asset.classification.removed',
+            data: (version) => ({ source: 'direct', before: { name, propagate: current, source: 'direct' }, after: null, version }) });
+        }
+        steps.push({ qualifiedName: c.qualifiedName, assetId, type: 'asset.classification.added', audit,
+          data: (version) => ({ source: 'direct', before: null, after: { name, propagate, source: 'direct' }, version }) });
+      }
+      for (const name of c.remove ?? []) {
+        const current = tags.get(name);
+        if (current === undefined) continue;
+        tags.delete(name);
+        removed.get(c.qualifiedName)!.push(name);
+        steps.push({ qualifiedName: c.qualifiedName, assetId, type: 'asset.classification.removed',
+          audit: { actor: ctx.actor, action: 'classification.remove', subject: c.qualifiedName, details: { name, origin: ctx.origin } },
+          data: (version) => ({ source: 'direct', before: { name, propagate: current, source: 'direct' }, after: null, version }) });
+      }
+    }
+    const upserts = [...held].flatMap(([assetId, tags]) => [...tags].filter(([name, propagate]) => before.get(assetId)!.get(name) !== propagate)
+      .map(([name, propagate]) => ({ assetId, name, propagate })));
+    const deletes = [...before].flatMap(([assetId, tags]) => [...tags.keys()].filter((name) => !held.get(assetId)!.has(name)).map((name) => ({ assetId, name })));
+    await this.classifications.upsertDirect(tx, upserts);
+    await this.classifications.deleteDirect(tx, deletes);
+    const versions = await this.assets.bumpVersions(tx, [...new Set(steps.map((s) => s.assetId))]);
+    await this.audit.recordMany(tx, steps.flatMap((s) => (s.audit ? [s.audit] : [])));
+    await this.changes.append(tx, steps.map((s) => changeEvent(ctx, s.type, s.qualifiedName, s.data(versions.get(s.assetId)!))));
+    return new Map(names.map((n) => {
+      const asset = live.get(n)!;
+      return [n, { version: versions.get(asset.id) ?? asset.version, removed: removed.get(n)! }];
+    }));
   }
 
   async remove(ctx: WriteContext, qualifiedName: string, name: string): Promise<{ version: number }> {
@@ -43,18 +88,24 @@ export class ClassificationsService {
 
   /** `remove` inside the caller's transaction. */
   async removeIn(ctx: WriteContext, tx: TenantTx, qualifiedName: string, name: string): Promise<{ version: number }> {
-    const asset = await this.assets.findLive(tx, qualifiedName, true);
-    if (!asset) throw assetNotFound(qualifiedName);
-    const removed = await this.classifications.deleteDirect(tx, asset.id, name);
-    if (!removed) {
+    const { version, removed } = (await this.changeDirectIn(ctx, tx, [{ qualifiedName, remove: [name] }])).get(qualifiedName)!;
+    if (removed.length === 0) {
       throw notFound('classification_not_found', `asset ${JSON.stringify(qualifiedName)} has no direct classification ${JSON.stringify(name)}`,
         { qualifiedName, name });
     }
-    const version = await this.assets.bumpVersion(tx, asset.id);
-    await this.audit.record(tx, { actor: ctx.actor, action: 'classification.remove', subject: qualifiedName,
-      details: { name, origin: ctx.origin } });
-    await this.changes.append(tx, [changeEvent(ctx, 'asset.classification.removed', qualifiedName,
-      { source: 'direct', before: { name, propagate: removed.propagate, source: 'direct' }, after: null, version })]);
     return { version };
   }
+}
+
+/** Direct tags to change on one asset: added (or their propagate flag changed), then removed. */
+export interface DirectTagChanges {
+  qualifiedName: string;
+  add?: { name: string; propagate: boolean }[];
+  remove?: string[];
+}
+
+/** What `changeDirectIn` made of an asset: its version after the changes, and the tags it removed. */
+export interface DirectTagsChanged {
+  version: number;
+  removed: string[];
 }

@@ -1,4 +1,4 @@
-import { AssetsService, ClassificationsService, edgeAdded, edgeRemoved, sameJson, WriteContext } from '@tributary/catalog';
+import { AssetsService, ClassificationsService, DirectTagChanges, edgeAdded, edgeRemoved, sameJson, WriteContext } from '@tributary/catalog';
 import {
   assetTypeOf, AtlasApiError, AtlasApis, AtlasEntityFact, AtlasRelatedObject, ATLAS_ENTITY_FACT, BridgeConfig, BridgeConnection,
 } from '@tributary/connectors';
@@ -211,10 +211,8 @@ export class AtlasEntityApplier implements FactApplier {
     for (const c of await this.classifications.forAssets(tx, tagged.map((g) => ids.get(g.fact.qualifiedName)!))) {
       held.set(c.assetId, [...(held.get(c.assetId) ?? []), c]);
     }
-    for (const { fact, row } of tagged) {
-      await this.followTags(ctx, tx, fact.qualifiedName, held.get(ids.get(fact.qualifiedName)!) ?? [], row?.directTags ?? [], fact.directTags!,
-        writtenOf.get(fact.qualifiedName)!.tags, prepared.tagNames);
-    }
+    await this.classificationsService.changeDirectIn(ctx, tx, tagged.map(({ fact, row }) => followTags(fact.qualifiedName,
+      held.get(ids.get(fact.qualifiedName)!) ?? [], row?.directTags ?? [], fact.directTags!, writtenOf.get(fact.qualifiedName)!.tags, prepared.tagNames)));
     const next = group.map(({ fact, row }) => ({ ...rowOf(fact), assetId: ids.get(fact.qualifiedName)!, directTags: fact.directTags ?? row?.directTags ?? [] }));
     await this.entities.saveMany(tx, connectorId, next);
     return next;
@@ -242,36 +240,6 @@ export class AtlasEntityApplier implements FactApplier {
     const processOf = new Map(moved.map((e) => [edgeKey(e), e.process]));
     await this.changes.append(tx, await this.edgeEvents(ctx, tx, (e) => processOf.get(edgeKey(e)) ?? null, inserted, []));
     return next;
-  }
-
-  /**
-   * The asset's direct tags from this catalog follow the entity's changes: a tag new on the entity
-   * (not in its last notification) is added, one gone from it removed. Never imported: the
-   * write-back's own tags (its outbox) and tags Tributary holds on the asset as propagated (what the
-   * bridge wrote back coming round again). A tag is judged when it arrives, not again on every later
-   * notification: one left out because Tributary propagated it stays out when that propagation ends.
-   * Tags people gave the asset in Tributary are not the catalog's, and are left alone.
-   */
-  private async followTags(ctx: WriteContext, tx: TenantTx, qualifiedName: string, held: ClassificationRow[],
-    before: string[], after: string[], written: Set<string>, tagNames: Map<string, string>): Promise<void> {
-    const direct = new Set(held.filter((c) => c.source === 'direct').map((c) => c.name));
-    const propagated = new Set(held.filter((c) => c.source === 'propagated').map((c) => c.name));
-    const nameOf = (tag: string) => tagNames.get(tag) ?? tag;
-    const imported = (tag: string) => !written.has(tag) && !propagated.has(nameOf(tag));
-    const had = new Set(before);
-    for (const tag of after) {
-      if (!had.has(tag) && imported(tag) && !direct.has(nameOf(tag))) {
-        await this.classificationsService.addIn(ctx, tx, qualifiedName, nameOf(tag), true);
-        direct.add(nameOf(tag));
-      }
-    }
-    const now = new Set(after);
-    for (const tag of before) {
-      if (!now.has(tag) && imported(tag) && direct.has(nameOf(tag))) {
-        await this.classificationsService.removeIn(ctx, tx, qualifiedName, nameOf(tag));
-        direct.delete(nameOf(tag));
-      }
-    }
   }
 
   /** A live process's edges become its inputs × outputs (each end's asset created if absent). */
@@ -385,6 +353,29 @@ export class AtlasEntityApplier implements FactApplier {
     if (live) await this.assetsService.deleteIn(ctx, tx, live.qualifiedName);
     return next;
   }
+}
+
+/**
+ * The asset's direct tags from this catalog follow the entity's changes: a tag new on the entity
+ * (not in its last notification) is added, one gone from it removed. Never imported: the
+ * write-back's own tags (its outbox) and tags Tributary holds on the asset as propagated (what the
+ * bridge wrote back coming round again). A tag is judged when it arrives, not again on every later
+ * notification: one left out because Tributary propagated it stays out when that propagation ends.
+ * Tags people gave the asset in Tributary are not the catalog's, and are left alone.
+ */
+function followTags(qualifiedName: string, held: ClassificationRow[], before: string[], after: string[], written: Set<string>,
+  tagNames: Map<string, string>): DirectTagChanges {
+  const direct = new Set(held.filter((c) => c.source === 'direct').map((c) => c.name));
+  const propagated = new Set(held.filter((c) => c.source === 'propagated').map((c) => c.name));
+  const nameOf = (tag: string) => tagNames.get(tag) ?? tag;
+  const imported = (tag: string) => !written.has(tag) && !propagated.has(nameOf(tag));
+  const had = new Set(before);
+  const now = new Set(after);
+  return {
+    qualifiedName,
+    add: after.filter((tag) => !had.has(tag) && imported(tag) && !direct.has(nameOf(tag))).map((tag) => ({ name: nameOf(tag), propagate: true })),
+    remove: before.filter((tag) => !now.has(tag) && imported(tag) && direct.has(nameOf(tag))).map(nameOf),
+  };
 }
 
 const isDelete = (f: AtlasEntityFact) => f.status !== 'ACTIVE' || f.operationType === 'ENTITY_DELETE';

@@ -176,6 +176,14 @@ export class AssetsRepository {
     return rows.map((r) => ({ qualifiedName: r.qualified_name, owner: r.owner }));
   }
 
+  /** One more version of each of these assets: id → its new version. */
+  async bumpVersions(tx: TenantTx, ids: number[]): Promise<Map<number, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await tx.db.updateTable('assets').set({ version: sql`version + 1`, updated_at: sql`now()` })
+      .where('tenant_id', '=', tx.tenantId).where('id', 'in', ids).returning(['id', 'version']).execute();
+    return new Map(rows.map((r) => [Number(r.id), r.version]));
+  }
+
   async bumpVersion(tx: TenantTx, id: number): Promise<number> {
     const row = await tx.db.updateTable('assets').set({ version: sql`version + 1`, updated_at: sql`now()` })
       .where('tenant_id', '=', tx.tenantId).where('id', '=', id).returning('version').executeTakeFirstOrThrow();

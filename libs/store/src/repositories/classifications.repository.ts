@@ -12,24 +12,32 @@ export interface ClassificationRow {
 }
 
 export class ClassificationsRepository {
-  async findDirect(tx: TenantTx, assetId: number, name: string): Promise<{ propagate: boolean } | undefined> {
-    return tx.db.selectFrom('classifications').select('propagate')
-      .where('tenant_id', '=', tx.tenantId).where('asset_id', '=', assetId).where('name', '=', name)
-      .where('source', '=', 'direct').executeTakeFirst();
+  /** The direct tags of these assets: asset id → tag name → its propagate flag. */
+  async directOf(tx: TenantTx, assetIds: number[]): Promise<Map<number, Map<string, boolean>>> {
+    const held = new Map<number, Map<string, boolean>>(assetIds.map((id) => [id, new Map()]));
+    if (assetIds.length === 0) return held;
+    const rows = await tx.db.selectFrom('classifications').select(['asset_id', 'name', 'propagate'])
+      .where('tenant_id', '=', tx.tenantId).where('asset_id', 'in', assetIds).where('source', '=', 'direct').execute();
+    for (const r of rows) held.get(Number(r.asset_id))?.set(r.name, r.propagate);
+    return held;
   }
 
-  /** Adds a direct tag, or changes its propagate flag if it is already there. */
-  async upsertDirect(tx: TenantTx, assetId: number, name: string, propagate: boolean): Promise<void> {
+  /** Adds direct tags, or changes their propagate flag where they are already there. */
+  async upsertDirect(tx: TenantTx, tags: { assetId: number; name: string; propagate: boolean }[]): Promise<void> {
+    if (tags.length === 0) return;
     await sql`INSERT INTO classifications (tenant_id, asset_id, name, source, propagate)
-              VALUES (${tx.tenantId}, ${assetId}, ${name}, 'direct', ${propagate})
+              SELECT ${tx.tenantId}, u.asset_id, u.name, 'direct', u.propagate
+              FROM unnest(${tags.map((t) => t.assetId)}::bigint[], ${tags.map((t) => t.name)}::text[], ${tags.map((t) => t.propagate)}::boolean[])
+                AS u(asset_id, name, propagate)
               ON CONFLICT (tenant_id, asset_id, name) WHERE source = 'direct'
               DO UPDATE SET propagate = EXCLUDED.propagate`.execute(tx.db);
   }
 
-  async deleteDirect(tx: TenantTx, assetId: number, name: string): Promise<{ propagate: boolean } | undefined> {
-    return tx.db.deleteFrom('classifications')
-      .where('tenant_id', '=', tx.tenantId).where('asset_id', '=', assetId).where('name', '=', name)
-      .where('source', '=', 'direct').returning('propagate').executeTakeFirst();
+  async deleteDirect(tx: TenantTx, tags: { assetId: number; name: string }[]): Promise<void> {
+    if (tags.length === 0) return;
+    await sql`DELETE FROM classifications c
+              USING unnest(${tags.map((t) => t.assetId)}::bigint[], ${tags.map((t) => t.name)}::text[]) AS u(asset_id, name)
+              WHERE c.tenant_id = ${tx.tenantId} AND c.asset_id = u.asset_id AND c.name = u.name AND c.source = 'direct'`.execute(tx.db);
   }
 
   /**
