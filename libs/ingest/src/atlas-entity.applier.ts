@@ -3,7 +3,7 @@ import {
   assetTypeOf, AtlasApiError, AtlasApis, AtlasEntityFact, AtlasRelatedObject, ATLAS_ENTITY_FACT, BridgeConfig, BridgeConnection,
 } from '@tributary/connectors';
 import {
-  AssetsRepository, AtlasEntitiesRepository, AtlasEntityRow, AtlasProcessEdgesRepository, ChangeEventsRepository, ClassificationRow, ClassificationsRepository, Database, EdgeIds,
+  AssetsRepository, AtlasEntitiesRepository, AtlasEntityRow, ChangeEventsRepository, ClassificationRow, ClassificationsRepository, Database, EdgeClaimsRepository, EdgeIds,
   LineageRepository, NewChangeEvent, TenantId, TenantTx, WrittenBack,
 } from '@tributary/store';
 import { FactApplier, FactToApply } from './fact-applier';
@@ -67,7 +67,7 @@ export class AtlasEntityApplier implements FactApplier {
     private readonly entities = new AtlasEntitiesRepository(),
     private readonly assets = new AssetsRepository(),
     private readonly lineage = new LineageRepository(),
-    private readonly processEdges = new AtlasProcessEdgesRepository(),
+    private readonly processEdges = new EdgeClaimsRepository('atlas_process_edges'),
     private readonly classifications = new ClassificationsRepository(),
     private readonly changes = new ChangeEventsRepository(),
     private readonly sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
@@ -232,7 +232,7 @@ export class AtlasEntityApplier implements FactApplier {
     if (!old) return next;
     const moving = await this.lineage.edgesToMove(tx, old.id);
     // the claims first: a deleted asset's claims go with it
-    await this.processEdges.move(tx, old.id, next.assetId!);
+    await this.processEdges.moveAsset(tx, old.id, next.assetId!);
     await this.assetsService.deleteIn(ctx, tx, old.qualifiedName);
     const to = (id: number) => (id === old.id ? next.assetId! : id);
     const moved = moving.map((e) => ({ srcId: to(e.srcId), dstId: to(e.dstId), process: e.process })).filter((e) => e.srcId !== e.dstId);
@@ -317,14 +317,14 @@ export class AtlasEntityApplier implements FactApplier {
    */
   private async setEdges(ctx: WriteContext, tx: TenantTx, process: string, wanted: Map<string, EdgeIds>): Promise<NewChangeEvent[]> {
     const drawn = new Map((await this.lineage.edgesOfProcess(tx, process)).map((e) => [edgeKey(e), e]));
-    const claimed = new Map((await this.processEdges.claimedBy(tx, process)).map((e) => [edgeKey(e), e]));
+    const claimed = new Map((await this.processEdges.of(tx, [process])).map((e) => [edgeKey(e), e]));
     // what it drew counts too: edges drawn before claims were kept have none
     const had = new Map([...drawn, ...claimed]);
     const gone = [...had].filter(([k]) => !wanted.has(k)).map(([, e]) => e);
     // inserted where missing: an edge that exists (another process's, a person's) is left as it is
     const inserted = await this.lineage.insertEdges(tx, [...wanted].filter(([k]) => !drawn.has(k)).map(([, e]) => ({ ...e, process })));
-    await this.processEdges.claim(tx, process, [...wanted].filter(([k]) => !claimed.has(k)).map(([, e]) => e));
-    await this.processEdges.unclaim(tx, process, gone);
+    await this.processEdges.add(tx, [...wanted].filter(([k]) => !claimed.has(k)).map(([, e]) => ({ ...e, process })));
+    await this.processEdges.remove(tx, gone.map((e) => ({ ...e, process })));
     const removed = await this.lineage.release(tx, gone.filter((e) => drawn.has(edgeKey(e))));
     return this.edgeEvents(ctx, tx, () => process, inserted, removed);
   }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AssetInput, AssetsService, edgeAdded, edgeRemoved, sameJson, WriteContext } from '@tributary/catalog';
 import { LineageDataset, OPENLINEAGE_EVENT_FACT, OpenLineageEventFact } from '@tributary/connectors';
 import {
-  AssetsRepository, ChangeEventsRepository, Database, EdgeIds, JobEdge, LineageRepository, NewChangeEvent, OpenLineageRepository, StoredColumnLineage, TenantTx,
+  AssetsRepository, ChangeEventsRepository, ClaimedEdge, Database, EdgeClaimsRepository, EdgeIds, LineageRepository, NewChangeEvent, OpenLineageRepository, StoredColumnLineage, TenantTx,
 } from '@tributary/store';
 import { FactApplier, FactToApply } from './fact-applier';
 
@@ -26,6 +26,7 @@ export class OpenLineageEventApplier implements FactApplier {
     private readonly assets = new AssetsRepository(),
     private readonly lineage = new LineageRepository(),
     private readonly jobs = new OpenLineageRepository(),
+    private readonly jobEdges = new EdgeClaimsRepository('openlineage_job_edges'),
     private readonly changes = new ChangeEventsRepository(),
   ) {}
 
@@ -127,9 +128,9 @@ export class OpenLineageEventApplier implements FactApplier {
     const digests = new Map([...final].map(([process, f]) => [process, edgesDigest(f.edges)]));
     const changed = [...final.keys()].filter((p) => digests.get(p) !== last.get(p)?.edgesDigest);
     const stored = new Map<string, Map<string, EdgeIds>>(changed.map((p) => [p, new Map()]));
-    for (const e of await this.jobs.jobEdges(tx, changed.filter((p) => last.has(p)))) stored.get(e.process)!.set(edgeKey(e), e);
-    const fresh: JobEdge[] = [];
-    const gone: JobEdge[] = [];
+    for (const e of await this.jobEdges.of(tx, changed.filter((p) => last.has(p)))) stored.get(e.process)!.set(edgeKey(e), e);
+    const fresh: ClaimedEdge[] = [];
+    const gone: ClaimedEdge[] = [];
     for (const process of changed) {
       const { edges } = final.get(process)!;
       const had = stored.get(process)!;
@@ -137,8 +138,8 @@ export class OpenLineageEventApplier implements FactApplier {
       for (const [k, e] of had) if (!edges.has(k)) gone.push({ ...e, process });
     }
     const inserted = await this.lineage.insertEdges(tx, fresh);
-    await this.jobs.addJobEdges(tx, fresh);
-    await this.jobs.removeJobEdges(tx, gone);
+    await this.jobEdges.add(tx, fresh);
+    await this.jobEdges.remove(tx, gone);
     await this.jobs.saveJobs(tx, [...final].map(([process, f]) => ({ process, lastCompleteAt: f.at, runId: f.runId, edgesDigest: digests.get(process)! })));
     // an edge no job makes any more may still be a catalog process's: handed to it, not removed
     const removed = await this.lineage.release(tx, await this.jobs.unclaimed(tx, gone));

@@ -34,6 +34,6 @@ export * from './repositories/relay-offsets.repository';
 export * from './repositories/server.repository';
 export * from './repositories/openlineage.repository';
 export * from './repositories/atlas-entities.repository';
-export * from './repositories/atlas-process-edges.repository';
+export * from './repositories/edge-claims.repository';
 export * from './repositories/pipeline-latency.repository';
 export * from './latency-histogram';

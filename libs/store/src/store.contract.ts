@@ -5,7 +5,7 @@ import { changeEventCodec } from '@tributary/contracts';
 import { Database, POOLED_SCHEMA, TenantTx } from './database';
 import { privileged } from './privileged';
 import { AssetsRepository } from './repositories/assets.repository';
-import { AtlasProcessEdgesRepository } from './repositories/atlas-process-edges.repository';
+import { EdgeClaimsRepository } from './repositories/edge-claims.repository';
 import { changeEventPayload, ChangeEventsRepository, NewChangeEvent } from './repositories/change-events.repository';
 import { IncidentRow, IncidentsRepository } from './repositories/incidents.repository';
 import { LineageRepository } from './repositories/lineage.repository';
@@ -170,14 +170,14 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
         const t = await tenant('release');
         const id = await db.inTenant(t, (tx) => createAssets(tx, ['a', 'b', 'c', 'd', 'e']));
         const edge = (s: string, d: string) => ({ srcId: id.get(s)!, dstId: id.get(d)! });
-        const processes = new AtlasProcessEdgesRepository();
-        const jobs = new OpenLineageRepository();
+        const processes = new EdgeClaimsRepository('atlas_process_edges');
+        const jobs = new EdgeClaimsRepository('openlineage_job_edges');
         const rows = await db.inTenant(t, async (tx) => {
           await lineage.insertEdges(tx, [['a', 'b'], ['a', 'c'], ['a', 'd'], ['a', 'e']].map(([s, d]) => ({ ...edge(s, d), process: 'p1' })));
           // a -> b: two more catalog processes make it (the first by name is its heir); a -> c: a job; a -> d: nothing else
-          await processes.claim(tx, 'p3', [edge('a', 'b')]);
-          await processes.claim(tx, 'p2', [edge('a', 'b')]);
-          await jobs.addJobEdges(tx, [{ ...edge('a', 'c'), process: 'ns/job' }]);
+          await processes.add(tx, [{ ...edge('a', 'b'), process: 'p3' }]);
+          await processes.add(tx, [{ ...edge('a', 'b'), process: 'p2' }]);
+          await jobs.add(tx, [{ ...edge('a', 'c'), process: 'ns/job' }]);
           const removed = await lineage.release(tx, [edge('a', 'b'), edge('a', 'c'), edge('a', 'd')]);
           expect(removed).toEqual([edge('a', 'd')]);
           return (await sql<{ dst: string; process: string }>`
@@ -191,16 +191,17 @@ export function describeStoreContract(adapter: string, startServer: () => Promis
         const t = await tenant('release-delete');
         const id = await db.inTenant(t, (tx) => createAssets(tx, ['a', 'b', 'c']));
         const edge = (s: string, d: string) => ({ srcId: id.get(s)!, dstId: id.get(d)! });
-        const processes = new AtlasProcessEdgesRepository();
+        const processes = new EdgeClaimsRepository('atlas_process_edges');
+        const jobEdges = new EdgeClaimsRepository('openlineage_job_edges');
         const jobs = new OpenLineageRepository();
         await db.inTenant(t, async (tx) => {
           await lineage.insertEdges(tx, [{ ...edge('a', 'b'), process: 'p1' }, { ...edge('a', 'c'), process: 'p1' }]);
-          await processes.claim(tx, 'p1', [edge('a', 'b'), edge('a', 'c')]);
-          await jobs.addJobEdges(tx, [{ ...edge('a', 'b'), process: 'ns/job' }, { ...edge('a', 'c'), process: 'ns/other' }]);
+          await processes.add(tx, [{ ...edge('a', 'b'), process: 'p1' }, { ...edge('a', 'c'), process: 'p1' }]);
+          await jobEdges.add(tx, [{ ...edge('a', 'b'), process: 'ns/job' }, { ...edge('a', 'c'), process: 'ns/other' }]);
           await jobs.saveJobs(tx, ['ns/job', 'ns/other'].map((process) => ({ process, lastCompleteAt: new Date(), runId: null, edgesDigest: 'd' })));
           expect(await lineage.deleteEdgesOf(tx, id.get('b')!)).toEqual([edge('a', 'b')]);
-          expect(await processes.claimedBy(tx, 'p1')).toEqual([edge('a', 'c')]);
-          expect((await jobs.jobEdges(tx, ['ns/job', 'ns/other'])).map((e) => e.process)).toEqual(['ns/other']);
+          expect(await processes.of(tx, ['p1'])).toEqual([{ ...edge('a', 'c'), process: 'p1' }]);
+          expect((await jobEdges.of(tx, ['ns/job', 'ns/other'])).map((e) => e.process)).toEqual(['ns/other']);
           expect([...(await jobs.lockJobs(tx, ['ns/job', 'ns/other']))].map(([p, j]) => [p, j.edgesDigest])).toEqual([['ns/job', ''], ['ns/other', 'd']]);
         });
       });

@@ -290,15 +290,17 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
     };
   };
 
+  /** A message in the envelope Atlas sends whole (§1.2). */
+  const enveloped = <M>(message: M) => ({
+    source: {}, version: { version: '1.0.0', versionParts: [1] }, msgCompressionKind: 'NONE' as const, msgSplitIdx: 1 as const, msgSplitCount: 1 as const,
+    msgSourceIP: '10.20.30.40', msgCreatedBy: '' as const, msgCreationTime: Date.now(), spooled: false as const, message,
+  });
+
   const notify = (e: AtlasFakeEntity, operationType: string, at: number, headers: Record<string, string>, mutatedDetails?: unknown) => {
-    const envelope: AtlasFakeEnvelope = {
-      source: {}, version: { version: '1.0.0', versionParts: [1] }, msgCompressionKind: 'NONE', msgSplitIdx: 1, msgSplitCount: 1,
-      msgSourceIP: '10.20.30.40', msgCreatedBy: '', msgCreationTime: Date.now(), spooled: false,
-      message: {
-        type: 'ENTITY_NOTIFICATION_V2', entity: header(e), operationType, eventTime: at,
-        ...(atlan ? { mutatedDetails: mutatedDetails ?? null, headers } : {}),
-      },
-    };
+    const envelope: AtlasFakeEnvelope = enveloped({
+      type: 'ENTITY_NOTIFICATION_V2' as const, entity: header(e), operationType, eventTime: at,
+      ...(atlan ? { mutatedDetails: mutatedDetails ?? null, headers } : {}),
+    });
     // each listener gets its own copy: a listener that keeps or edits it cannot change another's
     for (const l of listeners) l(JSON.parse(JSON.stringify(envelope)) as AtlasFakeEnvelope);
   };
@@ -308,18 +310,14 @@ export async function startAtlasFake(options: AtlasFakeOptions): Promise<AtlasFa
     at: number) => {
     const typeName = as === 'input' ? (atlan ? 'catalog_process_inputs' : 'dataset_process_inputs') : (atlan ? 'process_catalog_outputs' : 'process_dataset_outputs');
     const objectId = (e: AtlasFakeEntity) => ({ guid: e.guid, typeName: e.typeName, uniqueAttributes: { qualifiedName: e.attributes.qualifiedName } });
-    const envelope: AtlasFakeRelationshipEnvelope = {
-      source: {}, version: { version: '1.0.0', versionParts: [1] }, msgCompressionKind: 'NONE', msgSplitIdx: 1, msgSplitCount: 1,
-      msgSourceIP: '10.20.30.40', msgCreatedBy: '', msgCreationTime: Date.now(), spooled: false,
-      message: {
-        type: 'ENTITY_NOTIFICATION_V2', operationType, eventTime: at,
-        relationship: {
-          typeName, guid: createHash('md5').update(`${typeName}:${process.guid}:${end.guid}`).digest('hex'),
-          status: operationType === 'RELATIONSHIP_DELETE' ? 'DELETED' : 'ACTIVE', propagateTags: 'TWO_TO_ONE',
-          label: as === 'input' ? '__Process.inputs' : '__Process.outputs', end1: objectId(process), end2: objectId(end),
-        },
+    const envelope: AtlasFakeRelationshipEnvelope = enveloped({
+      type: 'ENTITY_NOTIFICATION_V2' as const, operationType, eventTime: at,
+      relationship: {
+        typeName, guid: createHash('md5').update(`${typeName}:${process.guid}:${end.guid}`).digest('hex'),
+        status: operationType === 'RELATIONSHIP_DELETE' ? 'DELETED' as const : 'ACTIVE' as const, propagateTags: 'TWO_TO_ONE',
+        label: as === 'input' ? '__Process.inputs' : '__Process.outputs', end1: objectId(process), end2: objectId(end),
       },
-    };
+    });
     for (const l of relationshipListeners) l(JSON.parse(JSON.stringify(envelope)) as AtlasFakeRelationshipEnvelope);
   };
 

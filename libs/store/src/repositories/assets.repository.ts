@@ -184,12 +184,6 @@ export class AssetsRepository {
     return new Map(rows.map((r) => [Number(r.id), r.version]));
   }
 
-  async bumpVersion(tx: TenantTx, id: number): Promise<number> {
-    const row = await tx.db.updateTable('assets').set({ version: sql`version + 1`, updated_at: sql`now()` })
-      .where('tenant_id', '=', tx.tenantId).where('id', '=', id).returning('version').executeTakeFirstOrThrow();
-    return row.version;
-  }
-
   async softDelete(tx: TenantTx, id: number): Promise<number> {
     const row = await tx.db.updateTable('assets')
       .set({ version: sql`version + 1`, updated_at: sql`now()`, deleted_at: sql`now()` })

@@ -9,14 +9,9 @@ export interface StoredColumnLineage {
     transformations: { type: string; subtype: string | null; description: string | null; masking: boolean | null }[] }[];
 }
 
-/** An edge as one job's COMPLETE produced it. */
-export interface JobEdge extends EdgeIds {
-  process: string;
-}
-
 /**
  * What OpenLineage's jobs have produced (see the `openlineage jobs and column lineage` migration):
- * each job's last COMPLETE and the edges it set, and each asset's column lineage.
+ * each job's last COMPLETE (the edges it set are its claims: EdgeClaimsRepository), and each asset's column lineage.
  */
 export class OpenLineageRepository {
   /** The jobs' last applied COMPLETE (its time and its edges' digest), locked for this transaction; a job not seen complete yet is absent. */
@@ -35,34 +30,6 @@ export class OpenLineageRepository {
       .onConflict((oc) => oc.columns(['tenant_id', 'process']).doUpdateSet((eb) => ({
         last_complete_at: eb.ref('excluded.last_complete_at'), last_run_id: eb.ref('excluded.last_run_id'),
         edges_digest: eb.ref('excluded.edges_digest') }))).execute();
-  }
-
-  /** The edges these jobs' last COMPLETEs set. */
-  async jobEdges(tx: TenantTx, processes: string[]): Promise<JobEdge[]> {
-    if (processes.length === 0) return [];
-    const rows = await tx.db.selectFrom('openlineage_job_edges').select(['process', 'src_id', 'dst_id'])
-      .where('tenant_id', '=', tx.tenantId).where('process', 'in', processes).execute();
-    return rows.map((r) => ({ process: r.process, srcId: Number(r.src_id), dstId: Number(r.dst_id) }));
-  }
-
-  async addJobEdges(tx: TenantTx, edges: JobEdge[]): Promise<void> {
-    if (edges.length === 0) return;
-    // unnest: a COMPLETE of 5 inputs and 5 outputs is 25 edges, a batch of them thousands (one parameter per column, not per value)
-    await sql`
-      INSERT INTO openlineage_job_edges (tenant_id, process, src_id, dst_id)
-      SELECT ${tx.tenantId}, u.process, u.src_id, u.dst_id
-      FROM unnest(${edges.map((e) => e.process)}::text[], ${edges.map((e) => e.srcId)}::bigint[], ${edges.map((e) => e.dstId)}::bigint[])
-        AS u(process, src_id, dst_id)
-      ON CONFLICT DO NOTHING`.execute(tx.db);
-  }
-
-  async removeJobEdges(tx: TenantTx, edges: JobEdge[]): Promise<void> {
-    if (edges.length === 0) return;
-    await sql`
-      DELETE FROM openlineage_job_edges j
-      USING unnest(${edges.map((e) => e.process)}::text[], ${edges.map((e) => e.srcId)}::bigint[], ${edges.map((e) => e.dstId)}::bigint[])
-        AS u(process, src_id, dst_id)
-      WHERE j.tenant_id = ${tx.tenantId} AND j.process = u.process AND j.src_id = u.src_id AND j.dst_id = u.dst_id`.execute(tx.db);
   }
 
   /**
